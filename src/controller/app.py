@@ -1,0 +1,274 @@
+"""The controller: boot, shared state, locks and supervised tasks.
+
+Hardware comes in from outside (``controller.hardware`` on the board, fakes or the
+simulator on a PC) as an object with:
+
+- ``i2c``: a busio.I2C (or look-alike) with the PCF8591 on it
+- ``onewire_pin``: the pin the DS18B20 bus is on (adafruit_onewire makes the bus from it)
+- ``screen``: None, or an object with ``show(lines)`` for the status text
+- ``board_name``: words for the log and telemetry
+"""
+
+import asyncio
+
+from adafruit_ticks import ticks_diff
+
+from controller import VERSION, settings as settings_mod
+from controller.algorithm import FAULT, PumpAlgorithm
+from controller.clock import Clock
+from controller.log import Log
+from controller.pwm import DutyCycler
+from controller.sensors import NtcSensor, Probe, ProbeBus
+
+_TASK_RESTART_DELAY_S = 1.0
+_PUMP_TASK_RESTART_DELAY_S = 0.1
+
+
+class Controller:
+    """Everything the tasks share.
+
+    :param hw: the hardware (see the module docstring)
+    :param settings: a validated ``Settings`` (``controller.settings.load``)
+    :param ticks_ms: millisecond tick source; ``adafruit_ticks.ticks_ms`` by default
+    :param log: a ``Log``; one printing to the console by default
+    """
+
+    def __init__(self, hw, settings, ticks_ms=None, log=None):
+        self.hw = hw
+        self.settings = settings
+        self.clock = Clock(ticks_ms)
+        self.log = log or Log(self.clock)
+        if self.log.clock is None:
+            self.log.clock = self.clock
+        self.screen = getattr(hw, "screen", None)
+        self.i2c_lock = asyncio.Lock()
+        self.state_lock = asyncio.Lock()
+        self.algorithm = PumpAlgorithm(settings)
+        self.decision = self.algorithm.decision
+        self.decision_ms = None  # ticks of the last decision
+        self.cycler = DutyCycler(settings.pwm_period_s * 1000, self.clock.ticks_ms())
+        self.pcf = None
+        self.probe_bus = None
+        self.pump_on = False
+        self.pump_switches = 0
+        self.pump_starts = 0
+        self.readings = 0
+        self.control_cycles = 0
+        self.status_period_s = 60
+        self.task_restarts = {}
+        self.tasks = []
+        self.boot_messages = []
+        self.stale_reported = False
+        self.i2c_errors = 0
+        table, table_error = settings_mod.ntc_table(settings)
+        alpha = settings.ntc_smoothing
+        self.hot = NtcSensor("hot", "collector", settings.ntc_hot_channel, table, alpha)
+        self.cold = NtcSensor("cold", "tank", settings.ntc_cold_channel, table, alpha)
+        self.probes = [Probe(name, rom, settings.probe_max_age_s)
+                       for name, rom in settings_mod.probes(settings)]
+        self._table_error = table_error
+
+    # --- boot -------------------------------------------------------------------------
+    def _boot_say(self, text, error=False):
+        self.boot_messages.append(text)
+        if error:
+            self.log.error(text)
+        else:
+            self.log.info(text)
+        if self.screen is not None:
+            self.screen.show(self.boot_messages[-8:])
+
+    def boot(self):
+        """Report settings, find the PCF8591 (pump off first), scan the 1-Wire bus."""
+        self._boot_say("solar-hwc %s on %s" % (VERSION, getattr(self.hw, "board_name", "?")))
+        for error in self.settings.errors:
+            self._boot_say("settings: " + error, error=True)
+        if self._table_error:
+            self._boot_say("settings: " + self._table_error, error=True)
+        self.connect_pcf()
+        self.scan_probes()
+
+    def connect_pcf(self):
+        """Find the PCF8591 and switch the pump off; False (and logged) if it is not there."""
+        from adafruit_pcf8591.pcf8591 import PCF8591
+
+        address = self.settings.pcf8591_address
+        try:
+            pcf = PCF8591(self.hw.i2c, address)
+            pcf.dac_enabled = True  # enables the output at 0: pump off
+        except (OSError, ValueError, RuntimeError) as exc:
+            self.pcf = None
+            self._boot_say("PCF8591 not found at 0x%02x (%s): check the I2C wiring" % (address, exc), True)
+            return False
+        self.pcf = pcf
+        self._boot_say("PCF8591 found at 0x%02x; pump off" % address)
+        return True
+
+    def scan_probes(self, quiet=False):
+        """Scan the 1-Wire bus and print the ROMs found in a form settings.toml takes."""
+        if self.probe_bus is None:
+            try:
+                from adafruit_onewire.bus import OneWireBus
+
+                self.probe_bus = ProbeBus(OneWireBus(self.hw.onewire_pin), self.probes)
+            except (OSError, RuntimeError, ValueError, TypeError) as exc:
+                self._boot_say("1-Wire bus unavailable (%s)" % exc, True)
+                return
+        try:
+            found = self.probe_bus.scan()
+            self.probe_bus.ensure_resolution(12)
+        except (OSError, RuntimeError) as exc:
+            self._boot_say("1-Wire scan failed: %s" % exc, True)
+            return
+        missing = self.probe_bus.missing_configured()
+        if quiet:
+            if not missing:
+                self.log.info("all configured DS18B20 probes found again")
+            return
+        self._boot_say("DS18B20: %d found on %s" % (len(found), self.settings.onewire_pin))
+        for line in self.probe_bus.paste_lines():
+            self._boot_say(line)
+        for probe in missing:
+            self._boot_say("DS18B20 %s (%s) configured but not found" % (probe.name, probe.rom_hex), True)
+
+    # --- I/O used by the tasks ----------------------------------------------------------
+    async def read_ntcs(self):
+        """Read both NTCs through the PCF8591 under the I2C lock, then publish them."""
+        raws = [None, None]
+        error = None
+        async with self.i2c_lock:
+            if self.pcf is None and not self.connect_pcf():
+                error = "PCF8591 not found"
+            else:
+                try:
+                    raws[0] = self.pcf.read(self.hot.channel)
+                    raws[1] = self.pcf.read(self.cold.channel)
+                except (OSError, RuntimeError) as exc:
+                    self.i2c_errors += 1
+                    error = "I2C error (%s)" % exc
+        async with self.state_lock:
+            for sensor, raw in ((self.hot, raws[0]), (self.cold, raws[1])):
+                was = sensor.fault
+                if raw is None:
+                    sensor.feed_error(error)
+                else:
+                    sensor.feed_raw(raw)
+                if sensor.fault != was:
+                    if sensor.fault is None:
+                        self.log.info("%s sensor reads again: %.1f C" % (sensor.label, sensor.value_c))
+                    else:
+                        self.log.error("%s sensor fault: %s (raw %s)" % (sensor.label, sensor.fault, sensor.raw))
+
+    async def write_dac(self, value):
+        """Set the pump's DAC output; False (and counted) on an I2C error."""
+        async with self.i2c_lock:
+            if self.pcf is None:
+                return False
+            try:
+                self.pcf.write(value)
+            except (OSError, RuntimeError) as exc:
+                self.i2c_errors += 1
+                self.log.error("pump DAC write failed: %s" % exc)
+                return False
+        return True
+
+    def fault_text(self):
+        parts = []
+        for sensor in (self.hot, self.cold):
+            if sensor.fault is not None:
+                parts.append(sensor.fault_text())
+        return ", ".join(parts)
+
+    def control_once(self):
+        """One control cycle: the algorithm on the current readings."""
+        was_mode = self.decision.mode
+        was_duty = self.decision.duty_pct
+        hot_c = self.hot.value_c
+        cold_c = self.cold.value_c
+        fault = self.fault_text() if hot_c is None or cold_c is None else ""
+        decision = self.algorithm.update(hot_c, cold_c, self.clock.now_s(), fault)
+        self.decision_ms = self.clock.ticks_ms()
+        self.control_cycles += 1
+        if decision.duty_pct > 0 and was_duty == 0:
+            self.pump_starts += 1
+        if decision.mode != was_mode or self.control_cycles == 1:
+            if decision.mode == FAULT:
+                self.log.error(decision.reason)
+            else:
+                self.log.info(decision.reason)
+        return decision
+
+    def effective_duty_pct(self):
+        """The duty the pump drive should apply: 0 if the decision is missing or stale."""
+        if self.decision_ms is None:
+            return 0
+        age_ms = ticks_diff(self.clock.ticks_ms(), self.decision_ms)
+        if age_ms > self.settings.decision_max_age_s * 1000:
+            if not self.stale_reported:
+                self.stale_reported = True
+                self.log.error("control decision %d s old: pump stopped until control resumes" % (age_ms // 1000))
+            return 0
+        self.stale_reported = False
+        return self.decision.duty_pct
+
+    # --- supervision --------------------------------------------------------------------
+    async def supervise(self, name, task_fn, restart_delay_s=_TASK_RESTART_DELAY_S):
+        """Run ``task_fn(self)`` forever: a crash is logged with its traceback and counted,
+        and the task restarts after ``restart_delay_s``."""
+        self.task_restarts[name] = 0
+        while True:
+            try:
+                await task_fn(self)
+                self.log.error("task %s returned; restarting it" % name)
+            except Exception as exc:  # noqa: BLE001 - every crash is logged and survived
+                self.log.exception("task %s crashed" % name, exc)
+            self.task_restarts[name] += 1
+            await asyncio.sleep(restart_delay_s)
+
+    def start_tasks(self, extra=()):
+        """Create the supervised tasks; ``extra`` adds (name, task_fn) pairs."""
+        from controller import tasks
+
+        plan = [("sensors", tasks.sensor_task, _TASK_RESTART_DELAY_S),
+                ("control", tasks.control_task, _TASK_RESTART_DELAY_S),
+                ("pump", tasks.pump_task, _PUMP_TASK_RESTART_DELAY_S),
+                ("display", tasks.display_task, _TASK_RESTART_DELAY_S)]
+        for name, fn in extra:
+            plan.append((name, fn, _TASK_RESTART_DELAY_S))
+        for name, fn, delay in plan:
+            self.tasks.append(asyncio.create_task(self.supervise(name, fn, delay)))
+
+    async def start(self, extra=()):
+        """Boot, take a first reading and start the tasks; returns at once."""
+        self.boot()
+        await self.read_ntcs()
+        self.start_tasks(extra)
+
+    async def run(self, duration_s=None, extra=()):
+        """Start, then run (forever, or ``duration_s``), then stop with the pump off."""
+        await self.start(extra)
+        try:
+            if duration_s is None:
+                while True:
+                    await asyncio.sleep(3600)
+            else:
+                await asyncio.sleep(duration_s)
+        finally:
+            await self.stop()
+
+    async def stop(self):
+        """Cancel the tasks and switch the pump off."""
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        self.tasks = []
+        if self.pcf is not None:
+            try:
+                self.pcf.write(0)
+                self.pump_on = False
+            except (OSError, RuntimeError) as exc:
+                self.log.error("could not switch the pump off: %s" % exc)

@@ -1,0 +1,235 @@
+"""Sensor sources: NTC thermistors on the PCF8591 and DS18B20 probes on a 1-Wire bus.
+
+Each reading flows source -> check -> filter -> consumer. A faulted reading is never a
+temperature: ``value_c`` is None and ``fault`` says why in words.
+"""
+
+import ntc_table
+from controller.filters import ExpSmoother
+
+NTC_FAULT_TEXT = {ntc_table.RAW_OPEN: "open circuit", ntc_table.RAW_SHORT: "short circuit"}
+
+# DS18B20 scratchpad and commands.
+_SKIP_ROM_CONVERT_T = b"\xcc\x44"
+_READ_SCRATCHPAD = b"\xbe"
+_POWER_ON_RAW = 0x0550  # 85.0 C: the power-on value, read when no conversion happened
+DS18B20_MIN_C = -55.0
+DS18B20_MAX_C = 125.0
+DS18B20_FAMILY = 0x28
+
+FAULT_MISSING = "missing"
+FAULT_CRC = "CRC error"
+FAULT_POWER_ON = "85 C power-on value"
+FAULT_RANGE = "out of range"
+FAULT_BUS = "bus error"
+FAULT_NO_ROM = "no ROM set"
+
+
+class NtcSensor:
+    """One NTC thermistor on a PCF8591 input.
+
+    :param name: telemetry name (``"hot"`` / ``"cold"``)
+    :param label: words for a person (``"collector"``, ``"tank"``)
+    :param channel: PCF8591 input 0..3
+    :param table: ``ntc_table.NtcTable``
+    :param alpha: smoothing fraction per reading
+    """
+
+    def __init__(self, name, label, channel, table, alpha):
+        self.name = name
+        self.label = label
+        self.channel = channel
+        self.table = table
+        self.smoother = ExpSmoother(alpha)
+        self.raw = None
+        self.value_c = None
+        self.fault = None
+        self.readings = 0
+        self.faults = 0  # times it went from good to faulted
+
+    def feed_raw(self, raw):
+        """Take one raw ADC value (0..255); returns the smoothed temperature or None."""
+        self.raw = raw
+        self.readings += 1
+        kind = self.table.classify(raw)
+        if kind != ntc_table.RAW_OK:
+            return self._faulted(NTC_FAULT_TEXT[kind])
+        self.fault = None
+        self.value_c = self.smoother.update(self.table.to_c(raw))
+        return self.value_c
+
+    def feed_error(self, text):
+        """The reading could not be taken (I2C error): a fault, not a temperature."""
+        self.raw = None
+        self.readings += 1
+        return self._faulted(text)
+
+    def _faulted(self, text):
+        if self.fault is None:
+            self.faults += 1
+        self.fault = text
+        self.value_c = None
+        self.smoother.reset()  # the first sane reading afterwards is taken as is
+        return None
+
+    def read(self, pcf):
+        """Read this sensor through the PCF8591 driver (caller holds the I2C lock)."""
+        try:
+            raw = pcf.read(self.channel)
+        except (OSError, RuntimeError) as exc:
+            return self.feed_error("I2C error: %s" % exc)
+        return self.feed_raw(raw)
+
+    def fault_text(self):
+        return "%s sensor %s" % (self.label, self.fault)
+
+
+class Probe:
+    """One DS18B20 probe slot: a name, the configured ROM and its last reading.
+
+    After a fault the last good value is still shown for ``max_age_s``, then it ages out.
+    """
+
+    def __init__(self, name, rom_hex, max_age_s):
+        self.name = name
+        self.rom_hex = rom_hex
+        self.max_age_s = max_age_s
+        self.device = None  # adafruit_onewire.device.OneWireDevice once found on the bus
+        self.address = None  # its adafruit_onewire.bus.OneWireAddress
+        self.value_c = None
+        self.fault = FAULT_NO_ROM if not rom_hex else FAULT_MISSING
+        self.last_good_s = None
+        self.scratch = None  # last scratchpad bytes read, for the details page
+        self.faults = 0  # times it went from good to faulted
+
+    def feed(self, temp_c, fault, now_s):
+        if fault is None:
+            self.fault = None
+            self.value_c = temp_c
+            self.last_good_s = now_s
+            return
+        if self.fault != fault:
+            self.faults += 1
+        self.fault = fault
+        if self.last_good_s is None or now_s - self.last_good_s > self.max_age_s:
+            self.value_c = None
+
+
+def decode_scratchpad(buf):
+    """(temp_c, fault) from a DS18B20's 9-byte scratchpad. ``fault`` is None when good."""
+    all_ones = True
+    for i in range(9):
+        if buf[i] != 0xFF:
+            all_ones = False
+            break
+    if all_ones:
+        return None, FAULT_MISSING  # nobody drove the bus
+    crc = 0
+    for i in range(8):
+        crc ^= buf[i]
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x8C if crc & 1 else crc >> 1
+    if crc != buf[8]:
+        return None, FAULT_CRC
+    raw = buf[1] << 8 | buf[0]
+    if raw == _POWER_ON_RAW:
+        return None, FAULT_POWER_ON
+    if raw & 0x8000:
+        raw -= 0x10000
+    temp_c = raw / 16.0
+    if temp_c < DS18B20_MIN_C or temp_c > DS18B20_MAX_C:
+        return None, FAULT_RANGE
+    return temp_c, None
+
+
+class ProbeBus:
+    """The DS18B20 probes on one 1-Wire bus, read without blocking the event loop.
+
+    :param bus: ``adafruit_onewire.bus.OneWireBus``
+    :param probes: list of ``Probe`` in slot order
+    """
+
+    def __init__(self, bus, probes):
+        self.bus = bus
+        self.probes = probes
+        self.found = []  # ROM hex strings seen by the last scan
+        self._buf = bytearray(9)
+
+    def scan(self):
+        """Scan the bus, attach the configured probes found, return the ROMs seen (hex)."""
+        from adafruit_onewire.device import OneWireDevice
+
+        from controller.settings import rom_to_hex
+
+        addresses = self.bus.scan()
+        self.found = [rom_to_hex(a.rom) for a in addresses]
+        for probe in self.probes:
+            probe.device = None
+            probe.address = None
+            for address in addresses:
+                if probe.rom_hex and rom_to_hex(address.rom) == probe.rom_hex:
+                    probe.device = OneWireDevice(self.bus, address)
+                    probe.address = address
+        return self.found
+
+    def ensure_resolution(self, bits=12):
+        """Set each attached probe to ``bits`` resolution through the DS18X20 driver."""
+        from adafruit_ds18x20 import DS18X20
+
+        for probe in self.probes:
+            if probe.device is not None:
+                sensor = DS18X20(self.bus, probe.address)
+                if sensor.resolution != bits:
+                    sensor.resolution = bits
+
+    def start_conversion(self):
+        """Start a conversion on every probe at once; True if any device answered."""
+        if not self.bus.reset():
+            return False
+        self.bus.write(_SKIP_ROM_CONVERT_T)
+        return True
+
+    def read_all(self, now_s):
+        """Read every attached probe's scratchpad (after the conversion time has passed)."""
+        buf = self._buf
+        for probe in self.probes:
+            if probe.device is None:
+                probe.feed(None, FAULT_NO_ROM if not probe.rom_hex else FAULT_MISSING, now_s)
+                continue
+            try:
+                with probe.device as dev:
+                    dev.write(_READ_SCRATCHPAD)
+                    # end=9 reads the raw bytes: without it the driver raises one
+                    # "CRC error" for a bad CRC and an absent probe alike.
+                    dev.readinto(buf, end=9)
+            except (OSError, RuntimeError):
+                probe.feed(None, FAULT_BUS, now_s)
+                continue
+            temp_c, fault = decode_scratchpad(buf)
+            probe.scratch = bytes(buf)
+            probe.feed(temp_c, fault, now_s)
+
+    def missing_configured(self):
+        return [p for p in self.probes if p.rom_hex and p.device is None]
+
+    def paste_lines(self):
+        """settings.toml lines for the ROMs found, so a user can paste them."""
+        lines = []
+        used = {}
+        for slot, probe in enumerate(self.probes, 1):
+            if probe.rom_hex:
+                used[probe.rom_hex] = slot
+        free = [slot for slot, p in enumerate(self.probes, 1) if not p.rom_hex]
+        for slot, probe in enumerate(self.probes, 1):
+            if probe.rom_hex in self.found:
+                lines.append('PROBE%d_ROM = "%s"  # %s (configured)' % (slot, probe.rom_hex, probe.name))
+        for rom in self.found:
+            if rom in used:
+                continue
+            if free:
+                slot = free.pop(0)
+                lines.append('PROBE%d_ROM = "%s"  # new: was %s? check by warming it' % (
+                    slot, rom, self.probes[slot - 1].name))
+            else:
+                lines.append('# "%s" found but all five probe slots are taken' % rom)
+        return lines

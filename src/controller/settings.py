@@ -1,0 +1,235 @@
+"""Load and validate settings from ``os.getenv`` (CircuitPython's settings.toml).
+
+``load(getenv)`` never raises for bad input: a missing key takes its default, and a
+malformed or out-of-range value is reported in ``Settings.errors`` and that key falls back
+to its default, so the controller always runs. Attribute names are the keys in lower case:
+``settings.min_diff_k``.
+"""
+
+from controller import settings_spec
+from controller.settings_spec import B, C, F, I, L, R, S, SPEC, ORDER_RULES
+
+_ROM_HEX_DIGITS = 16
+
+
+class Settings:
+    """Validated settings. ``errors`` lists one human-readable line per rejected key."""
+
+    def __init__(self):
+        self.errors = []
+        self.overridden = []  # keys whose value came from the settings file
+
+    def get(self, key):
+        return getattr(self, key.lower())
+
+
+def _parse_number(kind, raw):
+    if isinstance(raw, bool):
+        raise ValueError("expected a number, got a boolean")
+    if isinstance(raw, (int, float)):
+        value = raw
+    else:
+        text = str(raw).strip()
+        if not text:
+            raise ValueError("empty")
+        if kind == I:
+            lowered = text.lower()
+            hexadecimal = lowered.startswith("0x") or lowered.startswith("-0x")
+            value = int(text, 16 if hexadecimal else 10)
+        else:
+            value = float(text)
+    if kind == I:
+        if isinstance(value, float):
+            if value != int(value):
+                raise ValueError("expected a whole number")
+            value = int(value)
+        return value
+    value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("not a finite number")
+    return value
+
+
+def _check_range(value, lo, hi, unit):
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ValueError("out of range %s..%s%s" % (_fmt(lo), _fmt(hi), (" " + unit) if unit else ""))
+    return value
+
+
+def _fmt(number):
+    if isinstance(number, float) and number == int(number) and abs(number) < 1e15:
+        return str(int(number))
+    return str(number)
+
+
+def parse_rom(text):
+    """bytes(8) for a ROM written as 16 hex digits (separators ``:``, ``-`` or spaces allowed).
+
+    Raises ValueError with the reason: wrong length, not hex, bad CRC, not a DS18B20.
+    """
+    digits = ""
+    for ch in text:
+        if ch not in ":- ":
+            digits += ch
+    if len(digits) != _ROM_HEX_DIGITS:
+        raise ValueError("a ROM has 16 hex digits, got %d" % len(digits))
+    try:
+        rom = bytes(int(digits[i:i + 2], 16) for i in range(0, _ROM_HEX_DIGITS, 2))
+    except ValueError:
+        raise ValueError("not hexadecimal")
+    if crc8(rom[:7]) != rom[7]:
+        raise ValueError("CRC check failed (typo?)")
+    if rom[0] != 0x28:
+        raise ValueError("family code %02x is not a DS18B20 (28)" % rom[0])
+    return rom
+
+
+def rom_to_hex(rom):
+    """16 lower-case hex digits, first ROM byte first: the form settings.toml takes."""
+    return "".join("%02x" % b for b in rom)
+
+
+def crc8(data):
+    """Dallas/Maxim 1-Wire CRC8 (polynomial x^8 + x^5 + x^4 + 1)."""
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            if crc & 1:
+                crc = (crc >> 1) ^ 0x8C
+            else:
+                crc >>= 1
+    return crc
+
+
+def parse_value(entry, raw):
+    """The validated value of one SPEC entry from a raw getenv value (str or int).
+
+    Raises ValueError with a message fit for a user.
+    """
+    key, kind, _default, lo, hi, unit, _help = entry
+    if kind in (F, I):
+        return _check_range(_parse_number(kind, raw), lo, hi, unit)
+    if kind == B:
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("expected 0 or 1")
+    if kind == C:
+        text = str(raw).strip()
+        if text not in lo:
+            raise ValueError("expected one of %s" % ", ".join(lo))
+        return text
+    if kind == S:
+        text = str(raw).strip()
+        if not lo <= len(text) <= hi:
+            raise ValueError("length must be %d..%d characters" % (lo, hi))
+        for ch in text:
+            if not (ch.isalpha() or ch.isdigit() or ch == "_"):
+                raise ValueError("only letters, digits and _ allowed")
+        return text
+    if kind == R:
+        text = str(raw).strip()
+        if not text:
+            return ""
+        return rom_to_hex(parse_rom(text))
+    if kind == L:
+        text = str(raw).strip()
+        if not text:
+            return ()
+        items = []
+        for part in text.split(","):
+            items.append(_check_range(_parse_number(F, part), lo, hi, unit))
+        return tuple(items)
+    raise ValueError("unknown kind %r for %s" % (kind, key))
+
+
+def load(getenv, spec=SPEC):
+    """Settings from ``getenv(key)`` (``os.getenv`` on the device); never raises for bad input."""
+    settings = Settings()
+    for entry in spec:
+        key = entry[0]
+        default = entry[2]
+        raw = getenv(key)
+        value = default
+        if raw is not None:
+            try:
+                value = parse_value(entry, raw)
+                settings.overridden.append(key)
+            except ValueError as exc:
+                settings.errors.append("%s = %r: %s; using default %r" % (key, raw, exc, default))
+        if entry[1] == L and value == "":
+            value = ()
+        setattr(settings, key.lower(), value)
+    _check_rules(settings, spec)
+    return settings
+
+
+def _default_of(key, spec):
+    for entry in spec:
+        if entry[0] == key:
+            return entry[2]
+    raise KeyError(key)
+
+
+def _check_rules(settings, spec):
+    for low, high, message in ORDER_RULES:
+        if getattr(settings, low.lower()) >= getattr(settings, high.lower()):
+            settings.errors.append("%s; using defaults %s = %s and %s = %s" % (
+                message, low, _fmt(_default_of(low, spec)), high, _fmt(_default_of(high, spec))))
+            setattr(settings, low.lower(), _default_of(low, spec))
+            setattr(settings, high.lower(), _default_of(high, spec))
+    if settings.ntc_cold_channel == settings.ntc_hot_channel:
+        settings.errors.append("NTC_COLD_CHANNEL and NTC_HOT_CHANNEL must differ; using defaults 0 and 1")
+        settings.ntc_cold_channel = _default_of("NTC_COLD_CHANNEL", spec)
+        settings.ntc_hot_channel = _default_of("NTC_HOT_CHANNEL", spec)
+    seen = {}
+    for slot in range(1, settings_spec.PROBE_SLOTS + 1):
+        name_key = "PROBE%d_NAME" % slot
+        name = getattr(settings, name_key.lower())
+        if name in seen:
+            fallback = _default_of(name_key, spec)
+            settings.errors.append("%s = %r repeats probe %d's name; using %r" % (
+                name_key, name, seen[name], fallback))
+            setattr(settings, name_key.lower(), fallback)
+            name = fallback
+        seen[name] = slot
+    roms = {}
+    for slot in range(1, settings_spec.PROBE_SLOTS + 1):
+        rom_key = "PROBE%d_ROM" % slot
+        rom = getattr(settings, rom_key.lower())
+        if rom and rom in roms:
+            settings.errors.append("%s repeats probe %d's ROM; probe %d left unconfigured" % (
+                rom_key, roms[rom], slot))
+            setattr(settings, rom_key.lower(), "")
+        elif rom:
+            roms[rom] = slot
+
+
+def ntc_table(settings):
+    """The NtcTable the settings describe: Beta parameters, an own table, or the default.
+
+    Returns (table, error_or_None); on error the default table is used.
+    """
+    import ntc_table
+
+    try:
+        if settings.ntc_beta_r25_ohm > 0:
+            return ntc_table.table_from_beta(settings.ntc_beta_r25_ohm, settings.ntc_beta_k,
+                                             settings.ntc_series_ohm), None
+        if settings.ntc_table_raw:
+            return ntc_table.NtcTable(settings.ntc_table_raw, settings.ntc_table_start_c,
+                                      settings.ntc_table_step_c), None
+    except ValueError as exc:
+        return ntc_table.default_table(), "NTC table settings rejected (%s); using the built-in table" % exc
+    return ntc_table.default_table(), None
+
+
+def probes(settings):
+    """[(name, rom_hex_or_empty)] for the five DS18B20 slots, in slot order."""
+    out = []
+    for slot in range(1, settings_spec.PROBE_SLOTS + 1):
+        out.append((getattr(settings, "probe%d_name" % slot), getattr(settings, "probe%d_rom" % slot)))
+    return out

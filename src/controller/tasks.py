@@ -1,0 +1,126 @@
+"""The cooperative tasks: sensors, control, pump drive and display.
+
+Each task is a coroutine function taking the ``Controller`` (app.py), which holds the
+hardware, the shared state and two locks: ``i2c_lock`` (the PCF8591's ADC reads and DAC
+writes share one bus) and ``state_lock`` (readings and the decision). Tasks schedule
+themselves on millisecond ticks, so a late wake-up does not shift the period.
+"""
+
+import asyncio
+
+from adafruit_ticks import ticks_add, ticks_diff
+
+from controller import display
+
+DAC_ON = 255
+DAC_OFF = 0
+_PUMP_MIN_SLEEP_MS = 10
+_PUMP_MAX_SLEEP_MS = 250  # re-check the decision at least this often
+_PUMP_RETRY_MS = 100  # after a failed DAC write
+_RESCAN_PERIOD_S = 60  # look again for configured probes that are missing
+
+
+async def sleep_ms(ms):
+    await asyncio.sleep(ms / 1000)
+
+
+async def sleep_until(ctx, deadline_ms):
+    """Sleep until the tick ``deadline_ms`` (returns at once if it has passed)."""
+    delay = ticks_diff(deadline_ms, ctx.clock.ticks_ms())
+    if delay > 0:
+        await sleep_ms(delay)
+
+
+def _next_deadline(ctx, deadline_ms, period_ms):
+    """The next period boundary after ``deadline_ms``; skips missed ones instead of bursting."""
+    deadline_ms = ticks_add(deadline_ms, period_ms)
+    now = ctx.clock.ticks_ms()
+    if ticks_diff(deadline_ms, now) < 0:
+        deadline_ms = now
+    return deadline_ms
+
+
+async def sensor_task(ctx):
+    """Read both NTCs and all DS18B20 probes every SENSOR_PERIOD_S."""
+    s = ctx.settings
+    period_ms = int(s.sensor_period_s * 1000)
+    conversion_ms = s.probe_conversion_ms
+    deadline = ctx.clock.ticks_ms()
+    last_scan_s = ctx.clock.now_s()
+    while True:
+        probes = ctx.probe_bus
+        converting = False
+        if probes is not None:
+            try:
+                converting = probes.start_conversion()
+            except (OSError, RuntimeError) as exc:
+                ctx.log.warn("1-Wire conversion start failed: %s" % exc)
+        started_ms = ctx.clock.ticks_ms()
+        await ctx.read_ntcs()
+        if probes is not None:
+            # Read no earlier than the conversion time after the start, measured with ticks.
+            while ticks_diff(ctx.clock.ticks_ms(), started_ms) < conversion_ms:
+                await sleep_ms(conversion_ms - ticks_diff(ctx.clock.ticks_ms(), started_ms))
+            now_s = ctx.clock.now_s()
+            async with ctx.state_lock:
+                if converting:
+                    probes.read_all(now_s)
+                else:
+                    for probe in probes.probes:
+                        probe.feed(None, "bus: no presence pulse", now_s)
+            if probes.missing_configured() and now_s - last_scan_s >= _RESCAN_PERIOD_S:
+                last_scan_s = now_s
+                ctx.scan_probes(quiet=True)
+        ctx.readings += 1
+        deadline = _next_deadline(ctx, deadline, period_ms)
+        await sleep_until(ctx, deadline)
+
+
+async def control_task(ctx):
+    """Run the pump algorithm every CONTROL_PERIOD_S on the latest readings."""
+    period_ms = int(ctx.settings.control_period_s * 1000)
+    deadline = ctx.clock.ticks_ms()
+    while True:
+        ctx.control_once()
+        deadline = _next_deadline(ctx, deadline, period_ms)
+        await sleep_until(ctx, deadline)
+
+
+async def pump_task(ctx):
+    """Apply the decided duty as a slow on/off cycle on the PCF8591 DAC."""
+    cycler = ctx.cycler
+    written = None
+    while True:
+        now = ctx.clock.ticks_ms()
+        level = cycler.update(now, ctx.effective_duty_pct())
+        if level != written:
+            if await ctx.write_dac(DAC_ON if level else DAC_OFF):
+                written = level
+                ctx.pump_on = level
+                ctx.pump_switches += 1
+            else:
+                written = None  # unknown: write again soon
+                await sleep_ms(_PUMP_RETRY_MS)
+                continue
+        wait = cycler.next_edge_ms(ctx.clock.ticks_ms())
+        if wait < _PUMP_MIN_SLEEP_MS:
+            wait = _PUMP_MIN_SLEEP_MS
+        elif wait > _PUMP_MAX_SLEEP_MS:
+            wait = _PUMP_MAX_SLEEP_MS
+        await sleep_ms(wait)
+
+
+async def display_task(ctx):
+    """Placeholder status screen: a few lines of text, refreshed every second."""
+    deadline = ctx.clock.ticks_ms()
+    last_status_s = None
+    while True:
+        lines = display.status_lines(ctx)
+        if ctx.screen is not None:
+            ctx.screen.show(lines)
+        now_s = ctx.clock.now_s()
+        if last_status_s is None or now_s - last_status_s >= ctx.status_period_s:
+            last_status_s = now_s
+            ctx.log.info(display.status_line(ctx))
+        deadline = _next_deadline(ctx, deadline, 1000)
+        await sleep_until(ctx, deadline)
