@@ -152,8 +152,14 @@ def load(getenv, spec=SPEC):
     for entry in spec:
         key = entry[0]
         default = entry[2]
-        raw = getenv(key)
         value = default
+        try:
+            raw = getenv(key)
+        except ValueError as exc:
+            # CircuitPython <= 10.1 raises for a bare value that is not an integer (8.5, true)
+            raw = None
+            settings.errors.append("%s: unreadable (%s); write it in quotes, e.g. %s = \"%s\"; using default %r"
+                                   % (key, exc, key, _fmt(default) if default != "" else "...", default))
         if raw is not None:
             try:
                 value = parse_value(entry, raw)

@@ -1,0 +1,43 @@
+"""``hwc``: host tools for the solar hot-water controller."""
+
+import argparse
+import sys
+
+from controller import VERSION
+
+# subcommand -> (module, one-line help); each module has add_arguments(parser) and run(args).
+COMMANDS = {
+    "replay": ("hwc.replay", "run a recorded temperature trace through the pump algorithm"),
+    "deploy": ("hwc.deploy", "copy the firmware onto a mounted CIRCUITPY drive"),
+    "settings-example": ("hwc.settings_doc", "print settings.toml.example, generated from the settings table"),
+}
+
+
+def build_parser():
+    import importlib
+
+    parser = argparse.ArgumentParser(prog="hwc", description=__doc__)
+    parser.add_argument("--version", action="version", version="hwc " + VERSION)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip())
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args._run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Settings: defaults, every kind of bad value, cross-key rules, and the example file."""
+
+import pathlib
+
+import pytest
+
+from controller import settings_spec as spec
+from controller.settings import load, parse_rom
+from hwc import cpsettings, settings_doc
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+GOOD_ROM = "28000100000000d3"
+
+
+def test_defaults_without_any_settings():
+    s = load(lambda key: None)
+    assert s.errors == []
+    assert (s.max_diff_start_k, s.min_diff_k, s.purge_s, s.pwm_period_s) == (8.0, 4.0, 60.0, 5.0)
+    assert (s.ntc_cold_channel, s.ntc_hot_channel, s.onewire_pin) == (0, 1, "D4")
+    assert [getattr(s, "probe%d_name" % i) for i in range(1, 6)] == list(spec.PROBE_DEFAULT_NAMES)
+
+
+@pytest.mark.parametrize("key,raw,message", [
+    ("MIN_DIFF_K", "four", "could not convert"),
+    ("MIN_DIFF_K", "", "empty"),
+    ("MIN_DIFF_K", "nan", "not a finite number"),
+    ("PURGE_S", "-1", "out of range 0..600 s"),
+    ("PURGE_S", "601", "out of range 0..600 s"),
+    ("NTC_HOT_CHANNEL", "4", "out of range 0..3"),
+    ("NTC_HOT_CHANNEL", "1.5", "invalid literal"),
+    ("PCF8591_ADDRESS", "0x40", "out of range 72..79"),
+    ("ONEWIRE_PIN", "D9", "expected one of D3, D4"),
+    ("PROBE1_NAME", "tank top", "only letters, digits and _"),
+    ("PROBE1_NAME", "", "length must be 1..24"),
+    ("PROBE1_ROM", "28000100000000d4", "CRC check failed"),
+    ("PROBE1_ROM", "28000100000000", "16 hex digits, got 14"),
+    ("PROBE1_ROM", "zz000100000000d3", "not hexadecimal"),
+    ("NTC_TABLE_RAW", "240,x", "could not convert"),
+    ("NTC_TABLE_RAW", "240,300", "out of range 0..255"),
+])
+def test_bad_value_is_reported_and_key_keeps_default(key, raw, message):
+    s = load({key: raw}.get)
+    assert len(s.errors) == 1
+    assert s.errors[0].startswith("%s = %r: " % (key, raw))
+    assert message in s.errors[0]
+    default = next(e[2] for e in spec.SPEC if e[0] == key)
+    value = getattr(s, key.lower())
+    assert value == (() if default == "" and key == "NTC_TABLE_RAW" else default)
+
+
+def test_values_in_every_written_form():
+    s = load({"MIN_DIFF_K": "4.5", "PURGE_S": 30, "PCF8591_ADDRESS": "0x4a", "NTC_HOT_CHANNEL": "2",
+              "PROBE1_ROM": "28:00:01:00:00:00:00:D3", "NTC_TABLE_RAW": "250, 200,100"}.get)
+    assert s.errors == []
+    assert (s.min_diff_k, s.purge_s, s.pcf8591_address, s.ntc_hot_channel) == (4.5, 30.0, 0x4A, 2)
+    assert s.probe1_rom == GOOD_ROM
+    assert s.ntc_table_raw == (250.0, 200.0, 100.0)
+
+
+def test_getenv_that_raises_is_a_reported_error_not_a_crash():
+    def getenv(key):
+        if key == "MIN_DIFF_K":
+            raise ValueError("invalid syntax for integer with base 10")
+        return None
+
+    s = load(getenv)
+    assert s.min_diff_k == 4.0
+    assert "MIN_DIFF_K: unreadable" in s.errors[0] and 'MIN_DIFF_K = "4"' in s.errors[0]
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"MIN_DIFF_K": "9"}, "MIN_DIFF_K must be below MAX_DIFF_START_K"),
+    ({"COOL_OFF_DISARM_C": "75"}, "COOL_OFF_DISARM_C must be below COOL_OFF_ARM_C"),
+    ({"DUTY_ROUND_DOWN_PCT": "50", "DUTY_ROUND_UP_PCT": "50"}, "DUTY_ROUND_DOWN_PCT must be below"),
+    ({"NTC_HOT_CHANNEL": "0"}, "NTC_COLD_CHANNEL and NTC_HOT_CHANNEL must differ"),
+    ({"PROBE2_NAME": "ambient"}, "PROBE2_NAME = 'ambient' repeats probe 1's name"),
+    ({"PROBE1_ROM": GOOD_ROM, "PROBE3_ROM": GOOD_ROM}, "PROBE3_ROM repeats probe 1's ROM"),
+])
+def test_cross_key_rules(env, message):
+    s = load(env.get)
+    assert any(message in e for e in s.errors), s.errors
+    assert s.min_diff_k < s.max_diff_start_k
+    assert s.cool_off_disarm_c < s.cool_off_arm_c
+    assert s.ntc_cold_channel != s.ntc_hot_channel
+
+
+def test_parse_rom_rejects_other_families():
+    with pytest.raises(ValueError, match="not a DS18B20"):
+        parse_rom("10000100000000" + "%02x" % __import__("controller.settings", fromlist=["x"]).crc8(
+            bytes([0x10, 0, 1, 0, 0, 0, 0])))
+
+
+def test_ntc_table_settings_errors_fall_back_to_builtin(tmp_path):
+    from controller.settings import ntc_table
+
+    table, error = ntc_table(load({"NTC_TABLE_RAW": "200,210"}.get))
+    assert "NTC table settings rejected" in error and table.raws[0] == 243
+    table, error = ntc_table(load({"NTC_BETA_R25_OHM": "10000", "NTC_SERIES_OHM": "10000"}.get))
+    assert error is None and table.min_c < 0
+
+
+def test_example_file_is_generated_from_the_table():
+    text = (ROOT / "settings.toml.example").read_text()
+    assert text == settings_doc.example_text(), "regenerate: hwc settings-example > settings.toml.example"
+
+
+def test_example_documents_every_key_with_default_unit_and_range():
+    text = (ROOT / "settings.toml.example").read_text()
+    for key, kind, default, lo, hi, unit, help_text in spec.SPEC:
+        block = text.split("# %s = " % key)[0].rsplit("\n# ", 2)
+        assert "# %s = " % key in text
+        assert "default" in block[-1] and "range" in block[-1]
+        if unit:
+            assert unit in block[-1]
+
+
+def test_example_uncommented_reads_back_as_the_defaults_on_circuitpython(tmp_path):
+    # Every line of the example, uncommented, must be readable by os.getenv on every
+    # CircuitPython version and give exactly the defaults.
+    text = (ROOT / "settings.toml.example").read_text()
+    lines = [line[2:] if line.startswith("# ") and " = " in line and line[2:3].isupper() else line
+             for line in text.splitlines()]
+    path = tmp_path / "settings.toml"
+    path.write_text("\n".join(lines) + "\n")
+    for semantics in (cpsettings.LEGACY, cpsettings.STRINGS):
+        s = load(cpsettings.getenv_for(path, semantics))
+        assert s.errors == []
+        for key, kind, default, *_ in spec.SPEC:
+            value = getattr(s, key.lower())
+            assert value == (() if key == "NTC_TABLE_RAW" else default), key
