@@ -471,11 +471,14 @@ class Weather:
                                tz="UTC")
         loc = pvlib.location.Location(lat, lon, tz="UTC", altitude=altitude_m)
         solpos = loc.get_solarposition(utc)
+        dni_extra = pd.Series(
+            pvlib.irradiance.get_extra_radiation(utc.day_of_year.to_numpy()), index=utc)
         if model == "ineichen":
             cs = loc.get_clearsky(utc, model="ineichen", solar_position=solpos,
-                                  linke_turbidity=linke_turbidity)
+                                  dni_extra=dni_extra, linke_turbidity=linke_turbidity)
         elif model == "simplified_solis":
-            cs = loc.get_clearsky(utc, model="simplified_solis", solar_position=solpos)
+            cs = loc.get_clearsky(utc, model="simplified_solis", solar_position=solpos,
+                                  dni_extra=dni_extra)
         else:
             raise WeatherError("clear-sky model must be 'ineichen' or 'simplified_solis'")
         poa = _poa(utc, solpos, cs["dni"], cs["ghi"], cs["dhi"], tilt_v, azim_v,
@@ -601,7 +604,7 @@ def _poa(utc, solpos, dni, ghi, dhi, tilt, azimuth, transposition, albedo):
     import numpy as np
     import pvlib
 
-    dni_extra = pvlib.irradiance.get_extra_radiation(utc)
+    dni_extra = pvlib.irradiance.get_extra_radiation(np.asarray(utc.day_of_year))
     airmass = pvlib.atmosphere.get_relative_airmass(solpos["apparent_zenith"])
     irr = pvlib.irradiance.get_total_irradiance(
         tilt, azimuth, solpos["apparent_zenith"], solpos["azimuth"],
@@ -621,7 +624,7 @@ def _transpose_ghi(utc_naive, ghi, lat, lon, tilt, azimuth, transposition, albed
     loc = pvlib.location.Location(lat, lon, tz="UTC")
     solpos = loc.get_solarposition(utc)
     g = np.asarray(ghi, float)
-    parts = pvlib.irradiance.erbs(g, solpos["zenith"], utc)
+    parts = pvlib.irradiance.erbs(g, solpos["zenith"], np.asarray(utc.day_of_year))
     return _poa(utc, solpos, np.nan_to_num(np.asarray(parts["dni"], float)), g,
                 np.nan_to_num(np.asarray(parts["dhi"], float)), tilt, azimuth, transposition,
                 albedo)
