@@ -10,6 +10,7 @@ COMMANDS = {
     "replay": ("hwc.replay", "run a recorded temperature trace through the pump algorithm"),
     "deploy": ("hwc.deploy", "copy the firmware onto a mounted CIRCUITPY drive"),
     "settings-example": ("hwc.settings_doc", "print settings.toml.example, generated from the settings table"),
+    "simulate": ("hwc.simulate", "run the firmware against a simulated solar plant"),
 }
 
 
