@@ -6,6 +6,7 @@ temperature: ``value_c`` is None and ``fault`` says why in words.
 
 import ntc_table
 from controller.filters import ExpSmoother
+from controller.settings import crc8
 
 NTC_FAULT_TEXT = {ntc_table.RAW_OPEN: "open circuit", ntc_table.RAW_SHORT: "short circuit"}
 
@@ -124,12 +125,7 @@ def decode_scratchpad(buf):
             break
     if all_ones:
         return None, FAULT_MISSING  # nobody drove the bus
-    crc = 0
-    for i in range(8):
-        crc ^= buf[i]
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x8C if crc & 1 else crc >> 1
-    if crc != buf[8]:
+    if crc8(buf, 8) != buf[8]:
         return None, FAULT_CRC
     raw = buf[1] << 8 | buf[0]
     if raw == _POWER_ON_RAW:

@@ -89,11 +89,12 @@ def rom_to_hex(rom):
     return "".join("%02x" % b for b in rom)
 
 
-def crc8(data):
-    """Dallas/Maxim 1-Wire CRC8 (polynomial x^8 + x^5 + x^4 + 1)."""
+def crc8(data, length=None):
+    """Dallas/Maxim 1-Wire CRC8 (polynomial x^8 + x^5 + x^4 + 1) of ``data[:length]``,
+    computed in place (no slice is allocated)."""
     crc = 0
-    for byte in data:
-        crc ^= byte
+    for i in range(len(data) if length is None else length):
+        crc ^= data[i]
         for _ in range(8):
             if crc & 1:
                 crc = (crc >> 1) ^ 0x8C
