@@ -5,9 +5,9 @@ import json
 import pytest
 
 from hwc import cli
-from hwc.simulate import SUMMARY_KEYS, Simulation, format_summary
 from hwc.sim.plant import PlantConfig
 from hwc.sim.sensors import FaultScript
+from hwc.simulate import SUMMARY_KEYS, Simulation, format_summary
 
 HOUR = 3600.0
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -18,8 +18,8 @@ def default_day(tmp_path_factory):
     """`hwc simulate --json --plot FILE`: the embedded default, one day."""
     tmp = tmp_path_factory.mktemp("sim")
     plot = tmp / "day.png"
-    import io
     import contextlib
+    import io
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -65,9 +65,9 @@ def _run(start_h, hours, faults=None):
 def test_firmware_decides_what_the_algorithm_decides():
     from controller.algorithm import PumpAlgorithm
 
-    sim = _run(6.5, 3.0)  # morning: idle -> (purge) -> running, on/off cycling
+    sim = _run(6.5, 2.0)  # morning: idle -> (purge) -> running, on/off cycling
     cycles = sim.cycles
-    assert len(cycles) > 3 * HOUR / sim.rig.settings.control_period_s - 5
+    assert len(cycles) > 2 * HOUR / sim.rig.settings.control_period_s - 5
     modes = {c[5] for c in cycles}
     assert {"idle", "running"} <= modes
     algo = PumpAlgorithm(sim.rig.settings)
@@ -113,3 +113,31 @@ def test_bad_settings_file(tmp_path, capsys):
     bad.write_text('CONTROL_PERIOD_S = "fast"\n')
     assert cli.main(["simulate", "--settings", str(bad), "--no-plot"]) == 2
     assert "CONTROL_PERIOD_S" in capsys.readouterr().err
+
+
+def test_probe_faults_reach_the_firmware():
+    # a CRC error on the ambient probe, a missing tank_inlet probe: both only while scripted
+    sim = Simulation(probes=2, faults=[(100, 200, "ambient", "crc"),
+                                       (100, 200, "tank_inlet", "missing")])
+    sim.start()
+    try:
+        sim.run_for(150)
+        ambient, inlet = sim.ctl.probes[:2]
+        assert (ambient.name, inlet.name) == ("ambient", "tank_inlet")
+        assert "crc" in ambient.fault.lower() and inlet.fault == "missing"
+        sim.run_for(100)
+        assert ambient.fault is None and inlet.fault is None
+        assert ambient.value_c == pytest.approx(sim.plant.ambient_c, abs=0.1)
+    finally:
+        sim.stop()
+
+
+def test_fault_option(capsys):
+    from hwc.simulate import SimulationError, parse_faults
+
+    assert parse_faults(["hot:open:12:12.5"]) == [(43200.0, 45000.0, "hot", "open")]
+    for bad in ("hot:open:12", "hot:melted:1:2", "hot:open:2:1", "hot:open:x:2"):
+        with pytest.raises(SimulationError):
+            parse_faults([bad])
+    assert cli.main(["simulate", "--fault", "nosuch:open:1:2", "--no-plot"]) == 2
+    assert "nosuch" in capsys.readouterr().err

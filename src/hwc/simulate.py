@@ -5,6 +5,17 @@ The device package (``controller.app.Controller``, real Adafruit drivers on the 
 output (the PCF8591 DAC) drives the plant's pump. Time is virtual: the plant is stepped from the
 event loop's advance hook, so a simulated day takes seconds of wall time.
 
+Usage::
+
+    hwc simulate                                   # bundled summer day, default settings
+    hwc simulate --days 3 --location sunny --month 7 --plot july.png
+    hwc simulate --weather day.csv --settings settings.toml --json --log fw.log
+    hwc simulate --fault hot:open:12:12.17         # NTC "hot" open 12:00-12:10
+
+The summary goes to stdout (``--json``: one JSON object and nothing else); firmware error
+lines, progress (multi-day runs) and library chatter go to stderr; ``--log`` keeps all
+firmware log lines. Bad weather / settings files and bad options exit with code 2.
+
 Wiring:
 
 * NTC ``hot`` / ``cold`` -> PCF8591 channels NTC_HOT_CHANNEL / NTC_COLD_CHANNEL, the raw values
@@ -29,6 +40,8 @@ import math
 import os
 import sys
 import time
+
+from hwc.sim.sensors import FAULT_KINDS
 
 DAY_S = 86400.0
 PLANT_STEP_S = 0.5
@@ -156,7 +169,7 @@ class Simulation:
     # -- sensors ------------------------------------------------------------------------
     def _probe_source(self, name):
         def source():
-            temp, kind = self.sensors.ds18_state(name, self.loop.time())
+            temp, _kind = self.sensors.ds18_state(name, self.loop.time())
             return temp if temp is not None else self.sensors.ds18_temp(name)
         return source
 
@@ -382,10 +395,11 @@ class ProgressBar:
 
     def __call__(self, done_s, total_s):
         frac = min(1.0, done_s / total_s) if total_s else 1.0
-        n = int(round(frac * self.width))
-        self.stream.write("\r[%s%s] %5.1f %% day %d/%d" % ("#" * n, "." * (self.width - n), 100 * frac,
-                                                          min(int(done_s // DAY_S) + 1, int(math.ceil(total_s / DAY_S))),
-                                                          int(math.ceil(total_s / DAY_S))))
+        n = round(frac * self.width)
+        days = math.ceil(total_s / DAY_S)
+        day = min(int(done_s // DAY_S) + 1, days)
+        self.stream.write("\r[%s%s] %5.1f %% day %d/%d"
+                          % ("#" * n, "." * (self.width - n), 100 * frac, day, days))
         if frac >= 1.0:
             self.stream.write("\n")
         self.stream.flush()
@@ -399,14 +413,38 @@ def add_arguments(parser):
     w.add_argument("--location", metavar="NAME", help="TMY location from pvlib (greensboro, sand_point, miami, ...)")
     parser.add_argument("--month", type=int, metavar="M", help="month 1..12 for --location (default June)")
     parser.add_argument("--settings", metavar="FILE", help="a settings.toml (default: built-in defaults)")
-    parser.add_argument("--probes", type=int, default=DEFAULT_PROBES, choices=range(0, 6), metavar="N",
+    parser.add_argument("--probes", type=int, default=DEFAULT_PROBES, choices=range(6), metavar="N",
                         help="DS18B20 probes on the simulated bus, 0..5 (default %d; fewer is faster)"
                         % DEFAULT_PROBES)
+    parser.add_argument("--fault", action="append", default=[], metavar="SENSOR:KIND:FROM_H:TO_H",
+                        help="scripted sensor fault, hours of simulated time from the start, e.g. "
+                        "hot:open:12:12.17 (sensors: hot, cold and the DS18B20 names; kinds: %s); "
+                        "repeatable" % ", ".join(FAULT_KINDS))
     parser.add_argument("--seed", type=int, default=0, help="sensor noise seed (default 0)")
     parser.add_argument("--plot", metavar="FILE", default="simulation.png", help="PNG plot (default simulation.png)")
     parser.add_argument("--no-plot", action="store_true", help="do not write a plot")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     parser.add_argument("--log", metavar="FILE", help="write all firmware log lines to FILE")
+
+
+def parse_faults(specs):
+    """``["hot:open:12:12.5", ...]`` -> [(start_s, end_s, sensor, kind)]."""
+    out = []
+    for spec in specs:
+        parts = spec.split(":")
+        if len(parts) != 4:
+            raise SimulationError("--fault %r: use SENSOR:KIND:FROM_H:TO_H" % spec)
+        sensor, kind, a, b = parts
+        if kind not in FAULT_KINDS:
+            raise SimulationError("--fault %r: kind must be one of %s" % (spec, ", ".join(FAULT_KINDS)))
+        try:
+            start_h, end_h = float(a), float(b)
+        except ValueError:
+            raise SimulationError("--fault %r: FROM_H and TO_H must be numbers (hours)" % spec) from None
+        if not end_h > start_h:
+            raise SimulationError("--fault %r: TO_H must be after FROM_H" % spec)
+        out.append((start_h * 3600.0, end_h * 3600.0, sensor, kind))
+    return out
 
 
 def run(args):
@@ -418,17 +456,22 @@ def run(args):
         print("hwc simulate: --month must be 1..12", file=err)
         return 2
     try:
+        faults = parse_faults(args.fault)
         env = settings_env(args.settings)
         weather = load_weather(args.weather, args.location, args.month,
-                               days=max(1, int(math.ceil(args.days))))
+                               days=max(1, math.ceil(args.days)))
     except SimulationError as exc:
         print("hwc simulate: %s" % exc, file=err)
         return 2
     # Blinka's platform detection and anything else the firmware side prints go to stderr:
     # stdout carries only the summary.
     with contextlib.redirect_stdout(err):
-        sim = Simulation(env, weather=weather, probes=args.probes, seed=args.seed,
-                         record_cycles=False)
+        try:
+            sim = Simulation(env, weather=weather, probes=args.probes, seed=args.seed,
+                             faults=faults, record_cycles=False)
+        except ValueError as exc:  # a fault on an unknown sensor, or one it cannot have
+            print("hwc simulate: --fault: %s" % exc, file=err)
+            return 2
         progress = ProgressBar(err) if args.days > 1 else None
         sim.start()
         try:
