@@ -12,20 +12,7 @@ against it, and collisions behave as on a real bus.
 Runs on CPython and MicroPython (no dataclasses/typing/enum at runtime).
 """
 
-import time
-
-
-def default_clock():
-    """Return a seconds clock: time.monotonic if present, else ticks_ms()/1000."""
-    mono = getattr(time, "monotonic", None)
-    if mono is not None:
-        return mono
-    ticks_ms = time.ticks_ms  # MicroPython
-
-    def clock():
-        return ticks_ms() / 1000
-
-    return clock
+from hwc.fakebus.i2c import default_clock
 
 
 def crc8(data):
