@@ -36,7 +36,3 @@ class Clock:
             elapsed -= whole * 1000
         self._rem_ms = elapsed
         return self._sec
-
-    def now_ms_in_s(self):
-        """Milliseconds past the current whole second (0..999), for finer host timestamps."""
-        return self._rem_ms

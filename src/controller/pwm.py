@@ -62,7 +62,6 @@ class DutyCycler:
         if span > _MAX_CYCLES_REPLAYED * period:
             # A very long stall: credit it, close one cycle, restart the cycle grid at now.
             self._credit(span)
-            self.target_ms = self._target()
             self._close_cycle()
             self.cycle_start_ms = now_ms
             self.last_ms = now_ms

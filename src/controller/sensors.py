@@ -100,7 +100,6 @@ class Probe:
         self.value_c = None
         self.fault = FAULT_NO_ROM if not rom_hex else FAULT_MISSING
         self.last_good_s = None
-        self.scratch = None  # last scratchpad bytes read, for the details page
         self.faults = 0  # times it went from good to faulted
 
     def feed(self, temp_c, fault, now_s):
@@ -202,7 +201,6 @@ class ProbeBus:
                 probe.feed(None, FAULT_BUS, now_s)
                 continue
             temp_c, fault = decode_scratchpad(buf)
-            probe.scratch = bytes(buf)
             probe.feed(temp_c, fault, now_s)
 
     def missing_configured(self):

@@ -17,10 +17,6 @@ class Settings:
 
     def __init__(self):
         self.errors = []
-        self.overridden = []  # keys whose value came from the settings file
-
-    def get(self, key):
-        return getattr(self, key.lower())
 
 
 def _parse_number(kind, raw):
@@ -164,7 +160,6 @@ def load(getenv, spec=SPEC):
         if raw is not None:
             try:
                 value = parse_value(entry, raw)
-                settings.overridden.append(key)
             except ValueError as exc:
                 settings.errors.append("%s = %r: %s; using default %r" % (key, raw, exc, default))
         if entry[1] == L and value == "":
