@@ -11,15 +11,13 @@ numbers (MIN/MAX bound each number).
 
 On CircuitPython settings.toml values can only be quoted strings or integers, so floats and
 lists are written as quoted strings: ``MIN_DIFF_K = "4.0"``. Integers may be written either way.
+
+The core keys are here; each further concern (protection, network, screen, heater) keeps its
+keys in its own ``spec_*.py`` module with ``TITLE``, ``SPEC`` and ``ORDER_RULES``, appended
+below in that order. ``SECTIONS`` pairs the first key of each section with its title.
 """
 
-F = "float"
-I = "int"  # noqa: E741 - matches the other one-letter kinds
-B = "bool"
-S = "str"
-C = "choice"
-R = "rom"
-L = "list"
+from controller.spec_kinds import B, C, F, I, L, R, S  # noqa: F401 - re-exported
 
 # Names of the five DS18B20 probe slots' defaults.
 PROBE_DEFAULT_NAMES = ("ambient", "tank_inlet", "tank_outlet", "panel_inlet", "panel_outlet")
@@ -28,7 +26,7 @@ PROBE_SLOTS = len(PROBE_DEFAULT_NAMES)
 # The PyPortal Titano's JST digital ports; the OneWire bus goes on one of them.
 ONEWIRE_PINS = ("D3", "D4")
 
-SPEC = (
+_CORE = (
     # --- NTC thermistors on the PCF8591 ------------------------------------------------
     ("PCF8591_ADDRESS", I, 0x48, 0x48, 0x4F, "", "I2C address of the PCF8591 ADC/DAC board"),
     ("NTC_COLD_CHANNEL", I, 0, 0, 3, "", "PCF8591 input of the cold sensor (tank bottom)"),
@@ -83,9 +81,32 @@ SPEC = (
 
 # Cross-key rules: (KEY_LOW, KEY_HIGH, message). KEY_LOW's value must be below KEY_HIGH's.
 # On a violation both keys fall back to their defaults (which satisfy every rule).
-ORDER_RULES = (
+_CORE_RULES = (
     ("MIN_DIFF_K", "MAX_DIFF_START_K", "MIN_DIFF_K must be below MAX_DIFF_START_K"),
     ("MAX_DIFF_START_K", "MAX_DIFF_CEILING_K", "MAX_DIFF_START_K must be below MAX_DIFF_CEILING_K"),
     ("COOL_OFF_DISARM_C", "COOL_OFF_ARM_C", "COOL_OFF_DISARM_C must be below COOL_OFF_ARM_C"),
     ("DUTY_ROUND_DOWN_PCT", "DUTY_ROUND_UP_PCT", "DUTY_ROUND_DOWN_PCT must be below DUTY_ROUND_UP_PCT"),
 )
+
+SECTIONS = [
+    ("PCF8591_ADDRESS", "NTC thermistors on the PCF8591 (collector top = hot, tank bottom = cold)"),
+    ("ONEWIRE_PIN", "DS18B20 probes on the 1-Wire bus. Leave the ROMs empty at first: the boot screen and the\n"
+                    "# serial console print the ROMs found as lines you can paste here."),
+    ("CONTROL_PERIOD_S", "Pump algorithm (seed 004): adaptive differential control, purge, cool-off, overheat"),
+]
+
+
+def _assemble():
+    from controller import spec_heater, spec_net, spec_protect, spec_screen
+
+    spec = _CORE
+    rules = _CORE_RULES
+    for part in (spec_protect, spec_net, spec_screen, spec_heater):
+        if part.SPEC:
+            SECTIONS.append((part.SPEC[0][0], part.TITLE))
+            spec += part.SPEC
+            rules += part.ORDER_RULES
+    return spec, rules
+
+
+SPEC, ORDER_RULES = _assemble()

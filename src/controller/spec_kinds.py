@@ -1,0 +1,9 @@
+"""The kinds of setting in the settings tables (``settings_spec`` and the ``spec_*`` modules)."""
+
+F = "float"
+I = "int"  # noqa: E741 - matches the other one-letter kinds
+B = "bool"
+S = "str"
+C = "choice"
+R = "rom"
+L = "list"
