@@ -253,3 +253,38 @@ def test_settings_errors_are_reported_and_controller_runs(rig_factory):
     assert any("PURGE_S = '-5': out of range 0..600 s" in e for e in errors)
     assert any("MIN_DIFF_K must be below MAX_DIFF_START_K" in e for e in errors)
     assert rig.ctl.decision.mode == A.RUNNING
+
+
+def test_manual_mode_runs_the_pump_then_times_out_to_auto(rig_factory):
+    rig = rig_factory(probes=0)
+    rig.set_ntc_c(hot_c=25, cold_c=25)  # no difference: auto would keep the pump off
+    rig.start()
+    rig.run_for(6)
+    assert rig.ctl.decision.mode == A.IDLE
+    rig.ctl.set_manual("manual", 100, timeout_s=60)
+    t0 = rig.loop.monotonic()
+    rig.run_for(20)
+    assert rig.ctl.decision.mode == "manual" and rig.ctl.decision.duty_pct == 100
+    assert rig.on_fraction(t0 + 5, t0 + 20) == 1.0
+    rig.run_for(45)
+    assert rig.ctl.manual_mode == "auto" and rig.ctl.decision.mode == A.IDLE
+    assert rig.logged("manual pump mode timed out")
+    rig.run_for(10)
+    assert rig.pcf.output_level() == 0
+
+
+def test_manual_off_cannot_override_overheat_and_bad_requests_change_nothing(rig_factory):
+    rig = rig_factory(probes=0)
+    rig.set_ntc_c(hot_c=50, cold_c=20)
+    rig.start()
+    rig.ctl.set_manual("off")
+    rig.run_for(10)
+    assert rig.ctl.decision.mode == "off" and rig.pcf.output_level() == 0
+    rig.set_ntc_c(hot_c=120, cold_c=50)  # collector overheat: the safety rule wins
+    rig.run_for(60)
+    assert rig.ctl.decision.mode == A.OVERHEAT and rig.ctl.decision.duty_pct == 100
+    for bad in (("turbo", 50, None), ("manual", 150, None), ("manual", "50", None), ("manual", 50, -1),
+                ("manual", True, None)):
+        with pytest.raises(ValueError):
+            rig.ctl.set_manual(*bad)
+    assert rig.ctl.manual_mode == "off"

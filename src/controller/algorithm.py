@@ -70,6 +70,10 @@ class Decision:
             return "cool-off: tank %.1f C, collector %.1f C" % (self.cold_c, self.hot_c)
         if mode == PURGE:
             return "purge: dT %.1f K < %.1f K; %d s left" % (self.diff_k, self.min_diff_k, self.purge_left_s + 0.5)
+        if mode == "manual":
+            return "manual: pump at %d %%" % self.duty_pct
+        if mode == "off":
+            return "off: pump switched off by hand"
         if mode == RUNNING:
             if self.raw_duty_pct >= 100.0:
                 return "running: dT %.1f K >= %.1f K; full speed" % (self.diff_k, self.max_diff_k)

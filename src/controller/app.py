@@ -14,11 +14,18 @@ import asyncio
 from adafruit_ticks import ticks_diff
 
 from controller import VERSION, settings as settings_mod
-from controller.algorithm import FAULT, PumpAlgorithm
+from controller.algorithm import COOL_OFF, FAULT, OVERHEAT, PumpAlgorithm
 from controller.clock import Clock
 from controller.log import Log
 from controller.pwm import DutyCycler
 from controller.sensors import NtcSensor, Probe, ProbeBus
+
+AUTO = "auto"
+MANUAL = "manual"
+OFF = "off"
+MANUAL_MODES = (AUTO, MANUAL, OFF)
+# Modes a manual setting never overrides: the plant's safety rules come first.
+_SAFETY_MODES = (FAULT, OVERHEAT, COOL_OFF)
 
 _TASK_RESTART_DELAY_S = 1.0
 _PUMP_TASK_RESTART_DELAY_S = 0.1
@@ -60,6 +67,10 @@ class Controller:
         self.boot_messages = []
         self.stale_reported = False
         self.i2c_errors = 0
+        # Manual pump mode (set_manual): "auto", "manual" (at manual_duty_pct) or "off".
+        self.manual_mode = AUTO
+        self.manual_duty_pct = 0
+        self.manual_until_s = None
         table, table_error = settings_mod.ntc_table(settings)
         alpha = settings.ntc_smoothing
         self.hot = NtcSensor("hot", "collector", settings.ntc_hot_channel, table, alpha)
@@ -179,14 +190,50 @@ class Controller:
                 parts.append(sensor.fault_text())
         return ", ".join(parts)
 
+    def set_manual(self, mode, duty_pct=0, timeout_s=None):
+        """Manual pump mode: AUTO, MANUAL at ``duty_pct`` or OFF, back to AUTO after
+        ``timeout_s`` (None: until changed). Safety modes (fault, overheat, cool-off) still
+        win over it. Raises ValueError for a bad mode or duty; nothing changes then."""
+        if mode not in MANUAL_MODES:
+            raise ValueError("mode must be one of " + ", ".join(MANUAL_MODES))
+        if not isinstance(duty_pct, (int, float)) or isinstance(duty_pct, bool) or not 0 <= duty_pct <= 100:
+            raise ValueError("duty_pct must be a number 0..100")
+        if timeout_s is not None and (not isinstance(timeout_s, (int, float)) or isinstance(timeout_s, bool)
+                                      or timeout_s <= 0):
+            raise ValueError("timeout_s must be a positive number of seconds")
+        self.manual_mode = mode
+        self.manual_duty_pct = int(duty_pct + 0.5) if mode == MANUAL else 0
+        self.manual_until_s = None if (mode == AUTO or timeout_s is None) else self.clock.now_s() + timeout_s
+        if mode == AUTO:
+            self.log.info("pump mode: auto")
+        else:
+            self.log.warn("pump mode: %s%s%s" % (
+                mode, " at %d %%" % self.manual_duty_pct if mode == MANUAL else "",
+                " for %d s" % timeout_s if timeout_s is not None else " until changed"))
+
+    def _apply_manual(self, decision, now_s):
+        if self.manual_mode == AUTO:
+            return
+        if self.manual_until_s is not None and now_s >= self.manual_until_s:
+            self.manual_mode = AUTO
+            self.manual_until_s = None
+            self.log.info("manual pump mode timed out: auto again")
+            return
+        if decision.mode in _SAFETY_MODES:
+            return
+        decision.mode = self.manual_mode
+        decision.duty_pct = self.manual_duty_pct
+
     def control_once(self):
-        """One control cycle: the algorithm on the current readings."""
+        """One control cycle: the algorithm on the current readings, then a manual mode."""
         was_mode = self.decision.mode
         was_duty = self.decision.duty_pct
         hot_c = self.hot.value_c
         cold_c = self.cold.value_c
         fault = self.fault_text() if hot_c is None or cold_c is None else ""
-        decision = self.algorithm.update(hot_c, cold_c, self.clock.now_s(), fault)
+        now_s = self.clock.now_s()
+        decision = self.algorithm.update(hot_c, cold_c, now_s, fault)
+        self._apply_manual(decision, now_s)
         self.decision_ms = self.clock.ticks_ms()
         self.control_cycles += 1
         if decision.duty_pct > 0 and was_duty == 0:
