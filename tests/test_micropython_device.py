@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from controller.algorithm import PumpAlgorithm
+from controller.algorithm import create
 from controller.settings import load
 from mpy_harness import measure_memory, run_device_script
 
@@ -21,10 +21,10 @@ SWEEP = ([(20.0 + i * 0.1, 20.0) for i in range(120)] + [(40.0 - i * 0.1, 28.0) 
 
 ALGO_SCRIPT = """
 import json
-from controller.algorithm import PumpAlgorithm
+from controller.algorithm import create
 from controller.settings import load
 sweep = %s
-a = PumpAlgorithm(load({}.get))
+a = create(load({"CONTROL_STRATEGY": "%s"}.get))
 out = []
 t = 0
 for hot, cold in sweep:
@@ -42,9 +42,10 @@ def _result(out):
     raise AssertionError("no RESULT line in guest output:\n" + out)
 
 
-def test_algorithm_decides_the_same_on_micropython_as_on_cpython():
-    guest = _result(run_device_script(ALGO_SCRIPT % json.dumps(SWEEP).replace("null", "None")))
-    a = PumpAlgorithm(load({}.get))
+@pytest.mark.parametrize("strategy", ["seed", "onoff", "proportional"])
+def test_algorithm_decides_the_same_on_micropython_as_on_cpython(strategy):
+    guest = _result(run_device_script(ALGO_SCRIPT % (json.dumps(SWEEP).replace("null", "None"), strategy)))
+    a = create(load({"CONTROL_STRATEGY": strategy}.get))
     host = []
     t = 0
     for hot, cold in SWEEP:
@@ -55,7 +56,11 @@ def test_algorithm_decides_the_same_on_micropython_as_on_cpython():
     assert [g[:2] for g in guest] == [h[:2] for h in host]
     assert [g[2] for g in guest] == pytest.approx([h[2] for h in host], rel=1e-5)
     assert [g[3] for g in guest] == [h[3] for h in host]
-    assert {h[1] for h in host} == {"idle", "running", "purge", "cool_off", "overheat", "fault"}
+    expected = {"idle", "running", "purge", "cool_off", "overheat", "fault"}
+    if strategy != "seed":
+        expected.discard("purge")
+    assert {h[1] for h in host} == expected
+    assert len({h[0] for h in host}) > (5 if strategy == "proportional" else 1)
 
 
 WIRING_SCRIPT = """
@@ -193,7 +198,8 @@ def test_task_wiring_runs_hundreds_of_cycles_on_micropython():
 DEVICE_IMPORTS = ["asyncio", "adafruit_ticks", "adafruit_bus_device.i2c_device", "adafruit_pcf8591.pcf8591",
                   "adafruit_onewire.bus", "adafruit_onewire.device", "adafruit_ds18x20", "ntc_table",
                   "controller", "controller.settings_spec", "controller.settings", "controller.clock",
-                  "controller.filters", "controller.sensors", "controller.algorithm", "controller.pwm",
+                  "controller.filters", "controller.sensors", "controller.algorithm", "controller.strategies",
+                  "controller.pwm",
                   "controller.log", "controller.display", "controller.tasks", "controller.app"]
 HEAP_BYTES = 192 * 1024
 MIN_FREE_BYTES = 80 * 1024

@@ -41,6 +41,22 @@ FAULT = "fault"
 
 MODES = (IDLE, RUNNING, PURGE, COOL_OFF, OVERHEAT, FAULT)
 
+# CONTROL_STRATEGY values: the seed's adaptive controller, and the two that commercial
+# controllers ship (controller/strategies.py), kept for users with a fixed-speed pump and for
+# the benchmark.
+SEED = "seed"
+STRATEGIES = (SEED, "onoff", "proportional")
+
+
+def create(settings):
+    """The pump algorithm that settings.control_strategy names."""
+    name = getattr(settings, "control_strategy", SEED)
+    if name == SEED:
+        return PumpAlgorithm(settings)
+    from controller import strategies  # loaded only when chosen
+
+    return strategies.create(name, settings)
+
 
 class Decision:
     """What the algorithm decided in one cycle. The reason text is built only when read."""
@@ -76,6 +92,8 @@ class Decision:
             return "off: pump switched off by hand"
         if mode == RUNNING:
             if self.raw_duty_pct >= 100.0:
+                if self.diff_k < self.max_diff_k:  # on/off control: full speed down to the stop point
+                    return "running: dT %.1f K >= %.1f K; full speed" % (self.diff_k, self.min_diff_k)
                 return "running: dT %.1f K >= %.1f K; full speed" % (self.diff_k, self.max_diff_k)
             return "running: dT %.1f K in %.1f..%.1f K; %d %%" % (
                 self.diff_k, self.min_diff_k, self.max_diff_k, self.duty_pct)
@@ -96,8 +114,12 @@ class PumpAlgorithm:
     def __init__(self, settings):
         self.s = settings
         self.decision = Decision()
-        self.decision.min_diff_k = settings.min_diff_k
+        self.decision.min_diff_k = self.stop_k()
         self.reset()
+
+    def stop_k(self):
+        """The difference below which the pump stops, K (shown in the reason text)."""
+        return self.s.min_diff_k
 
     def reset(self):
         """Back to the power-on state: pump stopped, max_diff at its start value, nothing armed."""
@@ -158,7 +180,7 @@ class PumpAlgorithm:
         d.time_s = now_s
         d.hot_c = hot_c
         d.cold_c = cold_c
-        d.min_diff_k = s.min_diff_k
+        d.min_diff_k = self.stop_k()
         if hot_c is None or cold_c is None:
             self.reset()
             d.mode = FAULT

@@ -14,7 +14,8 @@ import asyncio
 from adafruit_ticks import ticks_diff
 
 from controller import VERSION, settings as settings_mod
-from controller.algorithm import COOL_OFF, FAULT, OVERHEAT, PumpAlgorithm
+from controller import algorithm as algorithm_mod
+from controller.algorithm import COOL_OFF, FAULT, OVERHEAT
 from controller.clock import Clock
 from controller.log import Log
 from controller.pwm import DutyCycler
@@ -50,7 +51,7 @@ class Controller:
         self.screen = getattr(hw, "screen", None)
         self.i2c_lock = asyncio.Lock()
         self.state_lock = asyncio.Lock()
-        self.algorithm = PumpAlgorithm(settings)
+        self.algorithm = algorithm_mod.create(settings)
         self.decision = self.algorithm.decision
         self.decision_ms = None  # ticks of the last decision
         self.cycler = DutyCycler(settings.pwm_period_s * 1000, self.clock.ticks_ms())

@@ -59,6 +59,8 @@ _CORE = (
     ("SENSOR_PERIOD_S", F, 2.0, 1.0, 60.0, "s", "how often all sensors are read"),
     # --- Pump algorithm (seed 004) ---------------------------------------------------
     ("CONTROL_PERIOD_S", F, 2.0, 0.5, 60.0, "s", "how often the pump duty is calculated"),
+    ("CONTROL_STRATEGY", C, "seed", ("seed", "onoff", "proportional"), None,
+     "", "seed: adaptive (below); onoff: fixed speed; proportional: commercial speed control"),
     ("MAX_DIFF_START_K", F, 8.0, 1.0, 40.0, "K", "start when hot - cold exceeds this; max_diff's start value"),
     ("MIN_DIFF_K", F, 4.0, 0.5, 30.0, "K", "stop when hot - cold falls below this"),
     ("MAX_DIFF_GROW", F, 1.01, 1.0, 1.2, "", "max_diff multiplier per cycle at 100 % duty"),
@@ -74,6 +76,10 @@ _CORE = (
     ("COOL_OFF_DISARM_C", F, 60.0, 30.0, 90.0, "C", "tank bottom below this disarms it and stops the pump"),
     ("COOL_OFF_DIFF_K", F, 30.0, 5.0, 80.0, "K", "cool-off runs when the collector is this far below the tank"),
     ("OVERHEAT_C", F, 100.0, 60.0, 150.0, "C", "collector above this runs the pump whatever the difference"),
+    ("DIFF_ON_K", F, 6.0, 1.0, 40.0, "K", "onoff/proportional: start when hot - cold reaches this"),
+    ("DIFF_OFF_K", F, 4.0, 0.5, 30.0, "K", "onoff/proportional: stop when hot - cold falls below this"),
+    ("PROP_NOMINAL_K", F, 10.0, 2.0, 60.0, "K", "proportional: full speed from this difference up"),
+    ("PROP_MIN_DUTY_PCT", F, 30.0, 5.0, 100.0, "%", "proportional: the speed at DIFF_OFF_K"),
     ("PWM_PERIOD_S", F, 5.0, 1.0, 60.0, "s", "on/off cycle the pump duty is applied over"),
     ("DECISION_MAX_AGE_S", F, 15.0, 5.0, 120.0,
      "s", "the pump stops if the control decision is older than this (control task stuck)"),
@@ -86,6 +92,8 @@ _CORE_RULES = (
     ("MAX_DIFF_START_K", "MAX_DIFF_CEILING_K", "MAX_DIFF_START_K must be below MAX_DIFF_CEILING_K"),
     ("COOL_OFF_DISARM_C", "COOL_OFF_ARM_C", "COOL_OFF_DISARM_C must be below COOL_OFF_ARM_C"),
     ("DUTY_ROUND_DOWN_PCT", "DUTY_ROUND_UP_PCT", "DUTY_ROUND_DOWN_PCT must be below DUTY_ROUND_UP_PCT"),
+    ("DIFF_OFF_K", "DIFF_ON_K", "DIFF_OFF_K must be below DIFF_ON_K"),
+    ("DIFF_OFF_K", "PROP_NOMINAL_K", "DIFF_OFF_K must be below PROP_NOMINAL_K"),
 )
 
 SECTIONS = [
