@@ -11,6 +11,7 @@ COMMANDS = {
     "deploy": ("hwc.deploy", "copy the firmware onto a mounted CIRCUITPY drive"),
     "settings-example": ("hwc.settings_doc", "print settings.toml.example, generated from the settings table"),
     "simulate": ("hwc.simulate", "run the firmware against a simulated solar plant"),
+    "bench": ("hwc.bench", "compare the pump control with on/off, proportional and an oracle"),
 }
 
 
