@@ -123,3 +123,27 @@ def test_bench_readme_table_is_rewritten_between_markers(tmp_path, capsys):
 def test_bench_rejects_bad_options(args, capsys):
     assert cli.main(["bench", *args]) == 2
     assert "hwc bench:" in capsys.readouterr().err
+
+
+def _simulate_json(capsys, *args):
+    rc = cli.main(["simulate", "--json", "--no-plot", *args])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    return json.loads(out.out)
+
+
+def test_simulate_strategy_option_reaches_the_firmware_and_the_oracle_runs_alone(capsys, tmp_path):
+    from hwc.simulate import SUMMARY_KEYS
+
+    onoff = _simulate_json(capsys, "--strategy", "onoff", "--days", "0.6", "--probes", "0")
+    assert onoff["pump_starts"] == onoff["pump_starts_plant"]  # on/off: one PWM start per firmware start
+    oracle = _simulate_json(capsys, "--strategy", "oracle", "--days", "0.6")
+    assert set(SUMMARY_KEYS) <= set(oracle)
+    assert oracle["heat_to_tank_kwh"] > onoff["heat_to_tank_kwh"]
+    assert oracle["energy_balance_error"] < 1e-6
+    plot = tmp_path / "oracle.png"
+    assert cli.main(["simulate", "--strategy", "oracle", "--days", "0.2", "--plot", str(plot)]) == 0
+    assert plot.read_bytes().startswith(b"\x89PNG")
+    capsys.readouterr()
+    assert cli.main(["simulate", "--strategy", "oracle", "--fault", "hot:open:1:2", "--no-plot"]) == 2
+    assert "oracle reads the plant" in capsys.readouterr().err

@@ -11,6 +11,8 @@ Usage::
     hwc simulate --days 3 --location sunny --month 7 --plot july.png
     hwc simulate --weather day.csv --settings settings.toml --json --log fw.log
     hwc simulate --fault hot:open:12:12.17         # NTC "hot" open 12:00-12:10
+    hwc simulate --strategy onoff                  # CONTROL_STRATEGY=onoff in the firmware
+    hwc simulate --strategy oracle                 # the benchmark's bound (no firmware)
 
 The summary goes to stdout (``--json``: one JSON object and nothing else); firmware error
 lines, progress (multi-day runs) and library chatter go to stderr; ``--log`` keeps all
@@ -388,6 +390,57 @@ def plot(sim, path):
     plt.close(fig)
 
 
+class OracleSimulation:
+    """``--strategy oracle``: the benchmark's upper bound on the same plant, with the same summary
+    and plot (firmware-only fields describe the oracle's own decisions)."""
+
+    rig = None
+
+    def __init__(self, weather, plant_config=None):
+        from hwc.sim.direct import OracleRun
+
+        self.run_ = OracleRun(weather=weather, plant_config=plant_config, sample_s=SAMPLE_S)
+        self.plant = self.run_.plant
+        self.weather = weather
+        self.samples = self.run_.samples
+        self.tank_top_initial_c = self.plant.tank_top_c
+        self.tank_bottom_initial_c = self.plant.tank_bottom_c
+        self.wall_s = 0.0
+
+    def run(self, duration_s, progress=None, chunk_s=3600.0):
+        end = self.plant.t_s + duration_s
+        while self.plant.t_s < end - 1e-6:
+            t0 = time.perf_counter()
+            self.run_.run(min(chunk_s, end - self.plant.t_s))
+            self.wall_s += time.perf_counter() - t0
+            if progress is not None:
+                progress(duration_s - (end - self.plant.t_s), duration_s)
+
+    def summary(self):
+        p = self.plant
+        tot = p.totals
+        on_share = tot["pump_on_s"] / p.t_s if p.t_s else 0.0
+        return {
+            "days": round(p.t_s / DAY_S, 4), "weather": self.weather.name,
+            "heat_to_tank_kwh": round(tot["heat_to_tank_j"] / 3.6e6, 3),
+            "absorbed_kwh": round(tot["absorbed_j"] / 3.6e6, 3), "drawn_kwh": round(tot["drawn_j"] / 3.6e6, 3),
+            "pump_energy_kwh": round(tot["pump_energy_j"] / 3.6e6, 4),
+            "pump_starts": tot["pump_starts"], "pump_starts_plant": tot["pump_starts"],
+            "pump_hours": round(tot["pump_on_s"] / 3600.0, 3),
+            "max_collector_c": round(tot["max_collector_c"], 2), "max_tank_c": round(tot["max_tank_c"], 2),
+            "relief_openings": tot["relief_openings"],
+            "tank_top_hours_ge_60": round(tot["tank_top_hours_ge_60"], 3),
+            "tank_top_initial_c": round(self.tank_top_initial_c, 2),
+            "tank_bottom_initial_c": round(self.tank_bottom_initial_c, 2),
+            "tank_top_final_c": round(p.tank_top_c, 2), "tank_bottom_final_c": round(p.tank_bottom_c, 2),
+            "mode_share": {"oracle on": round(on_share, 4), "oracle off": round(1.0 - on_share, 4)},
+            "control_cycles": self.run_.decisions, "firmware_errors": 0,
+            "energy_balance_error": p.energy_balance_error(), "probes": 0,
+            "wall_s": round(self.wall_s, 2),
+            "speed": round(p.t_s / self.wall_s, 1) if self.wall_s > 0 else None,
+        }
+
+
 class ProgressBar:
     def __init__(self, stream=None, width=40):
         self.stream = stream or sys.stderr
@@ -420,6 +473,9 @@ def add_arguments(parser):
                         help="scripted sensor fault, hours of simulated time from the start, e.g. "
                         "hot:open:12:12.17 (sensors: hot, cold and the DS18B20 names; kinds: %s); "
                         "repeatable" % ", ".join(FAULT_KINDS))
+    parser.add_argument("--strategy", choices=("seed", "onoff", "proportional", "oracle"),
+                        help="pump control: the firmware's CONTROL_STRATEGY (default: the settings'), or "
+                        "oracle, the benchmark's upper bound that reads the plant state (no firmware)")
     parser.add_argument("--seed", type=int, default=0, help="sensor noise seed (default 0)")
     parser.add_argument("--plot", metavar="FILE", default="simulation.png", help="PNG plot (default simulation.png)")
     parser.add_argument("--no-plot", action="store_true", help="do not write a plot")
@@ -463,6 +519,15 @@ def run(args):
     except SimulationError as exc:
         print("hwc simulate: %s" % exc, file=err)
         return 2
+    if args.strategy == "oracle":
+        if faults:
+            print("hwc simulate: --fault needs the firmware; the oracle reads the plant itself", file=err)
+            return 2
+        sim = OracleSimulation(weather)
+        sim.run(args.days * DAY_S, progress=ProgressBar(err) if args.days > 1 else None)
+        return _report(args, sim, err)
+    if args.strategy is not None:
+        env["CONTROL_STRATEGY"] = args.strategy
     # Blinka's platform detection and anything else the firmware side prints go to stderr:
     # stdout carries only the summary.
     with contextlib.redirect_stdout(err):
@@ -478,11 +543,15 @@ def run(args):
             sim.run(args.days * DAY_S, progress=progress)
         finally:
             sim.stop()
+    return _report(args, sim, err)
+
+
+def _report(args, sim, err):
     summary = sim.summary()
-    if args.log:
+    if args.log and sim.rig is not None:
         with open(args.log, "w", encoding="utf-8") as f:
             f.write("\n".join(sim.rig.log_lines) + "\n")
-    else:
+    elif sim.rig is not None:
         errors = [line for line in sim.rig.log_lines if " ERROR " in line]
         for line in errors[:20]:
             print("firmware: " + line, file=err)
