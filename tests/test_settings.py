@@ -106,7 +106,7 @@ def test_example_file_is_generated_from_the_table():
 
 def test_example_documents_every_key_with_default_unit_and_range():
     text = (ROOT / "settings.toml.example").read_text()
-    for key, kind, default, lo, hi, unit, help_text in spec.SPEC:
+    for key, kind, default, lo, hi, unit in spec.SPEC:
         block = text.split("# %s = " % key)[0].rsplit("\n# ", 2)
         assert "# %s = " % key in text
         assert "default" in block[-1] and "range" in block[-1]
@@ -128,3 +128,12 @@ def test_example_uncommented_reads_back_as_the_defaults_on_circuitpython(tmp_pat
         for key, kind, default, *_ in spec.SPEC:
             value = getattr(s, key.lower())
             assert value == (() if key == "NTC_TABLE_RAW" else default), key
+
+
+def test_every_setting_has_six_fields_and_a_help_comment():
+    from hwc.spec_help import help_texts
+
+    helps = help_texts()
+    for entry in spec.SPEC:
+        assert len(entry) == 6, entry  # help lives in a '#:' comment: no RAM on the board
+        assert len(helps.get(entry[0], "")) >= 10, "%s needs a '#: meaning' line above it" % entry[0]

@@ -104,7 +104,7 @@ def parse_value(entry, raw):
 
     Raises ValueError with a message fit for a user.
     """
-    key, kind, _default, lo, hi, unit, _help = entry
+    key, kind, _default, lo, hi, unit = entry[:6]
     if kind in (F, I):
         return _check_range(_parse_number(kind, raw), lo, hi, unit)
     if kind == B:

@@ -4,7 +4,9 @@ This table is the single source of truth: the loader (settings.py) validates aga
 settings.toml.example is checked against it by the tests, and host tools (replay, the
 simulator) use it too.
 
-Each entry is a tuple ``(KEY, KIND, DEFAULT, MIN, MAX, UNIT, HELP)``. KIND is one of:
+Each entry is a tuple ``(KEY, KIND, DEFAULT, MIN, MAX, UNIT)``, with its meaning in a ``#:``
+comment line just above it: comments cost no RAM on the board, and the host tools
+(settings.toml.example, ``hwc settings``) read them from this source. KIND is one of:
 ``F`` float, ``I`` integer, ``B`` boolean (0/1), ``S`` string, ``C`` choice (MIN holds the
 allowed values), ``R`` DS18B20 ROM (16 hex digits or empty), ``L`` comma-separated list of
 numbers (MIN/MAX bound each number).
@@ -28,61 +30,100 @@ ONEWIRE_PINS = ("D3", "D4")
 
 _CORE = (
     # --- NTC thermistors on the PCF8591 ------------------------------------------------
-    ("PCF8591_ADDRESS", I, 0x48, 0x48, 0x4F, "", "I2C address of the PCF8591 ADC/DAC board"),
-    ("NTC_COLD_CHANNEL", I, 0, 0, 3, "", "PCF8591 input of the cold sensor (tank bottom)"),
-    ("NTC_HOT_CHANNEL", I, 1, 0, 3, "", "PCF8591 input of the hot sensor (collector top)"),
-    ("NTC_TABLE_RAW", L, "", 0, 255,
-     "", "own lookup table: raw values, strictly falling; empty = the built-in table"),
-    ("NTC_TABLE_START_C", F, 0.0, -60.0, 100.0, "C", "temperature of the first NTC_TABLE_RAW point"),
-    ("NTC_TABLE_STEP_C", F, 10.0, 1.0, 50.0, "K", "spacing of the NTC_TABLE_RAW points"),
-    ("NTC_BETA_R25_OHM", F, 0.0, 0.0, 1000000.0,
-     "ohm", "NTC resistance at 25 C; non-zero computes the table from Beta parameters"),
-    ("NTC_BETA_K", F, 3950.0, 1000.0, 10000.0, "K", "NTC Beta constant"),
-    ("NTC_SERIES_OHM", F, 1000.0, 10.0, 1000000.0, "ohm", "pull-up resistor from 3.3 V to the ADC input"),
-    ("NTC_SMOOTHING", F, 0.2, 0.01, 1.0,
-     "", "exponential smoothing: fraction of the difference taken per reading (1 = none)"),
+    #: I2C address of the PCF8591 ADC/DAC board
+    ("PCF8591_ADDRESS", I, 0x48, 0x48, 0x4F, ""),
+    #: PCF8591 input of the cold sensor (tank bottom)
+    ("NTC_COLD_CHANNEL", I, 0, 0, 3, ""),
+    #: PCF8591 input of the hot sensor (collector top)
+    ("NTC_HOT_CHANNEL", I, 1, 0, 3, ""),
+    #: own lookup table: raw values, strictly falling; empty = the built-in table
+    ("NTC_TABLE_RAW", L, "", 0, 255, ""),
+    #: temperature of the first NTC_TABLE_RAW point
+    ("NTC_TABLE_START_C", F, 0.0, -60.0, 100.0, "C"),
+    #: spacing of the NTC_TABLE_RAW points
+    ("NTC_TABLE_STEP_C", F, 10.0, 1.0, 50.0, "K"),
+    #: NTC resistance at 25 C; non-zero computes the table from Beta parameters
+    ("NTC_BETA_R25_OHM", F, 0.0, 0.0, 1000000.0, "ohm"),
+    #: NTC Beta constant
+    ("NTC_BETA_K", F, 3950.0, 1000.0, 10000.0, "K"),
+    #: pull-up resistor from 3.3 V to the ADC input
+    ("NTC_SERIES_OHM", F, 1000.0, 10.0, 1000000.0, "ohm"),
+    #: exponential smoothing: fraction of the difference taken per reading (1 = none)
+    ("NTC_SMOOTHING", F, 0.2, 0.01, 1.0, ""),
     # --- DS18B20 probes -------------------------------------------------------------
-    ("ONEWIRE_PIN", C, "D4", ONEWIRE_PINS, None, "", "Titano JST port with the DS18B20 bus"),
-    ("PROBE1_NAME", S, PROBE_DEFAULT_NAMES[0], 1, 24, "", "name of DS18B20 probe 1"),
-    ("PROBE1_ROM", R, "", None, None, "", "ROM of probe 1, 16 hex digits (printed at boot)"),
-    ("PROBE2_NAME", S, PROBE_DEFAULT_NAMES[1], 1, 24, "", "name of DS18B20 probe 2"),
-    ("PROBE2_ROM", R, "", None, None, "", "ROM of probe 2"),
-    ("PROBE3_NAME", S, PROBE_DEFAULT_NAMES[2], 1, 24, "", "name of DS18B20 probe 3"),
-    ("PROBE3_ROM", R, "", None, None, "", "ROM of probe 3"),
-    ("PROBE4_NAME", S, PROBE_DEFAULT_NAMES[3], 1, 24, "", "name of DS18B20 probe 4"),
-    ("PROBE4_ROM", R, "", None, None, "", "ROM of probe 4"),
-    ("PROBE5_NAME", S, PROBE_DEFAULT_NAMES[4], 1, 24, "", "name of DS18B20 probe 5"),
-    ("PROBE5_ROM", R, "", None, None, "", "ROM of probe 5"),
-    ("PROBE_CONVERSION_MS", I, 750, 750, 2000, "ms", "wait between starting a conversion and reading it"),
-    ("PROBE_MAX_AGE_S", F, 30.0, 2.0, 3600.0,
-     "s", "a faulty probe keeps showing its last good value this long, then none"),
-    ("SENSOR_PERIOD_S", F, 2.0, 1.0, 60.0, "s", "how often all sensors are read"),
+    #: Titano JST port with the DS18B20 bus
+    ("ONEWIRE_PIN", C, "D4", ONEWIRE_PINS, None, ""),
+    #: name of DS18B20 probe 1
+    ("PROBE1_NAME", S, PROBE_DEFAULT_NAMES[0], 1, 24, ""),
+    #: ROM of probe 1, 16 hex digits (printed at boot)
+    ("PROBE1_ROM", R, "", None, None, ""),
+    #: name of DS18B20 probe 2
+    ("PROBE2_NAME", S, PROBE_DEFAULT_NAMES[1], 1, 24, ""),
+    #: ROM of probe 2
+    ("PROBE2_ROM", R, "", None, None, ""),
+    #: name of DS18B20 probe 3
+    ("PROBE3_NAME", S, PROBE_DEFAULT_NAMES[2], 1, 24, ""),
+    #: ROM of probe 3
+    ("PROBE3_ROM", R, "", None, None, ""),
+    #: name of DS18B20 probe 4
+    ("PROBE4_NAME", S, PROBE_DEFAULT_NAMES[3], 1, 24, ""),
+    #: ROM of probe 4
+    ("PROBE4_ROM", R, "", None, None, ""),
+    #: name of DS18B20 probe 5
+    ("PROBE5_NAME", S, PROBE_DEFAULT_NAMES[4], 1, 24, ""),
+    #: ROM of probe 5
+    ("PROBE5_ROM", R, "", None, None, ""),
+    #: wait between starting a conversion and reading it
+    ("PROBE_CONVERSION_MS", I, 750, 750, 2000, "ms"),
+    #: a faulty probe keeps showing its last good value this long, then none
+    ("PROBE_MAX_AGE_S", F, 30.0, 2.0, 3600.0, "s"),
+    #: how often all sensors are read
+    ("SENSOR_PERIOD_S", F, 2.0, 1.0, 60.0, "s"),
     # --- Pump algorithm (seed 004) ---------------------------------------------------
-    ("CONTROL_PERIOD_S", F, 2.0, 0.5, 60.0, "s", "how often the pump duty is calculated"),
-    ("CONTROL_STRATEGY", C, "seed", ("seed", "onoff", "proportional"), None,
-     "", "seed: adaptive (below); onoff: fixed speed; proportional: commercial speed control"),
-    ("MAX_DIFF_START_K", F, 8.0, 1.0, 40.0, "K", "start when hot - cold exceeds this; max_diff's start value"),
-    ("MIN_DIFF_K", F, 4.0, 0.5, 30.0, "K", "stop when hot - cold falls below this"),
-    ("MAX_DIFF_GROW", F, 1.01, 1.0, 1.2, "", "max_diff multiplier per cycle at 100 % duty"),
-    ("MAX_DIFF_SHRINK", F, 0.98, 0.8, 1.0, "", "max_diff multiplier per cycle below DUTY_SHRINK_BELOW_PCT"),
-    ("MAX_DIFF_CEILING_K", F, 40.0, 2.0, 100.0, "K", "max_diff never grows above this"),
-    ("MAX_DIFF_FLOOR_MARGIN_K", F, 0.5, 0.1, 20.0,
-     "K", "max_diff never shrinks below MIN_DIFF_K plus this (keeps the band non-empty)"),
-    ("DUTY_SHRINK_BELOW_PCT", F, 30.0, 0.0, 100.0, "%", "duty below this shrinks max_diff"),
-    ("DUTY_ROUND_UP_PCT", F, 90.0, 50.0, 100.0, "%", "duty above this runs at 100 %"),
-    ("DUTY_ROUND_DOWN_PCT", F, 10.0, 0.0, 50.0, "%", "duty below this runs at 0 %"),
-    ("PURGE_S", F, 60.0, 0.0, 600.0, "s", "line purge at 100 % after the stop condition; 0 disables"),
-    ("COOL_OFF_ARM_C", F, 70.0, 40.0, 95.0, "C", "tank bottom above this arms the cool-off"),
-    ("COOL_OFF_DISARM_C", F, 60.0, 30.0, 90.0, "C", "tank bottom below this disarms it and stops the pump"),
-    ("COOL_OFF_DIFF_K", F, 30.0, 5.0, 80.0, "K", "cool-off runs when the collector is this far below the tank"),
-    ("OVERHEAT_C", F, 100.0, 60.0, 150.0, "C", "collector above this runs the pump whatever the difference"),
-    ("DIFF_ON_K", F, 6.0, 1.0, 40.0, "K", "onoff/proportional: start when hot - cold reaches this"),
-    ("DIFF_OFF_K", F, 4.0, 0.5, 30.0, "K", "onoff/proportional: stop when hot - cold falls below this"),
-    ("PROP_NOMINAL_K", F, 10.0, 2.0, 60.0, "K", "proportional: full speed from this difference up"),
-    ("PROP_MIN_DUTY_PCT", F, 30.0, 5.0, 100.0, "%", "proportional: the speed at DIFF_OFF_K"),
-    ("PWM_PERIOD_S", F, 5.0, 1.0, 60.0, "s", "on/off cycle the pump duty is applied over"),
-    ("DECISION_MAX_AGE_S", F, 15.0, 5.0, 120.0,
-     "s", "the pump stops if the control decision is older than this (control task stuck)"),
+    #: how often the pump duty is calculated
+    ("CONTROL_PERIOD_S", F, 2.0, 0.5, 60.0, "s"),
+    #: seed: adaptive (below); onoff: fixed speed; proportional: commercial speed control
+    ("CONTROL_STRATEGY", C, "seed", ("seed", "onoff", "proportional"), None, ""),
+    #: start when hot - cold exceeds this; max_diff's start value
+    ("MAX_DIFF_START_K", F, 8.0, 1.0, 40.0, "K"),
+    #: stop when hot - cold falls below this
+    ("MIN_DIFF_K", F, 4.0, 0.5, 30.0, "K"),
+    #: max_diff multiplier per cycle at 100 % duty
+    ("MAX_DIFF_GROW", F, 1.01, 1.0, 1.2, ""),
+    #: max_diff multiplier per cycle below DUTY_SHRINK_BELOW_PCT
+    ("MAX_DIFF_SHRINK", F, 0.98, 0.8, 1.0, ""),
+    #: max_diff never grows above this
+    ("MAX_DIFF_CEILING_K", F, 40.0, 2.0, 100.0, "K"),
+    #: max_diff never shrinks below MIN_DIFF_K plus this (keeps the band non-empty)
+    ("MAX_DIFF_FLOOR_MARGIN_K", F, 0.5, 0.1, 20.0, "K"),
+    #: duty below this shrinks max_diff
+    ("DUTY_SHRINK_BELOW_PCT", F, 30.0, 0.0, 100.0, "%"),
+    #: duty above this runs at 100 %
+    ("DUTY_ROUND_UP_PCT", F, 90.0, 50.0, 100.0, "%"),
+    #: duty below this runs at 0 %
+    ("DUTY_ROUND_DOWN_PCT", F, 10.0, 0.0, 50.0, "%"),
+    #: line purge at 100 % after the stop condition; 0 disables
+    ("PURGE_S", F, 60.0, 0.0, 600.0, "s"),
+    #: tank bottom above this arms the cool-off
+    ("COOL_OFF_ARM_C", F, 70.0, 40.0, 95.0, "C"),
+    #: tank bottom below this disarms it and stops the pump
+    ("COOL_OFF_DISARM_C", F, 60.0, 30.0, 90.0, "C"),
+    #: cool-off runs when the collector is this far below the tank
+    ("COOL_OFF_DIFF_K", F, 30.0, 5.0, 80.0, "K"),
+    #: collector above this runs the pump whatever the difference
+    ("OVERHEAT_C", F, 100.0, 60.0, 150.0, "C"),
+    #: onoff/proportional: start when hot - cold reaches this
+    ("DIFF_ON_K", F, 6.0, 1.0, 40.0, "K"),
+    #: onoff/proportional: stop when hot - cold falls below this
+    ("DIFF_OFF_K", F, 4.0, 0.5, 30.0, "K"),
+    #: proportional: full speed from this difference up
+    ("PROP_NOMINAL_K", F, 10.0, 2.0, 60.0, "K"),
+    #: proportional: the speed at DIFF_OFF_K
+    ("PROP_MIN_DUTY_PCT", F, 30.0, 5.0, 100.0, "%"),
+    #: on/off cycle the pump duty is applied over
+    ("PWM_PERIOD_S", F, 5.0, 1.0, 60.0, "s"),
+    #: the pump stops if the control decision is older than this (control task stuck)
+    ("DECISION_MAX_AGE_S", F, 15.0, 5.0, 120.0, "s"),
 )
 
 # Cross-key rules: (KEY_LOW, KEY_HIGH, message). KEY_LOW's value must be below KEY_HIGH's.

@@ -30,7 +30,7 @@ def _fmt(value):
 
 
 def _range(entry):
-    key, kind, default, lo, hi, unit, _ = entry
+    key, kind, default, lo, hi, unit = entry[:6]
     u = (" " + unit) if unit else ""
     if kind in (spec.F, spec.I):
         if key == "PCF8591_ADDRESS":
@@ -50,7 +50,7 @@ def _range(entry):
 
 
 def _value_text(entry):
-    key, kind, default, _lo, _hi, _unit, _ = entry
+    key, kind, default, _lo, _hi, _unit = entry[:6]
     if kind == spec.I:
         return "0x%02X" % default if key == "PCF8591_ADDRESS" else str(default)
     if kind == spec.B:
@@ -61,10 +61,16 @@ def _value_text(entry):
 
 
 def example_text():
+    from hwc.spec_help import help_texts
+
+    helps = help_texts()
     lines = [HEADER]
     titles = dict(spec.SECTIONS)
     for entry in spec.SPEC:
-        key, kind, default, lo, hi, unit, help_text = entry
+        key, kind, default, lo, hi, unit = entry[:6]
+        if key not in helps:
+            raise KeyError("setting %s has no '#:' help comment in its settings table" % key)
+        help_text = helps[key]
         if key in titles:
             lines.append("\n# === %s ===\n" % titles[key])
         default_text = _value_text(entry)
