@@ -117,7 +117,8 @@ def test_rom_length_crc_hex_and_family():
     ds18s20 = _rom_with_crc([0x10, 1, 2, 3, 4, 5, 6])
     assert "family code 10 is not a DS18B20 (28)" in only('PROBE2_ROM = "%s"\n' % ds18s20)[2]
     # Every written form of a good ROM passes.
-    assert found('PROBE1_ROM = "28:00:01:00:00:00:00:D3"\nPROBE2_ROM = "%s"\n' % _rom_with_crc([0x28, 9, 8, 7, 6, 5, 4])) == []
+    other = _rom_with_crc([0x28, 9, 8, 7, 6, 5, 4])
+    assert found('PROBE1_ROM = "28:00:01:00:00:00:00:D3"\nPROBE2_ROM = "%s"\n' % other) == []
 
 
 def test_pin_that_is_not_a_titano_jst_port():
@@ -242,7 +243,8 @@ def test_exit_1_on_errors_with_file_line_severity(tmp_path, capsys):
     path.write_text('PURGE_S = "30"\nMIN_DIF_K = "3"\nPURGE_S = "20"\nNICE_TO_HAVE = "1"\n')
     assert cli.main(["settings", "check", str(path)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "%s:2: error: MIN_DIF_K is not a setting: did you mean MIN_DIFF_K? (as written, nothing reads it)" % path
+    assert out[0] == ("%s:2: error: MIN_DIF_K is not a setting: did you mean MIN_DIFF_K? "
+                      "(as written, nothing reads it)" % path)
     assert out[1].startswith("%s:3: error: PURGE_S is already set on line 1" % path)
     assert out[2].startswith("%s:4: warning: NICE_TO_HAVE is not a setting" % path)
     assert out[3] == "%s: 2 errors, 1 warning for CircuitPython 8.0-10.1 and CircuitPython 10.2+" % path

@@ -94,8 +94,8 @@ API
 every line that is not portable or not read, each a :class:`Problem` with a line number.
 ``getenv_for(path)`` returns a function that behaves like ``os.getenv(key, default=None)`` on
 the device for that file (``getenv_for_text(text)`` for a file's contents). ``basic_string(text)``
-writes a value so that every version reads it back exactly. ``lines_of(text)`` maps keys to their line numbers. ``scan(text)``
-gives the full per-line detail (:class:`Entry`).
+writes a value so that every version reads it back exactly. ``lines_of(text)`` maps keys to
+their line numbers. ``scan(text)`` gives the full per-line detail (:class:`Entry`).
 
 ``semantics`` selects the version: ``STRINGS`` (CircuitPython 10.2+, the default; the project
 pins circuitpython-stubs 10.3.1) or ``LEGACY`` (8.0 ... 10.1). Problems are the same for both:

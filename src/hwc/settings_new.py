@@ -237,7 +237,8 @@ def run(args, stdin=None, stderr=None):
     except Invalid as exc:
         stderr.write("hwc settings new: %s\n" % exc)
         return 1
-    left_out = [q[0] for q in QUESTIONS if q[0] not in answers and (q[0] in spec or q[0] in settings_check.CIRCUITPY_KEYS)]
+    askable = set(spec) | set(settings_check.CIRCUITPY_KEYS)
+    left_out = [q[0] for q in QUESTIONS if q[0] not in answers and q[0] in askable]
     stderr.write("wrote %s: %s set%s; everything else at its default.\n" % (
         args.output, ", ".join(answers) or "nothing", "" if not left_out else " (left out: %s)" % ", ".join(left_out)))
     stderr.write("Next: copy it to the CIRCUITPY drive as settings.toml, then paste the DS18B20 ROMs the boot "
