@@ -21,13 +21,14 @@ def test_defaults_without_any_settings():
 
 
 @pytest.mark.parametrize("key,raw,message", [
-    ("MIN_DIFF_K", "four", "could not convert"),
+    ("MIN_DIFF_K", "four", "expected a number"),
     ("MIN_DIFF_K", "", "empty"),
     ("MIN_DIFF_K", "nan", "not a finite number"),
     ("PURGE_S", "-1", "out of range 0..600 s"),
     ("PURGE_S", "601", "out of range 0..600 s"),
     ("NTC_HOT_CHANNEL", "4", "out of range 0..3"),
-    ("NTC_HOT_CHANNEL", "1.5", "invalid literal"),
+    ("NTC_HOT_CHANNEL", "1.5", "expected a whole number"),
+    ("NTC_HOT_CHANNEL", "one", "expected a whole number"),
     ("PCF8591_ADDRESS", "0x40", "out of range 72..79"),
     ("ONEWIRE_PIN", "D9", "expected one of D3, D4"),
     ("PROBE1_NAME", "tank top", "only letters, digits and _"),
@@ -35,7 +36,7 @@ def test_defaults_without_any_settings():
     ("PROBE1_ROM", "28000100000000d4", "CRC check failed"),
     ("PROBE1_ROM", "28000100000000", "16 hex digits, got 14"),
     ("PROBE1_ROM", "zz000100000000d3", "not hexadecimal"),
-    ("NTC_TABLE_RAW", "240,x", "could not convert"),
+    ("NTC_TABLE_RAW", "240,x", "expected a number"),
     ("NTC_TABLE_RAW", "240,300", "out of range 0..255"),
 ])
 def test_bad_value_is_reported_and_key_keeps_default(key, raw, message):

@@ -13,10 +13,16 @@ _ROM_HEX_DIGITS = 16
 
 
 class Settings:
-    """Validated settings. ``errors`` lists one human-readable line per rejected key."""
+    """Validated settings. ``errors`` lists one human-readable line per rejected key or rule;
+    ``error_keys[i]`` is the tuple of keys ``errors[i]`` is about (host tools map it to lines)."""
 
     def __init__(self):
         self.errors = []
+        self.error_keys = []
+
+    def _error(self, keys, text):
+        self.errors.append(text)
+        self.error_keys.append(keys)
 
 
 def _parse_number(kind, raw):
@@ -28,12 +34,15 @@ def _parse_number(kind, raw):
         text = str(raw).strip()
         if not text:
             raise ValueError("empty")
-        if kind == I:
-            lowered = text.lower()
-            hexadecimal = lowered.startswith("0x") or lowered.startswith("-0x")
-            value = int(text, 16 if hexadecimal else 10)
-        else:
-            value = float(text)
+        try:
+            if kind == I:
+                lowered = text.lower()
+                hexadecimal = lowered.startswith("0x") or lowered.startswith("-0x")
+                value = int(text, 16 if hexadecimal else 10)
+            else:
+                value = float(text)
+        except ValueError:
+            raise ValueError("expected a whole number" if kind == I else "expected a number")
     if kind == I:
         if isinstance(value, float):
             if value != int(value):
@@ -143,7 +152,7 @@ def parse_value(entry, raw):
     raise ValueError("unknown kind %r for %s" % (kind, key))
 
 
-def load(getenv, spec=SPEC):
+def load(getenv, spec=SPEC, rules=ORDER_RULES):
     """Settings from ``getenv(key)`` (``os.getenv`` on the device); never raises for bad input."""
     settings = Settings()
     for entry in spec:
@@ -155,17 +164,17 @@ def load(getenv, spec=SPEC):
         except ValueError as exc:
             # CircuitPython <= 10.1 raises for a bare value that is not an integer (8.5, true)
             raw = None
-            settings.errors.append("%s: unreadable (%s); write it in quotes, e.g. %s = \"%s\"; using default %r"
-                                   % (key, exc, key, _fmt(default) if default != "" else "...", default))
+            settings._error((key,), "%s: unreadable (%s); write it in quotes, e.g. %s = \"%s\"; using default %r"
+                            % (key, exc, key, _fmt(default) if default != "" else "...", default))
         if raw is not None:
             try:
                 value = parse_value(entry, raw)
             except ValueError as exc:
-                settings.errors.append("%s = %r: %s; using default %r" % (key, raw, exc, default))
+                settings._error((key,), "%s = %r: %s; using default %r" % (key, raw, exc, default))
         if entry[1] == L and value == "":
             value = ()
         setattr(settings, key.lower(), value)
-    _check_rules(settings, spec)
+    _check_rules(settings, spec, rules)
     return settings
 
 
@@ -176,15 +185,16 @@ def _default_of(key, spec):
     raise KeyError(key)
 
 
-def _check_rules(settings, spec):
-    for low, high, message in ORDER_RULES:
+def _check_rules(settings, spec, rules):
+    for low, high, message in rules:
         if getattr(settings, low.lower()) >= getattr(settings, high.lower()):
-            settings.errors.append("%s; using defaults %s = %s and %s = %s" % (
+            settings._error((low, high), "%s; using defaults %s = %s and %s = %s" % (
                 message, low, _fmt(_default_of(low, spec)), high, _fmt(_default_of(high, spec))))
             setattr(settings, low.lower(), _default_of(low, spec))
             setattr(settings, high.lower(), _default_of(high, spec))
     if settings.ntc_cold_channel == settings.ntc_hot_channel:
-        settings.errors.append("NTC_COLD_CHANNEL and NTC_HOT_CHANNEL must differ; using defaults 0 and 1")
+        settings._error(("NTC_COLD_CHANNEL", "NTC_HOT_CHANNEL"),
+                        "NTC_COLD_CHANNEL and NTC_HOT_CHANNEL must differ; using defaults 0 and 1")
         settings.ntc_cold_channel = _default_of("NTC_COLD_CHANNEL", spec)
         settings.ntc_hot_channel = _default_of("NTC_HOT_CHANNEL", spec)
     seen = {}
@@ -193,8 +203,8 @@ def _check_rules(settings, spec):
         name = getattr(settings, name_key.lower())
         if name in seen:
             fallback = _default_of(name_key, spec)
-            settings.errors.append("%s = %r repeats probe %d's name; using %r" % (
-                name_key, name, seen[name], fallback))
+            settings._error((name_key, "PROBE%d_NAME" % seen[name]), "%s = %r repeats probe %d's name; using %r"
+                            % (name_key, name, seen[name], fallback))
             setattr(settings, name_key.lower(), fallback)
             name = fallback
         seen[name] = slot
@@ -203,8 +213,8 @@ def _check_rules(settings, spec):
         rom_key = "PROBE%d_ROM" % slot
         rom = getattr(settings, rom_key.lower())
         if rom and rom in roms:
-            settings.errors.append("%s repeats probe %d's ROM; probe %d left unconfigured" % (
-                rom_key, roms[rom], slot))
+            settings._error((rom_key, "PROBE%d_ROM" % roms[rom]),
+                            "%s repeats probe %d's ROM; probe %d left unconfigured" % (rom_key, roms[rom], slot))
             setattr(settings, rom_key.lower(), "")
         elif rom:
             roms[rom] = slot

@@ -9,7 +9,8 @@ from controller import VERSION
 COMMANDS = {
     "replay": ("hwc.replay", "run a recorded temperature trace through the pump algorithm"),
     "deploy": ("hwc.deploy", "copy the firmware onto a mounted CIRCUITPY drive"),
-    "settings-example": ("hwc.settings_doc", "print settings.toml.example, generated from the settings table"),
+    "settings": ("hwc.settings_cmd", "check a settings.toml, write a new one, or print the example"),
+    "settings-example": ("hwc.settings_doc", "same as `hwc settings example`"),
     "simulate": ("hwc.simulate", "run the firmware against a simulated solar plant"),
     "bench": ("hwc.bench", "compare the pump control with on/off, proportional and an oracle"),
 }

@@ -93,8 +93,9 @@ API
 ``os.getenv`` returns for it (keys ``os.getenv`` cannot return are absent); ``problems`` lists
 every line that is not portable or not read, each a :class:`Problem` with a line number.
 ``getenv_for(path)`` returns a function that behaves like ``os.getenv(key, default=None)`` on
-the device for that file. ``lines_of(text)`` maps keys to their line numbers. ``scan(text)``
-gives the full per-line detail (:class:`Entry`).
+the device for that file (``getenv_for_text(text)`` for a file's contents). ``basic_string(text)``
+writes a value so that every version reads it back exactly. ``lines_of(text)`` maps keys to
+their line numbers. ``scan(text)`` gives the full per-line detail (:class:`Entry`).
 
 ``semantics`` selects the version: ``STRINGS`` (CircuitPython 10.2+, the default; the project
 pins circuitpython-stubs 10.3.1) or ``LEGACY`` (8.0 ... 10.1). Problems are the same for both:
@@ -116,7 +117,9 @@ __all__ = [
     "Entry",
     "Problem",
     "Value",
+    "basic_string",
     "getenv_for",
+    "getenv_for_text",
     "lines_of",
     "parse",
     "parse_file",
@@ -299,11 +302,6 @@ def _mp_parse_num_integer(text: str) -> int:
     return -value if neg else value
 
 
-def _basic_string(text: str) -> str:
-    """``text`` written as a settings.toml basic string."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 class _Value:
     """How the text after ``=`` reads (see Entry for the fields)."""
 
@@ -480,26 +478,26 @@ def _value_problem(entry: Entry) -> Optional[str]:
     text = entry.text
     if kind == "float":
         return (f"{shown} is not a quoted string or integer: {legacy} and {new} - write "
-                f"{key} = {_basic_string(text)}")
+                f"{key} = {basic_string(text)}")
     if kind == "boolean":
         number = "1" if text == "true" else "0"
         return (f"{shown} is not a quoted string or integer (os.getenv does not read TOML "
                 f"booleans): {legacy} and {new} - write {key} = {number} or "
-                f"{key} = {_basic_string(text)}")
+                f"{key} = {basic_string(text)}")
     if kind == "literal":
         inner = text[1:-1] if len(text) >= 2 and text.endswith("'") else text[1:]
         return (f"{shown}: single-quoted (literal) strings are not supported: {legacy} and "
-                f"{new}, quotes included - write {key} = {_basic_string(inner)}")
+                f"{new}, quotes included - write {key} = {basic_string(inner)}")
     if kind == "multiline":
         return f"{shown}: multi-line strings are not supported: {legacy} and {new}"
     if kind == "array":
         return (f"{shown}: arrays are not supported: {legacy} and {new} - write "
-                f"{key} = {_basic_string(text)} and split it in the code")
+                f"{key} = {basic_string(text)} and split it in the code")
     if kind == "table":
         return f"{shown}: inline tables are not supported: {legacy} and {new} - use one key per value"
     hint = " (dates and times are not supported)" if _DATE.match(text) else ""
     return (f"{shown} is not a quoted string or integer{hint}: {legacy} and {new} - write "
-            f"{key} = {_basic_string(text)}")
+            f"{key} = {basic_string(text)}")
 
 
 # --------------------------------------------------------------------------------------
@@ -562,6 +560,21 @@ def parse_file(path: Union[str, Path], semantics: str = DEFAULT_SEMANTICS
     return parse(text, semantics)
 
 
+def _lookup(entries: list[Entry], key: object, default: object, semantics: str) -> object:
+    """``os.getenv(key, default)`` over the scanned lines of one file."""
+    if not isinstance(key, str):
+        raise TypeError(f"getenv() key must be str, not {type(key).__name__}")
+    for entry in entries:
+        if entry.key != key or not entry.readable:
+            continue
+        if semantics == STRINGS:
+            return default if entry.text is None else entry.text
+        if entry.legacy_value is None:
+            raise ValueError(entry.legacy_error or "invalid value")
+        return entry.legacy_value
+    return default
+
+
 def getenv_for(path: Union[str, Path], semantics: str = DEFAULT_SEMANTICS
                ) -> Callable[..., object]:
     """A function behaving like ``os.getenv(key, default=None)`` on the device for ``path``.
@@ -574,21 +587,42 @@ def getenv_for(path: Union[str, Path], semantics: str = DEFAULT_SEMANTICS
     target = Path(path)
 
     def getenv(key: str, default: object = None) -> object:
-        if not isinstance(key, str):
-            raise TypeError(f"getenv() key must be str, not {type(key).__name__}")
         text = _read_text(target)
         if text is None:
+            if not isinstance(key, str):
+                raise TypeError(f"getenv() key must be str, not {type(key).__name__}")
             return default
         entries, _ = scan(text)
-        for entry in entries:
-            if entry.key != key or not entry.readable:
-                continue
-            if semantics == STRINGS:
-                return default if entry.text is None else entry.text
-            if entry.legacy_value is None:
-                raise ValueError(entry.legacy_error or "invalid value")
-            return entry.legacy_value
-        return default
+        return _lookup(entries, key, default, semantics)
 
     getenv.__doc__ = f"os.getenv() for {target} ({semantics} semantics)"
     return getenv
+
+
+def getenv_for_text(text: str, semantics: str = DEFAULT_SEMANTICS) -> Callable[..., object]:
+    """:func:`getenv_for` for the contents of a settings.toml (scanned once)."""
+    _check_semantics(semantics)
+    entries, _ = scan(text)
+
+    def getenv(key: str, default: object = None) -> object:
+        return _lookup(entries, key, default, semantics)
+
+    getenv.__doc__ = f"os.getenv() for a settings.toml text ({semantics} semantics)"
+    return getenv
+
+
+def basic_string(text: str) -> str:
+    """``text`` as a double-quoted settings.toml string that every CircuitPython version reads
+    back exactly: backslash and quote escaped, control characters as ``\\uXXXX``."""
+    out = ['"']
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "\t":
+            out.append("\\t")
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append("\\u%04X" % ord(char))
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)

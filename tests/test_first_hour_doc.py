@@ -1,0 +1,114 @@
+"""docs/first-hour.md quotes what the firmware prints: each quoted message must be in the guide
+and come out of the real firmware (on the PC rig) in that situation, so the guide cannot drift
+from the code. ``...`` in a quote stands for any text (an address, an exception text)."""
+
+import pathlib
+import re
+
+import pytest
+
+from controller import display
+from controller.settings import crc8, load
+from hwc.rig import Rig
+
+DOC = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "first-hour.md").read_text()
+
+
+def _norm(text):
+    return " ".join(text.split())
+
+
+def says(snippet, lines):
+    pattern = re.escape(_norm(snippet)).replace(re.escape("..."), ".*")
+    return any(re.search(pattern, _norm(line)) for line in lines)
+
+
+def run_rig(rig, seconds=10):
+    rig.start()
+    rig.run_for(seconds)
+    screen = display.status_lines(rig.ctl)
+    rig.stop()
+    return rig.log_lines, screen
+
+
+def _unconfigured():
+    rig = Rig(probes=3, configure_probes=False)
+    rig.set_ntc_c(30, 20)
+    return rig
+
+
+def _bad_setting():
+    rig = Rig({"MIN_DIFF_K": "four"}, probes=0)
+    rig.set_ntc_c(30, 20)
+    return rig
+
+
+def _no_pcf():
+    rig = Rig(probes=0)
+    rig.i2c.detach(0x48)
+    return rig
+
+
+def _hot_open():
+    rig = Rig(probes=0)
+    rig.set_raw(255, None)
+    rig.set_ntc_c(None, 20)
+    return rig
+
+
+def _probe_missing():
+    rom = bytes([0x28, 0xFF, 0x64, 0xD1, 0xE1, 0xA3, 0xC0])
+    rig = Rig({"PROBE2_ROM": rom.hex() + "%02x" % crc8(rom)}, probes=1)
+    rig.set_ntc_c(30, 20)
+    return rig
+
+
+SCENARIOS = [
+    (_unconfigured, "console", [
+        "INFO  PCF8591 found at 0x48; pump off",
+        "INFO  DS18B20: 3 found on D4",
+        'INFO  PROBE1_ROM = "28010100000000e4"  # new: was ambient? check by warming it',
+        'INFO  PROBE3_ROM = "28000100000000d3"  # new: was tank_outlet? check by warming it',
+    ]),
+    (_bad_setting, "console", ["ERROR settings: MIN_DIFF_K = 'four': expected a number; using default 4.0"]),
+    (_no_pcf, "screen", ["FAULT: collector sensor PCF8591 not found, tank sensor PCF8591 not found; pump stopped"]),
+    (_no_pcf, "console", ["ERROR PCF8591 not found at 0x48 (...): check the I2C wiring"]),
+    (_hot_open, "screen", ["FAULT: collector sensor open circuit; pump stopped"]),
+    (_hot_open, "console", ["ERROR collector sensor fault: open circuit (raw 255)"]),
+    (lambda: Rig(probes=0), "console", ["INFO  DS18B20: 0 found on D4"]),
+    (_probe_missing, "screen", ["tank_inlet   --.- C  FAULT: missing"]),
+    (_probe_missing, "console", ["ERROR DS18B20 tank_inlet (28...) configured but not found"]),
+]
+
+
+@pytest.mark.parametrize("make,where,quotes", SCENARIOS)
+def test_quoted_messages_are_what_the_firmware_prints(make, where, quotes):
+    log, screen = run_rig(make())
+    for quote in quotes:
+        assert says(quote, [DOC]), "not quoted in docs/first-hour.md: %s" % quote
+        assert says(quote, log if where == "console" else screen), (quote, log[-8:], screen)
+
+
+def test_unreadable_value_message_on_circuitpython_9():
+    def getenv(key):
+        if key == "MIN_DIFF_K":
+            raise ValueError("invalid syntax for integer with base 10")
+        return None
+
+    quote = 'ERROR settings: MIN_DIFF_K: unreadable (...); write it in quotes, e.g. MIN_DIFF_K = "4"; using default 4.0'
+    assert says(quote, [DOC])
+    assert says(quote, ["ERROR settings: " + e for e in load(getenv).errors])
+
+
+def test_checker_output_quoted_in_the_guide_is_real(tmp_path, capsys):
+    from hwc import cli
+
+    path = tmp_path / "settings.toml"
+    path.write_text('MIN_DIF_K = "4"\nPURGE_S = "900"\nPROBE2_ROM = "28ff64d1e1a3c0ac"\nMY_NOTE = "x"\n')
+    assert cli.main(["settings", "check", str(path)]) == 1
+    out = capsys.readouterr().out.replace(str(path) + ":", "settings.toml:").splitlines()
+    quoted = [line for line in DOC.splitlines() if line.startswith("settings.toml:")]
+    assert len(quoted) == 5
+    for line in quoted:
+        # Only the line numbers differ: the guide's example is from a full generated file.
+        assert says(re.sub(r"^settings.toml:\d+:", "settings.toml:...:", line), out), line
