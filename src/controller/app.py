@@ -28,6 +28,7 @@ MANUAL_MODES = (AUTO, MANUAL, OFF)
 # Modes a manual setting never overrides: the plant's safety rules come first.
 _SAFETY_MODES = (FAULT, OVERHEAT, COOL_OFF)
 
+_BOOT_MESSAGES_MAX = 24
 _TASK_RESTART_DELAY_S = 1.0
 _PUMP_TASK_RESTART_DELAY_S = 0.1
 
@@ -68,6 +69,7 @@ class Controller:
         self.boot_messages = []
         self.stale_reported = False
         self.i2c_errors = 0
+        self._pcf_missing = False
         # Manual pump mode (set_manual): "auto", "manual" (at manual_duty_pct) or "off".
         self.manual_mode = AUTO
         self.manual_duty_pct = 0
@@ -82,6 +84,8 @@ class Controller:
 
     # --- boot -------------------------------------------------------------------------
     def _boot_say(self, text, error=False):
+        if len(self.boot_messages) >= _BOOT_MESSAGES_MAX:
+            self.boot_messages.pop(0)
         self.boot_messages.append(text)
         if error:
             self.log.error(text)
@@ -101,7 +105,8 @@ class Controller:
         self.scan_probes()
 
     def connect_pcf(self):
-        """Find the PCF8591 and switch the pump off; False (and logged) if it is not there."""
+        """Find the PCF8591 and switch the pump off; False if it is not there (logged once per
+        outage: the sensor task retries every reading)."""
         from adafruit_pcf8591.pcf8591 import PCF8591
 
         address = self.settings.pcf8591_address
@@ -110,10 +115,14 @@ class Controller:
             pcf.dac_enabled = True  # enables the output at 0: pump off
         except (OSError, ValueError, RuntimeError) as exc:
             self.pcf = None
-            self._boot_say("PCF8591 not found at 0x%02x (%s): check the I2C wiring" % (address, exc), True)
+            if not self._pcf_missing:
+                self._pcf_missing = True
+                self._boot_say("PCF8591 not found at 0x%02x (%s): check the I2C wiring" % (address, exc), True)
             return False
         self.pcf = pcf
-        self._boot_say("PCF8591 found at 0x%02x; pump off" % address)
+        self._boot_say("PCF8591 found at 0x%02x; pump off" % address
+                       + (" (again)" if self._pcf_missing else ""))
+        self._pcf_missing = False
         return True
 
     def scan_probes(self, quiet=False):
