@@ -70,9 +70,10 @@ class Points:
         self.nn = narrow
         self.nw = wide
         self.size = size
-        self.t = array("L", bytes(4 * size))
-        self.narrow = array("h", bytes(2 * size * narrow))
-        self.wide = array("l", bytes(4 * size * wide))
+        # From a bytearray: a raw copy on MicroPython too. "I"/"i" are 32 bits everywhere.
+        self.t = array("I", bytearray(4 * size))
+        self.narrow = array("h", bytearray(2 * size * narrow))
+        self.wide = array("i", bytearray(4 * size * wide))
         self.modes = []
         self.head = 0  # oldest
         self.count = 0
