@@ -257,3 +257,16 @@ def test_pure_core_runs_the_same_on_micropython():
     assert guest["overrides"] == {"PURGE_S": 20.0, "MIN_DIFF_K": 5.0, "MAX_DIFF_GROW": 1.02}
     assert guest["saved"] == guest["overrides"]
     assert guest["backoff"] == [0.5, 0.5]
+
+
+def test_docs_list_every_key_method_and_shared_attribute():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "thingsboard.md").read_text()
+    for key, _unit, _meaning in api.TELEMETRY:
+        assert "`%s`" % key in doc, key
+    assert {k for k, _, _ in api.TELEMETRY} >= {f[0] for f in __import__("controller.net.points").net.points.FIXED}
+    for method, _params, _does in api.RPC:
+        assert "`%s`" % method in doc, method
+    for entry in api.shared_attributes():
+        assert "`%s`" % entry[0] in doc, entry[0]

@@ -35,3 +35,21 @@ class HostRadio:
 
     def reset(self):
         self.resets += 1
+
+
+class FileStore:
+    """Remote setting overrides in a file: the PC's stand-in for the device's nvm slice."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def read(self):
+        try:
+            with open(self.path, "rb") as f:
+                return f.read()
+        except OSError:
+            return b""
+
+    def write(self, data):
+        with open(self.path, "wb") as f:
+            f.write(data)

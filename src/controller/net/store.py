@@ -1,5 +1,5 @@
 """Persistence of remote setting overrides: a small JSON record with a length and checksum,
-in a slice of ``microcontroller.nvm`` on the device or in a file on a PC."""
+in a slice of ``microcontroller.nvm`` on the device (a file on a PC: ``hwc.netpc.FileStore``)."""
 
 import json
 
@@ -57,21 +57,3 @@ class SliceStore:
         if len(data) > self.size:
             raise ValueError("overrides need %d bytes, %d reserved" % (len(data), self.size))
         self.buf[self.start:self.start + len(data)] = data
-
-
-class FileStore:
-    """A record in a file (on a PC)."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def read(self):
-        try:
-            with open(self.path, "rb") as f:
-                return f.read()
-        except OSError:
-            return b""
-
-    def write(self, data):
-        with open(self.path, "wb") as f:
-            f.write(data)
