@@ -23,7 +23,6 @@ SPEC = (
     ("ESP_RESET_AFTER", I, 6, 0, 100, "", "failed connects before the ESP32 is reset; 0 = never"),
     ("REMOTE_MANUAL_MAX_S", F, 3600.0, 60.0, 86400.0, "s", "timeout of a remote manual mode (and its cap)"),
     ("TIME_SOURCE", C, "both", TIME_SOURCES, None, "", "wall clock: server RPC, NTP or both"),
-    ("HA_DISCOVERY", B, False, None, None, "", "1 = Home Assistant MQTT discovery"),
 )
 
 # (KEY_LOW, KEY_HIGH, message): KEY_LOW's value must be below KEY_HIGH's.

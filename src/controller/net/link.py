@@ -49,7 +49,6 @@ class Link:
         self._next_send = 0
         self._req = 0
         self._time_asked = None
-        self._hass = None
         self._time_topic = "-"
         self._wifi_up = False
         self._ntp_at = 0
@@ -193,10 +192,6 @@ class Link:
         mqtt.publish(TOPIC + "attributes/request/%d" % self._req,
                      json.dumps({"sharedKeys": ",".join(overridable())}))
         self._time_asked = None
-        if s.ha_discovery:
-            from controller.net import hass
-
-            self._hass = hass.publish_discovery(self)
 
     def _on_message(self, client, topic, payload):
         # Only queue: this runs inside minimqtt calls, which must not be re-entered.
@@ -280,8 +275,6 @@ class Link:
         self.mqtt.publish(TOPIC + "telemetry", self.points.encode(n, self.wall.epoch_ms_at), qos=1)
         self.points.forget(n)
         self._next_send = now + int(1000 / s.replay_per_s)
-        if self._hass is not None:
-            self._hass(self)
 
 
 def make_link(ctx, radio, store=None, saved=None, reboot=None, rand=None, mem_free=None):
