@@ -201,6 +201,9 @@ DEVICE_IMPORTS = ["asyncio", "adafruit_ticks", "adafruit_bus_device.i2c_device",
                   "controller.filters", "controller.sensors", "controller.algorithm", "controller.strategies",
                   "controller.pwm",
                   "controller.log", "controller.display", "controller.tasks", "controller.app"]
+# The network link (issue 4); adafruit_minimqtt is imported by the link only when it connects.
+DEVICE_IMPORTS += ["controller.net", "controller.net.points", "controller.net.wall", "controller.net.store",
+                   "controller.net.remote", "controller.net.rpc", "controller.net.link"]
 HEAP_BYTES = 192 * 1024
 MIN_FREE_BYTES = 80 * 1024
 

@@ -14,7 +14,7 @@ import terminalio
 from adafruit_display_text.label import Label
 
 try:
-    from typing import List
+    from typing import List, Optional
 except ImportError:
     pass
 
@@ -69,3 +69,73 @@ def getenv(key: str):
 def restart() -> None:
     """Restart the program from a clean state (soft reload of code.py)."""
     supervisor.reload()
+
+
+class EspRadio:
+    """The Titano's ESP32 AirLift (esp32spi over board.SPI) as the network link's radio:
+    ``pool``/``ssl_context`` for adafruit_minimqtt, and calls that never block for long."""
+
+    def __init__(self) -> None:
+        import adafruit_connection_manager as acm
+        from adafruit_esp32spi import adafruit_esp32spi
+        from digitalio import DigitalInOut
+
+        self._acm = acm
+        cs = DigitalInOut(board.ESP_CS)
+        busy = DigitalInOut(board.ESP_BUSY)
+        reset = DigitalInOut(board.ESP_RESET)
+        self.esp = adafruit_esp32spi.ESP_SPIcontrol(board.SPI(), cs, busy, reset)
+        self.pool = acm.get_radio_socketpool(self.esp)
+        self.ssl_context = acm.get_radio_ssl_context(self.esp)
+
+    def connected(self) -> bool:
+        try:
+            return bool(self.esp.is_connected)
+        except (OSError, RuntimeError):
+            return False
+
+    def start_connect(self, ssid: str, password: str) -> None:
+        """Hand the credentials to the ESP32, which joins by itself (``connected()`` tells)."""
+        try:
+            if password:
+                self.esp.wifi_set_passphrase(ssid, password)
+            else:
+                self.esp.wifi_set_network(ssid)
+        except (OSError, RuntimeError, ValueError, TimeoutError):
+            pass  # the link reports "no connection" when its wait ends
+
+    def rssi(self) -> Optional[int]:
+        try:
+            return int(self.esp.rssi)
+        except (OSError, RuntimeError, ValueError, TimeoutError):
+            return None
+
+    def time_s(self) -> Optional[int]:
+        """Unix time from the ESP32's NTP client, None until it has it."""
+        try:
+            return int(self.esp.get_time())
+        except (OSError, RuntimeError, ValueError, TimeoutError):
+            return None
+
+    def reset(self) -> None:
+        """Hard-reset the ESP32 through its reset pin (blocks 0.76 s); the board runs on."""
+        try:
+            self._acm.connection_manager_close_all(self.pool)
+        except (OSError, RuntimeError, KeyError):
+            pass
+        self.esp.reset()
+
+
+_OVERRIDES_NVM_BYTES = 1024  # the last KB of microcontroller.nvm
+
+
+def override_store():
+    """Where remote setting overrides persist: the last KB of ``microcontroller.nvm``."""
+    import microcontroller
+
+    from controller.net.store import SliceStore
+
+    nvm = microcontroller.nvm
+    if nvm is None or len(nvm) < _OVERRIDES_NVM_BYTES:
+        return None
+    return SliceStore(nvm, len(nvm) - _OVERRIDES_NVM_BYTES, _OVERRIDES_NVM_BYTES)

@@ -15,9 +15,22 @@ def run():
 
     settings = load(hardware.getenv)
     hw = hardware.Hardware(settings.onewire_pin)
+    extra, net_messages = [], []
+    if settings.mqtt_broker:
+        from controller.net.remote import apply_saved
+
+        store = hardware.override_store()
+        saved = apply_saved(settings, store)  # before the controller reads the settings
+        net_messages = saved[2]
     ctl = Controller(hw, settings)
+    for message in net_messages:
+        ctl.log.warn(message)
+    if settings.mqtt_broker:
+        extra = _network(ctl, hardware, store, saved)
+    else:
+        ctl.link = None
     try:
-        asyncio.run(ctl.run())
+        asyncio.run(ctl.run(extra=extra))
     except Exception as exc:  # noqa: BLE001 - last line of defence: pump off, then restart
         print(format_exception(exc))
         if ctl.pcf is not None:
@@ -29,3 +42,25 @@ def run():
             hw.screen.show(["CRASH: %s" % exc, "pump off; restarting in %d s" % _RESTART_AFTER_CRASH_S])
         time.sleep(_RESTART_AFTER_CRASH_S)
         hardware.restart()
+
+
+def _network(ctl, hardware, store, saved):
+    """The link task, or none (logged) if the ESP32 does not answer."""
+    import gc
+
+    from controller.net.link import make_link
+
+    def reboot():
+        if ctl.pcf is not None:
+            ctl.pcf.write(0)  # pump off before the restart
+        hardware.restart()
+
+    try:
+        radio = hardware.EspRadio()
+    except (OSError, RuntimeError, ValueError, TimeoutError) as exc:
+        ctl.link = None
+        ctl.boot_messages.append("ESP32 not answering (%s): network off" % exc)
+        ctl.log.error(ctl.boot_messages[-1])
+        return []
+    link = make_link(ctl, radio, store, saved, reboot=reboot, mem_free=getattr(gc, "mem_free", None))
+    return [("link", link.task)]

@@ -8,6 +8,7 @@ to its default, so the controller always runs. Attribute names are the keys in l
 
 from controller import settings_spec
 from controller.settings_spec import B, C, F, I, L, R, S, SPEC, ORDER_RULES
+from controller.spec_kinds import T
 
 _ROM_HEX_DIGITS = 16
 
@@ -135,6 +136,11 @@ def parse_value(entry, raw):
         for ch in text:
             if not (ch.isalpha() or ch.isdigit() or ch == "_"):
                 raise ValueError("only letters, digits and _ allowed")
+        return text
+    if kind == T:
+        text = str(raw)
+        if not lo <= len(text) <= hi:
+            raise ValueError("length must be %d..%d characters" % (lo, hi))
         return text
     if kind == R:
         text = str(raw).strip()

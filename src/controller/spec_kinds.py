@@ -7,3 +7,4 @@ S = "str"
 C = "choice"
 R = "rom"
 L = "list"
+T = "text"  # free text (host names, WiFi credentials): any characters, not stripped

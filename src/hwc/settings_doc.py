@@ -42,6 +42,8 @@ def _range(entry):
         return "one of " + ", ".join(lo)
     if kind == spec.S:
         return "%d..%d letters, digits or _" % (lo, hi)
+    if kind == "text":
+        return "%d..%d characters" % (lo, hi)
     if kind == spec.R:
         return "16 hex digits with a valid CRC, or empty"
     if kind == spec.L:

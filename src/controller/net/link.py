@@ -1,0 +1,296 @@
+"""The link task: WiFi, MQTT to ThingsBoard, telemetry with offline buffering and replay,
+RPCs and shared attributes. Every network call is bounded by MQTT_TIMEOUT_S so the control
+and pump tasks never wait longer than that."""
+
+import asyncio
+import json
+
+from controller import VERSION
+from controller.net.points import Points
+from controller.net.remote import Remote, overridable
+from controller.net.wall import Backoff, Wall
+
+TOPIC = "v1/devices/me/"
+_POLL_S = 0.05  # socket timeout while connected; one mqtt.loop() blocks about this long
+_STEP_S = 0.2  # the task's own period
+_WIFI_WAIT_S = 20
+_TIME_RESYNC_S = 6 * 3600
+_INBOX_MAX = 8
+_OWN_ATTRS = b'{"overrides":'
+_SECRETS = ("CIRCUITPY_WIFI_PASSWORD", "MQTT_TOKEN")
+
+OFF, WIFI, CONNECTING, ONLINE, BACKOFF = "off", "wifi", "connecting", "online", "backoff"
+
+
+class Link:
+    """:param ctx: the Controller; :param radio: the network interface (see docs/thingsboard.md)
+    :param remote: a ``Remote``; :param rand: float in [0, 1); :param reboot: callable or None
+    :param mem_free: callable giving free heap bytes, or None"""
+
+    def __init__(self, ctx, radio, remote, rand, reboot=None, mem_free=None):
+        s = ctx.settings
+        self.ctx = ctx
+        self.radio = radio
+        self.remote = remote
+        self.reboot = reboot
+        self.state = OFF
+        self.rssi = None
+        self.wifi_connects = 0
+        self.mqtt_connects = 0
+        self.last_error = ""
+        self.wall = Wall(ctx.clock.ticks_ms)
+        self.points = Points(ctx, s.telemetry_buffer, mem_free)
+        self.backoff = Backoff(s.net_backoff_min_s, s.net_backoff_max_s, rand)
+        self.failures = 0
+        self.inbox = []
+        self.inbox_lost = 0
+        self.mqtt = None
+        self._until = 0  # mono ms: end of a backoff or of the WiFi wait
+        self._next_send = 0
+        self._req = 0
+        self._time_asked = None
+        self._time_topic = "-"
+        self._wifi_up = False
+        self._ntp_at = 0
+        self._online_at = 0
+        self._no_clock_told = False
+
+    @property
+    def buffered(self):
+        return len(self.points)
+
+    @property
+    def dropped(self):
+        return self.points.dropped
+
+    # --- the task ---------------------------------------------------------------------------
+    async def task(self, ctx):
+        """The supervised task: sample telemetry every period, drive the connection."""
+        next_ms = self.wall.mono_ms()
+        while True:
+            now = self.wall.mono_ms()
+            if now >= next_ms:
+                self.points.add(now, self)
+                next_ms += int(ctx.settings.telemetry_period_s * 1000)
+                if next_ms < now:
+                    next_ms = now
+            try:
+                self.step(now)
+            except Exception as exc:  # noqa: BLE001 - a network fault must not end the task
+                cause = getattr(exc, "__cause__", None)
+                self.fail("%s: %s%s" % (type(exc).__name__, exc, " (%s)" % cause if cause else ""))
+            if self.remote.reboot_pending and self.reboot is not None:
+                await asyncio.sleep(1)
+                self.reboot()
+            try:
+                await asyncio.sleep(_STEP_S)
+            except BaseException:  # cancelled: leave no socket behind
+                self.close()
+                raise
+
+    def step(self, now):
+        radio = self.radio
+        up = radio.connected()
+        if up and not self._wifi_up:
+            self.wifi_connects += 1
+            self.ctx.log.info("WiFi connected")
+        self._wifi_up = up
+        state = self.state
+        if state == BACKOFF and now < self._until:
+            return
+        if state in (OFF, BACKOFF):
+            if not up:
+                s = self.ctx.settings
+                radio.start_connect(s.circuitpy_wifi_ssid, s.circuitpy_wifi_password)
+                self._until = now + _WIFI_WAIT_S * 1000
+            self.state = state = WIFI
+        if not up:
+            if state != WIFI:
+                return self.fail("WiFi lost")
+            if now >= self._until:
+                return self.fail("WiFi: no connection to %r" % self.ctx.settings.circuitpy_wifi_ssid)
+            return
+        self.rssi = radio.rssi()
+        if not self.wall.known() and self.ctx.settings.time_source != "server" and now >= self._ntp_at:
+            self._ntp_at = now + 10000
+            epoch_s = radio.time_s()
+            if epoch_s and self.wall.set_epoch_ms(epoch_s * 1000, "ntp"):
+                self.ctx.log.info("wall clock set by NTP")
+        if state == WIFI:
+            self.state = state = CONNECTING
+        if state == CONNECTING:
+            self.connect()
+            self._online_at = now
+            return
+        self.mqtt.loop(_POLL_S)
+        self.handle_inbox()
+        self.ask_time(now)
+        if not self.wall.known() and now - self._online_at > 30000 and not self._no_clock_told:
+            self._no_clock_told = True
+            self.ctx.log.warn("network: no wall clock yet; telemetry held (see TIME_SOURCE)")
+        self.send(now)
+
+    def fail(self, error):
+        self.last_error = error
+        self.failures += 1
+        self.close()
+        delay_s = self.backoff.next_s()
+        self._until = self.wall.mono_ms() + int(delay_s * 1000)
+        self.state = BACKOFF
+        self.ctx.log.warn("network: %s; retry in %d s" % (error, delay_s))
+        every = self.ctx.settings.esp_reset_after
+        reset = getattr(self.radio, "reset", None)
+        if every and reset is not None and self.failures % every == 0:
+            self.ctx.log.warn("network: %d failures in a row; resetting the WiFi co-processor" % self.failures)
+            reset()
+
+    def close(self):
+        """Drop the MQTT connection; the connection manager forgets the socket even when
+        closing it fails (a reset ESP32), or the next connect would be refused."""
+        mqtt = self.mqtt
+        self.mqtt = None
+        if mqtt is None:
+            return
+        sock = mqtt._sock
+        try:
+            mqtt._close_socket()
+        except Exception:  # noqa: BLE001 - the socket is going anyway
+            cm = mqtt._connection_manager
+            key = cm._key_by_managed_socket.pop(sock, None)
+            if key is not None:
+                cm._managed_socket_by_key.pop(key, None)
+            if sock in cm._available_sockets:
+                cm._available_sockets.remove(sock)
+            mqtt._sock = None
+
+    # --- MQTT -------------------------------------------------------------------------------
+    def connect(self):
+        from adafruit_minimqtt.adafruit_minimqtt import MQTT
+
+        s = self.ctx.settings
+        limit_s = s.mqtt_timeout_s
+        # One attempt: TCP connect within a third of the limit, CONNACK within the rest.
+        mqtt = MQTT(broker=s.mqtt_broker, port=s.mqtt_port, username=s.mqtt_token or None, password="",
+                    is_ssl=s.mqtt_tls, socket_pool=self.radio.pool, ssl_context=self.radio.ssl_context,
+                    socket_timeout=limit_s / 3, recv_timeout=limit_s / 3 + 0.01, connect_retries=1,
+                    keep_alive=int(3 * s.telemetry_period_s) + 30, use_binary_mode=True)
+        mqtt.on_message = self._on_message
+        self.mqtt = mqtt
+        mqtt.connect()
+        mqtt._sock.settimeout(_POLL_S)
+        mqtt._socket_timeout = _POLL_S
+        mqtt._recv_timeout = limit_s - _POLL_S
+        mqtt.subscribe([(TOPIC + "rpc/request/+", 0), (TOPIC + "attributes", 0),
+                        (TOPIC + "attributes/response/+", 0), (TOPIC + "rpc/response/+", 0)])
+        self.mqtt_connects += 1
+        self.failures = 0
+        self.backoff.reset()
+        self.state = ONLINE
+        self.ctx.log.info("MQTT connected to %s:%d" % (s.mqtt_broker, s.mqtt_port))
+        self.publish_attributes(True)
+        self._req += 1
+        mqtt.publish(TOPIC + "attributes/request/%d" % self._req,
+                     json.dumps({"sharedKeys": ",".join(overridable())}))
+        self._time_asked = None
+
+    def _on_message(self, client, topic, payload):
+        # Only queue: this runs inside minimqtt calls, which must not be re-entered.
+        if len(self.inbox) < _INBOX_MAX:
+            self.inbox.append((topic, payload))
+        else:
+            self.inbox_lost += 1
+
+    def handle_inbox(self):
+        remote = self.remote
+        while self.inbox:
+            topic, payload = self.inbox.pop(0)
+            if topic == self._time_topic:
+                self.on_time(payload)
+            elif topic.startswith(TOPIC + "rpc/request/"):
+                if topic != self._time_topic.replace("response", "request"):  # not our own, echoed
+                    response = remote.on_rpc(payload)
+                    self.mqtt.publish(TOPIC + "rpc/response/" + topic[len(TOPIC) + 12:], json.dumps(response))
+            elif topic == TOPIC + "attributes":
+                if not payload.startswith(_OWN_ATTRS):  # our own, echoed by a plain broker
+                    remote.on_attributes(payload)
+            elif topic.startswith(TOPIC + "attributes/response/"):
+                remote.on_attributes(payload, full=True)
+            if remote.report:
+                self.publish_attributes(False)
+        if self.inbox_lost:
+            self.ctx.log.warn("network: %d incoming messages dropped (arriving too fast)" % self.inbox_lost)
+            self.inbox_lost = 0
+
+    def publish_attributes(self, full):
+        """Client attributes: firmware, board and settings on connect; overrides and rejected
+        remote settings whenever they change."""
+        remote = self.remote
+        extra = ""
+        if full:
+            s = self.ctx.settings
+            settings = {}
+            from controller.settings_spec import SPEC
+
+            for entry in SPEC:
+                if entry[0] not in _SECRETS:
+                    value = getattr(s, entry[0].lower())
+                    settings[entry[0]] = list(value) if isinstance(value, tuple) else value
+            extra = ',"firmware":%s,"board":%s,"settings":%s,"settings_errors":%s' % (
+                json.dumps(VERSION), json.dumps(getattr(self.ctx.hw, "board_name", "?")), json.dumps(settings),
+                json.dumps(s.errors))
+        remote.report = False
+        self.mqtt.publish(TOPIC + "attributes", '{"overrides":%s,"rejected_settings":%s%s}' % (
+            json.dumps(self.ctx.overrides), json.dumps(remote.rejected), extra))
+
+    def ask_time(self, now):
+        """Client-side RPC getCurrentTime on connect and every few hours."""
+        if self.ctx.settings.time_source == "ntp":
+            return
+        asked = self._time_asked
+        if asked is None or now - asked > (_TIME_RESYNC_S * 1000 if self.wall.known() else 10000):
+            self._time_asked = now
+            self._req += 1
+            self._time_topic = TOPIC + "rpc/response/%d" % self._req
+            self.mqtt.publish(TOPIC + "rpc/request/%d" % self._req, '{"method":"getCurrentTime","params":{}}')
+
+    def on_time(self, payload):
+        try:
+            value = json.loads(payload)
+        except ValueError:
+            return
+        if isinstance(value, dict):
+            value = value.get("time", value.get("ts"))
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 1e11:
+            value *= 1000  # seconds
+        if self.wall.set_epoch_ms(value, "server"):
+            self.ctx.log.info("wall clock set from the server")
+
+    def send(self, now):
+        """Send the oldest buffered points as one array, QoS 1; forget them once acknowledged.
+        Messages are spaced by 1/REPLAY_PER_S while a backlog drains."""
+        if not self.points.count or now < self._next_send or not self.wall.known():
+            return
+        s = self.ctx.settings
+        n = min(s.replay_batch, self.points.count)
+        self.mqtt.publish(TOPIC + "telemetry", self.points.encode(n, self.wall.epoch_ms_at), qos=1)
+        self.points.forget(n)
+        self._next_send = now + int(1000 / s.replay_per_s)
+
+
+def make_link(ctx, radio, store=None, saved=None, reboot=None, rand=None, mem_free=None):
+    """The Link for ``ctx`` (also set as ``ctx.link``; ``ctx.wall`` its clock), or None with
+    ``ctx.link = None`` when MQTT_BROKER is empty."""
+    remote = Remote(ctx, store, saved)
+    if not ctx.settings.mqtt_broker:
+        ctx.link = None
+        ctx.wall = Wall(ctx.clock.ticks_ms)
+        ctx.log.info("network off (MQTT_BROKER empty)")
+        return None
+    if rand is None:
+        import random
+
+        rand = random.random
+    link = Link(ctx, radio, remote, rand, reboot, mem_free)
+    ctx.link = link
+    ctx.wall = link.wall
+    return link
