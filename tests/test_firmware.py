@@ -290,3 +290,16 @@ def test_manual_off_cannot_override_overheat_and_bad_requests_change_nothing(rig
         with pytest.raises(ValueError):
             rig.ctl.set_manual(*bad)
     assert rig.ctl.manual_mode == "off"
+
+
+def test_a_strategy_changed_at_run_time_takes_effect_at_the_next_cycle(rig_factory):
+    rig = rig_factory(probes=0)
+    rig.set_ntc_c(hot_c=37.0, cold_c=30.0)  # 7 K: on/off starts (6 K), the seed (8 K) does not
+    rig.start()
+    rig.run_for(30)
+    assert rig.ctl.decision.mode == A.IDLE
+    rig.ctl.settings.control_strategy = "onoff"  # what a ThingsBoard override does
+    rig.run_for(10)
+    assert type(rig.ctl.algorithm).__name__ == "OnOff"
+    assert rig.ctl.decision.mode == A.RUNNING and rig.ctl.decision.duty_pct == 100
+    assert rig.logged("control strategy: onoff (was seed)")

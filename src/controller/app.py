@@ -54,6 +54,7 @@ class Controller:
         self.state_lock = asyncio.Lock()
         self.algorithm = algorithm_mod.create(settings)
         self.decision = self.algorithm.decision
+        self._strategy = settings.control_strategy
         self.decision_ms = None  # ticks of the last decision
         self.cycler = DutyCycler(settings.pwm_period_s * 1000, self.clock.ticks_ms())
         self.pcf = None
@@ -236,6 +237,8 @@ class Controller:
 
     def control_once(self):
         """One control cycle: the algorithm on the current readings, then a manual mode."""
+        if self.settings.control_strategy != self._strategy:
+            self._switch_strategy()
         was_mode = self.decision.mode
         was_duty = self.decision.duty_pct
         hot_c = self.hot.value_c
@@ -254,6 +257,17 @@ class Controller:
             else:
                 self.log.info(decision.reason)
         return decision
+
+    def _switch_strategy(self):
+        """CONTROL_STRATEGY changed at run time (a ThingsBoard override): a fresh algorithm that
+        starts stopped, keeping the last decision's duty for the pump-start count."""
+        old = self.decision
+        self.algorithm = algorithm_mod.create(self.settings)
+        self.algorithm.decision.mode = old.mode
+        self.algorithm.decision.duty_pct = old.duty_pct
+        self.decision = self.algorithm.decision
+        self.log.info("control strategy: %s (was %s)" % (self.settings.control_strategy, self._strategy))
+        self._strategy = self.settings.control_strategy
 
     def effective_duty_pct(self):
         """The duty the pump drive should apply: 0 if the decision is missing or stale."""

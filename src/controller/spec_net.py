@@ -7,22 +7,38 @@ TITLE = "Network: WiFi, MQTT to ThingsBoard or Home Assistant"
 TIME_SOURCES = ("both", "server", "ntp")
 
 SPEC = (
-    ("CIRCUITPY_WIFI_SSID", T, "", 0, 32, "", "WiFi network name"),
-    ("CIRCUITPY_WIFI_PASSWORD", T, "", 0, 63, "", "WiFi password"),
-    ("MQTT_BROKER", T, "", 0, 64, "", "broker host name or IP; empty = network off"),
-    ("MQTT_PORT", I, 1883, 1, 65535, "", "broker port (8883 with TLS)"),
-    ("MQTT_TOKEN", T, "", 0, 64, "", "ThingsBoard device access token (MQTT user name)"),
-    ("MQTT_TLS", B, False, None, None, "", "1 = TLS to the broker"),
-    ("MQTT_TIMEOUT_S", F, 1.0, 0.2, 5.0, "s", "longest one network call may block the controller"),
-    ("TELEMETRY_PERIOD_S", F, 5.0, 0.5, 300.0, "s", "telemetry period"),
-    ("TELEMETRY_BUFFER", I, 300, 10, 3000, "", "points kept while offline (about 50 bytes each)"),
-    ("REPLAY_BATCH", I, 20, 1, 100, "", "buffered points per replay message"),
-    ("REPLAY_PER_S", F, 2.0, 0.1, 50.0, "", "replay messages per second at most"),
-    ("NET_BACKOFF_MIN_S", F, 2.0, 0.5, 60.0, "s", "first reconnect delay"),
-    ("NET_BACKOFF_MAX_S", F, 300.0, 5.0, 3600.0, "s", "longest reconnect delay"),
-    ("ESP_RESET_AFTER", I, 6, 0, 100, "", "failed connects before the ESP32 is reset; 0 = never"),
-    ("REMOTE_MANUAL_MAX_S", F, 3600.0, 60.0, 86400.0, "s", "timeout of a remote manual mode (and its cap)"),
-    ("TIME_SOURCE", C, "both", TIME_SOURCES, None, "", "wall clock: server RPC, NTP or both"),
+    #: WiFi network name
+    ("CIRCUITPY_WIFI_SSID", T, "", 0, 32, ""),
+    #: WiFi password
+    ("CIRCUITPY_WIFI_PASSWORD", T, "", 0, 63, ""),
+    #: broker host name or IP; empty = network off
+    ("MQTT_BROKER", T, "", 0, 64, ""),
+    #: broker port (8883 with TLS)
+    ("MQTT_PORT", I, 1883, 1, 65535, ""),
+    #: ThingsBoard device access token (MQTT user name)
+    ("MQTT_TOKEN", T, "", 0, 64, ""),
+    #: 1 = TLS to the broker
+    ("MQTT_TLS", B, False, None, None, ""),
+    #: longest one network call may block the controller
+    ("MQTT_TIMEOUT_S", F, 1.0, 0.2, 5.0, "s"),
+    #: telemetry period
+    ("TELEMETRY_PERIOD_S", F, 5.0, 0.5, 300.0, "s"),
+    #: points kept while offline (about 50 bytes each)
+    ("TELEMETRY_BUFFER", I, 300, 10, 3000, ""),
+    #: buffered points per replay message
+    ("REPLAY_BATCH", I, 20, 1, 100, ""),
+    #: replay messages per second at most
+    ("REPLAY_PER_S", F, 2.0, 0.1, 50.0, ""),
+    #: first reconnect delay
+    ("NET_BACKOFF_MIN_S", F, 2.0, 0.5, 60.0, "s"),
+    #: longest reconnect delay
+    ("NET_BACKOFF_MAX_S", F, 300.0, 5.0, 3600.0, "s"),
+    #: failed connects before the ESP32 is reset; 0 = never
+    ("ESP_RESET_AFTER", I, 6, 0, 100, ""),
+    #: timeout of a remote manual mode (and its cap)
+    ("REMOTE_MANUAL_MAX_S", F, 3600.0, 60.0, 86400.0, "s"),
+    #: wall clock: server RPC, NTP or both
+    ("TIME_SOURCE", C, "both", TIME_SOURCES, None, ""),
 )
 
 # (KEY_LOW, KEY_HIGH, message): KEY_LOW's value must be below KEY_HIGH's.

@@ -209,16 +209,19 @@ def check_text(text: str, semantics: Iterable[str] = (cpsettings.LEGACY, cpsetti
         else:
             out.append(Diagnostic(problem.line, WARNING, problem.message, problem.key))
 
-    # 2. Keys: known to the controller or to CircuitPython.
+    # 2. Keys: known to the controller or to CircuitPython (the WiFi keys are both: CircuitPython's
+    # own rules are checked first, and the loader's message for the same key is then left out).
+    cp_reported: set[str] = set()
     for entry in entries:
         key = entry.key.lstrip("\ufeff")
-        if key in spec_kinds:
-            continue
         if key in CIRCUITPY_KEYS:
             if entry.readable and entry.line not in text_error_lines:
                 message = _check_circuitpython_key(entry)
                 if message:
                     out.append(Diagnostic(entry.line, ERROR, message, key))
+                    cp_reported.add(key)
+            continue
+        if key in spec_kinds:
             continue
         guess = suggest(key, known)
         if guess:
@@ -244,7 +247,7 @@ def check_text(text: str, semantics: Iterable[str] = (cpsettings.LEGACY, cpsetti
             sems = reported[keys]
             if sem != semantics[0] and semantics[0] in sems:
                 continue  # the same key(s) already reported for the first behaviour
-            if (keys, message) in done:
+            if (keys, message) in done or (len(keys) == 1 and keys[0] in cp_reported):
                 continue
             done.add((keys, message))
             lines = [(by_key[k].line, k) for k in keys if k in by_key]

@@ -72,11 +72,12 @@ def _spec_entries():
 def validate(key, text, spec):
     """The value to write for ``key``: the firmware's parse_value for a key of the settings
     table, the text itself for CircuitPython's own keys. Raises ValueError."""
+    if key in settings_check.CIRCUITPY_KEYS:
+        settings_check.check_circuitpython_text(key, text)
     if key in spec:
         from controller.settings import parse_value
 
         return parse_value(spec[key], text)
-    settings_check.check_circuitpython_text(key, text)
     return text
 
 
