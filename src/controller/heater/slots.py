@@ -18,6 +18,25 @@ def days_from_civil(y, m, d):
     return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 730425
 
 
+def civil_from_days(days):
+    """(year, month, day) of a day count since 2000-01-01."""
+    z = days + 730425
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (1 if m <= 2 else 0), m, d
+
+
+def iso(t_min):
+    """"YYYY-MM-DDTHH:MMZ" of minutes since 2000 UTC."""
+    y, m, d = civil_from_days(t_min // DAY_MIN)
+    return "%04d-%02d-%02dT%sZ" % (y, m, d, hhmm(t_min))
+
+
 def _num(buf, i, n):
     v = 0
     for k in range(i, i + n):
