@@ -77,7 +77,7 @@ def test_minimum_on_and_off_times_hold_the_contactor():
 
 
 def test_thermostat_cut_off_and_missing_reading_switch_off_at_once():
-    s = settings(min_on_s=3600, setpoint_c=60, hyst_k=5, cutoff_c=95)
+    s = settings(min_on_s=3600, setpoint_c=60, cutoff_c=95)
     el = rules.Element(-1000)
     assert el.decide(0, 40.0, 60.0, True, "x", s)[0]
     on, why = el.decide(1, 60.2, 60.0, True, "x", s)  # setpoint beats the minimum on time
@@ -162,7 +162,7 @@ def test_carbon_ranking_replaces_price_ranking():
     carbon = SlotTable(100)
     for i, g in enumerate([90, 300, 300, 300, 300, 300, 300, 80, 300, 300, 300, 300, 300, 300]):
         carbon.add(JAN15 + 30 * i, JAN15 + 30 * (i + 1), g)
-    s = settings(tariff="cheapest", slots=2, window_start_h=0, window_end_h=7, carbon=1)
+    s = settings(tariff="greenest", slots=2, window_start_h=0, window_end_h=7)
     core = HeaterCore(s, 0)
     on_at = [i for i in range(14) if core.decide(i, inputs(prices=table, carbon=carbon,
                                                            utc_min=JAN15 + 30 * i)).on]
@@ -185,7 +185,7 @@ def test_breakeven_against_gas_or_against_tomorrows_solar():
     d = core.decide(9, inputs(prices=table, utc_min=JAN15 + 30))
     assert d.reason == "on: breakeven: 6.90 p/kWh <= gas break-even 7.06 p/kWh"
     today = JAN15 // DAY_MIN
-    s = settings(tariff="breakeven", gas_p_kwh=6.0, boiler_eff=0.85, forecast=1, sunny_kwh=8, export_p_kwh=1)
+    s = settings(tariff="breakeven", gas_p_kwh=6.0, boiler_eff=0.85, pv_kwp=4, sunny_kwh=8, export_p_kwh=1)
     core = HeaterCore(s, 0)
     sunny = _forecast(today, 15)
     got = [core.decide(i, inputs(prices=table, utc_min=JAN15 + 30 * i, forecast=sunny)).on for i in range(4)]
@@ -208,10 +208,10 @@ def test_negative_price_heats_even_while_the_pump_runs_but_not_past_the_setpoint
 
 
 def test_empty_or_missing_prices_keep_the_element_off_with_a_reason():
-    for mode in ("cheapest", "breakeven"):
+    for mode in ("cheapest", "breakeven", "greenest"):
         core = HeaterCore(settings(tariff=mode), 0)
         d = core.decide(1, inputs(prices=SlotTable(4), utc_min=JAN15))
-        assert not d.on and "no prices" in d.reason
+        assert not d.on and ("no prices" in d.reason or "no carbon forecast" in d.reason)
         d = core.decide(2, inputs(prices=None, utc_min=None))
         assert not d.on and "time unknown" in d.reason
 
@@ -230,7 +230,7 @@ def test_solar_pump_and_protections_come_first():
 
 def test_no_element_when_the_collector_will_deliver_the_heat():
     table = prices(JAN15, [1.0] * 48)
-    s = settings(tariff="breakeven", forecast=1, solar_heat=0.5, tank_l=300, sunny_kwh=100)
+    s = settings(tariff="breakeven", pv_kwp=4, solar_heat=0.5, tank_l=300, sunny_kwh=100)
     core = HeaterCore(s, 0)
     fc = Forecast()
     for h in range(8, 16):  # 2 kWh an hour from 08:00 to 16:00

@@ -55,10 +55,6 @@ def test_octopus_pages_are_followed(srv):
     srv.routes["/v1/products/"] = Answer(smp.octopus_page(rows[:30], next_url=page2, count=48))
     srv.routes["/v1/page2"] = Answer(smp.octopus_page(rows[30:], count=48))
 
-    class Ctx:
-        pass
-
-    from controller.heater.task import Heater
     heater = _heater(srv, tariff="breakeven")
     assert heater.fetch_prices(smp.JAN15 + 5) is None
     assert heater.prices.n == 48 and srv.requests[-1] == "/v1/page2?page=2"
@@ -132,7 +128,7 @@ def test_meter_ip_setting_builds_the_url():
 
 def test_forecast_solar(srv):
     srv.routes["/estimate/"] = Answer(smp.forecast_solar(3.21, 9.876))
-    s = settings(forecast=1, tz="uk")
+    s = settings(pv_kwp=4)
     fc = Forecast()
     assert http.get_json(session(), http.forecast_url(s, srv.base), SolarForecast(fc, "uk"), TIMEOUT_S) is None
     assert srv.requests == ["/estimate/51.5000/-0.1000/35/0/4.00"]
@@ -157,7 +153,7 @@ def test_carbon_intensity_national_and_regional(srv, region):
     body = smp.carbon_national(smp.JAN15, grams) if region == 0 else smp.carbon_regional(smp.JAN15, grams, region)
     srv.routes["/"] = Answer(body)
     table = SlotTable(100)
-    s = settings(carbon=1, carbon_region=region)
+    s = settings(tariff="greenest", carbon_region=region)
     assert http.get_json(session(), http.carbon_url(s, smp.JAN15, srv.base), Carbon(table), TIMEOUT_S) is None
     expect = "/intensity/2024-01-15T00:00Z/fw48h" if region == 0 else \
         "/regional/intensity/2024-01-15T00:00Z/fw48h/regionid/13"
@@ -167,7 +163,7 @@ def test_carbon_intensity_national_and_regional(srv, region):
 
 def test_carbon_empty(srv):
     srv.routes["/"] = Answer({"data": []})
-    s = settings(carbon=1)
+    s = settings(tariff="greenest")
     assert http.get_json(session(), http.carbon_url(s, smp.JAN15, srv.base), Carbon(SlotTable(4)),
                          TIMEOUT_S) == "no intensity forecast in the answer"
 
@@ -181,7 +177,7 @@ def _query(path):
 def test_emoncms_post_and_bulk(srv):
     srv.routes["/input/post"] = Answer('{"success": true}')
     srv.routes["/input/bulk"] = Answer("ok", content_type="text/plain")
-    s = settings(emoncms="local", emoncms_key="0123456789abcdef0123456789abcdef", emoncms_node="hwc")
+    s = settings(emoncms_key="0123456789abcdef0123456789abcdef", emoncms_node="hwc")
     assert http.emoncms_post(session(), srv.base, s, (1705312800, 1, 7.5, -2500.0, 55.25), TIMEOUT_S) is None
     q = _query(srv.requests[-1])
     assert q["node"] == "hwc" and q["apikey"] == "0123456789abcdef0123456789abcdef"
@@ -197,7 +193,7 @@ def test_emoncms_post_and_bulk(srv):
 
 def test_emoncms_refusal_is_a_reason(srv):
     srv.routes["/input/post"] = Answer('{"success": false, "message": "Invalid API key"}')
-    s = settings(emoncms="local")
+    s = settings(emoncms_key="abc")
     err = http.emoncms_post(session(), srv.base, s, (1, 0, None, None, None), TIMEOUT_S)
     assert err.startswith('EmonCMS refused: {"success": false')
 
@@ -210,7 +206,7 @@ def _heater(srv, **over):
 
     ctx = make_ctx(settings(**over))
     bases = {k: srv.base for k in ("meter", "octopus", "carbon", "forecast", "emoncms")}
-    return Heater(ctx, Relay(), session(), bases)
+    return Heater(ctx, Relay(), session(), bases, timeout_s=TIMEOUT_S)
 
 
 class Relay:

@@ -195,6 +195,7 @@ DEVICE_IMPORTS = ["asyncio", "adafruit_ticks", "adafruit_bus_device.i2c_device",
                   "controller", "controller.settings_spec", "controller.settings", "controller.clock",
                   "controller.filters", "controller.sensors", "controller.algorithm", "controller.pwm",
                   "controller.log", "controller.display", "controller.tasks", "controller.app"]
+DEVICE_IMPORTS += ["controller.spec_heater", "controller.heater.task"]  # heater: loaded only when enabled
 HEAP_BYTES = 192 * 1024
 MIN_FREE_BYTES = 80 * 1024
 

@@ -58,7 +58,7 @@ class HeaterCore:
         if inp.pump_running:
             return "solar pump running: the collector heats the tank"
         fc = inp.forecast
-        if not self.s.heater_forecast or fc is None or inp.utc_min is None or inp.top_c is None:
+        if not self.s.heater_pv_kwp or fc is None or inp.utc_min is None or inp.top_c is None:
             return ""
         remaining = fc.remaining_kwh(inp.utc_min)
         if remaining is None:
@@ -94,10 +94,11 @@ class HeaterCore:
             if inp.prices is None or inp.prices.n == 0:
                 return False, "breakeven: no prices"
             return tariff.breakeven(inp.prices, now_utc, s, inp.forecast)
-        table = inp.carbon if s.heater_carbon else inp.prices
+        green = mode == "greenest"
+        table = inp.carbon if green else inp.prices
         if table is None or table.n == 0:
-            return False, "cheapest: no %s" % ("carbon forecast" if s.heater_carbon else "prices")
-        return tariff.cheapest(self.chooser, table, now_utc, s, "CO2" if s.heater_carbon else "price")
+            return False, "%s: no %s" % (mode, "carbon forecast" if green else "prices")
+        return tariff.cheapest(self.chooser, table, now_utc, s, "CO2" if green else "price")
 
     def decide(self, now_s, inp):
         """The decision for now (also kept in ``self.decision``)."""

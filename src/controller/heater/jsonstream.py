@@ -119,7 +119,7 @@ class Scanner:
 
     def as_float(self):
         e = self.exp - (self.frac if self.frac > 0 else 0)
-        v = float(self.mant) * 10.0 ** e
+        v = self.mant / 10.0 ** -e if e < 0 else self.mant * 10.0 ** e
         return -v if self.neg else v
 
     def _digit(self, c):

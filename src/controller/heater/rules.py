@@ -3,6 +3,7 @@
 out. Times are whole seconds from ``Clock.now_s``; temperatures C; powers W."""
 
 DAY_S = 86400
+HYST_K = 5.0  # thermostat and cut-off hysteresis
 
 
 class Element:
@@ -26,7 +27,7 @@ class Element:
     def decide(self, now_s, top_c, target_c, want, why, s, block=""):
         """(on, reason). ``top_c`` tank top (None: no reading, ``why`` says so when want is
         False); ``want``/``why`` the rules' verdict; ``block`` a protection acting now."""
-        hyst = s.heater_hyst_k
+        hyst = HYST_K
         if top_c is None:
             self._set(False, now_s)
             return False, "off: no tank top reading (%s)" % why
@@ -116,7 +117,7 @@ class Legionella:
         if top_c is not None and top_c >= s.heater_legionella_c:
             self.hot_s = now_s
             self.ever_hot = True
-        if not s.heater_legionella:
+        if not s.heater_legionella_days:
             return NORMAL
         days = (now_s - self.hot_s) / DAY_S
         period = s.heater_legionella_days

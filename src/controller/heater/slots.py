@@ -6,6 +6,7 @@ from array import array
 
 EPOCH_2000_S = 946684800  # Unix seconds at 2000-01-01T00:00Z
 DAY_MIN = 1440
+TZ = "uk"  # Agile is a UK tariff: windows and Forecast.Solar times are UK local time
 
 
 def days_from_civil(y, m, d):

@@ -2,7 +2,7 @@
 below a break-even price chosen per day from a solar forecast. Prices are ints in millipence
 per kWh (1000 = 1 p/kWh); times are minutes since 2000 UTC (``slots``)."""
 
-from controller.heater.slots import DAY_MIN, hhmm, utc_offset_min
+from controller.heater.slots import DAY_MIN, TZ, hhmm, utc_offset_min
 
 
 def p(milli):
@@ -89,7 +89,7 @@ class Chooser:
 
 def cheapest(chooser, table, now_utc, s, what):
     """(on, reason) of the cheapest-N rule for ``table`` (prices or CO2, named by ``what``)."""
-    off = utc_offset_min(s.heater_tz, now_utc)
+    off = utc_offset_min(TZ, now_utc)
     ws, we = window(now_utc + off, s.heater_window_start_h, s.heater_window_end_h)
     n = s.heater_slots
     chooser.pick(table, ws - off, we - off, n, s.heater_contiguous)
@@ -103,10 +103,10 @@ def cheapest(chooser, table, now_utc, s, what):
     if chooser.picked == 0:
         return False, "cheapest: no run of %d slots in %s%s" % (n, span, short)
     if chooser.chosen[i]:
-        return True, "cheapest: %s is one of the %d lowest-%s slots in %s%s" % (
-            hhmm(table.start[i] + off), chooser.picked, what, span, short)
-    return False, "cheapest: %s is not among the %d lowest-%s slots in %s" % (
-        hhmm(table.start[i] + off), chooser.picked, what, span)
+        return True, "%s: %s is one of the %d lowest-%s slots in %s%s" % (
+            s.heater_tariff, hhmm(table.start[i] + off), chooser.picked, what, span, short)
+    return False, "%s: %s is not among the %d lowest-%s slots in %s" % (
+        s.heater_tariff, hhmm(table.start[i] + off), chooser.picked, what, span)
 
 
 def threshold(now_utc, s, forecast):
@@ -114,9 +114,9 @@ def threshold(now_utc, s, forecast):
     solar forecast for the next daylight (today before noon, else tomorrow) is sunny."""
     gas = int(s.heater_gas_p_kwh * 1000 / s.heater_boiler_eff + 0.5)
     gas_why = "gas break-even %s p/kWh" % p(gas)
-    if not s.heater_forecast:
+    if not s.heater_pv_kwp:
         return gas, gas_why
-    local = now_utc + utc_offset_min(s.heater_tz, now_utc)
+    local = now_utc + utc_offset_min(TZ, now_utc)
     day = local // DAY_MIN + (1 if local % DAY_MIN >= 720 else 0)
     kwh = forecast.day_kwh(day) if forecast is not None else None
     if kwh is None:

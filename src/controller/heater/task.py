@@ -13,7 +13,7 @@ import asyncio
 from controller.heater import http
 from controller.heater.core import HeaterCore, Inputs
 from controller.heater.parsers import Carbon, Grid, Octopus, SolarForecast
-from controller.heater.slots import DAY_MIN, EPOCH_2000_S, Forecast, SlotTable, utc_offset_min
+from controller.heater.slots import DAY_MIN, EPOCH_2000_S, TZ, Forecast, SlotTable, utc_offset_min
 
 # Pump modes in which the element stays off (protections of the plant, seed 004 and issue 6).
 BLOCK_MODES = ("overheat", "cool_off", "tank_max", "emergency", "lockout")
@@ -23,17 +23,20 @@ _CARBON_S = 2 * 3600
 _EMON_S = 60
 _BUFFER_ROWS = 60
 _PAGES = 3
+POLL_S = 10  # meter poll and decision period
+TIMEOUT_S = 4.0  # per HTTP request (adafruit_requests may try twice)
 
 
 class Heater:
     """``ctx.heater``: state ("on", "off"), reason, price_p_kwh, grid_w, element_w, plus
     ``errors`` (source -> last failure, "" when fine) for the screen and telemetry."""
 
-    def __init__(self, ctx, relay, session, bases=None):
+    def __init__(self, ctx, relay, session, bases=None, timeout_s=TIMEOUT_S):
         self.ctx = ctx
         self.relay = relay
         self.session = session
         self.bases = bases or {}
+        self.timeout_s = timeout_s
         s = ctx.settings
         self.core = HeaterCore(s, ctx.clock.now_s())
         self.inp = Inputs()
@@ -65,7 +68,7 @@ class Heater:
             self.ctx.log.info("heater: %s answers again" % source)
 
     def _timeout(self):
-        return self.ctx.settings.heater_http_timeout_s
+        return self.timeout_s
 
     # --- sources ---------------------------------------------------------------------------
     def poll_meter(self):
@@ -123,7 +126,7 @@ class Heater:
         s = self.ctx.settings
         self.forecast.clear()
         err = http.get_json(self.session, http.forecast_url(s, self.bases.get("forecast", http.FORECAST)),
-                            SolarForecast(self.forecast, s.heater_tz), self._timeout())
+                            SolarForecast(self.forecast, TZ), self._timeout())
         self._report("forecast", err)
         self.inp.forecast = None if err else self.forecast
         return err
@@ -133,7 +136,7 @@ class Heater:
             return False
         if self.prices.n == 0 or self.prices.find(utc) < 0:
             return True
-        local = (utc + utc_offset_min(self.ctx.settings.heater_tz, utc)) % DAY_MIN
+        local = (utc + utc_offset_min(TZ, utc)) % DAY_MIN
         # tomorrow's prices appear about 16:00 UK time: fetch until the table reaches tomorrow night
         return local >= 16 * 60 and self.prices.last_end() < utc + (24 * 60 - local) + 20 * 60
 
@@ -143,9 +146,9 @@ class Heater:
         plan = []
         if s.heater_tariff != "off" and self._prices_due(now_s, utc):
             plan.append(("prices", self.fetch_prices, 1800))
-        if s.heater_carbon and s.heater_tariff == "cheapest" and now_s >= self.next_s["carbon"]:
+        if s.heater_tariff == "greenest" and now_s >= self.next_s["carbon"]:
             plan.append(("carbon", self.fetch_carbon, _CARBON_S))
-        if s.heater_forecast and now_s >= self.next_s["forecast"]:
+        if s.heater_pv_kwp and now_s >= self.next_s["forecast"]:
             plan.append(("forecast", self.fetch_forecast, _FORECAST_S))
         for name, fn, period in plan:
             err = fn(utc)
@@ -155,13 +158,13 @@ class Heater:
 
     def log_emoncms(self, now_s, epoch):
         s = self.ctx.settings
-        if s.heater_emoncms == "off" or epoch is None or now_s < self.next_s["emoncms"]:
+        if not s.heater_emoncms_key or epoch is None or now_s < self.next_s["emoncms"]:
             return
         self.next_s["emoncms"] = now_s + _EMON_S
         base = self.bases.get("emoncms")
         if base is None:
             ip = http.ip_text(s.heater_emoncms_ip)
-            base = http.EMONCMS_ORG if s.heater_emoncms == "emoncms.org" else ("http://" + ip if ip else None)
+            base = http.EMONCMS_ORG if not s.heater_emoncms_ip else ("http://" + ip if ip else None)
         if base is None:
             self._report("emoncms", "HEATER_EMONCMS_IP is not 4 numbers")
             return
@@ -229,19 +232,19 @@ class Heater:
         return d
 
 
-def make_task(relay, session, bases=None):
+def make_task(relay, session, bases=None, timeout_s=TIMEOUT_S, poll_s=POLL_S):
     """The coroutine function for ``start_tasks(extra=...)``; sets ``ctx.heater``."""
     holder = []
 
     async def heater_task(ctx):
         if not holder:
-            holder.append(Heater(ctx, relay, session, bases))
+            holder.append(Heater(ctx, relay, session, bases, timeout_s))
             ctx.heater = holder[0]
         heater = holder[0]
         try:
             while True:
                 heater.cycle()
-                await asyncio.sleep(ctx.settings.heater_poll_s)
+                await asyncio.sleep(poll_s)
         except BaseException:
             heater._set_relay(False)  # crash or cancel: contactor off; restart waits the minimum off time
             heater.core.element.on = False
