@@ -180,3 +180,18 @@ def test_the_task_publishes_ctx_heater_and_switches_off_when_cancelled(srv):
 
     assert asyncio.run(main()) is True
     assert ctx.heater.state == "off" and relay.value is False and relay.writes[-1] is False
+
+
+def test_setting_problems_are_named():
+    from controller.heater.task import problems
+
+    s = load({"HEATER_ENABLED": "1", "HEATER_PIN": "D4", "ONEWIRE_PIN": "D4", "HEATER_METER": "iotawatt",
+              "HEATER_METER_IP": "10,0,0", "HEATER_EMONCMS_KEY": "k", "HEATER_EMONCMS_IP": "1,2"}.get)
+    assert not s.errors
+    assert problems(s) == [
+        "HEATER_PIN D4 is the 1-Wire bus (ONEWIRE_PIN): heater disabled",
+        "HEATER_TOP_PROBE tank_top names no probe (PROBE1..5_NAME): element stays off",
+        "HEATER_METER_IP must be 4 numbers like 192,168,1,50: PV rule off",
+        "HEATER_EMONCMS_IP must be 4 numbers or empty: EmonCMS logging off"]
+    s = load({"HEATER_ENABLED": "1", "PROBE2_NAME": "tank_top"}.get)
+    assert problems(s) == []

@@ -232,12 +232,31 @@ class Heater:
         return d
 
 
+def problems(settings):
+    """Settings that stop the heater from working, in words (empty when none). A clash with the
+    1-Wire pin means the relay must not be created at all."""
+    s = settings
+    out = []
+    if s.heater_pin == s.onewire_pin:
+        out.append("HEATER_PIN %s is the 1-Wire bus (ONEWIRE_PIN): heater disabled" % s.heater_pin)
+    names = [getattr(s, "probe%d_name" % i) for i in range(1, 6)]
+    if s.heater_top_probe not in names:
+        out.append("HEATER_TOP_PROBE %s names no probe (PROBE1..5_NAME): element stays off" % s.heater_top_probe)
+    if s.heater_meter != "none" and http.ip_text(s.heater_meter_ip) is None:
+        out.append("HEATER_METER_IP must be 4 numbers like 192,168,1,50: PV rule off")
+    if s.heater_emoncms_key and s.heater_emoncms_ip and http.ip_text(s.heater_emoncms_ip) is None:
+        out.append("HEATER_EMONCMS_IP must be 4 numbers or empty: EmonCMS logging off")
+    return out
+
+
 def make_task(relay, session, bases=None, timeout_s=TIMEOUT_S, poll_s=POLL_S):
     """The coroutine function for ``start_tasks(extra=...)``; sets ``ctx.heater``."""
     holder = []
 
     async def heater_task(ctx):
         if not holder:
+            for text in problems(ctx.settings):
+                ctx.log.error("heater: " + text)
             holder.append(Heater(ctx, relay, session, bases, timeout_s))
             ctx.heater = holder[0]
         heater = holder[0]
