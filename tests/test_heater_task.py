@@ -195,3 +195,31 @@ def test_setting_problems_are_named():
         "HEATER_EMONCMS_IP must be 4 numbers or empty: EmonCMS logging off"]
     s = load({"HEATER_ENABLED": "1", "PROBE2_NAME": "tank_top"}.get)
     assert problems(s) == []
+
+
+def test_the_task_fetches_slow_sources_between_meter_polls(srv):
+    srv.routes["/v1/products/"] = Answer(smp.octopus_page(smp.octopus_rows(smp.JAN15, smp.day_prices())))
+    srv.routes["/rpc/EM.GetStatus"] = Answer(smp.SHELLY2_EM)
+    env = {"HEATER_ENABLED": "1", "HEATER_MIN_OFF_S": "0", "HEATER_METER": "shelly2", "HEATER_TARIFF": "cheapest",
+           "PROBE1_NAME": "tank_top"}
+    ctx = make_ctx(load(env.get), epoch_s=JAN15_EPOCH + 3 * 3600 + 60)  # the negative slot
+    relay = Relay()
+    task_fn = make_task(relay, session(), {"meter": srv.base, "octopus": srv.base}, timeout_s=1.0, poll_s=0.01)
+
+    async def main():
+        task = asyncio.create_task(task_fn(ctx))
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if relay.value:
+                break
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+
+    asyncio.run(main())
+    assert relay.writes.count(True) == 1 and relay.value is False
+    assert srv.requests[0].startswith("/rpc/EM.GetStatus") and srv.requests[1].startswith("/v1/products/")
+    assert ctx.heater.prices.n == 48
+    assert any("heater on: on: price -1.25 p/kWh: paid to use power" in line for line in ctx.lines)

@@ -204,13 +204,27 @@ class Heater:
             block = "protection: %s" % (prot.lockout or ", ".join(prot.active))
         inp.block = block
 
+    def _wall(self):
+        wall = getattr(self.ctx, "wall", None)
+        epoch = wall.epoch_s() if wall is not None else None
+        return epoch, (None if epoch is None else (epoch - EPOCH_2000_S) // 60)
+
+    def slow_step(self):
+        """One due slow source (prices, carbon, forecast), else the EmonCMS post: one blocking
+        request at most, so the event loop runs between it and the meter poll."""
+        epoch, utc = self._wall()
+        if utc is None:
+            return
+        now_s = self.ctx.clock.now_s()
+        if not self.refresh_one(now_s, utc):
+            self.log_emoncms(now_s, epoch)
+
     def cycle(self, slow=True):
-        """Poll, decide, switch. ``slow`` allows one slow source fetch."""
+        """Poll, decide, switch. ``slow`` also fetches one due slow source and posts to EmonCMS
+        in the same call (tests); the task calls ``slow_step`` separately."""
         ctx = self.ctx
         now_s = ctx.clock.now_s()
-        wall = getattr(ctx, "wall", None)
-        epoch = wall.epoch_s() if wall is not None else None
-        utc = None if epoch is None else (epoch - EPOCH_2000_S) // 60
+        epoch, utc = self._wall()
         self.inp.utc_min = utc
         self.poll_meter()
         if slow and utc is not None:
@@ -262,7 +276,9 @@ def make_task(relay, session, bases=None, timeout_s=TIMEOUT_S, poll_s=POLL_S):
         heater = holder[0]
         try:
             while True:
-                heater.cycle()
+                heater.cycle(slow=False)
+                await asyncio.sleep(0)  # let the control and pump tasks run between requests
+                heater.slow_step()
                 await asyncio.sleep(poll_s)
         except BaseException:
             heater._set_relay(False)  # crash or cancel: contactor off; restart waits the minimum off time
