@@ -87,6 +87,9 @@ _VENV_LIBS = (
     "adafruit_bus_device",
     "adafruit_onewire",
     "adafruit_ds18x20",
+    "adafruit_minimqtt",
+    "adafruit_connection_manager",
+    "adafruit_requests",
 )
 
 

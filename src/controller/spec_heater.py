@@ -1,10 +1,103 @@
-"""Settings of the immersion heater (issue 7); see ``settings_spec`` for the entry format."""
+"""Settings of the immersion heater (issue 7); see ``settings_spec`` for the entry format.
+
+Strings (S) take letters, digits and _ only: IP addresses are written as four numbers
+("192,168,1,50") and the Agile product code with _ for - ("AGILE_24_10_01"). Help is kept
+short (this table stays in RAM); docs/heater.md explains each key.
+"""
 
 from controller.spec_kinds import B, C, F, I, L, R, S  # noqa: F401
 
-TITLE = "Immersion heater: PV surplus and tariffs"
+TITLE = "Immersion heater: PV surplus and tariffs (docs/heater.md)"
 
-SPEC = ()
+_REGIONS = ("A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P")
+
+SPEC = (
+    #: 1 = drive the element's contactor
+    ("HEATER_ENABLED", B, False, None, None, ""),
+    #: JST port of the relay
+    ("HEATER_PIN", C, "D3", ("D3", "D4"), None, ""),
+    #: element power
+    ("HEATER_POWER_W", F, 3000.0, 100.0, 12000.0, "W"),
+    #: probe at the tank top
+    ("HEATER_TOP_PROBE", S, "tank_top", 1, 24, ""),
+    #: element thermostat
+    ("HEATER_SETPOINT_C", F, 60.0, 30.0, 80.0, "C"),
+    #: hard tank cut-off
+    ("HEATER_CUTOFF_C", F, 95.0, 60.0, 99.0, "C"),
+    #: minimum on time
+    ("HEATER_MIN_ON_S", F, 120.0, 0.0, 3600.0, "s"),
+    #: minimum off time
+    ("HEATER_MIN_OFF_S", F, 300.0, 0.0, 3600.0, "s"),
+    #: grid meter
+    ("HEATER_METER", C, "none", ("none", "iotawatt", "shelly1", "shelly2", "shellypro"), None, ""),
+    #: meter IP: 192,168,1,50
+    ("HEATER_METER_IP", L, "", 0, 255, ""),
+    #: IoTaWatt series
+    ("HEATER_METER_SERIES", S, "Grid", 1, 24, ""),
+    #: Shelly channel
+    ("HEATER_METER_CHANNEL", I, 0, 0, 2, ""),
+    #: 1: export reads +
+    ("HEATER_METER_INVERT", B, False, None, None, ""),
+    #: export margin
+    ("HEATER_MARGIN_W", F, 200.0, 0.0, 5000.0, "W"),
+    #: export wait
+    ("HEATER_ON_WAIT_S", F, 120.0, 0.0, 3600.0, "s"),
+    #: import limit
+    ("HEATER_IMPORT_W", F, 200.0, 0.0, 10000.0, "W"),
+    #: import wait
+    ("HEATER_OFF_WAIT_S", F, 60.0, 0.0, 3600.0, "s"),
+    #: grid rule: cheapest N slots, greenest N slots, or at or below gas break-even
+    ("HEATER_TARIFF", C, "off", ("off", "cheapest", "greenest", "breakeven"), None, ""),
+    #: Agile product, _ for -
+    ("HEATER_AGILE_PRODUCT", S, "AGILE_24_10_01", 4, 24, ""),
+    #: Agile region
+    ("HEATER_AGILE_REGION", C, "C", _REGIONS, None, ""),
+    #: half-hours to buy
+    ("HEATER_SLOTS", I, 4, 1, 48, ""),
+    #: window start
+    ("HEATER_WINDOW_START_H", F, 0.0, 0.0, 24.0, "h"),
+    #: window end
+    ("HEATER_WINDOW_END_H", F, 7.0, 0.0, 24.0, "h"),
+    #: 1 = the cheapest slots must form one block; 0 = any slots in the window
+    ("HEATER_CONTIGUOUS", B, False, None, None, ""),
+    #: gas price, for the break-even rule
+    ("HEATER_GAS_P_KWH", F, 6.0, 0.0, 100.0, "p/kWh"),
+    #: boiler efficiency
+    ("HEATER_BOILER_EFF", F, 0.85, 0.3, 1.0, ""),
+    #: sunny-day price
+    ("HEATER_EXPORT_P_KWH", F, 0.0, -20.0, 100.0, "p/kWh"),
+    #: CO2 region, 0 = GB
+    ("HEATER_CARBON_REGION", I, 0, 0, 17, ""),
+    #: forecast kWp, 0 = none
+    ("HEATER_PV_KWP", F, 0.0, 0.0, 100.0, "kWp"),
+    #: site latitude, for the Forecast.Solar forecast
+    ("HEATER_LAT", F, 51.5, -90.0, 90.0, "deg"),
+    #: site longitude, for the Forecast.Solar forecast
+    ("HEATER_LON", F, -0.1, -180.0, 180.0, "deg"),
+    #: panel tilt
+    ("HEATER_PV_DEC", F, 35.0, 0.0, 90.0, "deg"),
+    #: azimuth, 0 = S
+    ("HEATER_PV_AZ", F, 0.0, -180.0, 180.0, "deg"),
+    #: forecast PV energy that counts as a sunny day (solar will heat the tank)
+    ("HEATER_SUNNY_KWH", F, 8.0, 0.0, 200.0, "kWh"),
+    #: collector kWh/PV kWh
+    ("HEATER_SOLAR_HEAT", F, 0.5, 0.0, 5.0, ""),
+    #: tank volume
+    ("HEATER_TANK_L", F, 300.0, 20.0, 2000.0, "l"),
+    #: legionella temp
+    ("HEATER_LEGIONELLA_C", F, 60.0, 55.0, 75.0, "C"),
+    #: legionella period, 0 = off
+    ("HEATER_LEGIONELLA_DAYS", I, 7, 0, 14, "d"),
+    #: EmonCMS key, empty = off
+    ("HEATER_EMONCMS_KEY", S, "", 0, 40, ""),
+    #: EmonCMS IP, empty = cloud
+    ("HEATER_EMONCMS_IP", L, "", 0, 255, ""),
+    #: EmonCMS node
+    ("HEATER_EMONCMS_NODE", S, "hwc", 1, 24, ""),
+)
 
 # (KEY_LOW, KEY_HIGH, message): KEY_LOW's value must be below KEY_HIGH's.
-ORDER_RULES = ()
+ORDER_RULES = (
+    ("HEATER_SETPOINT_C", "HEATER_CUTOFF_C", "HEATER_SETPOINT_C must be below HEATER_CUTOFF_C"),
+    ("HEATER_LEGIONELLA_C", "HEATER_CUTOFF_C", "HEATER_LEGIONELLA_C must be below HEATER_CUTOFF_C"),
+)

@@ -1,0 +1,1 @@
+"""Test-harness shim (see typing.py beside it)."""

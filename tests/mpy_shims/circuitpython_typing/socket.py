@@ -1,0 +1,3 @@
+"""Test-harness shim: the names adafruit_connection_manager imports for annotations."""
+
+CircuitPythonSocketType = InterfaceType = SocketpoolModuleType = SocketType = SSLContextType = object

@@ -1,0 +1,3 @@
+"""Test-harness shim: adafruit_requests imports TracebackType for annotations off CircuitPython."""
+
+TracebackType = object
