@@ -11,6 +11,7 @@ COMMANDS = {
     "deploy": ("hwc.deploy", "copy the firmware onto a mounted CIRCUITPY drive"),
     "settings-example": ("hwc.settings_doc", "print settings.toml.example, generated from the settings table"),
     "simulate": ("hwc.simulate", "run the firmware against a simulated solar plant"),
+    "screenshot": ("hwc.screenshot", "render the TFT pages to PNG files through the device's screen code"),
 }
 
 
