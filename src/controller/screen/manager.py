@@ -61,7 +61,9 @@ class Screen:
         except (OSError, RuntimeError, ValueError):
             self.touch_errors += 1
             return False
-        return self.pager.touch(point)
+        changed = self.pager.touch(point)
+        self._backlight()
+        return changed
 
     def update(self, ctx, now_ms):
         """Bring the page on show up to date with ``ctx`` and draw what changed."""
@@ -72,11 +74,13 @@ class Screen:
         page = self.pages[self.pager.index]
         page.update(ctx, level, headline)
         self._show(page)
-        brightness = self.pager.brightness
-        if self.display.brightness != brightness:
-            self.display.brightness = brightness
+        self._backlight()
         self.display.refresh()
         self.updates += 1
+
+    def _backlight(self):
+        if self.display.brightness != self.pager.brightness:
+            self.display.brightness = self.pager.brightness
 
     def _show(self, page):
         if page is not self.page:

@@ -44,9 +44,9 @@ class MainPage:
         g.append(gfx.Rect(60, 218, 304, 28, outline=GREY))
         self.bar = Bar(gfx, g, 62, 220, 3, 24, fmt.DUTY, 0x000000)
         self.duty = Text(gfx, g, W - 6, 222, 2, WHITE, "", 1.0)
-        self.energy = Text(gfx, g, 6, 250, 2, WHITE, "")
-        self.alert = Text(gfx, g, 6, 274, 2, INK[2], "")
-        self.net = Text(gfx, g, 6, 298, 2, GREY, "")
+        self.energy = Text(gfx, g, 6, 248, 2, WHITE, "")
+        self.alert = Text(gfx, g, 6, 272, 2, INK[2], "")
+        self.net = Text(gfx, g, 6, 296, 2, GREY, "")
 
     def update(self, ctx, level, headline):
         d = ctx.decision
