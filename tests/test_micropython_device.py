@@ -195,6 +195,9 @@ DEVICE_IMPORTS = ["asyncio", "adafruit_ticks", "adafruit_bus_device.i2c_device",
                   "controller", "controller.settings_spec", "controller.settings", "controller.clock",
                   "controller.filters", "controller.sensors", "controller.algorithm", "controller.pwm",
                   "controller.log", "controller.display", "controller.tasks", "controller.app"]
+DEVICE_IMPORTS += ["controller.screen.fmt", "controller.screen.trend", "controller.screen.pager",
+                   "controller.screen.widgets", "controller.screen.page_boot", "controller.screen.manager",
+                   "controller.screen.page_main", "controller.screen.page_trend", "controller.screen.page_details"]
 HEAP_BYTES = 192 * 1024
 MIN_FREE_BYTES = 80 * 1024
 

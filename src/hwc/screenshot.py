@@ -60,7 +60,7 @@ def _collector_open(rig):
 
 SCENARIOS = {
     "sunny-noon": Scenario(
-        "sunny noon: collecting", 12.5, until=lambda d: d.mode == "running" and d.diff_k > 9,
+        "sunny noon: collecting", 11.75, until=lambda d: d.mode == "running" and d.diff_k > 9,
         extras=lambda p: {"link": _link("online"), "counters": _counters(3.4, 2.6, 3),
                           "protection": _protection()}),
     "night-cool-off": Scenario(
@@ -173,9 +173,54 @@ def add_arguments(parser):
     parser.add_argument("-o", "--output", default="screen.png",
                         help="PNG file (with --page/--scenario all: a directory)")
     parser.add_argument("--all", metavar="DIR", help="every page in every scenario into DIR/SCENARIO-PAGE.png")
+    parser.add_argument("--timing", action="store_true",
+                        help="print update times and redrawn pixels per page instead (no PNG)")
+
+
+def timing(name, seconds=30):
+    """Per page: the page switch and ``seconds`` of one-second updates while the firmware runs.
+    Returns [(page, switch_ms, switch_px, mean_ms, max_ms, mean_px, max_px)]. Host CPU time of
+    Python-side work plus Blinka's rendering; the redrawn pixel counts carry over to the device."""
+    import time
+
+    rig, screen, display = build(name)
+    rows = []
+    try:
+        update = screen.update
+        record = []
+
+        def timed(ctx, now_ms):
+            t0 = time.perf_counter()
+            update(ctx, now_ms)
+            record.append(((time.perf_counter() - t0) * 1000, display.last_refresh_px))
+
+        screen.update = timed
+        screen.pager.home_after_ms = 0  # stay on each page however long it takes
+        for page in PAGES:
+            screen.select(page)
+            record.clear()
+            while len(record) < 2:  # the switch, and Blinka's one-off redraw of every element after it
+                rig.run_for(0.25)
+            switch_ms, switch_px = record[0]
+            record.clear()
+            rig.run_for(seconds)
+            ms = [r[0] for r in record]
+            px = [r[1] for r in record]
+            rows.append((page, switch_ms, switch_px, sum(ms) / len(ms), max(ms), sum(px) / len(px), max(px)))
+    finally:
+        rig.stop()
+    return rows
 
 
 def run(args):
+    if args.timing:
+        scenarios = tuple(SCENARIOS) if args.scenario == "all" else (args.scenario,)
+        print("%-16s %-8s %10s %10s %9s %9s %9s %9s" % (
+            "scenario", "page", "switch ms", "switch px", "mean ms", "max ms", "mean px", "max px"))
+        for name in scenarios:
+            for row in timing(name):
+                print("%-16s %-8s %10.1f %10d %9.1f %9.1f %9d %9d" % ((name,) + row))
+        return 0
     pages = PAGES if args.page == "all" or args.all else (args.page,)
     scenarios = tuple(SCENARIOS) if args.scenario == "all" or args.all else (args.scenario,)
     many = len(pages) * len(scenarios) > 1

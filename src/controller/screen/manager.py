@@ -27,6 +27,7 @@ class Screen:
         self.pager = None
         self.updates = 0
         self.touch_errors = 0
+        self._first = 0  # page shown by the first update
         display.auto_refresh = False
         self.boot = BootPage(gfx)
         self.boot.booting()
@@ -47,10 +48,14 @@ class Screen:
 
         self.pages = (MainPage(self.gfx), TrendPage(self.gfx, settings), DetailsPage(self.gfx), self.boot)
         self.pager = Pager(len(self.pages), 480, settings, now_ms)
+        self.pager.index = self._first
 
     def select(self, name):
         """Show the page called ``name`` (one of PAGES) at the next update."""
-        self.pager.index = PAGES.index(name)
+        if self.pager is None:
+            self._first = PAGES.index(name)
+        else:
+            self.pager.index = PAGES.index(name)
 
     def poll_touch(self):
         """Read the touch panel once; True if that changed the page (update soon)."""
