@@ -191,7 +191,9 @@ def test_probe_faults_are_named_and_the_last_value_ages_out(rig_factory, fault, 
     rig.run_for(10)
     assert probe.value_c is None  # aged out
     assert rig.ctl.probes[1].fault is None  # the others are unaffected
-    assert any(words in line for line in __import__("controller.display", fromlist=["x"]).status_lines(rig.ctl))
+    from controller.screen import fmt
+
+    assert (fmt.WARN, "tank_outlet probe " + words) in fmt.alerts(rig.ctl)  # on the screen in words
 
 
 def test_configured_probe_not_on_bus_is_reported_at_boot(rig_factory):
@@ -210,7 +212,12 @@ def test_crashing_task_is_logged_restarted_and_pump_keeps_running(rig_factory):
     class FlakyScreen:
         calls = 0
 
-        def show(self, lines):
+        touch = None
+
+        def show(self, lines, errors=()):
+            pass
+
+        def update(self, ctx, now_ms):
             FlakyScreen.calls += 1
             if FlakyScreen.calls in (3, 4):
                 raise ValueError("display bus glitch")

@@ -5,7 +5,9 @@ simulator on a PC) as an object with:
 
 - ``i2c``: a busio.I2C (or look-alike) with the PCF8591 on it
 - ``onewire_pin``: the pin the DS18B20 bus is on (adafruit_onewire makes the bus from it)
-- ``screen``: None, or an object with ``show(lines)`` for the status text
+- ``screen``: None, or a ``controller.screen.manager.Screen`` (or anything with
+  ``show(lines, errors)`` for the boot messages; ``update(ctx, now_ms)`` is called once a
+  second by the display task when it has one)
 - ``board_name``: words for the log and telemetry
 """
 
@@ -68,6 +70,7 @@ class Controller:
         self.task_restarts = {}
         self.tasks = []
         self.boot_messages = []
+        self.boot_errors = []  # those boot messages that report an error
         self.stale_reported = False
         self.i2c_errors = 0
         self._pcf_missing = False
@@ -89,11 +92,12 @@ class Controller:
             self.boot_messages.pop(0)
         self.boot_messages.append(text)
         if error:
+            self.boot_errors.append(text)
             self.log.error(text)
         else:
             self.log.info(text)
         if self.screen is not None:
-            self.screen.show(self.boot_messages[-8:])
+            self.screen.show(self.boot_messages[-12:], self.boot_errors)
 
     def boot(self):
         """Report settings, find the PCF8591 (pump off first), scan the 1-Wire bus."""

@@ -7,44 +7,56 @@ pull-up to 3.3 V), the SCR pump driver on the PCF8591's analog output.
 
 import os
 
+import bitmaptools
 import board
 import displayio
 import supervisor
 import terminalio
-from adafruit_display_text.label import Label
+from adafruit_display_shapes.rect import Rect as _Rect
+from adafruit_display_text.bitmap_label import Label as _Label
 
 try:
-    from typing import List, Optional
+    from typing import Optional
 except ImportError:
     pass
 
 BOARD_NAME = "Adafruit PyPortal Titano"
-_TEXT_SCALE = 2  # terminalio's 6x12 font at 2x: 40 characters by 12 lines on 480x320
-_LINE_PITCH_PX = 26
-_LINES = 12
-_CHARS = 40
-_WHITE = 0xFFFFFF
+# The Titano's resistive panel: raw ADC readings at the screen's edges (as the PyPortal library).
+_TOUCH_CALIBRATION = ((5200, 59000), (5800, 57000))
 
 
-class TextScreen:
-    """A few lines of text on the TFT; a label changes only when its text does."""
+class Gfx:
+    """The graphics classes the screen code builds with (see controller.screen.widgets)."""
 
-    def __init__(self, display) -> None:
-        self.group = displayio.Group()
-        self.labels = []  # type: List[Label]
-        for i in range(_LINES):
-            label = Label(terminalio.FONT, text="", color=_WHITE, scale=_TEXT_SCALE)
-            label.x = 4
-            label.y = 14 + i * _LINE_PITCH_PX
-            self.labels.append(label)
-            self.group.append(label)
-        display.root_group = self.group
+    Group = displayio.Group
+    Bitmap = displayio.Bitmap
+    Palette = displayio.Palette
+    TileGrid = displayio.TileGrid
+    Label = _Label
+    Rect = _Rect
+    fill_region = bitmaptools.fill_region
+    font = terminalio.FONT
 
-    def show(self, lines) -> None:
-        for i, label in enumerate(self.labels):
-            text = lines[i][:_CHARS] if i < len(lines) else ""
-            if label.text != text:
-                label.text = text
+
+def make_touch():
+    """The resistive touch panel, or None (and a console line) if it cannot be set up."""
+    try:
+        import adafruit_touchscreen
+
+        display = board.DISPLAY
+        return adafruit_touchscreen.Touchscreen(board.TOUCH_XL, board.TOUCH_XR, board.TOUCH_YD, board.TOUCH_YU,
+                                                calibration=_TOUCH_CALIBRATION,
+                                                size=(display.width, display.height))
+    except (ImportError, ValueError, RuntimeError) as exc:
+        print("touch panel unavailable: %s" % exc)
+        return None
+
+
+def make_screen():
+    """The TFT's pages (controller.screen.manager.Screen) on board.DISPLAY, with touch."""
+    from controller.screen.manager import Screen
+
+    return Screen(board.DISPLAY, Gfx, make_touch())
 
 
 class Hardware:
@@ -58,7 +70,7 @@ class Hardware:
     def __init__(self, onewire_pin_name: str) -> None:
         self.i2c = board.I2C()
         self.onewire_pin = board.D3 if onewire_pin_name == "D3" else board.D4
-        self.screen = TextScreen(board.DISPLAY)
+        self.screen = make_screen()
 
 
 def getenv(key: str):

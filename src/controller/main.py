@@ -39,7 +39,8 @@ def run():
             except Exception:  # noqa: BLE001
                 pass
         if hw.screen is not None:
-            hw.screen.show(["CRASH: %s" % exc, "pump off; restarting in %d s" % _RESTART_AFTER_CRASH_S])
+            lines = ["CRASH: %s" % exc, "pump off; restarting in %d s" % _RESTART_AFTER_CRASH_S]
+            hw.screen.show(lines, lines)
         time.sleep(_RESTART_AFTER_CRASH_S)
         hardware.restart()
 

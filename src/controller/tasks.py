@@ -18,6 +18,7 @@ _PUMP_MIN_SLEEP_MS = 10
 _PUMP_MAX_SLEEP_MS = 250  # re-check the decision at least this often
 _PUMP_RETRY_MS = 100  # after a failed DAC write
 _RESCAN_PERIOD_S = 60  # look again for configured probes that are missing
+_TOUCH_POLL_MS = 100
 
 
 async def sleep_ms(ms):
@@ -111,16 +112,36 @@ async def pump_task(ctx):
 
 
 async def display_task(ctx):
-    """Placeholder status screen: a few lines of text, refreshed every second."""
+    """Once a second: a point for the trend history (``ctx.trend``), the screen's update and,
+    every ``status_period_s``, a status line on the console. Between updates the touch panel
+    is read every 100 ms, and a touch that changes the page redraws at once."""
+    from controller.screen.trend import Trend
+
+    if getattr(ctx, "trend", None) is None:
+        ctx.trend = Trend()
+    trend = ctx.trend
     deadline = ctx.clock.ticks_ms()
     last_status_s = None
     while True:
-        lines = display.status_lines(ctx)
-        if ctx.screen is not None:
-            ctx.screen.show(lines)
         now_s = ctx.clock.now_s()
+        amb = _probe_value(ctx, ctx.settings.screen_ambient_probe)
+        trend.add(now_s, ctx.hot.value_c, ctx.cold.value_c, amb, ctx.decision.duty_pct)
+        screen = ctx.screen if hasattr(ctx.screen, "update") else None
+        if screen is not None:
+            screen.update(ctx, ctx.clock.ticks_ms())
         if last_status_s is None or now_s - last_status_s >= ctx.status_period_s:
             last_status_s = now_s
             ctx.log.info(display.status_line(ctx))
         deadline = _next_deadline(ctx, deadline, 1000)
+        while screen is not None and screen.touch is not None and ticks_diff(deadline, ctx.clock.ticks_ms()) > _TOUCH_POLL_MS:
+            await sleep_ms(_TOUCH_POLL_MS)
+            if screen.poll_touch():
+                screen.update(ctx, ctx.clock.ticks_ms())
         await sleep_until(ctx, deadline)
+
+
+def _probe_value(ctx, name):
+    for probe in ctx.probes:
+        if probe.name == name:
+            return probe.value_c
+    return None
