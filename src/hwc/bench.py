@@ -136,20 +136,25 @@ def _pct(x):
     return "-" if x is None else "%.1f %%" % (100 * x)
 
 
+def _row(strategy, r):
+    """One strategy's figures for the tables: name, heat, pump, heat per pump kWh, starts,
+    relief openings, and the four ratios (a reference against itself is 100 %)."""
+    return (strategy, r["heat_kwh"], r["pump_kwh"],
+            "-" if r["heat_per_pump_kwh"] is None else "%.0f" % r["heat_per_pump_kwh"],
+            r["starts"], r["relief"],
+            _pct(r.get("heat_vs_onoff", 1.0 if strategy == BASELINE else None)),
+            _pct(r.get("pump_vs_onoff", 1.0 if strategy == BASELINE else None)),
+            _pct(r.get("heat_vs_oracle", 1.0 if strategy == BOUND else None)),
+            _pct(r.get("pump_vs_oracle", 1.0 if strategy == BOUND else None)))
+
+
 def table_markdown(bench):
     res = bench["results"]
     lines = ["| strategy | heat to tank | pump energy | heat per pump kWh | pump starts | relief openings "
              "| heat vs on/off | pump vs on/off | heat vs oracle | pump vs oracle |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for s, r in res.items():
-        lines.append("| %s | %.2f kWh | %.3f kWh | %s | %d | %d | %s | %s | %s | %s |" % (
-            s, r["heat_kwh"], r["pump_kwh"],
-            "-" if r["heat_per_pump_kwh"] is None else "%.0f" % r["heat_per_pump_kwh"],
-            r["starts"], r["relief"],
-            _pct(r.get("heat_vs_onoff", 1.0 if s == BASELINE else None)),
-            _pct(r.get("pump_vs_onoff", 1.0 if s == BASELINE else None)),
-            _pct(r.get("heat_vs_oracle", 1.0 if s == BOUND else None)),
-            _pct(r.get("pump_vs_oracle", 1.0 if s == BOUND else None))))
+        lines.append("| %s | %.2f kWh | %.3f kWh | %s | %d | %d | %s | %s | %s | %s |" % _row(s, r))
     days = len(bench["months"])
     lines.append("")
     lines.append("%d representative days (one per month) at each of %s; %.0f simulated seconds per wall "
@@ -170,14 +175,7 @@ def table_text(bench):
         "heat/or", "pump/or", "speed")
     out = [head]
     for s, r in res.items():
-        out.append("%-13s %9.2f %9.3f %8s %7d %6d %8s %8s %8s %8s %7.0fx" % (
-            s, r["heat_kwh"], r["pump_kwh"],
-            "-" if r["heat_per_pump_kwh"] is None else "%.0f" % r["heat_per_pump_kwh"],
-            r["starts"], r["relief"],
-            _pct(r.get("heat_vs_onoff", 1.0 if s == BASELINE else None)),
-            _pct(r.get("pump_vs_onoff", 1.0 if s == BASELINE else None)),
-            _pct(r.get("heat_vs_oracle", 1.0 if s == BOUND else None)),
-            _pct(r.get("pump_vs_oracle", 1.0 if s == BOUND else None)), r["speed"] or 0))
+        out.append("%-13s %9.2f %9.3f %8s %7d %6d %8s %8s %8s %8s %7.0fx" % (_row(s, r) + (r["speed"] or 0,)))
     out.append("%d day(s) x %d location(s): %.1f s wall, %.0f simulated s per wall s" % (
         len(bench["months"]), len(bench["locations"]), bench["wall_s"], bench["speed"] or 0))
     for text, ok, measured in verdict(bench):
