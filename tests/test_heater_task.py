@@ -219,7 +219,9 @@ def test_the_task_fetches_slow_sources_between_meter_polls(srv):
             pass
 
     asyncio.run(main())
-    assert relay.writes.count(True) == 1 and relay.value is False
+    # The task re-asserts the relay every poll; what matters is the switching: on once, off on cancel.
+    switches = [v for i, v in enumerate(relay.writes) if i == 0 or v != relay.writes[i - 1]]
+    assert switches == [False, True, False] and relay.value is False
     assert srv.requests[0].startswith("/rpc/EM.GetStatus") and srv.requests[1].startswith("/v1/products/")
     assert ctx.heater.prices.n == 48
     assert any("heater on: on: price -1.25 p/kWh: paid to use power" in line for line in ctx.lines)
