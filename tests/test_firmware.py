@@ -123,9 +123,11 @@ def test_ntc_fault_stops_pump_and_says_why(rig_factory, raw, words):
     assert rig.pcf.output_level() == 0
     assert rig.ctl.hot.value_c is None  # no sentinel temperature anywhere
     assert rig.logged("collector sensor fault: " + words)
-    # it recovers by itself once the sensor reads sanely again
+    # it recovers by itself once the sensor has read sanely for SENSOR_CLEAR_S (60 s), not before
     rig.set_ntc_c(hot_c=50)
     rig.run_for(6)
+    assert rig.ctl.decision.mode == A.FAULT and rig.ctl.hot.value_c is None
+    rig.run_for(60)
     assert rig.ctl.decision.mode == A.RUNNING
     assert rig.logged("collector sensor reads again")
 

@@ -63,6 +63,49 @@ def test_algorithm_decides_the_same_on_micropython_as_on_cpython(strategy):
     assert len({h[0] for h in host}) > (5 if strategy == "proportional" else 1)
 
 
+# Inputs for the protections: (hot, cold, panel probe) through every protection mode, a stalled
+# pump (the collector heating with the pump on) and a collector-sensor fault with a hot panel probe.
+PROTECT_SWEEP = ([(50.0, 30.0, None)] + [(50.0 + i * 0.02, 30.0, None) for i in range(160)]
+                 + [(40.0, 40.0, None)] * 460 + [(131.0, 40.0, None)] * 3 + [(119.0, 40.0, None)] * 2
+                 + [(60.0, 96.0, None)] * 3 + [(80.0, 66.0, None)] * 3 + [(111.0, 66.0, None)] * 3
+                 + [(60.0, 68.0, None)] * 3 + [(58.0, 62.0, None)] * 2 + [(3.0, 30.0, None)] * 3
+                 + [(9.5, 0.5, None)] * 2 + [(None, 50.0, 104.0)] * 3 + [(None, 50.0, 94.0)] * 2)
+
+PROTECT_SCRIPT = """
+import json
+from controller.algorithm import create
+from controller.protect import Protection
+from controller.settings import load
+sweep = %s
+s = load({}.get)
+a = create(s)
+p = Protection(s, a)
+out = []
+t = 0
+for hot, cold, panel in sweep:
+    d = p.apply(a.update(hot, cold, t, "" if hot is not None else "collector sensor open circuit"), panel)
+    out.append([d.duty_pct, d.mode, d.reason])
+    t += 2
+print("RESULT " + json.dumps(out))
+"""
+
+
+def test_protection_decides_the_same_on_micropython_as_on_cpython():
+    from controller.protect import Protection
+
+    guest = _result(run_device_script(PROTECT_SCRIPT % json.dumps(PROTECT_SWEEP).replace("null", "None")))
+    s = load({}.get)
+    a = create(s)
+    p = Protection(s, a)
+    host = []
+    for i, (hot, cold, panel) in enumerate(PROTECT_SWEEP):
+        d = p.apply(a.update(hot, cold, 2 * i, "" if hot is not None else "collector sensor open circuit"), panel)
+        host.append([d.duty_pct, d.mode, d.reason])
+    assert guest == host
+    assert {h[1] for h in host} >= {"running", "no_flow", "emergency", "tank_cutoff", "tank_max", "collector_cooling",
+                                    "recool", "frost", "idle", "fault", "overheat"}
+
+
 WIRING_SCRIPT = """
 import json
 import asyncio
@@ -200,7 +243,7 @@ DEVICE_IMPORTS = ["asyncio", "adafruit_ticks", "adafruit_bus_device.i2c_device",
                   "controller", "controller.settings_spec", "controller.settings", "controller.clock",
                   "controller.filters", "controller.sensors", "controller.algorithm", "controller.strategies",
                   "controller.pwm",
-                  "controller.log", "controller.display", "controller.tasks", "controller.app"]
+                  "controller.log", "controller.display", "controller.tasks", "controller.app", "controller.protect"]
 DEVICE_IMPORTS += ["controller.screen.fmt", "controller.screen.trend", "controller.screen.pager",
                    "controller.screen.widgets", "controller.screen.page_boot", "controller.screen.manager",
                    "controller.screen.page_main", "controller.screen.page_trend", "controller.screen.page_details"]

@@ -17,7 +17,7 @@ from adafruit_ticks import ticks_diff
 
 from controller import VERSION, settings as settings_mod
 from controller import algorithm as algorithm_mod
-from controller.algorithm import COOL_OFF, FAULT, OVERHEAT
+from controller.algorithm import EMERGENCY, FAULT, IDLE, LOCKOUT, PURGE, RUNNING, TANK_CUTOFF, TUBE_KICK
 from controller.clock import Clock
 from controller.log import Log
 from controller.pwm import DutyCycler
@@ -27,8 +27,10 @@ AUTO = "auto"
 MANUAL = "manual"
 OFF = "off"
 MANUAL_MODES = (AUTO, MANUAL, OFF)
-# Modes a manual setting never overrides: the plant's safety rules come first.
-_SAFETY_MODES = (FAULT, OVERHEAT, COOL_OFF)
+# The only modes a manual setting overrides: every safety rule (fault, overheat, cool-off and
+# each plant protection) comes first.
+_MANUAL_OVERRIDES = (IDLE, RUNNING, PURGE, TUBE_KICK)
+_ERROR_MODES = (FAULT, LOCKOUT, EMERGENCY, TANK_CUTOFF)
 
 _BOOT_MESSAGES_MAX = 24
 _TASK_RESTART_DELAY_S = 1.0
@@ -80,8 +82,13 @@ class Controller:
         self.manual_until_s = None
         table, table_error = settings_mod.ntc_table(settings)
         alpha = settings.ntc_smoothing
-        self.hot = NtcSensor("hot", "collector", settings.ntc_hot_channel, table, alpha)
-        self.cold = NtcSensor("cold", "tank", settings.ntc_cold_channel, table, alpha)
+        clear = int(settings.sensor_clear_s / settings.sensor_period_s + 0.999)
+        stuck = int(settings.stuck_h * 3600 / settings.sensor_period_s)
+        self.hot = NtcSensor("hot", "collector", settings.ntc_hot_channel, table, alpha, clear, stuck)
+        self.cold = NtcSensor("cold", "tank", settings.ntc_cold_channel, table, alpha, clear, stuck)
+        from controller.protect import Protection
+
+        self.protection = Protection(settings, self.algorithm)
         self.probes = [Probe(name, rom, settings.probe_max_age_s)
                        for name, rom in settings_mod.probes(settings)]
         self._table_error = table_error
@@ -234,7 +241,7 @@ class Controller:
             self.manual_until_s = None
             self.log.info("manual pump mode timed out: auto again")
             return
-        if decision.mode in _SAFETY_MODES:
+        if decision.mode not in _MANUAL_OVERRIDES:
             return
         decision.mode = self.manual_mode
         decision.duty_pct = self.manual_duty_pct
@@ -250,17 +257,36 @@ class Controller:
         fault = self.fault_text() if hot_c is None or cold_c is None else ""
         now_s = self.clock.now_s()
         decision = self.algorithm.update(hot_c, cold_c, now_s, fault)
+        s = self.settings
+        self.protection.apply(decision, self.probe_value(s.panel_probe), self.probe_value(s.tank_top_probe),
+                              self.local_min(), self.probe_value(s.flow_probe))
         self._apply_manual(decision, now_s)
         self.decision_ms = self.clock.ticks_ms()
         self.control_cycles += 1
         if decision.duty_pct > 0 and was_duty == 0:
             self.pump_starts += 1
         if decision.mode != was_mode or self.control_cycles == 1:
-            if decision.mode == FAULT:
+            if decision.mode in _ERROR_MODES:
                 self.log.error(decision.reason)
             else:
                 self.log.info(decision.reason)
         return decision
+
+    def probe_value(self, name):
+        """The reading of the DS18B20 probe called ``name``, C; None if none or no value."""
+        if name:
+            for probe in self.probes:
+                if probe.name == name:
+                    return probe.value_c
+        return None
+
+    def local_min(self):
+        """Local minutes since midnight (SCREEN_UTC_OFFSET_MIN), None while the wall clock is unknown."""
+        wall = getattr(self, "wall", None)
+        epoch = wall.epoch_s() if wall is not None else None
+        if epoch is None:
+            return None
+        return (int(epoch) // 60 + self.settings.screen_utc_offset_min) % 1440
 
     def _switch_strategy(self):
         """CONTROL_STRATEGY changed at run time (a ThingsBoard override): a fresh algorithm that
@@ -270,6 +296,7 @@ class Controller:
         self.algorithm.decision.mode = old.mode
         self.algorithm.decision.duty_pct = old.duty_pct
         self.decision = self.algorithm.decision
+        self.protection.algorithm = self.algorithm
         self.log.info("control strategy: %s (was %s)" % (self.settings.control_strategy, self._strategy))
         self._strategy = self.settings.control_strategy
 

@@ -24,6 +24,7 @@ FAULT_POWER_ON = "85 C power-on value"
 FAULT_RANGE = "out of range"
 FAULT_BUS = "bus error"
 FAULT_NO_ROM = "no ROM set"
+FAULT_STUCK = "stuck: raw value unchanged for STUCK_H"
 
 
 class NtcSensor:
@@ -34,28 +35,52 @@ class NtcSensor:
     :param channel: PCF8591 input 0..3
     :param table: ``ntc_table.NtcTable``
     :param alpha: smoothing fraction per reading
+    :param clear_readings: sane readings in a row a fault needs before it clears (SENSOR_CLEAR_S);
+        0 or 1 clears on the first sane reading
+    :param stuck_readings: readings in a row with the very same raw value that fault the sensor
+        as stuck (STUCK_H); 0 = never
     """
 
-    def __init__(self, name, label, channel, table, alpha):
+    def __init__(self, name, label, channel, table, alpha, clear_readings=0, stuck_readings=0):
         self.name = name
         self.label = label
         self.channel = channel
         self.table = table
         self.smoother = ExpSmoother(alpha)
+        self.clear_readings = clear_readings
+        self.stuck_readings = stuck_readings
         self.raw = None
         self.value_c = None
         self.fault = None
         self.readings = 0
         self.faults = 0  # times it went from good to faulted
+        self.sane = 0  # sane readings in a row while a fault is still latched
+        self.same = 0  # readings in a row with an unchanged raw value
+        self.latched = False  # the fault needs clear_readings sane readings to clear
 
     def feed_raw(self, raw):
-        """Take one raw ADC value (0..255); returns the smoothed temperature or None."""
+        """Take one raw ADC value (0..255); returns the smoothed temperature or None.
+
+        A fault of the reading (open, short, stuck) stays latched until ``clear_readings`` sane
+        readings in a row have come in, so a sensor flickering at the table's edge stays one
+        fault instead of flipping every reading."""
+        if raw == self.raw:
+            self.same += 1
+        else:
+            self.same = 0
         self.raw = raw
         self.readings += 1
         kind = self.table.classify(raw)
         if kind != ntc_table.RAW_OK:
             return self._faulted(NTC_FAULT_TEXT[kind])
+        if self.stuck_readings and self.same >= self.stuck_readings:
+            return self._faulted(FAULT_STUCK)
+        if self.fault is not None and self.latched:
+            self.sane += 1
+            if self.sane < self.clear_readings:
+                return None
         self.fault = None
+        self.sane = 0
         self.value_c = self.smoother.update(self.table.to_c(raw))
         return self.value_c
 
@@ -63,11 +88,17 @@ class NtcSensor:
         """The reading could not be taken (I2C error): a fault, not a temperature."""
         self.raw = None
         self.readings += 1
-        return self._faulted(text)
+        return self._faulted(text, False)
 
-    def _faulted(self, text):
+    def _faulted(self, text, latched=True):
+        """A fault; ``latched`` (a reading that is not sane, as opposed to one not taken)
+        needs ``clear_readings`` sane readings to clear."""
         if self.fault is None:
             self.faults += 1
+            self.latched = latched
+        elif latched:
+            self.latched = True
+        self.sane = 0
         self.fault = text
         self.value_c = None
         self.smoother.reset()  # the first sane reading afterwards is taken as is

@@ -63,11 +63,10 @@ def uptime(seconds):
 
 def clock(ctx):
     """'14:05' local time from ``ctx.wall`` (None while unknown)."""
-    wall = getattr(ctx, "wall", None)
-    epoch = wall.epoch_s() if wall is not None else None
-    if epoch is None:
+    local_min = getattr(ctx, "local_min", None)
+    minutes = local_min() if local_min is not None else None
+    if minutes is None:
         return None
-    minutes = (int(epoch) // 60 + ctx.settings.screen_utc_offset_min) % 1440
     return "%02d:%02d" % (minutes // 60, minutes % 60)
 
 

@@ -1,0 +1,340 @@
+"""Plant protection (issue 6): what commercial controllers (RESOL, Sorel, Steca) protect.
+
+A plain object, like the algorithm: each control cycle it takes the algorithm's Decision and
+the readings, and overrides the decision where the plant needs it. No I/O. Every rule has a
+setting (spec_protect.py). The first rule that applies wins:
+
+1. tank cut-off: tank bottom (or TANK_TOP_PROBE) at TANK_CUTOFF_C: pump off. Nothing overrides
+   it, not even collector protection: the relief valve is next.
+2. emergency: collector above COLLECTOR_EMERGENCY_C: pump off (pumping steam harms the pump and
+   the pipes) until the collector is below COLLECTOR_EMERGENCY_OFF_C.
+3. sensor fault (the algorithm's FAULT): pump off; but while the collector NTC is faulted and
+   the PANEL_PROBE reads above OVERHEAT_C (and the tank is known to be below the cut-off) the
+   pump runs to cool the collector, as the seed's overheat rule would.
+4. lockout (no flow after NOFLOW_MAX_STARTS starts, or sensors swapped): pump off until
+   clearFaults or LOCKOUT_H. A no-flow retry pause (NO_FLOW) also keeps it off.
+5. the seed's overheat (collector above OVERHEAT_C: 100 %), but with the tank at its maximum
+   only above COLLECTOR_COOLING_C (collector cooling; off: the tank maximum wins).
+6. the seed's cool-off, then recooling (tank bottom above TANK_MAX_C, collector
+   RECOOL_DIFF_K colder: 100 % until the tank is back under its maximum).
+7. frost: collector below FROST_START_C, tank above FROST_MIN_TANK_C: 100 % until FROST_STOP_C.
+8. tank maximum: no solar heating with the tank bottom at TANK_MAX_C (TANK_MAX_HYST_K).
+9. minimum collector temperature: no differential start below COLLECTOR_MIN_C.
+10. evacuated-tube kick: TUBE_KICK_RUN_S at 100 % every TUBE_KICK_EVERY_MIN while idle, in the
+    local window TUBE_KICK_FROM_H..TUBE_KICK_TO_H (only with a known wall clock).
+
+Plausibility runs beside them (``_check_flow``): while the differential rule runs the pump, a
+collector that keeps heating as if no water moved stops the pump for NOFLOW_RETRY_S, and
+NOFLOW_MAX_STARTS such failures in a row lock it out.
+A start after which the tank reading warmed while the collector did not cool, twice in a row,
+means the two NTCs are swapped: lockout. Stuck and flickering sensors are handled where they
+are read (sensors.NtcSensor).
+
+When a rule takes the pump from the algorithm, the algorithm's differential state is reset, so
+that it starts afresh when the rule ends.
+"""
+
+from controller.algorithm import (COLLECTOR_COOLING, COOL_OFF, EMERGENCY, FAULT, FROST, IDLE, LOCKOUT,
+                                  NO_FLOW, OVERHEAT, PURGE, RECOOL, RUNNING, TANK_CUTOFF, TANK_MAX, TUBE_KICK)
+
+# Starts in a row whose readings look like swapped sensors before the lockout.
+_SWAP_STARTS = 2
+# The tank reading must warm at least this much after a start to count as a swap sign, K.
+_SWAP_RISE_K = 4.0
+
+
+class Protection:
+    """The protections' state; ``apply`` once per control cycle after the algorithm.
+
+    :param settings: the validated settings
+    :param algorithm: the pump algorithm, whose differential state a blocking rule resets
+
+    Read by the screen, telemetry and the heater: ``active`` (names of the rules acting now),
+    ``lockout`` (words, "" when none), ``warnings`` (words), ``failed_starts``.
+    """
+
+    def __init__(self, settings, algorithm):
+        self.s = settings
+        self.algorithm = algorithm
+        self.active = []
+        self.warnings = []
+        self.lockout = ""
+        self.lockout_s = None
+        self.failed_starts = 0
+        self.swap_starts = 0
+        self.retry_until_s = None
+        self.cutoff = False
+        self.emergency = False
+        self.tank_max = False
+        self.cooling = False
+        self.backup = False
+        self.recool = False
+        self.frost = False
+        self.kick_until_s = None
+        self.kick_last_s = None
+        self.check_s = None  # start of the flow-check window running now
+        self.first_window = False  # that window is the first of a run (the swap check looks there)
+        self.prev_mode = IDLE
+
+    def clear_faults(self):
+        """End a lockout and forget failed starts (the clearFaults RPC)."""
+        self.lockout = ""
+        self.lockout_s = None
+        self.failed_starts = 0
+        self.swap_starts = 0
+        self.retry_until_s = None
+        self.check_s = None
+
+    def _lock(self, text, now_s):
+        self.lockout = text
+        self.lockout_s = now_s
+        self.retry_until_s = None
+        self.check_s = None
+
+    def _hold(self, d, mode, duty, limit_c=None, release_c=None):
+        """The rule takes the pump: mode and duty, and the algorithm starts afresh afterwards."""
+        if self.algorithm.running:
+            self.algorithm.stop()
+        d.mode = mode
+        d.duty_pct = duty
+        d.limit_c = limit_c
+        d.release_c = release_c
+        self.active.append(mode)
+
+    def apply(self, d, panel_c=None, tank_top_c=None, local_min=None, flow_c=None):
+        """Protect one cycle's decision ``d`` (changed in place and returned).
+
+        :param d: the algorithm's Decision (its hot_c, cold_c, time_s are this cycle's)
+        :param panel_c: PANEL_PROBE reading, C, or None
+        :param tank_top_c: TANK_TOP_PROBE reading, C, or None
+        :param local_min: local minutes since midnight, or None while the wall clock is unknown
+        :param flow_c: FLOW_PROBE reading (tank inlet), C, or None
+        """
+        s = self.s
+        hot_c = d.hot_c
+        cold_c = d.cold_c
+        now_s = d.time_s
+        del self.active[:]
+        del self.warnings[:]
+        d.limit_c = None
+        d.release_c = None
+        d.left_s = 0
+        d.lockout_text = self.lockout
+        if self.lockout and s.lockout_h > 0 and now_s - self.lockout_s >= s.lockout_h * 3600:
+            self.clear_faults()
+            self.warnings.append("lockout ended after LOCKOUT_H: trying again")
+
+        tank_c = cold_c
+        if tank_top_c is not None and (tank_c is None or tank_top_c > tank_c):
+            tank_c = tank_top_c
+        if tank_c is not None:
+            if tank_c >= s.tank_cutoff_c:
+                self.cutoff = True
+            elif tank_c < s.tank_cutoff_c - s.tank_max_hyst_k:
+                self.cutoff = False
+        collector_c = hot_c if hot_c is not None else panel_c
+        if collector_c is not None:
+            if s.emergency_on and collector_c > s.collector_emergency_c:
+                self.emergency = True
+            elif collector_c < s.collector_emergency_off_c or not s.emergency_on:
+                self.emergency = False
+        if cold_c is not None:
+            if cold_c >= s.tank_max_c:
+                self.tank_max = s.tank_max_on
+            elif cold_c < s.tank_max_c - s.tank_max_hyst_k:
+                self.tank_max = False
+
+        if self.cutoff:
+            self._hold(d, TANK_CUTOFF, 0, s.tank_cutoff_c, s.tank_cutoff_c - s.tank_max_hyst_k)
+            d.tank_c = tank_c
+        elif self.emergency:
+            self._hold(d, EMERGENCY, 0, s.collector_emergency_c, s.collector_emergency_off_c)
+            d.hot_c = collector_c
+        elif d.mode == FAULT:
+            self._fault(d, panel_c, tank_c)
+        elif self.lockout:
+            self._hold(d, LOCKOUT, 0)
+            d.lockout_text = self.lockout
+        elif self.retry_until_s is not None and now_s < self.retry_until_s:
+            self._hold(d, NO_FLOW, 0)
+            d.left_s = self.retry_until_s - now_s
+        else:
+            self.retry_until_s = None
+            self._run_rules(d, hot_c, cold_c, now_s, local_min)
+        self.backup = self.backup and d.mode == FAULT
+        self._check_flow(d, flow_c, now_s)
+        self.prev_mode = d.mode
+        return d
+
+    def _fault(self, d, panel_c, tank_c):
+        """The algorithm's FAULT: off, except the backup overheat run on the panel probe."""
+        s = self.s
+        if d.hot_c is None and panel_c is not None and tank_c is not None:
+            if panel_c > s.overheat_c:
+                self.backup = True
+            elif panel_c <= s.overheat_c - s.collector_cooling_hyst_k:
+                self.backup = False
+        else:
+            self.backup = False
+        if self.backup:
+            d.duty_pct = 100
+            d.limit_c = panel_c
+            self.active.append("backup_cooling")
+
+    def _run_rules(self, d, hot_c, cold_c, now_s, local_min):
+        s = self.s
+        mode = d.mode
+        # 5. overheat and collector cooling
+        if self.tank_max and s.collector_cooling_on:
+            if hot_c > s.collector_cooling_c:
+                self.cooling = True
+            elif hot_c <= s.collector_cooling_c - s.collector_cooling_hyst_k:
+                self.cooling = False
+        else:
+            self.cooling = False
+        if self.cooling:
+            self._hold(d, COLLECTOR_COOLING, 100, s.collector_cooling_c, s.collector_cooling_c - s.collector_cooling_hyst_k)
+            return
+        if mode == OVERHEAT:
+            if self.tank_max:
+                self._hold(d, TANK_MAX, 0, s.tank_max_c, s.tank_max_c - s.tank_max_hyst_k)
+            return
+        # 6. cool-off (the seed's), then recooling
+        if mode == COOL_OFF:
+            return
+        recool_on = s.recool_on and s.tank_max_on
+        if recool_on and cold_c > s.tank_max_c:
+            if cold_c - hot_c > s.recool_diff_k:
+                self.recool = True
+            elif hot_c >= cold_c:
+                self.recool = False
+        if not recool_on or cold_c <= s.tank_max_c - s.tank_max_hyst_k:
+            self.recool = False
+        if self.recool:
+            self._hold(d, RECOOL, 100, s.tank_max_c, s.tank_max_c - s.tank_max_hyst_k)
+            return
+        # 7. frost
+        if s.frost_on and hot_c < s.frost_start_c and cold_c > s.frost_min_tank_c:
+            self.frost = True
+        elif hot_c >= s.frost_stop_c or cold_c <= s.frost_min_tank_c or not s.frost_on:
+            self.frost = False
+        if self.frost:
+            self._hold(d, FROST, 100, s.frost_start_c, s.frost_stop_c)
+            return
+        # 8. tank maximum
+        if self.tank_max and mode in (RUNNING, PURGE):
+            self._hold(d, TANK_MAX, 0, s.tank_max_c, s.tank_max_c - s.tank_max_hyst_k)
+            return
+        # 9. minimum collector temperature before a start
+        if (s.collector_min_on and mode == RUNNING and self.prev_mode not in (RUNNING, PURGE)
+                and hot_c < s.collector_min_c):
+            self.algorithm.stop()
+            d.mode = IDLE
+            d.duty_pct = 0
+            d.limit_c = s.collector_min_c
+            return
+        # 10. evacuated-tube kick
+        if s.tube_kick_on:
+            self._kick(d, now_s, local_min)
+
+    def _kick(self, d, now_s, local_min):
+        s = self.s
+        if self.kick_until_s is not None:
+            if now_s < self.kick_until_s and d.mode == IDLE:
+                self._hold(d, TUBE_KICK, 100)
+                d.left_s = self.kick_until_s - now_s
+                return
+            self.kick_until_s = None
+        if d.mode != IDLE:
+            self.kick_last_s = now_s  # the pump ran (or wants to): the sensor sees the collector
+            return
+        if local_min is None:
+            self.warnings.append("tube kick waits for the wall clock")
+            return
+        if not s.tube_kick_from_h * 60 <= local_min < s.tube_kick_to_h * 60:
+            return
+        if self.kick_last_s is None or now_s - self.kick_last_s >= s.tube_kick_every_min * 60:
+            self.kick_last_s = now_s
+            self.kick_until_s = now_s + s.tube_kick_run_s
+            self._hold(d, TUBE_KICK, 100)
+            d.left_s = s.tube_kick_run_s
+
+    def _check_flow(self, d, flow_c, now_s):
+        """No-flow and swapped-sensor plausibility while the differential rule runs the pump.
+
+        Flow shows as the collector cooling by NOFLOW_DROP_K below its start value, or the
+        FLOW_PROBE (where the collector's water enters the tank) warming by NOFLOW_RISE_K. No flow
+        shows as the difference still growing by NOFLOW_WARM_K over a NOFLOW_WINDOW_S run at a
+        mean duty of at least 50 %: a collector whose water stands keeps heating. Anything else
+        is no verdict, and a new window starts while the run goes on."""
+        s = self.s
+        if not (s.noflow_on or s.swap_check_on):
+            return
+        if d.mode not in (RUNNING, PURGE):
+            self.check_s = None  # the run ended: no verdict
+            return
+        if self.check_s is None:
+            if self.prev_mode not in (RUNNING, PURGE):
+                self.first_window = True
+            elif not self.first_window and not s.noflow_on:
+                return
+            self._window(d, flow_c, now_s)
+            return
+        self.duty_sum += d.duty_pct
+        self.duty_n += 1
+        if d.hot_c < self.hot_min_c:
+            self.hot_min_c = d.hot_c
+        if d.cold_c > self.cold_max_c:
+            self.cold_max_c = d.cold_c
+        if flow_c is not None:
+            if self.flow0_c is None:
+                self.flow0_c = self.flow_max_c = flow_c
+            elif flow_c > self.flow_max_c:
+                self.flow_max_c = flow_c
+        drop = self.hot0_c - self.hot_min_c
+        rise = self.cold_max_c - self.cold0_c
+        flow = drop >= s.noflow_drop_k or (self.flow0_c is not None and self.flow_max_c - self.flow0_c >= s.noflow_rise_k)
+        if flow and rise < _SWAP_RISE_K:
+            self.check_s = None
+            self.first_window = False
+            self.failed_starts = 0
+            self.swap_starts = 0
+            return
+        if now_s - self.check_s < s.noflow_window_s:
+            return
+        self.check_s = None
+        first = self.first_window
+        self.first_window = False
+        if first and s.swap_check_on and rise >= _SWAP_RISE_K and rise > 2 * drop:
+            self.swap_starts += 1
+            if self.swap_starts >= _SWAP_STARTS:
+                self._lock("collector and tank sensors look swapped: after %d starts the tank reading "
+                           "warmed %.1f K while the collector cooled %.1f K" % (self.swap_starts, rise, drop), now_s)
+                self._hold(d, LOCKOUT, 0)
+                d.lockout_text = self.lockout
+            return
+        if first:
+            self.swap_starts = 0
+        warmed = (d.hot_c - d.cold_c) - self.diff0_k
+        if not s.noflow_on or flow or warmed < s.noflow_warm_k or self.duty_sum < 50 * self.duty_n:
+            self._window(d, flow_c, now_s)  # no verdict: watch the next window of this run
+            return
+        self.failed_starts += 1
+        if self.failed_starts >= s.noflow_max_starts:
+            self._lock("no flow after %d starts: the collector kept heating with the pump on; check the "
+                       "pump, valves and air in the loop" % self.failed_starts, now_s)
+            self._hold(d, LOCKOUT, 0)
+            d.lockout_text = self.lockout
+            return
+        self.retry_until_s = now_s + s.noflow_retry_s
+        self._hold(d, NO_FLOW, 0)
+        d.left_s = s.noflow_retry_s
+
+    def _window(self, d, flow_c, now_s):
+        self.check_s = now_s
+        self.hot0_c = self.hot_min_c = d.hot_c
+        self.cold0_c = self.cold_max_c = d.cold_c
+        self.diff0_k = d.hot_c - d.cold_c
+        self.flow0_c = self.flow_max_c = flow_c
+        self.duty_sum = d.duty_pct
+        self.duty_n = 1
