@@ -9,8 +9,9 @@ setting (spec_protect.py). The first rule that applies wins:
 2. emergency: collector above COLLECTOR_EMERGENCY_C: pump off (pumping steam harms the pump and
    the pipes) until the collector is below COLLECTOR_EMERGENCY_OFF_C.
 3. sensor fault (the algorithm's FAULT): pump off; but while the collector NTC is faulted and
-   the PANEL_PROBE reads above OVERHEAT_C (and the tank is known to be below the cut-off) the
-   pump runs to cool the collector, as the seed's overheat rule would.
+   the PANEL_PROBE reads above OVERHEAT_C (COLLECTOR_COOLING_C with the tank at its maximum) and
+   the tank is known to be below the cut-off, the pump runs to cool the collector, as the
+   overheat and collector-cooling rules would.
 4. lockout (no flow after NOFLOW_MAX_STARTS starts, or sensors swapped): pump off until
    clearFaults or LOCKOUT_H. A no-flow retry pause (NO_FLOW) also keeps it off.
 5. the seed's overheat (collector above OVERHEAT_C: 100 %), but with the tank at its maximum
@@ -169,10 +170,14 @@ class Protection:
     def _fault(self, d, panel_c, tank_c):
         """The algorithm's FAULT: off, except the backup overheat run on the panel probe."""
         s = self.s
-        if d.hot_c is None and panel_c is not None and tank_c is not None:
-            if panel_c > s.overheat_c:
+        # The seed's overheat on the probe; with the tank at its maximum, collector cooling's limit.
+        limit_c = s.overheat_c
+        if self.tank_max:
+            limit_c = s.collector_cooling_c if s.collector_cooling_on else None
+        if d.hot_c is None and panel_c is not None and tank_c is not None and limit_c is not None:
+            if panel_c > limit_c:
                 self.backup = True
-            elif panel_c <= s.overheat_c - s.collector_cooling_hyst_k:
+            elif panel_c <= limit_c - s.collector_cooling_hyst_k:
                 self.backup = False
         else:
             self.backup = False

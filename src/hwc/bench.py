@@ -183,14 +183,15 @@ def table_text(bench):
     return "\n".join(out)
 
 
-def write_readme(path, markdown):
+def write_readme(path, markdown, begin=README_BEGIN, end=README_END):
+    """Replace what stands between the ``begin`` and ``end`` marker lines of ``path``."""
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    a = text.find(README_BEGIN)
-    b = text.find(README_END)
+    a = text.find(begin)
+    b = text.find(end)
     if a < 0 or b < a:
-        raise ValueError("%s has no bench markers (%s ... %s)" % (path, README_BEGIN, README_END))
-    text = text[:a + len(README_BEGIN)] + "\n" + markdown + "\n" + text[b:]
+        raise ValueError("%s has no markers (%s ... %s)" % (path, begin, end))
+    text = text[:a + len(begin)] + "\n" + markdown + "\n" + text[b:]
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
 

@@ -32,10 +32,16 @@ from controller import settings as settings_mod
 from controller.algorithm import IDLE
 from controller.app import Controller
 from controller.log import Log
-from controller.sensors import DS18B20_MAX_C, DS18B20_MIN_C
+from controller.sensors import (DS18B20_MAX_C, DS18B20_MIN_C, FAULT_BUS, FAULT_CRC, FAULT_MISSING, FAULT_POWER_ON,
+                                FAULT_RANGE)
 
 from hwc.sim.plant import Plant, PlantConfig
 from hwc.sim.sensors import Sensors
+
+# The simulated DS18B20 fault kinds (hwc.sim.sensors) in the firmware's words, as its bus code
+# would classify them.
+PROBE_FAULT_WORDS = {"missing": FAULT_MISSING, "short": FAULT_BUS, "crc": FAULT_CRC, "power_on_85": FAULT_POWER_ON,
+                     "range": FAULT_RANGE}
 
 TICKS_PERIOD = 1 << 29
 TICKS_START_MS = TICKS_PERIOD - 30_000  # 30 s before the device tick counter wraps, as the rig
@@ -101,8 +107,10 @@ class DirectRun(_RunBase):
         now_s = ctl.clock.now_s()
         for probe, source in self._probe_sources:
             if source is not None:
-                temp = sensors.ds18_temp(source)
-                probe.feed(temp, None if DS18B20_MIN_C <= temp <= DS18B20_MAX_C else "out of range", now_s)
+                temp, kind = sensors.ds18_state(source, t_s)
+                if kind is None and not DS18B20_MIN_C <= temp <= DS18B20_MAX_C:
+                    kind = "range"
+                probe.feed(temp if kind is None else None, PROBE_FAULT_WORDS.get(kind, kind), now_s)
         ctl.readings += 1
 
     def run(self, duration_s):

@@ -248,6 +248,8 @@ class Plant:
         self._relief_n = 0
         self._to_tank = 0.0
         self._pump_on_s = 0.0
+        # Fault injection: True makes the pump move no water (seized, air-locked, valve shut).
+        self.pump_blocked = False
         self._pump_starts = 0
         self._max_c = max(self._C)
         self._min_c = min(self._C)
@@ -393,12 +395,13 @@ class Plant:
         if pump_on and not self.pump_on:
             self._pump_starts += 1
         self.pump_on = pump_on
-        hmax = self._h_on if pump_on else self._h_off
+        moving = pump_on and not self.pump_blocked  # a blocked pump draws power but moves no water
+        hmax = self._h_on if moving else self._h_off
         n = int(math.ceil(dt_s / hmax - 1e-9))
         if n < 1:
             n = 1
         h = dt_s / n
-        sub = self._substep_on if pump_on else self._substep_off
+        sub = self._substep_on if moving else self._substep_off
         t = self.t_s
         for k in range(n):
             sub(t + k * h, h)
