@@ -461,3 +461,39 @@ def test_the_generator_refuses_what_the_firmware_does_not_have(monkeypatch):
     monkeypatch.setattr(tbexport, "NTC_NAMES", ("hot", "tank"))
     with pytest.raises(ValueError, match="not telemetry the firmware publishes: cold_c"):
         tbexport.device_profile(["hot", "tank"])
+
+
+# --- the docs describe what the documents hold --------------------------------------------------
+
+def test_dashboard_doc_names_every_alarm_threshold_and_widget(docs):
+    doc = (ROOT / "docs" / "dashboard.md").read_text(encoding="utf-8")
+    profile, dashboard = docs
+    for alarm in profile["profileData"]["alarms"]:
+        assert "`%s`" % alarm["alarmType"] in doc, alarm["alarmType"]
+        for severity in alarm["createRules"]:
+            assert severity in doc
+    for modes in tbexport.PROTECTION_MODES.values():
+        for mode in modes:
+            assert "`%s`" % mode in doc, mode
+    for attribute, default, unit, _meaning in tbexport.THRESHOLDS.values():
+        assert "| `%s` | %s | %s |" % (attribute, default if isinstance(default, int) else "%g" % default, unit) in doc
+    for w in widgets(dashboard):
+        assert "`%s`" % w["title"] in doc, w["title"]
+    for key in tbexport.MAIN_TUNABLES:
+        assert "`%s`" % key in doc, key
+    for _label, method, params in tbexport.RPC_BUTTONS:
+        assert "`%s`" % method in doc
+        if params:
+            assert "`%s`" % json.dumps(params) in doc, params
+
+
+def test_first_hour_guide_imports_these_files():
+    doc = (ROOT / "docs" / "first-hour.md").read_text(encoding="utf-8")
+    for name in (tbexport.PROFILE_FILE, tbexport.DASHBOARD_FILE, tbexport.PROFILE_NAME, tbexport.ALIAS_NAME,
+                 "./run thingsboard export"):
+        assert name in doc, name
+    # The console lines the guide quotes are the link's own words.
+    link = (ROOT / "src" / "controller" / "net" / "link.py").read_text(encoding="utf-8")
+    assert '"MQTT connected to %s:%d"' in link and "`MQTT connected to ...`" in doc
+    quote = "network: no wall clock yet; telemetry held (see TIME_SOURCE)"
+    assert quote in link and " ".join(quote.split()) in " ".join(doc.split())
