@@ -241,10 +241,12 @@ def test_export_command_writes_both_files(tmp_path, capsys):
         assert name in out
 
 
-def test_export_takes_probe_names_from_a_settings_file(tmp_path):
+def test_export_takes_probe_names_from_a_settings_file(tmp_path, capsys):
     settings = tmp_path / "settings.toml"
     settings.write_text('PROBE1_NAME = "loft"\n')
     assert cli.main(["thingsboard", "export", str(tmp_path), "--settings", str(settings)]) == 0
+    assert "note: no ambient gauge: SCREEN_AMBIENT_PROBE = 'ambient' is none of the probe names loft," in (
+        capsys.readouterr().out)
     profile = json.loads((tmp_path / tbexport.PROFILE_FILE).read_text())
     dashboard = json.loads((tmp_path / tbexport.DASHBOARD_FILE).read_text())
     types = [a["alarmType"] for a in profile["profileData"]["alarms"]]
@@ -252,6 +254,12 @@ def test_export_takes_probe_names_from_a_settings_file(tmp_path):
     names = ["hot", "cold", "loft"] + list(PROBE_DEFAULT_NAMES[1:])
     assert key_problems(profile, dashboard, names) == []
     assert key_problems(profile, dashboard) != []  # "loft_c" is not a default sensor's key
+    assert "Ambient" not in [w["title"] for w in widgets(dashboard)]
+    settings.write_text('PROBE1_NAME = "loft"\nSCREEN_AMBIENT_PROBE = "loft"\n')
+    assert cli.main(["thingsboard", "export", str(tmp_path), "--settings", str(settings)]) == 0
+    dashboard = json.loads((tmp_path / tbexport.DASHBOARD_FILE).read_text())
+    gauge = next(w for w in widgets(dashboard) if w["title"] == "Ambient")
+    assert [k["name"] for k in data_keys(gauge)] == ["loft_c"]
 
 
 # --- every key, method and attribute is the firmware's ------------------------------------------
@@ -317,6 +325,8 @@ def test_every_shared_attribute_exists_with_the_settings_range(docs):
         assert s["dataKeyValueType"] == {F: "double", I: "integer"}[kind], key
         assert (s["minValue"], s["maxValue"]) == (low, high), key
         assert 0 < s["step"] <= (high - low) / 10, key
+        for value in (low, default):  # on the input's step grid
+            assert abs((value - low) / s["step"] - round((value - low) / s["step"])) < 1e-6, (key, value)
         # The firmware's own check takes the range's ends (unless a rule between keys forbids).
         for value in (low, high):
             _, reason = remote_mod.check(ctx.settings, key, value)

@@ -322,11 +322,11 @@ def rpc_terminal(title):
 
 
 def _step(low, high, kind):
+    """The input step: about a fiftieth of the range, a power of ten that divides the minimum."""
     if kind == I:
         return 1
-    span = high - low
     step = 1.0
-    while step * 50 > span:
+    while step * 50 > high - low or abs(low / step - round(low / step)) > 1e-9:
         step /= 10
     return round(step, 6)
 
@@ -354,16 +354,16 @@ def settings_form(title, keys):
 
 # --- dashboard: layout ---------------------------------------------------------------------------
 
-def dashboard_widgets(names=None):
-    """Every widget, in layout order (rows filled left to right, 24 columns)."""
+def dashboard_widgets(names=None, ambient=PROBE_DEFAULT_NAMES[0]):
+    """Every widget, in layout order (rows filled left to right, 24 columns). ``ambient``: the
+    probe shown on the ambient gauge (SCREEN_AMBIENT_PROBE); no gauge if no probe has that name."""
     names = names or sensor_names()
-    probe = names[2] if len(names) > 2 else None
     temps = [_key(n + "_c", label=n, units="°C", decimals=1, index=i) for i, n in enumerate(names)]
     duty = _key("duty_pct", label="pump duty", units="%", decimals=0, index=len(names),
                 settings={"showSeparateAxis": True, "axisPosition": "right", "axisTitle": "%"})
     widgets = [gauge("hot_c", "Collector", -20, 160), gauge("cold_c", "Tank", 0, 100)]
-    if probe:
-        widgets.append(gauge(probe + "_c", probe.replace("_", " ").capitalize(), -20, 50))
+    if ambient in names[len(NTC_NAMES):]:
+        widgets.append(gauge(ambient + "_c", "Ambient", -20, 50))
     widgets += [
         values_card("Mode", [_key("mode", label="mode"), _key("duty_pct", label="pump duty", units="%"),
                              _key("diff_k", label="collector - tank", units="K", decimals=1),
@@ -402,9 +402,9 @@ def _layout(widgets, columns=24):
     return out
 
 
-def dashboard(names=None):
+def dashboard(names=None, ambient=PROBE_DEFAULT_NAMES[0]):
     """The dashboard (ThingsBoard export format)."""
-    widgets = dashboard_widgets(names)
+    widgets = dashboard_widgets(names, ambient)
     layout = _layout(widgets)
     alias = {"id": ALIAS_ID, "alias": ALIAS_NAME, "filter": {
         "type": "deviceType", "resolveMultiple": False, "deviceType": PROFILE_NAME, "deviceTypes": [PROFILE_NAME],
@@ -417,7 +417,7 @@ def dashboard(names=None):
             "widgets": {w["id"]: w for w in widgets},
             "states": {"default": {"name": title, "root": True, "layouts": {"main": {
                 "widgets": layout,
-                "gridSettings": {"backgroundColor": "#eeeeee", "columns": 24, "margin": 10,
+                "gridSettings": {"backgroundColor": "#eeeeee", "columns": 24, "margin": 10, "margins": [10, 10],
                                  "backgroundSizeMode": "100%"}}}}},
             "entityAliases": {ALIAS_ID: alias},
             "filters": {},
@@ -435,30 +435,32 @@ def dumps(document):
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def documents(names=None):
+def documents(names=None, ambient=PROBE_DEFAULT_NAMES[0]):
     """{file name: JSON text} of both documents."""
-    return {PROFILE_FILE: dumps(device_profile(names)), DASHBOARD_FILE: dumps(dashboard(names))}
+    return {PROFILE_FILE: dumps(device_profile(names)), DASHBOARD_FILE: dumps(dashboard(names, ambient))}
 
 
-def write(directory, names=None):
+def write(directory, names=None, ambient=PROBE_DEFAULT_NAMES[0]):
     """Write both documents into ``directory`` (created if needed); the paths written."""
     out = pathlib.Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, text in documents(names).items():
+    for name, text in documents(names, ambient).items():
         path = out / name
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     return paths
 
 
-def probe_names_from(path):
-    """The probe names (PROBEn_NAME) a settings.toml gives, read by the firmware's own loader."""
+def names_from(path):
+    """(sensor names, ambient probe name) as a settings.toml gives them (PROBEn_NAME,
+    SCREEN_AMBIENT_PROBE), read by the firmware's own loader."""
     from controller.settings import load
     from hwc import cpsettings
 
     settings = load(cpsettings.getenv_for(path, cpsettings.STRINGS))
-    return [getattr(settings, "probe%d_name" % (i + 1)) for i in range(len(PROBE_DEFAULT_NAMES))]
+    probes = [getattr(settings, "probe%d_name" % (i + 1)) for i in range(len(PROBE_DEFAULT_NAMES))]
+    return sensor_names(probes), settings.screen_ambient_probe
 
 
 def add_arguments(parser):
@@ -473,9 +475,12 @@ def add_arguments(parser):
 
 
 def run(args):
-    names = None
+    names, ambient = None, PROBE_DEFAULT_NAMES[0]
     if args.settings:
-        names = sensor_names(probe_names_from(args.settings))
-    for path in write(args.dir, names):
+        names, ambient = names_from(args.settings)
+        if ambient not in names[len(NTC_NAMES):]:
+            print("note: no ambient gauge: SCREEN_AMBIENT_PROBE = %r is none of the probe names %s"
+                  % (ambient, ", ".join(names[len(NTC_NAMES):])))
+    for path in write(args.dir, names, ambient):
         print("wrote %s" % path)
     return 0
