@@ -507,3 +507,110 @@ def test_first_hour_guide_imports_these_files():
     assert '"MQTT connected to %s:%d"' in link and "`MQTT connected to ...`" in doc
     quote = "network: no wall clock yet; telemetry held (see TIME_SOURCE)"
     assert quote in link and " ".join(quote.split()) in " ".join(doc.split())
+
+
+# --- the rules do what docs/dashboard.md says, on the firmware's own telemetry -------------------
+
+ORDER = ("CRITICAL", "MAJOR", "MINOR", "WARNING", "INDETERMINATE")
+SECONDS = {"SECONDS": 1, "MINUTES": 60, "HOURS": 3600, "DAYS": 86400}
+
+
+def resolve(value, attributes):
+    dynamic = value["dynamicValue"]
+    if dynamic is not None and dynamic["sourceAttribute"] in attributes:
+        return attributes[dynamic["sourceAttribute"]]
+    return value["defaultValue"]
+
+
+def holds(predicate, x, attributes):
+    """ThingsBoard's predicate semantics (a missing value never matches)."""
+    if predicate["type"] == "COMPLEX":
+        results = [holds(p, x, attributes) for p in predicate["predicates"]]
+        return any(results) if predicate["operation"] == "OR" else all(results)
+    if x is None:
+        return False
+    v, op = resolve(predicate["value"], attributes), predicate["operation"]
+    return {"EQUAL": x == v, "NOT_EQUAL": x != v, "GREATER": x > v, "LESS": x < v,
+            "GREATER_OR_EQUAL": x >= v, "LESS_OR_EQUAL": x <= v}[op]
+
+
+def rule_holds(rule, latest, attributes):
+    return all(holds(f["predicate"], latest.get(f["key"]["key"]), attributes) for f in rule["condition"]["condition"])
+
+
+def evaluate(alarm, series, attributes=None):
+    """The alarm's severity after the (t_s, values) series, or None: latest values are kept
+    between messages, as ThingsBoard's device-profile rule node does."""
+    attributes = attributes or {}
+    latest, since, active = {}, {}, None
+    for t_s, values in series:
+        latest.update(values)
+        for severity in sorted(alarm["createRules"], key=ORDER.index):
+            rule = alarm["createRules"][severity]
+            if not rule_holds(rule, latest, attributes):
+                since.pop(severity, None)
+                continue
+            spec = rule["condition"]["spec"]
+            start = since.setdefault(severity, t_s)
+            if spec["type"] == "SIMPLE" or t_s - start >= resolve(spec["predicate"], attributes) * SECONDS[spec["unit"]]:
+                active = severity
+                break
+        else:
+            if active and rule_holds(alarm["clearRule"], latest, attributes):
+                active = None
+    return active
+
+
+def firmware_values(**state):
+    """One telemetry point from the real firmware (Points) for a controller in ``state``."""
+    from controller.net.points import Points
+
+    hw = SimpleNamespace(i2c=None, onewire_pin=None, screen=None, board_name="test")
+    ctx = Controller(hw, load({"PROBE1_ROM": "28000100000000d3"}.get), ticks_ms=lambda: 0, log=Log(out=[].append))
+    ctx.hot.value_c, ctx.cold.value_c = state.get("hot_c", 40.0), state.get("cold_c", 50.0)
+    if state.get("cold_fault"):
+        ctx.cold.value_c, ctx.cold.fault = None, "open circuit"
+    ctx.decision.mode = state.get("mode", "idle")
+    points = Points(ctx, 4)
+    points.add(0)
+    return points.values(0)
+
+
+def alarm_by_id(profile, alarm_id):
+    return next(a for a in profile["profileData"]["alarms"] if a["id"] == alarm_id)
+
+
+def test_tank_cold_needs_the_duration_and_follows_the_threshold_attributes(docs):
+    alarm = alarm_by_id(docs[0], "tank_cold")
+    cold = firmware_values(cold_c=35.0)
+    assert cold["cold_c"] == 35.0
+    minutes = [(60 * m, cold) for m in range(0, 31)]
+    assert evaluate(alarm, minutes[:30]) is None  # 29 minutes: not yet
+    assert evaluate(alarm, minutes) == "MAJOR"
+    assert evaluate(alarm, minutes + [(1900, firmware_values(cold_c=41.0))]) is None
+    assert evaluate(alarm, minutes, {"tank_cold_alarm_c": 30.0}) is None
+    assert evaluate(alarm, minutes[:11], {"tank_cold_alarm_min": 10}) == "MAJOR"
+
+
+def test_protection_fault_relief_and_dropped_rules_on_firmware_telemetry(docs):
+    profile = docs[0]
+    for mode, severity in (("overheat", "MAJOR"), ("emergency", "CRITICAL"), ("frost", "WARNING"),
+                           ("running", None), ("cool_off", None), ("tube_kick", None)):
+        assert evaluate(alarm_by_id(profile, "protection"), [(0, firmware_values(mode=mode))]) == severity, mode
+    raised = [(0, firmware_values(mode="emergency")), (5, firmware_values(mode="idle"))]
+    assert evaluate(alarm_by_id(profile, "protection"), raised) is None  # cleared
+    faulty = firmware_values(cold_fault=True)
+    assert faulty["cold_fault"] == 1 and "cold_c" not in faulty
+    assert evaluate(alarm_by_id(profile, "fault_cold"), [(0, faulty)]) == "MAJOR"
+    assert evaluate(alarm_by_id(profile, "fault_hot"), [(0, faulty)]) is None
+    assert evaluate(alarm_by_id(profile, "fault_cold"), [(0, faulty), (5, firmware_values())]) is None
+    relief = alarm_by_id(profile, "relief_risk")
+    assert evaluate(relief, [(0, firmware_values(cold_c=91.0))]) == "CRITICAL"
+    assert evaluate(relief, [(0, firmware_values(cold_c=89.0))]) is None
+    assert evaluate(relief, [(0, firmware_values(cold_c=89.0))], {"relief_risk_c": 85}) == "CRITICAL"
+    dropped = alarm_by_id(profile, "dropped")
+    assert evaluate(dropped, [(0, firmware_values())]) is None
+    assert evaluate(dropped, [(0, {"dropped": 3})]) == "WARNING"
+    offline = alarm_by_id(profile, "offline")
+    assert evaluate(offline, [(0, {"active": False})]) == "MAJOR"
+    assert evaluate(offline, [(0, {"active": False}), (9, {"active": True})]) is None
