@@ -15,6 +15,7 @@ COMMANDS = {
     "bench": ("hwc.bench", "compare the pump control with on/off, proportional and an oracle"),
     "reliability": ("hwc.reliability", "fault injection: sensor faults, a pump that moves no water, a 14-day run"),
     "screenshot": ("hwc.screenshot", "render the TFT pages to PNG files through the device's screen code"),
+    "thingsboard": ("hwc.tbexport", "write the ThingsBoard device profile (alarm rules) and dashboard JSON"),
 }
 
 
