@@ -33,7 +33,7 @@ NTC_NAMES = ("hot", "cold")  # the firmware's telemetry names of the collector a
 # is the pump algorithm's; the others come with the plant-protection work: update here.
 PROTECTION_MODES = {
     "CRITICAL": ["emergency", "tank_cutoff", "lockout"],
-    "MAJOR": ["overheat", "tank_max"],
+    "MAJOR": ["overheat", "tank_max", "no_flow"],
     "WARNING": ["collector_cooling", "recool", "frost"],
 }
 # "tube_kick" (a short pump run to read evacuated tubes) is normal operation: no alarm.
