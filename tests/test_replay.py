@@ -88,3 +88,22 @@ def test_bundled_example_trace_replays_through_every_phase(capsys):
     modes = {r["mode"] for r in rows}
     assert {"idle", "running", "purge"} <= modes
     assert len(rows) == 86390 // 2 + 1
+
+
+def test_replay_runs_the_strategy_and_the_protections_with_probe_columns(tmp_path, capsys):
+    # a stalled pump: the collector keeps heating while the pump runs -> no-flow stop
+    rows = ["t_s,hot_c,cold_c"] + ["%d,%.2f,30" % (t, 50 + t * 0.01) for t in range(0, 320, 2)]
+    code, out, _ = replay(tmp_path, capsys, "\n".join(rows) + "\n")
+    assert code == 0 and out.strip().splitlines()[-1].split(",")[2] == "no_flow"
+    # the same trace with the tank inlet warming (ThingsBoard's tank_inlet_c key): flow, no stop
+    rows = ["t_s,hot_c,cold_c,tank_inlet_c"] + ["%d,%.2f,30,%.1f" % (t, 50 + t * 0.01, 30 + t * 0.05)
+                                                for t in range(0, 320, 2)]
+    code, out, _ = replay(tmp_path, capsys, "\n".join(rows) + "\n")
+    assert code == 0 and {line.split(",")[2] for line in out.strip().splitlines()[1:]} == {"running"}
+    # the tank cut-off, and the configured strategy
+    code, out, _ = replay(tmp_path, capsys, "t_s,hot_c,cold_c\n0,60,96\n")
+    assert out.strip().splitlines()[-1].split(",")[1:3] == ["0", "tank_cutoff"]
+    settings = tmp_path / "s.toml"
+    settings.write_text('CONTROL_STRATEGY = "onoff"\n')
+    code, out, _ = replay(tmp_path, capsys, "t_s,hot_c,cold_c\n0,37,30\n", "--settings", str(settings))
+    assert out.strip().splitlines()[-1].split(",")[1:3] == ["100", "running"]  # 7 K >= DIFF_ON_K 6 K

@@ -335,3 +335,12 @@ def test_network_words_tolerate_missing_parts():
     assert fmt.network(SimpleNamespace(link=link)) == (fmt.WARN, "WiFi backoff  12 queued  3 lost")
     assert fmt.energy(SimpleNamespace()) is None
     assert fmt.clock(SimpleNamespace()) is None
+
+
+def test_every_decision_mode_has_its_own_headline_and_level():
+    from controller.algorithm import MODES
+
+    for mode in MODES + ("manual", "off"):
+        assert mode in fmt.MODES, mode
+    assert fmt.MODES["tank_cutoff"][0] == fmt.MODES["emergency"][0] == fmt.MODES["lockout"][0] == fmt.FAULT
+    assert fmt.MODES["frost"][0] == fmt.MODES["recool"][0] == fmt.WARN

@@ -1,16 +1,22 @@
 """Replay a recorded trace through the pump algorithm the firmware runs.
 
-Reads a CSV with columns ``t_s``, ``hot_c`` and ``cold_c`` (others are ignored; an empty
-temperature is a sensor fault), runs the device package's PumpAlgorithm once per control
-period (CONTROL_PERIOD_S) on the latest recorded values, and writes CSV ``t_s, duty_pct,
-mode, max_diff`` to stdout, one row per control cycle. The temperatures are taken as
-recorded (already smoothed, as ThingsBoard stores them).
+Reads a CSV with columns ``t_s``, ``hot_c`` and ``cold_c`` (an empty temperature is a sensor
+fault), runs the device package's pump algorithm (CONTROL_STRATEGY) and its plant protection
+once per control period (CONTROL_PERIOD_S) on the latest recorded values, and writes CSV
+``t_s, duty_pct, mode, max_diff`` to stdout, one row per control cycle. The temperatures are
+taken as recorded (already smoothed, as ThingsBoard stores them).
+
+Columns named after the DS18B20 probes the protection reads, ``<name>_c`` for PANEL_PROBE,
+TANK_TOP_PROBE and FLOW_PROBE (``panel_outlet_c``, ``tank_inlet_c``: ThingsBoard's own keys),
+are used when present; other columns are ignored. The tube kick needs a wall clock, which a
+trace does not give, so it never runs in a replay.
 """
 
 import csv
 import sys
 
-from controller.algorithm import PumpAlgorithm
+from controller.algorithm import create
+from controller.protect import Protection
 
 REQUIRED = ("t_s", "hot_c", "cold_c")
 
@@ -52,8 +58,9 @@ def _number(text, name, line):
     return value
 
 
-def read_trace(stream):
-    """[(t_s, hot_c or None, cold_c or None)], checked: numbers, time strictly rising."""
+def read_trace(stream, probes=()):
+    """[(t_s, hot_c or None, cold_c or None, {probe: C or None})], checked: numbers, time
+    strictly rising. ``probes``: probe names whose ``<name>_c`` columns are read if present."""
     reader = csv.DictReader(stream)
     if reader.fieldnames is None:
         raise TraceError("the trace is empty")
@@ -62,6 +69,7 @@ def read_trace(stream):
     if missing:
         raise TraceError("missing column(s) %s; the header has: %s" % (", ".join(missing), ", ".join(fields)))
     reader.fieldnames = fields
+    extra = [(name, name + "_c") for name in probes if name and name + "_c" in fields]
     rows = []
     for row in reader:
         line = reader.line_num
@@ -70,7 +78,9 @@ def read_trace(stream):
             raise TraceError("line %d: t_s is empty" % line)
         if rows and t_s <= rows[-1][0]:
             raise TraceError("line %d: t_s %g is not after the previous row's %g" % (line, t_s, rows[-1][0]))
-        rows.append((t_s, _number(row["hot_c"] or "", "hot_c", line), _number(row["cold_c"] or "", "cold_c", line)))
+        values = {name: _number(row[col] or "", col, line) for name, col in extra}
+        rows.append((t_s, _number(row["hot_c"] or "", "hot_c", line), _number(row["cold_c"] or "", "cold_c", line),
+                     values))
     if not rows:
         raise TraceError("the trace has a header but no rows")
     return rows
@@ -78,7 +88,8 @@ def read_trace(stream):
 
 def replay(rows, settings):
     """Yield (t_s, decision) per control cycle over the trace (sample and hold)."""
-    algo = PumpAlgorithm(settings)
+    algo = create(settings)
+    protection = Protection(settings, algo)
     period = settings.control_period_s
     t = rows[0][0]
     end = rows[-1][0]
@@ -87,11 +98,14 @@ def replay(rows, settings):
     while t <= end + 1e-9:
         while i + 1 < len(rows) and rows[i + 1][0] <= t + 1e-9:
             i += 1
-        _, hot, cold = rows[i]
+        _, hot, cold, probes = rows[i]
         fault = ""
         if hot is None or cold is None:
             fault = "no %s value in the trace" % ("hot_c" if hot is None else "cold_c")
-        yield t, algo.update(hot, cold, t, fault)
+        d = algo.update(hot, cold, t, fault)
+        protection.apply(d, probes.get(settings.panel_probe), probes.get(settings.tank_top_probe), None,
+                         probes.get(settings.flow_probe))
+        yield t, d
         n += 1
         t = rows[0][0] + n * period
 
@@ -102,7 +116,7 @@ def run(args):
         for error in settings.errors:
             print("settings: " + error, file=sys.stderr)
         with open(args.trace, newline="", encoding="utf-8-sig") as f:
-            rows = read_trace(f)
+            rows = read_trace(f, (settings.panel_probe, settings.tank_top_probe, settings.flow_probe))
     except OSError as exc:
         print("hwc replay: cannot read %s: %s" % (args.trace, exc.strerror), file=sys.stderr)
         return 2

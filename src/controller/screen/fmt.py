@@ -32,7 +32,12 @@ MODES = {
     "off": (WARN, "PUMP OFF BY HAND"),
     "frost": (WARN, "FROST GUARD"),
     "tank_max": (WARN, "TANK AT MAX"),
-    "emergency": (FAULT, "EMERGENCY"),
+    "collector_cooling": (WARN, "COOLING COLLECTOR"),
+    "recool": (WARN, "RECOOLING TANK"),
+    "tube_kick": (OK, "TUBE KICK"),
+    "no_flow": (FAULT, "NO FLOW"),
+    "tank_cutoff": (FAULT, "TANK CUT-OFF"),
+    "emergency": (FAULT, "EMERGENCY STOP"),
     "lockout": (FAULT, "LOCKOUT"),
     "fault": (FAULT, "FAULT"),
 }
