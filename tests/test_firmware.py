@@ -312,3 +312,27 @@ def test_a_strategy_changed_at_run_time_takes_effect_at_the_next_cycle(rig_facto
     assert type(rig.ctl.algorithm).__name__ == "OnOff"
     assert rig.ctl.decision.mode == A.RUNNING and rig.ctl.decision.duty_pct == 100
     assert rig.logged("control strategy: onoff (was seed)")
+
+
+def test_protections_switch_the_dac_itself_tank_cutoff_and_a_stalled_pump(rig_factory):
+    rig = rig_factory()
+    rig.set_ntc_c(hot_c=60, cold_c=40)
+    rig.start()
+    rig.run_for(10)
+    assert rig.ctl.decision.mode == A.RUNNING and rig.pcf.output_level() == 255
+    rig.set_ntc_c(hot_c=60, cold_c=98)  # the tank past its hard cut-off (recooling on the smoothed way up)
+    rig.run_for(40)
+    assert rig.ctl.decision.mode == A.TANK_CUTOFF and rig.pcf.output_level() == 0
+    assert rig.logged("TANK CUT-OFF: tank")
+    rig.set_ntc_c(hot_c=50, cold_c=30)
+    rig.run_for(40)
+    assert rig.ctl.decision.mode == A.RUNNING
+    for _ in range(70):  # the pump runs, but the collector heats as if no water moved
+        hot = rig.ctl.hot.value_c
+        rig.set_ntc_c(hot_c=hot + 0.06, cold_c=30)
+        rig.run_for(5)
+        if rig.ctl.decision.mode != A.RUNNING:
+            break
+    assert rig.ctl.decision.mode == A.NO_FLOW and rig.ctl.protection.failed_starts == 1
+    rig.run_for(5)
+    assert rig.pcf.output_level() == 0
