@@ -44,7 +44,12 @@ def run_rig(rig, seconds=10):
     rig.hw.screen = screen
     rig.ctl.screen = screen
     rig.start()
-    rig.run_for(seconds)
+    drive = getattr(rig, "doc_drive", None)  # a situation that changes: called every 5 s
+    for _ in range(int(getattr(rig, "doc_seconds", seconds) / 5) if drive else 0):
+        drive(rig)
+        rig.run_for(5)
+    if drive is None:
+        rig.run_for(seconds)
     shown = []
     for page in PAGES:
         render(screen, page, rig.ctl)
@@ -85,6 +90,29 @@ def _probe_missing():
     return rig
 
 
+def _stalled_pump():
+    """The pump runs but moves no water: the collector keeps heating; retries every 60 s."""
+    rig = Rig({"NOFLOW_RETRY_S": "60"}, probes=0)
+    rig.set_ntc_c(50, 30)
+
+    hot = [50.0]
+
+    def drive(r):
+        if r.ctl.pump_on or r.ctl.decision.duty_pct:
+            hot[0] += 0.15  # 1.8 K a minute with the pump on
+        r.set_ntc_c(hot[0], 30)
+
+    rig.doc_drive = drive
+    rig.doc_seconds = 1500
+    return rig
+
+
+def _tank_cutoff():
+    rig = Rig(probes=0)
+    rig.set_ntc_c(60, 98)
+    return rig
+
+
 SCENARIOS = [
     (_unconfigured, "console", [
         "INFO  PCF8591 found at 0x48; pump off",
@@ -100,6 +128,11 @@ SCENARIOS = [
     (lambda: Rig(probes=0), "console", ["INFO  DS18B20: 0 found on D4"]),
     (_probe_missing, "screen", ["! tank_inlet probe missing", "tank_inlet --.- a3c0d5 missing"]),
     (_probe_missing, "console", ["ERROR DS18B20 tank_inlet (28...) configured but not found"]),
+    (_stalled_pump, "console", ["WARN  no flow after the start: pump stopped, next try in 60 s",
+                                "ERROR LOCKOUT: no flow after 3 starts: the collector kept heating with the pump on; "
+                                "check the pump, valves and air in the loop; pump stopped"]),
+    (_stalled_pump, "screen", ["LOCKOUT", "lockout: no flow after 3 starts..."]),
+    (_tank_cutoff, "screen", ["TANK CUT-OFF: tank ... C >= 95.0 C; pump stopped until 93.0 C"]),
 ]
 
 

@@ -17,7 +17,7 @@ from adafruit_ticks import ticks_diff
 
 from controller import VERSION, settings as settings_mod
 from controller import algorithm as algorithm_mod
-from controller.algorithm import EMERGENCY, FAULT, IDLE, LOCKOUT, PURGE, RUNNING, TANK_CUTOFF, TUBE_KICK
+from controller.algorithm import EMERGENCY, FAULT, IDLE, LOCKOUT, NO_FLOW, PURGE, RUNNING, TANK_CUTOFF, TUBE_KICK
 from controller.clock import Clock
 from controller.log import Log
 from controller.pwm import DutyCycler
@@ -268,6 +268,8 @@ class Controller:
         if decision.mode != was_mode or self.control_cycles == 1:
             if decision.mode in _ERROR_MODES:
                 self.log.error(decision.reason)
+            elif decision.mode == NO_FLOW:
+                self.log.warn(decision.reason)
             else:
                 self.log.info(decision.reason)
         return decision
