@@ -147,3 +147,14 @@ def test_simulate_strategy_option_reaches_the_firmware_and_the_oracle_runs_alone
     capsys.readouterr()
     assert cli.main(["simulate", "--strategy", "oracle", "--fault", "hot:open:1:2", "--no-plot"]) == 2
     assert "oracle reads the plant" in capsys.readouterr().err
+
+
+def test_bench_runs_without_frost_circulation_and_reports_its_cost(capsys):
+    b = _bench_json(capsys, "--months", "1", "--locations", "sand_point", "--strategies", "seed,onoff")
+    f = b["frost"]
+    # a January night at Sand Point: circulation costs tank heat and pump starts
+    assert f["heat_kwh"] > 0.1 and f["starts"] > 10 and f["share"] > 0  # (more than that day collects)
+    assert "Frost protection (on by default on the board" in bench.table_markdown(b)
+    b = _bench_json(capsys, "--months", "1", "--locations", "sand_point", "--strategies", "seed",
+                    "--set", "FROST_ON=1")
+    assert "frost" not in b  # asked for explicitly: no second run
