@@ -59,11 +59,7 @@ class Protection:
         self.algorithm = algorithm
         self.active = []
         self.warnings = []
-        self.lockout = ""
-        self.lockout_s = None
-        self.failed_starts = 0
-        self.swap_starts = 0
-        self.retry_until_s = None
+        self.clear_faults()  # lockout, lockout_s, failed_starts, swap_starts, retry_until_s, check_s
         self.cutoff = False
         self.emergency = False
         self.tank_max = False
@@ -73,7 +69,6 @@ class Protection:
         self.frost = False
         self.kick_until_s = None
         self.kick_last_s = None
-        self.check_s = None  # start of the flow-check window running now
         self.first_window = False  # that window is the first of a run (the swap check looks there)
         self.prev_mode = IDLE
 
@@ -84,7 +79,7 @@ class Protection:
         self.failed_starts = 0
         self.swap_starts = 0
         self.retry_until_s = None
-        self.check_s = None
+        self.check_s = None  # start of the flow-check window running now
 
     def _lock(self, text, now_s):
         self.lockout = text
