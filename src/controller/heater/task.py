@@ -246,12 +246,17 @@ class Heater:
         return d
 
 
+def pin_clash(settings):
+    """True when HEATER_PIN is the 1-Wire bus's pin: the relay must not be created."""
+    return settings.heater_pin == settings.onewire_pin
+
+
 def problems(settings):
     """Settings that stop the heater from working, in words (empty when none). A clash with the
     1-Wire pin means the relay must not be created at all."""
     s = settings
     out = []
-    if s.heater_pin == s.onewire_pin:
+    if pin_clash(s):
         out.append("HEATER_PIN %s is the 1-Wire bus (ONEWIRE_PIN): heater disabled" % s.heater_pin)
     names = [getattr(s, "probe%d_name" % i) for i in range(1, 6)]
     if s.heater_top_probe not in names:
@@ -263,13 +268,14 @@ def problems(settings):
     return out
 
 
-def make_task(relay, session, bases=None, timeout_s=TIMEOUT_S, poll_s=POLL_S):
-    """The coroutine function for ``start_tasks(extra=...)``; sets ``ctx.heater``."""
+def make_task(relay, session, bases=None, timeout_s=TIMEOUT_S, poll_s=POLL_S, told=False):
+    """The coroutine function for ``start_tasks(extra=...)``; sets ``ctx.heater``. The
+    settings' ``problems`` are logged at the first start unless ``told`` (main said them)."""
     holder = []
 
     async def heater_task(ctx):
         if not holder:
-            for text in problems(ctx.settings):
+            for text in () if told else problems(ctx.settings):
                 ctx.log.error("heater: " + text)
             holder.append(Heater(ctx, relay, session, bases, timeout_s))
             ctx.heater = holder[0]
