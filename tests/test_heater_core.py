@@ -3,8 +3,8 @@ rules, legionella and priority. Every decision must carry a reason in words."""
 
 from controller.heater import rules
 from controller.heater.core import HeaterCore, Inputs
-from controller.heater.slots import (DAY_MIN, Forecast, SlotTable, days_from_civil, parse_time,
-                                     utc_offset_min)
+from controller.heater.slots import DAY_MIN, Forecast, SlotTable, days_from_civil, utc_offset_min
+from controller.heater.stamps import parse_time
 from controller.settings import load
 
 # 2024-01-15 (winter: UK time = UTC), in minutes since 2000

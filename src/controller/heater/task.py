@@ -12,7 +12,6 @@ import asyncio
 
 from controller.heater import http
 from controller.heater.core import HeaterCore, Inputs
-from controller.heater.parsers import Carbon, Grid, Octopus, SolarForecast
 from controller.heater.slots import DAY_MIN, EPOCH_2000_S, TZ, Forecast, SlotTable, utc_offset_min
 
 # Pump modes in which the element stays off (protections of the plant, seed 004 and issue 6).
@@ -20,8 +19,6 @@ BLOCK_MODES = ("overheat", "cool_off", "tank_max", "emergency", "lockout")
 _RETRY_S = 600  # after a failed fetch
 _FORECAST_S = 3 * 3600
 _CARBON_S = 2 * 3600
-_EMON_S = 60
-_BUFFER_ROWS = 60
 _PAGES = 3
 POLL_S = 10  # meter poll and decision period
 TIMEOUT_S = 4.0  # per HTTP request (adafruit_requests may try twice)
@@ -42,8 +39,8 @@ class Heater:
         self.inp = Inputs()
         self.prices = SlotTable(100)
         self._spare = SlotTable(100)  # the next price table is read into this one
-        self.carbon = SlotTable(100)
-        self.forecast = Forecast()
+        self.carbon = None  # SlotTable, made at the first carbon fetch (HEATER_TARIFF greenest)
+        self.forecast = None  # slots.Forecast, made at the first forecast fetch (HEATER_PV_KWP)
         self.next_s = {"prices": 0, "carbon": 0, "forecast": 0, "emoncms": 0}
         self.errors = {}
         self.backlog = []
@@ -77,12 +74,14 @@ class Heater:
         if s.heater_meter == "none":
             inp.grid_w = None
             return
-        url = http.meter_url(s, self.bases.get("meter"))
+        from controller.heater import src_meter  # kept: polled every POLL_S
+
+        url = src_meter.meter_url(s, self.bases.get("meter"))
         if url is None:
             inp.grid_w, inp.grid_why = None, "HEATER_METER_IP is not 4 numbers"
             self._report("meter", inp.grid_why)
             return
-        h = Grid(s.heater_meter, s.heater_meter_channel)
+        h = src_meter.Grid(s.heater_meter, s.heater_meter_channel)
         err = http.get_json(self.session, url, h, self._timeout())
         self._report("meter", err)
         if err:
@@ -93,18 +92,23 @@ class Heater:
     def fetch_prices(self, utc):
         """Read the prices from now for two days (all pages); the old table stays in use
         unless the new one is complete."""
+        from controller.heater import src_octopus as src
+
         s = self.ctx.settings
         start = utc - utc % 30
         new = self._spare
         new.clear()
-        url = http.octopus_url(s, start, start + 2 * DAY_MIN, self.bases.get("octopus", http.OCTOPUS))
+        url = src.octopus_url(s, start, start + 2 * DAY_MIN, self.bases.get("octopus", src.OCTOPUS))
         err = None
         for _ in range(_PAGES):
-            h = Octopus(new)
+            h = src.Octopus(new)
             err = http.get_json(self.session, url, h, self._timeout(), str_cap=200)
             if err or not h.next_url:
                 break
             url = h.next_url
+        h = src = None
+        drop("src_octopus")
+        drop("stamps")
         if not err:
             new.sort()
             self._spare, self.prices = self.prices, new
@@ -113,20 +117,34 @@ class Heater:
         return err
 
     def fetch_carbon(self, utc):
+        from controller.heater import src_carbon as src
+
         s = self.ctx.settings
+        if self.carbon is None:
+            self.carbon = SlotTable(100)
         self.carbon.clear()
-        err = http.get_json(self.session, http.carbon_url(s, utc - utc % 30, self.bases.get("carbon", http.CARBON)),
-                            Carbon(self.carbon), self._timeout())
+        err = http.get_json(self.session, src.carbon_url(s, utc - utc % 30, self.bases.get("carbon", src.CARBON)),
+                            src.Carbon(self.carbon), self._timeout())
+        src = None
+        drop("src_carbon")
+        drop("stamps")
         self.carbon.sort()
         self._report("carbon", err)
         self.inp.carbon = self.carbon if self.carbon.n and not err else None
         return err
 
     def fetch_forecast(self, utc):
+        from controller.heater import src_forecast as src
+
         s = self.ctx.settings
+        if self.forecast is None:
+            self.forecast = Forecast()
         self.forecast.clear()
-        err = http.get_json(self.session, http.forecast_url(s, self.bases.get("forecast", http.FORECAST)),
-                            SolarForecast(self.forecast, TZ), self._timeout())
+        err = http.get_json(self.session, src.forecast_url(s, self.bases.get("forecast", src.FORECAST)),
+                            src.SolarForecast(self.forecast, TZ), self._timeout())
+        src = None
+        drop("src_forecast")
+        drop("stamps")
         self._report("forecast", err)
         self.inp.forecast = None if err else self.forecast
         return err
@@ -157,31 +175,10 @@ class Heater:
         return False
 
     def log_emoncms(self, now_s, epoch):
-        s = self.ctx.settings
-        if not s.heater_emoncms_key or epoch is None or now_s < self.next_s["emoncms"]:
-            return
-        self.next_s["emoncms"] = now_s + _EMON_S
-        base = self.bases.get("emoncms")
-        if base is None:
-            ip = http.ip_text(s.heater_emoncms_ip)
-            base = http.EMONCMS_ORG if not s.heater_emoncms_ip else ("http://" + ip if ip else None)
-        if base is None:
-            self._report("emoncms", "HEATER_EMONCMS_IP is not 4 numbers")
-            return
-        row = (epoch, 1 if self.state == "on" else 0, self.price_p_kwh, self.grid_w, self.inp.top_c)
-        if self.backlog:
-            self.backlog.append(row)
-            err = http.emoncms_bulk(self.session, base, s, self.backlog, epoch, self._timeout())
-            if not err:
-                self.ctx.log.info("heater: %d buffered EmonCMS rows replayed" % len(self.backlog))
-                self.backlog = []
-        else:
-            err = http.emoncms_post(self.session, base, s, row, self._timeout())
-            if err:
-                self.backlog.append(row)
-        if len(self.backlog) > _BUFFER_ROWS:
-            self.backlog.pop(0)
-        self._report("emoncms", err)
+        if self.ctx.settings.heater_emoncms_key and epoch is not None and now_s >= self.next_s["emoncms"]:
+            from controller.heater import emon  # kept: posts every minute
+
+            emon.log(self, now_s, epoch)
 
     # --- one cycle ---------------------------------------------------------------------------
     def read_plant(self):
@@ -244,6 +241,17 @@ class Heater:
         if slow:
             self.log_emoncms(now_s, epoch)
         return d
+
+
+def drop(name):
+    """Forget the per-source module ``controller.heater.NAME`` so its RAM is freed once its
+    objects are gone (the slow sources are fetched every few hours at most)."""
+    import sys
+
+    sys.modules.pop("controller.heater." + name, None)
+    pkg = sys.modules.get("controller.heater")
+    if pkg is not None and name in pkg.__dict__:
+        delattr(pkg, name)
 
 
 def pin_clash(settings):
