@@ -13,6 +13,7 @@ COMMANDS = {
     "settings-example": ("hwc.settings_doc", "same as `hwc settings example`"),
     "simulate": ("hwc.simulate", "run the firmware against a simulated solar plant"),
     "bench": ("hwc.bench", "compare the pump control with on/off, proportional and an oracle"),
+    "cost": ("hwc.costbench", "a year's hot-water cost and CO2: gas, solar, PV diversion, tariff rules"),
     "screenshot": ("hwc.screenshot", "render the TFT pages to PNG files through the device's screen code"),
 }
 
