@@ -71,7 +71,7 @@ def test_the_benchmark_drives_the_device_decision_core(monkeypatch):
 
     monkeypatch.setattr(device_core.HeaterCore, "decide", spy)
     costbench.run_day("solar+pv", DAY, "test", 172, 6, step_s=600.0)
-    assert len(calls) == 144 and calls[0][0] == 0 and calls[-1][0] == 86400 - 600
+    assert len(calls) == 288 and calls[0][0] == 0 and calls[-1][0] == 2 * 86400 - 600  # a warm-up day, then the day
     assert all(top is not None and grid is not None for _, top, grid in calls)
 
 

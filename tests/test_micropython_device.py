@@ -212,7 +212,7 @@ NET_IMPORTS = ["adafruit_minimqtt.adafruit_minimqtt", "controller.net", "control
 # The heater keeps its task, core and meter module; the slow sources (Agile prices, carbon,
 # forecast) are imported for a fetch and dropped after it, EmonCMS only with a key.
 HEATER_IMPORTS = ["adafruit_requests", "controller.spec_heater", "controller.heater.task",
-                  "controller.heater.src_meter"]
+                  "controller.heater.src_meter", "controller.screen.page_heater"]
 HEATER_FETCH_IMPORTS = ["controller.heater.stamps", "controller.heater.src_octopus", "controller.heater.src_carbon",
                         "controller.heater.src_forecast", "controller.heater.emon"]
 HEAP_BYTES = 192 * 1024

@@ -18,9 +18,10 @@ time, from the simulated grid power (load + pump + element - PV; + import), the 
 table and the tank temperatures. Costs: gas burnt (heat / HEATER_BOILER_EFF x HEATER_GAS_P_KWH),
 grid electricity for the element and the solar pump at each half-hour's price, and PV used by
 the element at ``export_p_kwh`` (the export payment it forgoes). CO2: gas at 0.183 kg/kWh, grid
-electricity at the half-hour's intensity, PV at 0. Every day starts from a 40 C tank; the change
-of stored heat over the day is valued as gas would have provided it, so days do not flatter a
-set-up that ends them with a hotter tank. A year = each day x the days of its month.
+electricity at the half-hour's intensity, PV at 0. Each day is run twice and the second run
+counted, so the tank starts it as the day's routine leaves it (not at the plant's 40 C); the change
+of stored heat over the counted day is valued as gas would have provided it, so a day does not
+flatter a set-up that ends it with a hotter tank. A year = each day x the days of its month.
 
 Usage::
 
@@ -54,28 +55,33 @@ def heater_env(scenario, env=None):
     return out
 
 
-def _utc_min(doy, t_s):
-    """Minutes since 2000 UTC of local time ``t_s`` on day ``doy`` of YEAR (UK clock)."""
+def _utc_min(doy, t_s, year=YEAR):
+    """Minutes since 2000 UTC of local time ``t_s`` on day ``doy`` of ``year`` (UK clock)."""
     from controller.heater.slots import DAY_MIN, days_from_civil, utc_offset_min
 
-    local = (days_from_civil(YEAR, 1, 1) + doy - 1) * DAY_MIN + int(t_s // 60)
+    local = (days_from_civil(year, 1, 1) + doy - 1) * DAY_MIN + int(t_s // 60)
     return local - utc_offset_min("uk", local)
 
 
-def _table(values, doy, cap=100):
+def _table(values, doy, cap=100, year=YEAR):
+    """The day's half-hourly ``values`` (p/kWh) for today and tomorrow as the device holds them
+    after the 16:00 fetch: a SlotTable in millipence."""
     from controller.heater.slots import SlotTable
 
     t = SlotTable(cap)
-    for day in (0, 1):  # today and tomorrow, as the device holds after the 16:00 fetch
+    for day in (0, 1):
         for k, v in enumerate(values):
-            start = _utc_min(doy + day, day * DAY_S + k * SLOT_S)
+            start = _utc_min(doy + day, k * SLOT_S, year)
             t.add(start, start + 30, int(round(v * 1000)))
     t.sort()
     return t
 
 
-def run_day(scenario, weather, location, doy, month, env=None, hh=None, step_s=30.0, export_p_kwh=EXPORT_P_KWH):
-    """One day of one set-up; a dict of energies (kWh), cost (p), CO2 (kg) and checks."""
+def run_day(scenario, weather, location, doy, month, env=None, hh=None, step_s=30.0, export_p_kwh=EXPORT_P_KWH,
+            warmup_days=1):
+    """One day of one set-up, after ``warmup_days`` of the same day (so the tank starts the
+    counted day as that routine leaves it); a dict of energies (kWh), cost (p), CO2 (kg) and
+    checks, for the counted day."""
     from controller import settings as settings_mod
     from controller.heater.core import HeaterCore, Inputs
     from hwc.sim.direct import DirectRun
@@ -106,13 +112,19 @@ def run_day(scenario, weather, location, doy, month, env=None, hh=None, step_s=3
     r["element_on_at_or_above_setpoint"] = 0
     r["element_max_top_c"] = None
     r["element_switches"] = 0
-    e0 = plant.stored_energy_j()
+    warm_s = warmup_days * DAY_S
+    end_s = warm_s + DAY_S
+    e0 = totals0 = None
     gas_on = False
     elem_on = False
     t = 0.0
-    while t < DAY_S - 1e-9:
-        dt = min(step_s, DAY_S - t)
+    while t < end_s - 1e-9:
+        if totals0 is None and t >= warm_s - 1e-9:
+            e0, totals0 = plant.stored_energy_j(), plant.totals
+        counted = totals0 is not None
+        dt = min(step_s, (warm_s if not counted else end_s) - t)
         mid = t + dt / 2
+        tod = mid % DAY_S
         top = plant.tank_top_c
         pv = pv_w(hh, weather, mid)
         load = load_w(hh, mid)
@@ -121,13 +133,13 @@ def run_day(scenario, weather, location, doy, month, env=None, hh=None, step_s=3
             pump_w = plant.config.pump_power_w if (run is not None and run.pump_on) else 0.0
             inp.top_c, inp.bottom_c = top, plant.tank_bottom_c
             inp.grid_w = load + pump_w + (s.heater_power_w if elem_on else 0.0) - pv
-            inp.utc_min = _utc_min(doy, t)
+            inp.utc_min = _utc_min(doy, t % DAY_S)  # every day is the same date
             inp.pump_running = run.ctl.decision.duty_pct > 0
             d = core.decide(int(t), inp)
-            if d.on != elem_on:
+            if d.on != elem_on and counted:
                 r["element_switches"] += 1
             elem_on = d.on
-            if elem_on:
+            if elem_on and counted:
                 if top >= setpoint:
                     r["element_on_at_or_above_setpoint"] += 1
                 r["element_max_top_c"] = max(top, r["element_max_top_c"] or top)
@@ -146,12 +158,15 @@ def run_day(scenario, weather, location, doy, month, env=None, hh=None, step_s=3
         gas_j = hh.gas_coil_w * dt if gas_on else 0.0
         tank.inject(elem_j, hh.element_node)
         tank.inject(gas_j, hh.gas_node)
+        t += dt
+        if not counted:
+            continue
         # who supplies what: PV first to the house, then the pump, then the element
         surplus_j = max(0.0, pv - load) * dt
         pump_pv = min(pump_j, surplus_j)
         elem_pv = min(elem_j, surplus_j - pump_pv)
-        price = prices[int(mid // SLOT_S)]
-        grams = carbon[int(mid // SLOT_S)]
+        price = prices[int(tod // SLOT_S)]
+        grams = carbon[int(tod // SLOT_S)]
         grid_j = (pump_j - pump_pv) + (elem_j - elem_pv)
         kwh = 1 / 3.6e6
         r["gas_heat_kwh"] += gas_j * kwh
@@ -166,15 +181,14 @@ def run_day(scenario, weather, location, doy, month, env=None, hh=None, step_s=3
         r["elec_cost_p"] += grid_j * kwh * price
         r["pv_cost_p"] += (pump_pv + elem_pv) * kwh * export_p_kwh
         r["elec_co2_kg"] += grid_j * kwh * grams / 1000.0
-        t += dt
     totals = plant.totals
     r["stored_change_kwh"] = (plant.stored_energy_j() - e0) / 3.6e6
-    r["solar_heat_kwh"] = totals["heat_to_tank_j"] / 3.6e6
-    r["drawn_kwh"] = totals["drawn_j"] / 3.6e6
-    r["relief_openings"] = totals["relief_openings"]
+    r["solar_heat_kwh"] = (totals["heat_to_tank_j"] - totals0["heat_to_tank_j"]) / 3.6e6
+    r["drawn_kwh"] = (totals["drawn_j"] - totals0["drawn_j"]) / 3.6e6
+    r["relief_openings"] = totals["relief_openings"] - totals0["relief_openings"]
     r["balance_error"] = tank.balance_error()
-    # the stored heat the day leaves behind (or took from the tank) is valued as gas would have
-    # provided it: a credit (or a charge) on the day's cost and CO2
+    # what the counted day leaves in the tank beyond what it found (or took from it) is valued
+    # as gas would have provided it: a credit (or a charge) on the day's cost and CO2
     r["gas_kwh"] = r["gas_heat_kwh"] / eff
     r["gas_cost_p"] = r["gas_kwh"] * s.heater_gas_p_kwh
     r["gas_co2_kg"] = r["gas_kwh"] * hh.gas_kg_co2_kwh
