@@ -183,7 +183,7 @@ def test_the_task_publishes_ctx_heater_and_switches_off_when_cancelled(srv):
 
 
 def test_setting_problems_are_named():
-    from controller.heater.task import problems
+    from controller.heater.check import problems
 
     s = load({"HEATER_ENABLED": "1", "HEATER_PIN": "D4", "ONEWIRE_PIN": "D4", "HEATER_METER": "iotawatt",
               "HEATER_METER_IP": "10,0,0", "HEATER_EMONCMS_KEY": "k", "HEATER_EMONCMS_IP": "1,2"}.get)

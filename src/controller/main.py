@@ -73,12 +73,15 @@ def _heater(ctl, hardware):
     """The heater task (HEATER_ENABLED=1) over the link's radio, or none, said at boot. A pin
     clash with the 1-Wire bus never creates the relay; without the network the relay is held
     off (``ctl.heater_relay``) and the task does not run."""
-    from controller.heater.task import make_task, pin_clash, problems
+    from controller.heater import check, drop
 
     s = ctl.settings
-    for text in problems(s):
+    for text in check.problems(s):
         ctl._boot_say("heater: " + text, error=True)
-    if pin_clash(s):
+    clash = check.pin_clash(s)
+    check = None
+    drop("check")
+    if clash:
         return []
     ctl.heater_relay = hardware.heater_relay(s.heater_pin)
     link = getattr(ctl, "link", None)
@@ -86,6 +89,8 @@ def _heater(ctl, hardware):
         ctl._boot_say("heater: needs the network (MQTT_BROKER and WiFi), which is off: element off", error=True)
         return []
     import adafruit_requests
+
+    from controller.heater.task import make_task
 
     session = adafruit_requests.Session(link.radio.pool, link.radio.ssl_context)
     return [("heater", make_task(ctl.heater_relay, session, told=True))]

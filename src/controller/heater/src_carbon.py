@@ -1,6 +1,8 @@
 """carbonintensity.org.uk forecasts: the URL and the handler (HEATER_TARIFF = "greenest");
 imported for a fetch only and dropped after it."""
 
+from controller.heater import http
+from controller.heater.slots import SlotTable
 from controller.heater.jsonstream import N, S, Handler, khash
 from controller.heater.stamps import iso, parse_time
 
@@ -53,3 +55,17 @@ class Carbon(Handler):
         if self.bad == self.rows:
             return "no usable intensity in %d rows" % self.rows
         return None
+
+
+def fetch(heater, utc):
+    """The carbon-intensity forecast into ``heater.carbon``; None or the reason it failed."""
+    s = heater.ctx.settings
+    if heater.carbon is None:
+        heater.carbon = SlotTable(100)
+    heater.carbon.clear()
+    err = http.get_json(heater.session, carbon_url(s, utc - utc % 30, heater.bases.get("carbon", CARBON)),
+                        Carbon(heater.carbon), heater._timeout())
+    heater.carbon.sort()
+    heater._report("carbon", err)
+    heater.inp.carbon = heater.carbon if heater.carbon.n and not err else None
+    return err

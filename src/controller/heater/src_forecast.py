@@ -1,6 +1,8 @@
 """Forecast.Solar: the URL and the handler (HEATER_PV_KWP > 0); imported for a fetch only and
 dropped after it."""
 
+from controller.heater import http
+from controller.heater.slots import TZ, Forecast
 from controller.heater.jsonstream import N, Handler, khash
 from controller.heater.slots import DAY_MIN, utc_offset_min
 from controller.heater.stamps import parse_date, parse_time
@@ -50,3 +52,16 @@ class SolarForecast(Handler):
 
     def check(self):
         return None if self.days else "no watt_hours_day in the answer"
+
+
+def fetch(heater, utc):
+    """The PV forecast into ``heater.forecast``; None or the reason it failed."""
+    s = heater.ctx.settings
+    if heater.forecast is None:
+        heater.forecast = Forecast()
+    heater.forecast.clear()
+    err = http.get_json(heater.session, forecast_url(s, heater.bases.get("forecast", FORECAST)),
+                        SolarForecast(heater.forecast, TZ), heater._timeout())
+    heater._report("forecast", err)
+    heater.inp.forecast = None if err else heater.forecast
+    return err

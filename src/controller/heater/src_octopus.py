@@ -1,10 +1,13 @@
 """Octopus Agile half-hourly prices: the URL and the handler. Imported for a fetch only (about
 once a day) and dropped after it (``task.Heater.fetch_prices``)."""
 
+from controller.heater import http
+from controller.heater.slots import DAY_MIN
 from controller.heater.jsonstream import N, S, Handler, khash
 from controller.heater.stamps import iso, parse_time
 
 OCTOPUS = "https://api.octopus.energy"
+_PAGES = 3  # answer pages followed at most (two days are 96 rows; a page holds 100)
 K_RESULTS = khash(b"results")
 K_PRICE = khash(b"value_inc_vat")
 K_FROM = khash(b"valid_from")
@@ -69,3 +72,26 @@ class Octopus(Handler):
         if self.bad == self.rows:
             return "no usable price in %d rows" % self.rows
         return None
+
+
+def fetch(heater, utc):
+    """Agile prices from now for two days (every page) into ``heater.prices`` (task.Heater);
+    the old table stays in use unless the new one is complete. None or the reason it failed."""
+    s = heater.ctx.settings
+    start = utc - utc % 30
+    new = heater._spare
+    new.clear()
+    url = octopus_url(s, start, start + 2 * DAY_MIN, heater.bases.get("octopus", OCTOPUS))
+    err = None
+    for _ in range(_PAGES):
+        h = Octopus(new)
+        err = http.get_json(heater.session, url, h, heater._timeout(), str_cap=200)
+        if err or not h.next_url:
+            break
+        url = h.next_url
+    if not err:
+        new.sort()
+        heater._spare, heater.prices = heater.prices, new
+    heater._report("prices", err)
+    heater.inp.prices = heater.prices if heater.prices.n else None
+    return err

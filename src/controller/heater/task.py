@@ -10,16 +10,15 @@ poll besides the meter.
 
 import asyncio
 
-from controller.heater import http
+from controller.heater import drop, http
 from controller.heater.core import HeaterCore, Inputs
-from controller.heater.slots import DAY_MIN, EPOCH_2000_S, TZ, Forecast, SlotTable, utc_offset_min
+from controller.heater.slots import DAY_MIN, EPOCH_2000_S, TZ, SlotTable, utc_offset_min
 
 # Pump modes in which the element stays off (protections of the plant, seed 004 and issue 6).
 BLOCK_MODES = ("overheat", "cool_off", "tank_max", "emergency", "lockout")
 _RETRY_S = 600  # after a failed fetch
 _FORECAST_S = 3 * 3600
 _CARBON_S = 2 * 3600
-_PAGES = 3
 POLL_S = 10  # meter poll and decision period
 TIMEOUT_S = 4.0  # per HTTP request (adafruit_requests may try twice)
 
@@ -91,64 +90,32 @@ class Heater:
 
     def fetch_prices(self, utc):
         """Read the prices from now for two days (all pages); the old table stays in use
-        unless the new one is complete."""
-        from controller.heater import src_octopus as src
+        unless the new one is complete. None or the reason it failed."""
+        from controller.heater import src_octopus
 
-        s = self.ctx.settings
-        start = utc - utc % 30
-        new = self._spare
-        new.clear()
-        url = src.octopus_url(s, start, start + 2 * DAY_MIN, self.bases.get("octopus", src.OCTOPUS))
-        err = None
-        for _ in range(_PAGES):
-            h = src.Octopus(new)
-            err = http.get_json(self.session, url, h, self._timeout(), str_cap=200)
-            if err or not h.next_url:
-                break
-            url = h.next_url
-        h = src = None
+        err = src_octopus.fetch(self, utc)
+        src_octopus = None
         drop("src_octopus")
         drop("stamps")
-        if not err:
-            new.sort()
-            self._spare, self.prices = self.prices, new
-        self._report("prices", err)
-        self.inp.prices = self.prices if self.prices.n else None
         return err
 
     def fetch_carbon(self, utc):
-        from controller.heater import src_carbon as src
+        from controller.heater import src_carbon
 
-        s = self.ctx.settings
-        if self.carbon is None:
-            self.carbon = SlotTable(100)
-        self.carbon.clear()
-        err = http.get_json(self.session, src.carbon_url(s, utc - utc % 30, self.bases.get("carbon", src.CARBON)),
-                            src.Carbon(self.carbon), self._timeout())
-        src = None
+        err = src_carbon.fetch(self, utc)
+        src_carbon = None
         drop("src_carbon")
         drop("stamps")
-        self.carbon.sort()
-        self._report("carbon", err)
-        self.inp.carbon = self.carbon if self.carbon.n and not err else None
         return err
 
     def fetch_forecast(self, utc):
-        from controller.heater import src_forecast as src
+        from controller.heater import src_forecast
 
-        s = self.ctx.settings
-        if self.forecast is None:
-            self.forecast = Forecast()
-        self.forecast.clear()
-        err = http.get_json(self.session, src.forecast_url(s, self.bases.get("forecast", src.FORECAST)),
-                            src.SolarForecast(self.forecast, TZ), self._timeout())
-        src = None
+        err = src_forecast.fetch(self, utc)
+        src_forecast = None
         drop("src_forecast")
         drop("stamps")
-        self._report("forecast", err)
-        self.inp.forecast = None if err else self.forecast
         return err
-
     def _prices_due(self, now_s, utc):
         if now_s < self.next_s["prices"]:
             return False
@@ -243,48 +210,19 @@ class Heater:
         return d
 
 
-def drop(name):
-    """Forget the per-source module ``controller.heater.NAME`` so its RAM is freed once its
-    objects are gone (the slow sources are fetched every few hours at most)."""
-    import sys
-
-    sys.modules.pop("controller.heater." + name, None)
-    pkg = sys.modules.get("controller.heater")
-    if pkg is not None and name in pkg.__dict__:
-        delattr(pkg, name)
-
-
-def pin_clash(settings):
-    """True when HEATER_PIN is the 1-Wire bus's pin: the relay must not be created."""
-    return settings.heater_pin == settings.onewire_pin
-
-
-def problems(settings):
-    """Settings that stop the heater from working, in words (empty when none). A clash with the
-    1-Wire pin means the relay must not be created at all."""
-    s = settings
-    out = []
-    if pin_clash(s):
-        out.append("HEATER_PIN %s is the 1-Wire bus (ONEWIRE_PIN): heater disabled" % s.heater_pin)
-    names = [getattr(s, "probe%d_name" % i) for i in range(1, 6)]
-    if s.heater_top_probe not in names:
-        out.append("HEATER_TOP_PROBE %s names no probe (PROBE1..5_NAME): element stays off" % s.heater_top_probe)
-    if s.heater_meter != "none" and http.ip_text(s.heater_meter_ip) is None:
-        out.append("HEATER_METER_IP must be 4 numbers like 192,168,1,50: PV rule off")
-    if s.heater_emoncms_key and s.heater_emoncms_ip and http.ip_text(s.heater_emoncms_ip) is None:
-        out.append("HEATER_EMONCMS_IP must be 4 numbers or empty: EmonCMS logging off")
-    return out
-
-
 def make_task(relay, session, bases=None, timeout_s=TIMEOUT_S, poll_s=POLL_S, told=False):
     """The coroutine function for ``start_tasks(extra=...)``; sets ``ctx.heater``. The
-    settings' ``problems`` are logged at the first start unless ``told`` (main said them)."""
+    settings' ``check.problems`` are logged at the first start unless ``told`` (main said them)."""
     holder = []
 
     async def heater_task(ctx):
         if not holder:
-            for text in () if told else problems(ctx.settings):
-                ctx.log.error("heater: " + text)
+            if not told:
+                from controller.heater.check import problems
+
+                for text in problems(ctx.settings):
+                    ctx.log.error("heater: " + text)
+                drop("check")
             holder.append(Heater(ctx, relay, session, bases, timeout_s))
             ctx.heater = holder[0]
         heater = holder[0]
