@@ -188,3 +188,17 @@ def test_parsers_read_each_source_on_micropython(kind, body, expect):
 def test_host_core_smoke():
     core = HeaterCore(load({"HEATER_ENABLED": "1"}.get), 0)
     assert not core.decide(1, Inputs()).on
+
+
+def test_a_dropped_source_module_is_forgotten_and_imports_again_on_micropython():
+    out = run_device_script("""
+import sys
+import controller.heater as pkg
+from controller.heater import drop
+from controller.heater import src_octopus as first
+drop("src_octopus")
+gone = "controller.heater.src_octopus" not in sys.modules and "src_octopus" not in pkg.__dict__
+from controller.heater import src_octopus as again
+print("RESULT", gone, again is not first, again.OCTOPUS)
+""")
+    assert "RESULT True True https://api.octopus.energy" in out

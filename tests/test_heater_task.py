@@ -93,6 +93,22 @@ def test_negative_agile_price_heats_and_price_is_published(srv):
     assert "paid to use power" in h.reason
 
 
+def test_slow_source_modules_are_dropped_after_their_fetch(srv):
+    import sys
+
+    import controller.heater as pkg
+
+    srv.routes["/v1/products/"] = Answer(smp.octopus_page(smp.octopus_rows(smp.JAN15, smp.day_prices())))
+    h = heater(srv, tariff="cheapest", meter="shelly2")
+    srv.routes["/rpc/EM.GetStatus"] = Answer(smp.SHELLY2_EM)
+    h.cycle()
+    assert h.prices.n == 48 and h.grid_w is not None
+    for name in ("src_octopus", "stamps"):
+        assert "controller.heater." + name not in sys.modules and name not in vars(pkg), name
+    assert "controller.heater.src_meter" in sys.modules  # polled every 10 s: kept
+    assert h.carbon is None and h.forecast is None  # made only when those sources are used
+
+
 def test_a_failed_price_refresh_keeps_the_prices_it_has(srv):
     srv.routes["/v1/products/"] = Answer(smp.octopus_page(smp.octopus_rows(smp.JAN15, smp.day_prices())))
     h = heater(srv, tariff="breakeven")
