@@ -66,6 +66,8 @@ def fake_hardware(env, esp_fails=False):
             self.screen = None
 
     def heater_relay(pin_name):
+        if env.get("TEST_PIN_IN_USE"):
+            raise ValueError("%s in use" % pin_name)
         relay = Relay(pin_name)
         relay.value = False
         hw.relays.append(relay)
@@ -158,3 +160,9 @@ def test_heater_off_imports_nothing_of_it(monkeypatch):
         monkeypatch.delitem(sys.modules, name)
     hw, ctl = drive(monkeypatch, {"MQTT_BROKER": "127.0.0.1"}, seconds=0.3)
     assert hw.relays == [] and not [n for n in sys.modules if n.startswith("controller.heater")]
+
+
+def test_a_relay_pin_that_cannot_be_had_disables_the_heater_with_a_reason(monkeypatch):
+    hw, ctl = drive(monkeypatch, dict(BASE, MQTT_BROKER="127.0.0.1", TEST_PIN_IN_USE="1"), seconds=0.3)
+    assert hw.relays == [] and "heater" not in ctl.task_restarts and "link" in ctl.task_restarts
+    assert any("heater: relay on D3 unavailable (D3 in use): heater disabled" in m for m in ctl.boot_errors)

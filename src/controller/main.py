@@ -83,7 +83,11 @@ def _heater(ctl, hardware):
     drop("check")
     if clash:
         return []
-    ctl.heater_relay = hardware.heater_relay(s.heater_pin)
+    try:
+        ctl.heater_relay = hardware.heater_relay(s.heater_pin)
+    except (ValueError, RuntimeError, OSError) as exc:  # e.g. "D3 in use"
+        ctl._boot_say("heater: relay on %s unavailable (%s): heater disabled" % (s.heater_pin, exc), error=True)
+        return []
     link = getattr(ctl, "link", None)
     if link is None:
         ctl._boot_say("heater: needs the network (MQTT_BROKER and WiFi), which is off: element off", error=True)
