@@ -17,7 +17,8 @@ DAY = Weather.default()
 @pytest.fixture(scope="module")
 def days():
     hh = HouseholdConfig(pv_kwp=8.0)
-    return {sc: costbench.run_day(sc, DAY, "test", 172, 6, hh=hh, step_s=60.0) for sc in costbench.SCENARIOS}
+    return {sc: costbench.run_day(sc, DAY, "test", 172, 6, hh=hh, step_s=60.0, warmup_days=0)
+            for sc in costbench.SCENARIOS}
 
 
 def test_every_set_up_balances_its_energy(days):
@@ -90,3 +91,15 @@ def test_cli_cost_rejects_bad_arguments(capsys):
     assert cli.main(["cost", "--scenarios", "nuclear"]) == 2
     assert "unknown set-up nuclear" in capsys.readouterr().err
     assert cli.main(["cost", "--set", "HEATER_SLOTS=99"]) == 2
+
+
+def test_a_year_is_each_day_times_its_weight_and_the_table_prints_it():
+    days = [("test", 172, 6, DAY, 30)]
+    out = costbench.run_cost(days, scenarios=("gas", "solar"), step_s=300.0)
+    one = costbench.run_day("solar", DAY, "test", 172, 6, step_s=300.0)
+    solar = out["results"]["test"]["solar"]
+    assert solar["days"] == 30 and solar["cost_p"] == pytest.approx(30 * one["cost_p"])
+    assert solar["cost_vs_gas"] == pytest.approx(solar["cost_p"] / out["results"]["test"]["gas"]["cost_p"])
+    text = costbench.table_text(out)
+    assert "test (1 representative days scaled to 30 days)" in text
+    assert "%.0f u" % (solar["cost_p"] / 100) in text and "exported PV earns 5.0" in text

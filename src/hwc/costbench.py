@@ -261,9 +261,10 @@ def table_text(out, settings=None):
         lines.append("  %-20s %9s %8s %8s %8s %9s %9s %8s %8s" % (
             "set-up", "cost", "CO2", "gas", "element", "from PV", "from grid", "vs gas", "CO2 vs"))
         for sc, t in res.items():
-            lines.append("  %-20s %7.0f u %5.0f kg %4.0f kWh %4.0f kWh %5.0f kWh %5.0f kWh %7.0f %% %7.0f %%" % (
+            vs = ["%7.0f %%" % (100 * t[k]) if k in t else "%9s" % "--" for k in ("cost_vs_gas", "co2_vs_gas")]
+            lines.append("  %-20s %7.0f u %5.0f kg %4.0f kWh %4.0f kWh %5.0f kWh %5.0f kWh %s %s" % (
                 sc, t["cost_p"] / 100, t["co2_kg"], t["gas_kwh"], t["element_kwh"], t["element_pv_kwh"],
-                t["element_grid_kwh"], 100 * t.get("cost_vs_gas", 0), 100 * t.get("co2_vs_gas", 0)))
+                t["element_grid_kwh"], vs[0], vs[1]))
     lines.append("cost in currency units a year (prices in 1/100 units per kWh); exported PV earns %.1f/100 a kWh;"
                  " %.0f s" % (out["export_p_kwh"], out["wall_s"]))
     return "\n".join(lines)
