@@ -2,7 +2,8 @@
 
 import json
 
-from controller.heater.slots import DAY_MIN, days_from_civil, iso
+from controller.heater.slots import DAY_MIN, days_from_civil
+from controller.heater.stamps import iso
 
 JAN15 = days_from_civil(2024, 1, 15) * DAY_MIN  # minutes since 2000, 00:00 UTC
 

@@ -3,8 +3,8 @@ rules, legionella and priority. Every decision must carry a reason in words."""
 
 from controller.heater import rules
 from controller.heater.core import HeaterCore, Inputs
-from controller.heater.slots import (DAY_MIN, Forecast, SlotTable, days_from_civil, parse_time,
-                                     utc_offset_min)
+from controller.heater.slots import DAY_MIN, Forecast, SlotTable, days_from_civil, utc_offset_min
+from controller.heater.stamps import parse_time
 from controller.settings import load
 
 # 2024-01-15 (winter: UK time = UTC), in minutes since 2000
@@ -226,6 +226,21 @@ def test_solar_pump_and_protections_come_first():
     d = core.decide(2, inputs(prices=table, utc_min=JAN15, block="protection: lockout (pump stuck)"))
     assert not d.on and d.reason == "off: protection: lockout (pump stuck)"
     assert core.decide(3, inputs(prices=table, utc_min=JAN15)).on
+
+
+def test_pv_surplus_waits_for_the_solar_pump_unless_told_not_to():
+    for first, on in (("1", False), ("0", True)):
+        core = HeaterCore(settings(meter="shelly2", on_wait_s=0, pv_solar_first=first), 0)
+        d = core.decide(1, inputs(grid_w=-3500.0, pump_running=True))
+        assert d.on is on, (first, d.reason)
+        if on:
+            assert d.rule == "pv" and d.reason.startswith("on: pv: surplus 3500 W")
+        else:
+            assert "solar pump running" in d.reason
+    # the tariff rules still wait for the collector either way
+    core = HeaterCore(settings(tariff="breakeven", pv_solar_first="0"), 0)
+    d = core.decide(1, inputs(prices=prices(JAN15, [1.0]), utc_min=JAN15, pump_running=True))
+    assert not d.on and "solar pump running" in d.reason
 
 
 def test_no_element_when_the_collector_will_deliver_the_heat():

@@ -104,7 +104,10 @@ def test_decision_core_decides_the_same_on_micropython():
 PARSE_SCRIPT = """
 import gc
 from controller.heater.jsonstream import Scanner
-from controller.heater import parsers
+from controller.heater.src_carbon import Carbon
+from controller.heater.src_forecast import SolarForecast
+from controller.heater.src_meter import Grid
+from controller.heater.src_octopus import Octopus
 from controller.heater.slots import SlotTable, Forecast
 body = %s
 kind = %r
@@ -128,22 +131,22 @@ a0 = gc.mem_alloc()
 if kind == "octopus":
     table = SlotTable(100)
     a1 = gc.mem_alloc()
-    h = parsers.Octopus(table)
+    h = Octopus(table)
     err = run(h, 200)
     a2 = gc.mem_alloc()
     table.sort()
     print("RESULT", err, table.n, table.value[0], table.value[6], table.start[47] - table.start[0], a1 - a0, a2 - a1)
 elif kind == "carbon":
     table = SlotTable(100)
-    err = run(parsers.Carbon(table), 48)
+    err = run(Carbon(table), 48)
     print("RESULT", err, table.n, table.value[0], table.value[95])
 elif kind == "forecast":
     fc = Forecast()
-    err = run(parsers.SolarForecast(fc, "uk"), 48)
+    err = run(SolarForecast(fc, "uk"), 48)
     print("RESULT", err, fc.days.n, fc.days.value[1], fc.periods.n)
 else:
     meter, channel = kind.split(":")
-    h = parsers.Grid(meter, int(channel))
+    h = Grid(meter, int(channel))
     err = run(h, 48)
     print("RESULT", err, h.w)
 """
@@ -185,3 +188,17 @@ def test_parsers_read_each_source_on_micropython(kind, body, expect):
 def test_host_core_smoke():
     core = HeaterCore(load({"HEATER_ENABLED": "1"}.get), 0)
     assert not core.decide(1, Inputs()).on
+
+
+def test_a_dropped_source_module_is_forgotten_and_imports_again_on_micropython():
+    out = run_device_script("""
+import sys
+import controller.heater as pkg
+from controller.heater import drop
+from controller.heater import src_octopus as first
+drop("src_octopus")
+gone = "controller.heater.src_octopus" not in sys.modules and "src_octopus" not in pkg.__dict__
+from controller.heater import src_octopus as again
+print("RESULT", gone, again is not first, again.OCTOPUS)
+""")
+    assert "RESULT True True https://api.octopus.energy" in out

@@ -8,8 +8,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 import heater_samples as smp
-from controller.heater import http
-from controller.heater.parsers import Carbon, Grid, Octopus, SolarForecast
+from controller.heater import emon, http, src_carbon, src_forecast, src_meter, src_octopus
+from controller.heater.src_carbon import Carbon
+from controller.heater.src_forecast import SolarForecast
+from controller.heater.src_meter import Grid
+from controller.heater.src_octopus import Octopus
 from controller.heater.slots import DAY_MIN, Forecast, SlotTable
 from controller.settings import load
 from heater_server import Answer, SourceServer, session
@@ -38,7 +41,7 @@ def test_octopus_day_newest_first_with_a_negative_price(srv):
     prices = smp.day_prices()
     srv.routes["/v1/products/"] = Answer(smp.octopus_page(smp.octopus_rows(smp.JAN15, prices)))
     table = SlotTable(100)
-    url = http.octopus_url(settings(), smp.JAN15, smp.JAN15 + DAY_MIN, srv.base)
+    url = src_octopus.octopus_url(settings(), smp.JAN15, smp.JAN15 + DAY_MIN, srv.base)
     assert http.get_json(session(), url, Octopus(table), TIMEOUT_S, str_cap=200) is None
     assert srv.requests == ["/v1/products/AGILE-24-10-01/electricity-tariffs/E-1R-AGILE-24-10-01-C/"
                             "standard-unit-rates/?period_from=2024-01-15T00:00Z&period_to=2024-01-16T00:00Z"]
@@ -73,14 +76,14 @@ def test_octopus_pages_are_followed(srv):
 def test_octopus_failures_have_reasons(srv, answer, reason):
     srv.routes["/v1/products/"] = answer
     table = SlotTable(100)
-    url = http.octopus_url(settings(), smp.JAN15, smp.JAN15 + DAY_MIN, srv.base)
+    url = src_octopus.octopus_url(settings(), smp.JAN15, smp.JAN15 + DAY_MIN, srv.base)
     err = http.get_json(session(), url, Octopus(table), TIMEOUT_S, str_cap=200)
     assert err is not None and err.startswith(reason)
 
 
 def test_a_dead_server_is_a_reason_too():
     s = settings()
-    err = http.get_json(session(), http.octopus_url(s, 0, 30, "http://127.0.0.1:9"), Octopus(SlotTable(4)), TIMEOUT_S)
+    err = http.get_json(session(), src_octopus.octopus_url(s, 0, 30, "http://127.0.0.1:9"), Octopus(SlotTable(4)), TIMEOUT_S)
     assert "refused" in err.lower() or "connect" in err.lower(), err
 
 
@@ -97,7 +100,7 @@ def test_meters_read_grid_power(srv, meter, route, body, channel, watts):
     srv.routes[route] = Answer(body)
     s = settings(meter=meter, meter_channel=channel, meter_series="Grid")
     h = Grid(meter, channel)
-    assert http.get_json(session(), http.meter_url(s, srv.base), h, TIMEOUT_S) is None
+    assert http.get_json(session(), src_meter.meter_url(s, srv.base), h, TIMEOUT_S) is None
     assert h.w == pytest.approx(watts)
     if meter == "iotawatt":
         assert srv.requests == ["/query?select=[time.utc.unix,Grid.watts]&begin=s-10s&end=s&group=all&format=json"]
@@ -113,15 +116,15 @@ def test_meters_read_grid_power(srv, meter, route, body, channel, watts):
 def test_meter_answers_without_a_value(srv, meter, body, reason):
     srv.routes["/"] = Answer(body)
     h = Grid(meter, 0)
-    assert http.get_json(session(), http.meter_url(settings(meter=meter), srv.base), h, TIMEOUT_S) == reason
+    assert http.get_json(session(), src_meter.meter_url(settings(meter=meter), srv.base), h, TIMEOUT_S) == reason
     assert h.w is None
 
 
 def test_meter_ip_setting_builds_the_url():
     s = load({"HEATER_METER": "shelly2", "HEATER_METER_IP": "192,168,1,50"}.get)
-    assert http.meter_url(s) == "http://192.168.1.50/rpc/EM.GetStatus?id=0"
+    assert src_meter.meter_url(s) == "http://192.168.1.50/rpc/EM.GetStatus?id=0"
     s = load({"HEATER_METER": "shelly2", "HEATER_METER_IP": "192,168,1"}.get)
-    assert http.meter_url(s) is None
+    assert src_meter.meter_url(s) is None
 
 
 # --- Forecast.Solar and carbon intensity ------------------------------------------------------------
@@ -130,7 +133,7 @@ def test_forecast_solar(srv):
     srv.routes["/estimate/"] = Answer(smp.forecast_solar(3.21, 9.876))
     s = settings(pv_kwp=4)
     fc = Forecast()
-    assert http.get_json(session(), http.forecast_url(s, srv.base), SolarForecast(fc, "uk"), TIMEOUT_S) is None
+    assert http.get_json(session(), src_forecast.forecast_url(s, srv.base), SolarForecast(fc, "uk"), TIMEOUT_S) is None
     assert srv.requests == ["/estimate/51.5000/-0.1000/35/0/4.00"]
     day = smp.JAN15 // DAY_MIN
     assert fc.day_kwh(day) == pytest.approx(3.21)
@@ -143,7 +146,7 @@ def test_forecast_solar(srv):
 def test_forecast_rate_limit_is_a_reason(srv):
     srv.routes["/estimate/"] = Answer(smp.FORECAST_429, status=429)
     fc = Forecast()
-    assert http.get_json(session(), http.forecast_url(settings(), srv.base), SolarForecast(fc, "uk"),
+    assert http.get_json(session(), src_forecast.forecast_url(settings(), srv.base), SolarForecast(fc, "uk"),
                          TIMEOUT_S) == "HTTP 429"
 
 
@@ -154,7 +157,7 @@ def test_carbon_intensity_national_and_regional(srv, region):
     srv.routes["/"] = Answer(body)
     table = SlotTable(100)
     s = settings(tariff="greenest", carbon_region=region)
-    assert http.get_json(session(), http.carbon_url(s, smp.JAN15, srv.base), Carbon(table), TIMEOUT_S) is None
+    assert http.get_json(session(), src_carbon.carbon_url(s, smp.JAN15, srv.base), Carbon(table), TIMEOUT_S) is None
     expect = "/intensity/2024-01-15T00:00Z/fw48h" if region == 0 else \
         "/regional/intensity/2024-01-15T00:00Z/fw48h/regionid/13"
     assert srv.requests == [expect]
@@ -164,7 +167,7 @@ def test_carbon_intensity_national_and_regional(srv, region):
 def test_carbon_empty(srv):
     srv.routes["/"] = Answer({"data": []})
     s = settings(tariff="greenest")
-    assert http.get_json(session(), http.carbon_url(s, smp.JAN15, srv.base), Carbon(SlotTable(4)),
+    assert http.get_json(session(), src_carbon.carbon_url(s, smp.JAN15, srv.base), Carbon(SlotTable(4)),
                          TIMEOUT_S) == "no intensity forecast in the answer"
 
 
@@ -178,12 +181,12 @@ def test_emoncms_post_and_bulk(srv):
     srv.routes["/input/post"] = Answer('{"success": true}')
     srv.routes["/input/bulk"] = Answer("ok", content_type="text/plain")
     s = settings(emoncms_key="0123456789abcdef0123456789abcdef", emoncms_node="hwc")
-    assert http.emoncms_post(session(), srv.base, s, (1705312800, 1, 7.5, -2500.0, 55.25), TIMEOUT_S) is None
+    assert emon.emoncms_post(session(), srv.base, s, (1705312800, 1, 7.5, -2500.0, 55.25), TIMEOUT_S) is None
     q = _query(srv.requests[-1])
     assert q["node"] == "hwc" and q["apikey"] == "0123456789abcdef0123456789abcdef"
     assert json.loads(q["fulljson"]) == {"element": 1, "price": 7.5, "grid_w": -2500.0, "top_c": 55.25}
     rows = [(1705312800, 0, None, None, 50.0), (1705312860, 1, -1.25, 300.0, 51.0)]
-    assert http.emoncms_bulk(session(), srv.base, s, rows, 1705312900, TIMEOUT_S) is None
+    assert emon.emoncms_bulk(session(), srv.base, s, rows, 1705312900, TIMEOUT_S) is None
     q = _query(srv.requests[-1])
     assert q["sentat"] == "1705312900"
     assert json.loads(q["data"]) == [[1705312800, "hwc", {"element": 0}, {"top_c": 50.0}],
@@ -194,7 +197,7 @@ def test_emoncms_post_and_bulk(srv):
 def test_emoncms_refusal_is_a_reason(srv):
     srv.routes["/input/post"] = Answer('{"success": false, "message": "Invalid API key"}')
     s = settings(emoncms_key="abc")
-    err = http.emoncms_post(session(), srv.base, s, (1, 0, None, None, None), TIMEOUT_S)
+    err = emon.emoncms_post(session(), srv.base, s, (1, 0, None, None, None), TIMEOUT_S)
     assert err.startswith('EmonCMS refused: {"success": false')
 
 

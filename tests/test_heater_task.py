@@ -93,6 +93,22 @@ def test_negative_agile_price_heats_and_price_is_published(srv):
     assert "paid to use power" in h.reason
 
 
+def test_slow_source_modules_are_dropped_after_their_fetch(srv):
+    import sys
+
+    import controller.heater as pkg
+
+    srv.routes["/v1/products/"] = Answer(smp.octopus_page(smp.octopus_rows(smp.JAN15, smp.day_prices())))
+    h = heater(srv, tariff="cheapest", meter="shelly2")
+    srv.routes["/rpc/EM.GetStatus"] = Answer(smp.SHELLY2_EM)
+    h.cycle()
+    assert h.prices.n == 48 and h.grid_w is not None
+    for name in ("src_octopus", "stamps"):
+        assert "controller.heater." + name not in sys.modules and name not in vars(pkg), name
+    assert "controller.heater.src_meter" in sys.modules  # polled every 10 s: kept
+    assert h.carbon is None and h.forecast is None  # made only when those sources are used
+
+
 def test_a_failed_price_refresh_keeps_the_prices_it_has(srv):
     srv.routes["/v1/products/"] = Answer(smp.octopus_page(smp.octopus_rows(smp.JAN15, smp.day_prices())))
     h = heater(srv, tariff="breakeven")
@@ -183,7 +199,7 @@ def test_the_task_publishes_ctx_heater_and_switches_off_when_cancelled(srv):
 
 
 def test_setting_problems_are_named():
-    from controller.heater.task import problems
+    from controller.heater.check import problems
 
     s = load({"HEATER_ENABLED": "1", "HEATER_PIN": "D4", "ONEWIRE_PIN": "D4", "HEATER_METER": "iotawatt",
               "HEATER_METER_IP": "10,0,0", "HEATER_EMONCMS_KEY": "k", "HEATER_EMONCMS_IP": "1,2"}.get)

@@ -73,6 +73,16 @@ class Hardware:
         self.screen = make_screen()
 
 
+def heater_relay(pin_name: str):
+    """The immersion heater's relay (HEATER_PIN "D3" or "D4"): a digital output, off (False)
+    from the moment it exists. ``.value = True`` closes the contactor."""
+    from digitalio import DigitalInOut
+
+    relay = DigitalInOut(board.D3 if pin_name == "D3" else board.D4)
+    relay.switch_to_output(value=False)
+    return relay
+
+
 def getenv(key: str):
     """``os.getenv``: CircuitPython reads it from /settings.toml."""
     return os.getenv(key)

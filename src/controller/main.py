@@ -29,6 +29,8 @@ def run():
         extra = _network(ctl, hardware, store, saved)
     else:
         ctl.link = None
+    if settings.heater_enabled:
+        extra = extra + _heater(ctl, hardware)
     try:
         asyncio.run(ctl.run(extra=extra))
     except Exception as exc:  # noqa: BLE001 - last line of defence: pump off, then restart
@@ -65,3 +67,34 @@ def _network(ctl, hardware, store, saved):
         return []
     link = make_link(ctl, radio, store, saved, reboot=reboot, mem_free=getattr(gc, "mem_free", None))
     return [("link", link.task)]
+
+
+def _heater(ctl, hardware):
+    """The heater task (HEATER_ENABLED=1) over the link's radio, or none, said at boot. A pin
+    clash with the 1-Wire bus never creates the relay; without the network the relay is held
+    off (``ctl.heater_relay``) and the task does not run."""
+    from controller.heater import check, drop
+
+    s = ctl.settings
+    for text in check.problems(s):
+        ctl._boot_say("heater: " + text, error=True)
+    clash = check.pin_clash(s)
+    check = None
+    drop("check")
+    if clash:
+        return []
+    try:
+        ctl.heater_relay = hardware.heater_relay(s.heater_pin)
+    except (ValueError, RuntimeError, OSError) as exc:  # e.g. "D3 in use"
+        ctl._boot_say("heater: relay on %s unavailable (%s): heater disabled" % (s.heater_pin, exc), error=True)
+        return []
+    link = getattr(ctl, "link", None)
+    if link is None:
+        ctl._boot_say("heater: needs the network (MQTT_BROKER and WiFi), which is off: element off", error=True)
+        return []
+    import adafruit_requests
+
+    from controller.heater.task import make_task
+
+    session = adafruit_requests.Session(link.radio.pool, link.radio.ssl_context)
+    return [("heater", make_task(ctl.heater_relay, session, told=True))]

@@ -46,6 +46,8 @@ SPEC = (
     ("HEATER_IMPORT_W", F, 200.0, 0.0, 10000.0, "W"),
     #: import wait
     ("HEATER_OFF_WAIT_S", F, 60.0, 0.0, 3600.0, "s"),
+    #: 1 = PV surplus also waits while the solar pump runs or the collector will heat the tank; 0 = it heats anyway
+    ("HEATER_PV_SOLAR_FIRST", B, True, None, None, ""),
     #: grid rule: cheapest N slots, greenest N slots, or at or below gas break-even
     ("HEATER_TARIFF", C, "off", ("off", "cheapest", "greenest", "breakeven"), None, ""),
     #: Agile product, _ for -

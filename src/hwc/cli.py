@@ -14,6 +14,7 @@ COMMANDS = {
     "simulate": ("hwc.simulate", "run the firmware against a simulated solar plant"),
     "bench": ("hwc.bench", "compare the pump control with on/off, proportional and an oracle"),
     "reliability": ("hwc.reliability", "fault injection: sensor faults, a pump that moves no water, a 14-day run"),
+    "cost": ("hwc.costbench", "a year's hot-water cost and CO2: gas, solar, PV diversion, tariff rules"),
     "screenshot": ("hwc.screenshot", "render the TFT pages to PNG files through the device's screen code"),
     "thingsboard": ("hwc.tbexport", "write the ThingsBoard device profile (alarm rules) and dashboard JSON"),
 }

@@ -44,8 +44,9 @@ class Scenario:
     :param plant: PlantConfig overrides; :param state: callable(rig) after the rig is made
     :param extras: callable(plant) -> attributes set on the controller (link, counters ...)"""
 
-    def __init__(self, title, hour, plant=None, state=None, extras=None, until=None):
+    def __init__(self, title, hour, plant=None, state=None, extras=None, until=None, env=None):
         self.title = title
+        self.env = env or {}  # settings besides PROBE3_NAME
         self.hour = hour
         self.until = until  # the history runs on (up to 2 h) until until(decision) is true
         self.plant = plant or {}
@@ -56,6 +57,42 @@ class Scenario:
 def _collector_open(rig):
     rig.set_raw(hot_raw=255)  # the NTC's wire is cut: the ADC input is pulled to the rail
     rig.ds18[3].present = False  # and a probe fell off the bus
+
+
+def _heater_noon(rig):
+    """The immersion heater at 12:30 with 3.4 kW of PV export: a real Heater (no task, no
+    network) with a synthetic Agile day of prices (hwc.sim.household); its decision core decides
+    from the controller's own pump decision, so the page shows what the firmware would."""
+    from controller.heater.slots import EPOCH_2000_S
+    from controller.heater.task import Heater
+    from hwc.costbench import _table
+    from hwc.sim.household import day_prices
+    from hwc.simulate import load_weather
+
+    class Relay:
+        value = False
+
+    ctl = rig.ctl
+    h = Heater(ctl, Relay(), None)
+    h.prices = h.inp.prices = _table(day_prices(load_weather(), "screenshot", 182, 7), 182, year=2026)
+    inp = h.inp
+    inp.utc_min = (EPOCH_DAY + int(12.5 * 3600) - 3600 - EPOCH_2000_S) // 60  # 12:30 BST
+    inp.top_c, inp.bottom_c, inp.grid_w = 48.5, ctl.cold.value_c, -3430.0
+    h.errors = {"meter": "", "prices": ""}
+    ctl.heater = h
+
+    def decide():
+        inp.pump_running = ctl.decision.duty_pct > 0
+        now_s = ctl.clock.now_s() + 600  # past the boot's minimum off time
+        h.core.decide(now_s - 130, inp)
+        d = h.core.decide(now_s, inp)  # export held for longer than HEATER_ON_WAIT_S
+        h.state, h.reason = ("on" if d.on else "off"), d.reason
+        h.element_w = ctl.settings.heater_power_w if d.on else 0
+        h.grid_w = inp.grid_w + h.element_w
+        h.price_p_kwh = None if d.price is None else d.price / 1000
+        h.switches = h.core.element.switches
+
+    h.decide_for_screenshot = decide  # build() calls it once the pump has decided
 
 
 SCENARIOS = {
@@ -77,6 +114,12 @@ SCENARIOS = {
         extras=lambda p: {"link": _link("backoff", rssi=None, buffered=342, dropped=0,
                                         error="MQTT connect refused (5): not authorised"),
                           "counters": _counters(5.0, 4.1, 5), "protection": _protection()}),
+    "heater-pv": Scenario(
+        "immersion heater at noon, 3.4 kW of PV exported", 12.5, state=_heater_noon,
+        env={"HEATER_ENABLED": "1", "HEATER_METER": "shelly2", "HEATER_METER_IP": "192,168,1,50",
+             "HEATER_TARIFF": "cheapest", "HEATER_TOP_PROBE": "tank_top"},
+        extras=lambda p: {"link": _link("online"), "counters": _counters(2.9, 2.1, 2),
+                          "protection": _protection()}),
 }
 
 
@@ -134,7 +177,7 @@ def build(name, run_s=RUN_S):
     from hwc.rig import Rig
 
     scenario = SCENARIOS[name]
-    rig = Rig({"PROBE3_NAME": "tank_top"})  # the third probe sits in the tank's top sleeve
+    rig = Rig(dict({"PROBE3_NAME": "tank_top"}, **scenario.env))  # the third probe sits in the tank's top sleeve
     ctl = rig.ctl
     trend = Trend()
     plant, end_s, algo = plant_history(scenario, rig.settings, trend)
@@ -156,7 +199,17 @@ def build(name, run_s=RUN_S):
     ctl.screen = screen
     rig.start()
     rig.run_for(run_s)
+    heater = getattr(ctl, "heater", None)
+    if heater is not None:
+        heater.decide_for_screenshot()
     return rig, screen, display
+
+
+def screen_names(screen, ctx):
+    """The pages ``screen`` has with ``ctx``'s settings (built on the first update)."""
+    if screen.pages is None:
+        screen.update(ctx, ctx.clock.ticks_ms())
+    return screen.names
 
 
 def render(screen, page, ctx):
@@ -167,7 +220,8 @@ def render(screen, page, ctx):
 
 
 def add_arguments(parser):
-    parser.add_argument("--page", default="main", choices=PAGES + ("all",), help="page to render")
+    parser.add_argument("--page", default="main", choices=PAGES + ("heater", "all"),
+                        help="page to render (heater: in the heater-pv scenario)")
     parser.add_argument("--scenario", default="sunny-noon", choices=tuple(SCENARIOS) + ("all",),
                         help="state of the plant and the controller")
     parser.add_argument("-o", "--output", default="screen.png",
@@ -230,7 +284,12 @@ def run(args):
     for name in scenarios:
         rig, screen, _display = build(name)
         try:
-            for page in pages:
+            names = screen_names(screen, rig.ctl)
+            for page in (names if args.page == "all" or args.all else pages):
+                if page not in names:
+                    print("hwc screenshot: scenario %s has no %s page (try --scenario heater-pv)" % (name, page),
+                          file=sys.stderr)
+                    continue
                 path = os.path.join(out_dir, "%s-%s.png" % (name, page)) if out_dir else args.output
                 render(screen, page, rig.ctl).save(path)
                 print(path)

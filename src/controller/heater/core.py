@@ -127,7 +127,9 @@ class HeaterCore:
             rule = "none"
             why = self._solar_block(inp, target)
             want = False
-            if why:
+            if pv_on and (not why or not s.heater_pv_solar_first):  # exported PV is spare power
+                want, rule, why = True, "pv", pv_why
+            elif why:
                 pass
             elif pv_on:
                 want, rule, why = True, "pv", pv_why

@@ -52,6 +52,17 @@ def khash(data):
     return h
 
 
+class Handler:
+    """The base of the per-source handlers: ``begin``/``end`` do nothing; ``check()`` (None or
+    the reason) says whether the answer held what was asked for."""
+
+    def begin(self, sc, obj):
+        pass
+
+    def end(self, sc, obj):
+        pass
+
+
 class Scanner:
     """:param handler: object with begin/end/value (see the module docstring)
     :param str_cap: bytes kept of each string (longer ones set ``sover``)"""

@@ -10,19 +10,15 @@ poll besides the meter.
 
 import asyncio
 
-from controller.heater import http
+from controller.heater import drop, http
 from controller.heater.core import HeaterCore, Inputs
-from controller.heater.parsers import Carbon, Grid, Octopus, SolarForecast
-from controller.heater.slots import DAY_MIN, EPOCH_2000_S, TZ, Forecast, SlotTable, utc_offset_min
+from controller.heater.slots import DAY_MIN, EPOCH_2000_S, TZ, SlotTable, utc_offset_min
 
 # Pump modes in which the element stays off (protections of the plant, seed 004 and issue 6).
 BLOCK_MODES = ("overheat", "cool_off", "tank_max", "emergency", "lockout")
 _RETRY_S = 600  # after a failed fetch
 _FORECAST_S = 3 * 3600
 _CARBON_S = 2 * 3600
-_EMON_S = 60
-_BUFFER_ROWS = 60
-_PAGES = 3
 POLL_S = 10  # meter poll and decision period
 TIMEOUT_S = 4.0  # per HTTP request (adafruit_requests may try twice)
 
@@ -42,8 +38,8 @@ class Heater:
         self.inp = Inputs()
         self.prices = SlotTable(100)
         self._spare = SlotTable(100)  # the next price table is read into this one
-        self.carbon = SlotTable(100)
-        self.forecast = Forecast()
+        self.carbon = None  # SlotTable, made at the first carbon fetch (HEATER_TARIFF greenest)
+        self.forecast = None  # slots.Forecast, made at the first forecast fetch (HEATER_PV_KWP)
         self.next_s = {"prices": 0, "carbon": 0, "forecast": 0, "emoncms": 0}
         self.errors = {}
         self.backlog = []
@@ -77,12 +73,14 @@ class Heater:
         if s.heater_meter == "none":
             inp.grid_w = None
             return
-        url = http.meter_url(s, self.bases.get("meter"))
+        from controller.heater import src_meter  # kept: polled every POLL_S
+
+        url = src_meter.meter_url(s, self.bases.get("meter"))
         if url is None:
             inp.grid_w, inp.grid_why = None, "HEATER_METER_IP is not 4 numbers"
             self._report("meter", inp.grid_why)
             return
-        h = Grid(s.heater_meter, s.heater_meter_channel)
+        h = src_meter.Grid(s.heater_meter, s.heater_meter_channel)
         err = http.get_json(self.session, url, h, self._timeout())
         self._report("meter", err)
         if err:
@@ -92,45 +90,32 @@ class Heater:
 
     def fetch_prices(self, utc):
         """Read the prices from now for two days (all pages); the old table stays in use
-        unless the new one is complete."""
-        s = self.ctx.settings
-        start = utc - utc % 30
-        new = self._spare
-        new.clear()
-        url = http.octopus_url(s, start, start + 2 * DAY_MIN, self.bases.get("octopus", http.OCTOPUS))
-        err = None
-        for _ in range(_PAGES):
-            h = Octopus(new)
-            err = http.get_json(self.session, url, h, self._timeout(), str_cap=200)
-            if err or not h.next_url:
-                break
-            url = h.next_url
-        if not err:
-            new.sort()
-            self._spare, self.prices = self.prices, new
-        self._report("prices", err)
-        self.inp.prices = self.prices if self.prices.n else None
+        unless the new one is complete. None or the reason it failed."""
+        from controller.heater import src_octopus
+
+        err = src_octopus.fetch(self, utc)
+        src_octopus = None
+        drop("src_octopus")
+        drop("stamps")
         return err
 
     def fetch_carbon(self, utc):
-        s = self.ctx.settings
-        self.carbon.clear()
-        err = http.get_json(self.session, http.carbon_url(s, utc - utc % 30, self.bases.get("carbon", http.CARBON)),
-                            Carbon(self.carbon), self._timeout())
-        self.carbon.sort()
-        self._report("carbon", err)
-        self.inp.carbon = self.carbon if self.carbon.n and not err else None
+        from controller.heater import src_carbon
+
+        err = src_carbon.fetch(self, utc)
+        src_carbon = None
+        drop("src_carbon")
+        drop("stamps")
         return err
 
     def fetch_forecast(self, utc):
-        s = self.ctx.settings
-        self.forecast.clear()
-        err = http.get_json(self.session, http.forecast_url(s, self.bases.get("forecast", http.FORECAST)),
-                            SolarForecast(self.forecast, TZ), self._timeout())
-        self._report("forecast", err)
-        self.inp.forecast = None if err else self.forecast
-        return err
+        from controller.heater import src_forecast
 
+        err = src_forecast.fetch(self, utc)
+        src_forecast = None
+        drop("src_forecast")
+        drop("stamps")
+        return err
     def _prices_due(self, now_s, utc):
         if now_s < self.next_s["prices"]:
             return False
@@ -157,31 +142,10 @@ class Heater:
         return False
 
     def log_emoncms(self, now_s, epoch):
-        s = self.ctx.settings
-        if not s.heater_emoncms_key or epoch is None or now_s < self.next_s["emoncms"]:
-            return
-        self.next_s["emoncms"] = now_s + _EMON_S
-        base = self.bases.get("emoncms")
-        if base is None:
-            ip = http.ip_text(s.heater_emoncms_ip)
-            base = http.EMONCMS_ORG if not s.heater_emoncms_ip else ("http://" + ip if ip else None)
-        if base is None:
-            self._report("emoncms", "HEATER_EMONCMS_IP is not 4 numbers")
-            return
-        row = (epoch, 1 if self.state == "on" else 0, self.price_p_kwh, self.grid_w, self.inp.top_c)
-        if self.backlog:
-            self.backlog.append(row)
-            err = http.emoncms_bulk(self.session, base, s, self.backlog, epoch, self._timeout())
-            if not err:
-                self.ctx.log.info("heater: %d buffered EmonCMS rows replayed" % len(self.backlog))
-                self.backlog = []
-        else:
-            err = http.emoncms_post(self.session, base, s, row, self._timeout())
-            if err:
-                self.backlog.append(row)
-        if len(self.backlog) > _BUFFER_ROWS:
-            self.backlog.pop(0)
-        self._report("emoncms", err)
+        if self.ctx.settings.heater_emoncms_key and epoch is not None and now_s >= self.next_s["emoncms"]:
+            from controller.heater import emon  # kept: posts every minute
+
+            emon.log(self, now_s, epoch)
 
     # --- one cycle ---------------------------------------------------------------------------
     def read_plant(self):
@@ -246,31 +210,19 @@ class Heater:
         return d
 
 
-def problems(settings):
-    """Settings that stop the heater from working, in words (empty when none). A clash with the
-    1-Wire pin means the relay must not be created at all."""
-    s = settings
-    out = []
-    if s.heater_pin == s.onewire_pin:
-        out.append("HEATER_PIN %s is the 1-Wire bus (ONEWIRE_PIN): heater disabled" % s.heater_pin)
-    names = [getattr(s, "probe%d_name" % i) for i in range(1, 6)]
-    if s.heater_top_probe not in names:
-        out.append("HEATER_TOP_PROBE %s names no probe (PROBE1..5_NAME): element stays off" % s.heater_top_probe)
-    if s.heater_meter != "none" and http.ip_text(s.heater_meter_ip) is None:
-        out.append("HEATER_METER_IP must be 4 numbers like 192,168,1,50: PV rule off")
-    if s.heater_emoncms_key and s.heater_emoncms_ip and http.ip_text(s.heater_emoncms_ip) is None:
-        out.append("HEATER_EMONCMS_IP must be 4 numbers or empty: EmonCMS logging off")
-    return out
-
-
-def make_task(relay, session, bases=None, timeout_s=TIMEOUT_S, poll_s=POLL_S):
-    """The coroutine function for ``start_tasks(extra=...)``; sets ``ctx.heater``."""
+def make_task(relay, session, bases=None, timeout_s=TIMEOUT_S, poll_s=POLL_S, told=False):
+    """The coroutine function for ``start_tasks(extra=...)``; sets ``ctx.heater``. The
+    settings' ``check.problems`` are logged at the first start unless ``told`` (main said them)."""
     holder = []
 
     async def heater_task(ctx):
         if not holder:
-            for text in problems(ctx.settings):
-                ctx.log.error("heater: " + text)
+            if not told:
+                from controller.heater.check import problems
+
+                for text in problems(ctx.settings):
+                    ctx.log.error("heater: " + text)
+                drop("check")
             holder.append(Heater(ctx, relay, session, bases, timeout_s))
             ctx.heater = holder[0]
         heater = holder[0]

@@ -9,7 +9,7 @@ from controller.screen import fmt
 from controller.screen.page_boot import BootPage
 from controller.screen.pager import Pager
 
-PAGES = ("main", "trend", "details", "boot")
+PAGES = ("main", "trend", "details", "boot")  # and "heater" last when HEATER_ENABLED = 1
 
 
 class Screen:
@@ -27,7 +27,8 @@ class Screen:
         self.pager = None
         self.updates = 0
         self.touch_errors = 0
-        self._first = 0  # page shown by the first update
+        self._first = "main"  # page shown by the first update
+        self.names = PAGES
         display.auto_refresh = False
         self.boot = BootPage(gfx)
         self.boot.booting()
@@ -46,16 +47,22 @@ class Screen:
         from controller.screen.page_main import MainPage
         from controller.screen.page_trend import TrendPage
 
-        self.pages = (MainPage(self.gfx), TrendPage(self.gfx, settings), DetailsPage(self.gfx), self.boot)
+        pages = (MainPage(self.gfx), TrendPage(self.gfx, settings), DetailsPage(self.gfx), self.boot)
+        if settings.heater_enabled:
+            from controller.screen.page_heater import HeaterPage
+
+            pages += (HeaterPage(self.gfx),)
+            self.names = PAGES + ("heater",)
+        self.pages = pages
         self.pager = Pager(len(self.pages), 480, settings, now_ms)
-        self.pager.index = self._first
+        self.pager.index = self.names.index(self._first)
 
     def select(self, name):
-        """Show the page called ``name`` (one of PAGES) at the next update."""
+        """Show the page called ``name`` (one of ``names``) at the next update."""
         if self.pager is None:
-            self._first = PAGES.index(name)
+            self._first = name
         else:
-            self.pager.index = PAGES.index(name)
+            self.pager.index = self.names.index(name)
 
     def poll_touch(self):
         """Read the touch panel once; True if that changed the page (update soon)."""

@@ -1,0 +1,156 @@
+"""The heater page: rendered through Blinka's displayio in ``hwc screenshot``'s heater-pv
+scenario (gauges by pixels, words by labels), absent when the heater is off, its words without
+the network, the price band's pure parts, and its build and update on MicroPython."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import test_screen_micropython as screen_mpy
+from controller.heater.slots import SlotTable, days_from_civil
+from controller.screen import fmt
+from controller.screen.page_heater import band_pct, price_band
+from hwc import screenshot
+from mpy_harness import run_device_script
+from test_screen import is_color
+
+
+@pytest.fixture(scope="module")
+def heater_shot():
+    rig, screen, display = screenshot.build("heater-pv", run_s=10)
+    try:
+        screenshot.render(screen, "heater", rig.ctl)
+        yield rig.ctl, screen, screen.pages[screen.names.index("heater")], display.rgb().copy()
+    finally:
+        rig.stop()
+
+
+def bar_length_px(px, y, x0=40, width=400, color=None):
+    row = px[y]
+    return sum(1 for x in range(x0, x0 + width) if is_color(row[x], color))
+
+
+def test_the_heater_page_shows_state_reason_and_the_three_gauges(heater_shot):
+    ctx, screen, page, px = heater_shot
+    h = ctx.heater
+    assert screen.names[-1] == "heater" and screen.display.root_group is page.group
+    assert page.state.text.startswith("ELEMENT " + h.state.upper())
+    assert " ".join(t.text for t in page.reason).replace("  ", " ").startswith(h.reason[:60])
+    assert page.grid.text == "GRID export %.2f kW" % (-h.grid_w / 1000)
+    band = price_band(h.prices, h.inp.utc_min)
+    assert page.price.text.startswith("PRICE %.2f p/kWh" % h.price_p_kwh)
+    assert "today %.2f .. %.2f p/kWh" % (band[0] / 1000, band[1] / 1000) in page.band.text
+    # the price bar's lit length is the price's place in today's band, 4 px per per cent
+    pct = band_pct(h.price_p_kwh * 1000, band)
+    lit = bar_length_px(px, 132, color=page.price_bar.palette[1])
+    assert lit == pytest.approx(4 * max(1, round(pct)), abs=4)
+    grid_lit = bar_length_px(px, 190, color=fmt.INK[fmt.OK])  # export: green
+    assert grid_lit == pytest.approx(4 * round(min(100, 50 * -h.grid_w / 3000)), abs=4)
+    element_lit = bar_length_px(px, 234, color=fmt.INK[fmt.WARN])
+    assert element_lit == pytest.approx(4 * round(100 * h.element_w / 3000), abs=4)
+
+
+def test_the_page_follows_the_heater_and_never_redraws_without_a_change(heater_shot):
+    ctx, screen, page, _px = heater_shot
+    h = ctx.heater
+    saved = (h.state, h.element_w, h.grid_w, h.reason)
+    try:
+        h.state, h.element_w, h.grid_w, h.reason = "on", 3000.0, 850.0, "on: cheapest: 03:30 is one of the 4 lowest"
+        screen.update(ctx, ctx.clock.ticks_ms())
+        assert page.state.text == "ELEMENT ON  3.0 kW" and page.state.color == fmt.INK[fmt.OK]
+        assert page.grid.text == "GRID import 0.85 kW" and page.grid.color == fmt.INK[fmt.WARN]
+        assert page.element_bar.value == 100
+        sets = sum(t.sets for t in vars(page).values() if hasattr(t, "sets"))
+        screen.update(ctx, ctx.clock.ticks_ms())
+        assert sum(t.sets for t in vars(page).values() if hasattr(t, "sets")) == sets
+    finally:
+        h.state, h.element_w, h.grid_w, h.reason = saved
+        screen.update(ctx, ctx.clock.ticks_ms())
+
+
+def test_without_the_network_the_page_says_why_the_element_is_off(heater_shot):
+    ctx, screen, page, _px = heater_shot
+    h = ctx.heater
+    try:
+        ctx.heater = None
+        ctx.heater_relay = object()
+        screen.update(ctx, ctx.clock.ticks_ms())
+        assert page.state.text == "ELEMENT OFF"
+        assert page.reason[0].text.startswith("needs the network")
+        assert page.price.text == "PRICE --" and page.grid.text == "GRID --"
+    finally:
+        ctx.heater = h
+        del ctx.heater_relay
+
+
+def test_no_heater_page_and_no_heater_module_when_the_heater_is_off():
+    code = ("import sys\nfrom hwc import screenshot\nrig, screen, d = screenshot.build('sunny-noon', run_s=2)\n"
+            "print(screen.names, 'controller.screen.page_heater' in sys.modules)\nrig.stop()\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("('main', 'trend', 'details', 'boot') False")
+
+
+def test_price_band_is_todays_uk_date_only():
+    t = SlotTable(10)
+    day = days_from_civil(2024, 1, 15) * 1440  # a winter day (UTC = UK time)
+    t.add(day - 30, day, 99000)  # yesterday's last slot
+    t.add(day, day + 30, 12000)
+    t.add(day + 600, day + 630, -2000)
+    t.add(day + 1440, day + 1470, 50000)  # tomorrow
+    assert price_band(t, day + 700) == (-2000, 12000)
+    assert band_pct(-2000, (-2000, 12000)) == 0 and band_pct(12000, (-2000, 12000)) == 100
+    assert band_pct(5, (5, 5)) == 50
+    assert price_band(SlotTable(4), day) is None
+
+
+MPY_HEATER = r"""
+from controller.heater.task import Heater
+
+
+class Relay:
+    value = False
+
+
+ms = [1000]
+display = Display()
+screen = Screen(display, gfx)
+
+
+class HW:
+    pass
+
+
+hw = HW()
+hw.screen = screen
+hw.board_name = "MicroPython guest"
+ctl = Controller(hw, load({"HEATER_ENABLED": "1", "PROBE1_NAME": "tank_top"}.get), ticks_ms=lambda: ms[0],
+                 log=Log(out=lambda l: None))
+h = Heater(ctl, Relay(), None)
+day = 8780 * 1440  # 2024-01-15
+for k in range(48):
+    h.prices.add(day + 30 * k, day + 30 * k + 30, 10000 + 500 * k)
+h.inp.prices = h.prices
+h.inp.utc_min = day + 600
+h.price_p_kwh = 20.0
+h.state, h.element_w, h.grid_w, h.reason = "on", 3000.0, -500.0, "on: pv: surplus 3500 W > 3200 W for 120 s"
+ctl.heater = h
+screen.select("heater")
+screen.update(ctl, ms[0])
+page = screen.pages[4]
+out = {"names": list(screen.names), "state": page.state.text, "price": page.price.text, "band": page.band.text,
+       "bar": page.price_bar.value, "grid": page.grid.text, "element": page.element_bar.value}
+print("RESULT " + json.dumps(out))
+"""
+
+
+def test_heater_page_builds_and_updates_on_micropython():
+    head = screen_mpy.SCRIPT[:screen_mpy.SCRIPT.index("ms = [1000]")]
+    out = run_device_script(head + MPY_HEATER, timeout_s=300)
+    r = json.loads([x for x in out.splitlines() if x.startswith("RESULT ")][0][len("RESULT "):])
+    assert r["names"] == ["main", "trend", "details", "boot", "heater"]
+    assert r["state"] == "ELEMENT ON  3.0 kW" and r["grid"] == "GRID export 0.50 kW"
+    assert r["price"] == "PRICE 20.00 p/kWh" and r["band"].startswith("today 10.00 .. 33.50 p/kWh")
+    assert r["bar"] == round(100 * (20000 - 10000) / 23500) and r["element"] == 100
