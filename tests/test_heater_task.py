@@ -126,6 +126,8 @@ def test_safety_beats_the_rules(srv):
     h.ctx.protection = Protection(active=("tank_max",))
     d = h.cycle()
     assert not d.on and h.reason == "off: protection: tank_max"
+    h.ctx.protection = Protection(active=("lockout", "frost"), lockout="no flow after 3 starts")
+    assert h.cycle().on  # the solar loop is out: the element is what heats the water
     h.ctx.protection = Protection()
     assert h.cycle().on
     pump_decision = h.ctx.decision

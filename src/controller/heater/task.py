@@ -14,8 +14,10 @@ from controller.heater import drop, http
 from controller.heater.core import HeaterCore, Inputs
 from controller.heater.slots import DAY_MIN, EPOCH_2000_S, TZ, SlotTable, utc_offset_min
 
-# Pump modes in which the element stays off (protections of the plant, seed 004 and issue 6).
-BLOCK_MODES = ("overheat", "cool_off", "tank_max", "emergency", "lockout")
+# Pump modes in which the element stays off: the tank is, or is being made, hot enough (seed 004
+# and the plant protections of controller/protect.py). A pump lockout or a frost run does not
+# block it: with the solar loop out of action the element is what heats the water.
+BLOCK_MODES = ("overheat", "cool_off", "tank_max", "tank_cutoff", "emergency", "collector_cooling", "recool")
 _RETRY_S = 600  # after a failed fetch
 _FORECAST_S = 3 * 3600
 _CARBON_S = 2 * 3600
@@ -164,8 +166,10 @@ class Heater:
         if d.mode in BLOCK_MODES:
             block = "pump in %s: %s" % (d.mode, d.reason)
         prot = getattr(ctx, "protection", None)
-        if prot is not None and (prot.lockout or prot.active):
-            block = "protection: %s" % (prot.lockout or ", ".join(prot.active))
+        if prot is not None:
+            for name in prot.active:
+                if name in BLOCK_MODES:
+                    block = "protection: " + name
         inp.block = block
 
     def _wall(self):
