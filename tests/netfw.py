@@ -57,8 +57,8 @@ class NetFirmware:
         self.lines = []
         self.hw = SimpleNamespace(i2c=self.i2c, onewire_pin=self.onewire, screen=None, board_name="PC test")
         self.ctl = Controller(self.hw, self.settings, log=Log(out=self.lines.append))
-        self.pcf.set_raw(0, 150)
-        self.pcf.set_raw(1, 120)
+        self.pcf.set_raw(0, 210)  # tank bottom 40 C
+        self.pcf.set_raw(1, 189)  # collector 55 C: the pump runs
         self.radio = HostRadio(ntp=ntp)
         self.reboots = 0
         self.link = make_link(self.ctl, self.radio, self.store, saved, reboot=self._reboot)
