@@ -17,7 +17,7 @@ fakebus.install()
 from controller.app import Controller  # noqa: E402
 from controller.log import Log  # noqa: E402
 from controller.net.link import make_link  # noqa: E402
-from controller.net.remote import apply_saved  # noqa: E402
+from controller.net.saved import apply_saved  # noqa: E402
 from controller.settings import load  # noqa: E402
 from hwc.fakebus import FakeDs18b20, FakeI2C, FakeOneWire, FakePcf8591, rom_hex  # noqa: E402
 from hwc.netpc import FileStore, HostRadio  # noqa: E402

@@ -207,8 +207,7 @@ DEVICE_IMPORTS += ["controller.screen.fmt", "controller.screen.trend", "controll
 # Optional parts, imported only when their settings switch them on: the network link (issue 4;
 # MQTT_BROKER set) with the MQTT client, and the immersion heater (issue 7; HEATER_ENABLED=1).
 NET_IMPORTS = ["adafruit_minimqtt.adafruit_minimqtt", "controller.net", "controller.net.points",
-               "controller.net.wall", "controller.net.store", "controller.net.remote", "controller.net.rpc",
-               "controller.net.link"]
+               "controller.net.wall", "controller.net.store", "controller.net.remote", "controller.net.link"]
 HEATER_IMPORTS = ["adafruit_requests", "controller.spec_heater", "controller.heater.task"]
 HEAP_BYTES = 192 * 1024
 MIN_FREE_BYTES = 80 * 1024

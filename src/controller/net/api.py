@@ -3,7 +3,7 @@ shared attributes it accepts. Used by docs and tests (a dashboard test can check
 not imported by the firmware at run time."""
 
 from controller.net.points import FIXED
-from controller.net.remote import CLIENT_KEYS, overridable
+from controller.net.inbound import CLIENT_KEYS, overridable
 
 # key -> (unit, meaning); <name> is each sensor's name (hot, cold and the configured probes).
 TELEMETRY = (

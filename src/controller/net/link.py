@@ -7,7 +7,8 @@ import json
 
 from controller import VERSION
 from controller.net.points import Points
-from controller.net.remote import Remote, overridable
+from controller.net import once
+from controller.net.remote import Remote
 from controller.net.wall import Backoff, Wall
 
 TOPIC = "v1/devices/me/"
@@ -190,7 +191,7 @@ class Link:
         self.publish_attributes(True)
         self._req += 1
         mqtt.publish(TOPIC + "attributes/request/%d" % self._req,
-                     json.dumps({"sharedKeys": ",".join(overridable())}))
+                     json.dumps({"sharedKeys": once("inbound", "shared_keys")}))
         self._time_asked = None
 
     def _on_message(self, client, topic, payload):
