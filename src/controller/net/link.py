@@ -5,9 +5,8 @@ and pump tasks never wait longer than that."""
 import asyncio
 import json
 
-from controller import VERSION
-from controller.net.points import Points
 from controller.net import once
+from controller.net.points import Points
 from controller.net.remote import Remote
 from controller.net.wall import Backoff, Wall
 
@@ -18,7 +17,6 @@ _WIFI_WAIT_S = 20
 _TIME_RESYNC_S = 6 * 3600
 _INBOX_MAX = 8
 _OWN_ATTRS = b'{"overrides":'
-_SECRETS = ("CIRCUITPY_WIFI_PASSWORD", "MQTT_TOKEN")
 
 OFF, WIFI, CONNECTING, ONLINE, BACKOFF = "off", "wifi", "connecting", "online", "backoff"
 
@@ -166,33 +164,8 @@ class Link:
 
     # --- MQTT -------------------------------------------------------------------------------
     def connect(self):
-        from adafruit_minimqtt.adafruit_minimqtt import MQTT
-
-        s = self.ctx.settings
-        limit_s = s.mqtt_timeout_s
-        # One attempt: TCP connect within a third of the limit, CONNACK within the rest.
-        mqtt = MQTT(broker=s.mqtt_broker, port=s.mqtt_port, username=s.mqtt_token or None, password="",
-                    is_ssl=s.mqtt_tls, socket_pool=self.radio.pool, ssl_context=self.radio.ssl_context,
-                    socket_timeout=limit_s / 3, recv_timeout=limit_s / 3 + 0.01, connect_retries=1,
-                    keep_alive=int(3 * s.telemetry_period_s) + 30, use_binary_mode=True)
-        mqtt.on_message = self._on_message
-        self.mqtt = mqtt
-        mqtt.connect()
-        mqtt._sock.settimeout(_POLL_S)
-        mqtt._socket_timeout = _POLL_S
-        mqtt._recv_timeout = limit_s - _POLL_S
-        mqtt.subscribe([(TOPIC + "rpc/request/+", 0), (TOPIC + "attributes", 0),
-                        (TOPIC + "attributes/response/+", 0), (TOPIC + "rpc/response/+", 0)])
-        self.mqtt_connects += 1
-        self.failures = 0
-        self.backoff.reset()
-        self.state = ONLINE
-        self.ctx.log.info("MQTT connected to %s:%d" % (s.mqtt_broker, s.mqtt_port))
-        self.publish_attributes(True)
-        self._req += 1
-        mqtt.publish(TOPIC + "attributes/request/%d" % self._req,
-                     json.dumps({"sharedKeys": once("inbound", "shared_keys")}))
-        self._time_asked = None
+        """One MQTT connection attempt (``session.connect``); raises when it fails."""
+        once("session", "connect", self)
 
     def _on_message(self, client, topic, payload):
         # Only queue: this runs inside minimqtt calls, which must not be re-entered.
@@ -217,31 +190,18 @@ class Link:
             elif topic.startswith(TOPIC + "attributes/response/"):
                 remote.on_attributes(payload, full=True)
             if remote.report:
-                self.publish_attributes(False)
+                self.publish_attributes()
         if self.inbox_lost:
             self.ctx.log.warn("network: %d incoming messages dropped (arriving too fast)" % self.inbox_lost)
             self.inbox_lost = 0
 
-    def publish_attributes(self, full):
-        """Client attributes: firmware, board and settings on connect; overrides and rejected
-        remote settings whenever they change."""
+    def publish_attributes(self):
+        """The overrides and rejected remote settings, whenever they changed (firmware, board
+        and settings go with them on connect: ``session.connect``)."""
         remote = self.remote
-        extra = ""
-        if full:
-            s = self.ctx.settings
-            settings = {}
-            from controller.settings_spec import SPEC
-
-            for entry in SPEC:
-                if entry[0] not in _SECRETS:
-                    value = getattr(s, entry[0].lower())
-                    settings[entry[0]] = list(value) if isinstance(value, tuple) else value
-            extra = ',"firmware":%s,"board":%s,"settings":%s,"settings_errors":%s' % (
-                json.dumps(VERSION), json.dumps(getattr(self.ctx.hw, "board_name", "?")), json.dumps(settings),
-                json.dumps(s.errors))
         remote.report = False
-        self.mqtt.publish(TOPIC + "attributes", '{"overrides":%s,"rejected_settings":%s%s}' % (
-            json.dumps(self.ctx.overrides), json.dumps(remote.rejected), extra))
+        self.mqtt.publish(TOPIC + "attributes", '{"overrides":%s,"rejected_settings":%s}' % (
+            json.dumps(self.ctx.overrides), json.dumps(remote.rejected)))
 
     def ask_time(self, now):
         """Client-side RPC getCurrentTime on connect and every few hours."""
