@@ -33,7 +33,7 @@ SPEC = (
     ("NET_BACKOFF_MIN_S", F, 2.0, 0.5, 60.0, "s"),
     #: longest reconnect delay
     ("NET_BACKOFF_MAX_S", F, 300.0, 5.0, 3600.0, "s"),
-    #: failed connects before the ESP32 is reset; 0 = never
+    #: failed WiFi or MQTT connects in a row before the ESP32 alone is reset; 0 = never
     ("ESP_RESET_AFTER", I, 6, 0, 100, ""),
     #: timeout of a remote manual mode (and its cap)
     ("REMOTE_MANUAL_MAX_S", F, 3600.0, 60.0, 86400.0, "s"),

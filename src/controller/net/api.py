@@ -18,6 +18,7 @@ TELEMETRY = (
     ("heat_today_kwh", "kWh", "heat delivered today (when the protection counters exist)"),
     ("wifi_connects", "", "WiFi connections since boot"),
     ("mqtt_connects", "", "MQTT connections since boot"),
+    ("esp_resets", "", "WiFi co-processor resets after ESP_RESET_AFTER failed connects in a row"),
     ("pump_starts", "", "pump starts since boot"),
     ("uptime_s", "s", "seconds since boot"),
     ("free_bytes", "B", "free heap (device only)"),

@@ -36,6 +36,7 @@ class Link:
         self.rssi = None
         self.wifi_connects = 0
         self.mqtt_connects = 0
+        self.esp_resets = 0  # ESP32 resets after ESP_RESET_AFTER failed connects in a row
         self.last_error = ""
         self.wall = Wall(ctx.clock.ticks_ms)
         self.points = Points(ctx, s.telemetry_buffer, mem_free)
@@ -138,10 +139,15 @@ class Link:
         self.state = BACKOFF
         self.ctx.log.warn("network: %s; retry in %d s" % (error, delay_s))
         every = self.ctx.settings.esp_reset_after
-        reset = getattr(self.radio, "reset", None)
-        if every and reset is not None and self.failures % every == 0:
+        if every and self.failures % every == 0:
+            # The ESP32 alone, through its reset pin: the board and the pump run on.
+            self.esp_resets += 1
             self.ctx.log.warn("network: %d failures in a row; resetting the WiFi co-processor" % self.failures)
-            reset()
+            try:
+                self.radio.reset()
+            except Exception as exc:  # noqa: BLE001 - the next attempt reports what is still wrong
+                self.ctx.log.error("network: WiFi co-processor reset failed: %s" % exc)
+            self._wifi_up = False
 
     def close(self):
         """Drop the MQTT connection; the connection manager forgets the socket even when
