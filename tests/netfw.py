@@ -168,3 +168,65 @@ class FakeThingsBoard:
     def close(self):
         self.client.loop_stop()
         self.client.disconnect()
+
+
+class FakeHomeAssistant:
+    """A paho-mqtt client playing Home Assistant: it reads the discovery configs, the state
+    and the availability, and sends switch commands. ``retained`` holds what a client that
+    subscribes later gets from the broker's retained store (``fresh_retained``)."""
+
+    def __init__(self, port, prefix="homeassistant", node="solar_hwc"):
+        self.port = port
+        self.prefix = prefix
+        self.base = "solar_hwc/%s/" % node
+        self.messages = []  # (topic, payload bytes, retain flag)
+        self.lock = threading.Lock()
+        self.client = self._client(self.messages)
+        self.client.loop_start()
+
+    def _client(self, sink):
+        client = paho.Client(paho.CallbackAPIVersion.VERSION2)
+
+        def on_connect(c, userdata, flags, reason, properties):
+            c.subscribe([(self.prefix + "/#", 0), (self.base + "#", 0)])
+
+        def on_message(c, userdata, msg):
+            with self.lock:
+                sink.append((msg.topic, bytes(msg.payload), bool(msg.retain)))
+
+        client.on_connect = on_connect
+        client.on_message = on_message
+        client.connect("127.0.0.1", self.port)
+        return client
+
+    def got(self, topic):
+        with self.lock:
+            return [payload for t, payload, _ in self.messages if t == topic]
+
+    def configs(self):
+        """{topic: config dict} of the discovery configs seen."""
+        with self.lock:
+            return {t: json.loads(p) for t, p, _ in self.messages if t.endswith("/config") and p}
+
+    def states(self):
+        return [json.loads(p) for p in self.got(self.base + "state")]
+
+    def availability(self):
+        return [p.decode() for p in self.got(self.base + "availability")]
+
+    def command(self, payload):
+        self.client.publish(self.base + "manual/set", payload)
+
+    def fresh_retained(self, wait_s=1.0):
+        """What the broker keeps retained: [(topic, payload, retain)] seen by a new client."""
+        sink = []
+        client = self._client(sink)
+        client.loop_start()
+        time.sleep(wait_s)
+        client.loop_stop()
+        client.disconnect()
+        return sink
+
+    def close(self):
+        self.client.loop_stop()
+        self.client.disconnect()

@@ -45,6 +45,7 @@ class Link:
         self.inbox = []
         self.inbox_lost = 0
         self.mqtt = None
+        self.hass = None  # a ``hass.Hass`` with HA_DISCOVERY=1
         self._until = 0  # mono ms: end of a backoff or of the WiFi wait
         self._next_send = 0
         self._req = 0
@@ -85,6 +86,8 @@ class Link:
             try:
                 await asyncio.sleep(_STEP_S)
             except BaseException:  # cancelled: leave no socket behind
+                if self.hass is not None and self.mqtt is not None:
+                    self.hass.goodbye(self.mqtt)
                 self.close()
                 raise
 
@@ -129,6 +132,8 @@ class Link:
             self._no_clock_told = True
             self.ctx.log.warn("network: no wall clock yet; telemetry held (see TIME_SOURCE)")
         self.send(now)
+        if self.hass is not None:
+            self.hass.tick(now, self.mqtt)
 
     def fail(self, error):
         self.last_error = error
@@ -184,7 +189,9 @@ class Link:
         remote = self.remote
         while self.inbox:
             topic, payload = self.inbox.pop(0)
-            if topic == self._time_topic:
+            if self.hass is not None and self.hass.handles(topic):
+                self.hass.on_message(topic, payload, self.mqtt)
+            elif topic == self._time_topic:
                 self.on_time(payload)
             elif topic.startswith(TOPIC + "rpc/request/"):
                 if topic != self._time_topic.replace("response", "request"):  # not our own, echoed
@@ -258,6 +265,10 @@ def make_link(ctx, radio, store=None, saved=None, reboot=None, rand=None, mem_fr
 
         rand = random.random
     link = Link(ctx, radio, remote, rand, reboot, mem_free)
+    if ctx.settings.ha_discovery:
+        from controller.net.hass import Hass
+
+        link.hass = Hass(link)
     ctx.link = link
     ctx.wall = link.wall
     return link

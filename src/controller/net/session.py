@@ -26,12 +26,16 @@ def connect(link):
                 keep_alive=int(3 * s.telemetry_period_s) + 30, use_binary_mode=True)
     mqtt.on_message = link._on_message
     link.mqtt = mqtt
+    hass = link.hass
+    if hass is not None:
+        hass.before_connect(mqtt)
     mqtt.connect()
     mqtt._sock.settimeout(_POLL_S)
     mqtt._socket_timeout = _POLL_S
     mqtt._recv_timeout = limit_s - _POLL_S
-    mqtt.subscribe([(TOPIC + "rpc/request/+", 0), (TOPIC + "attributes", 0),
-                    (TOPIC + "attributes/response/+", 0), (TOPIC + "rpc/response/+", 0)])
+    topics = [(TOPIC + "rpc/request/+", 0), (TOPIC + "attributes", 0), (TOPIC + "attributes/response/+", 0),
+              (TOPIC + "rpc/response/+", 0)]
+    mqtt.subscribe(topics + hass.topics() if hass is not None else topics)
     link.mqtt_connects += 1
     link.failures = 0
     link.backoff.reset()
@@ -42,6 +46,8 @@ def connect(link):
     mqtt.publish(TOPIC + "attributes/request/%d" % link._req,
                  json.dumps({"sharedKeys": once("inbound", "shared_keys")}))
     link._time_asked = None
+    if hass is not None:
+        hass.on_connect(mqtt)
 
 
 def _hello(link, mqtt, topic):
