@@ -108,6 +108,7 @@ class FakeThingsBoard:
 
     def __init__(self, port, now_ms=None):
         self.messages = []  # (topic, parsed JSON or raw text)
+        self.arrivals = []  # (topic, time.monotonic() when it arrived)
         self.now_ms = now_ms or (lambda: int(time.time() * 1000))
         self.shared = {}
         self.answer_time = True
@@ -136,6 +137,7 @@ class FakeThingsBoard:
             body = msg.payload.decode("utf-8", "replace")
         with self.lock:
             self.messages.append((msg.topic, body))
+            self.arrivals.append((msg.topic, time.monotonic()))
         if msg.topic.startswith(TB + "attributes/request/") and self.answer_attributes:
             rid = msg.topic.rsplit("/", 1)[1]
             client.publish(TB + "attributes/response/" + rid, json.dumps({"shared": self.shared}))

@@ -37,6 +37,7 @@ class Link:
         self.wifi_connects = 0
         self.mqtt_connects = 0
         self.esp_resets = 0  # ESP32 resets after ESP_RESET_AFTER failed connects in a row
+        self.messages_sent = 0  # telemetry messages acknowledged by the broker
         self.last_error = ""
         self.wall = Wall(ctx.clock.ticks_ms)
         self.points = Points(ctx, s.telemetry_buffer, mem_free)
@@ -46,6 +47,12 @@ class Link:
         self.inbox_lost = 0
         self.mqtt = None
         self.hass = None  # a ``hass.Hass`` with HA_DISCOVERY=1
+        # The device's timing; a simulation on a virtual clock (hwc simulate --mqtt) sets its
+        # own: the socket wait while online, the task's period, and the clock (ms) that paces
+        # sending under REPLAY_PER_S.
+        self.poll_s = _POLL_S
+        self.step_s = _STEP_S
+        self.send_clock = self.wall.mono_ms
         self._until = 0  # mono ms: end of a backoff or of the WiFi wait
         self._next_send = 0
         self._req = 0
@@ -84,7 +91,7 @@ class Link:
                 await asyncio.sleep(1)
                 self.reboot()
             try:
-                await asyncio.sleep(_STEP_S)
+                await asyncio.sleep(self.step_s)
             except BaseException:  # cancelled: leave no socket behind
                 if self.hass is not None and self.mqtt is not None:
                     self.hass.goodbye(self.mqtt)
@@ -125,7 +132,7 @@ class Link:
             self.connect()
             self._online_at = now
             return
-        self.mqtt.loop(_POLL_S)
+        self.mqtt.loop(self.poll_s)
         self.handle_inbox()
         self.ask_time(now)
         if not self.wall.known() and now - self._online_at > 30000 and not self._no_clock_told:
@@ -242,13 +249,17 @@ class Link:
     def send(self, now):
         """Send the oldest buffered points as one array, QoS 1; forget them once acknowledged.
         Messages are spaced by 1/REPLAY_PER_S while a backlog drains."""
-        if not self.points.count or now < self._next_send or not self.wall.known():
+        if not self.points.count or not self.wall.known():
+            return
+        at = self.send_clock()
+        if at < self._next_send:
             return
         s = self.ctx.settings
         n = min(s.replay_batch, self.points.count)
         self.mqtt.publish(TOPIC + "telemetry", self.points.encode(n, self.wall.epoch_ms_at), qos=1)
         self.points.forget(n)
-        self._next_send = now + int(1000 / s.replay_per_s)
+        self.messages_sent += 1
+        self._next_send = at + int(1000 / s.replay_per_s)
 
 
 def make_link(ctx, radio, store=None, saved=None, reboot=None, rand=None, mem_free=None):

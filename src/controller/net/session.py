@@ -15,7 +15,7 @@ def connect(link):
     raises when it fails (the link backs off)."""
     from adafruit_minimqtt.adafruit_minimqtt import MQTT
 
-    from controller.net.link import _POLL_S, TOPIC, ONLINE
+    from controller.net.link import ONLINE, TOPIC
 
     ctx = link.ctx
     s = ctx.settings
@@ -30,9 +30,10 @@ def connect(link):
     if hass is not None:
         hass.before_connect(mqtt)
     mqtt.connect()
-    mqtt._sock.settimeout(_POLL_S)
-    mqtt._socket_timeout = _POLL_S
-    mqtt._recv_timeout = limit_s - _POLL_S
+    poll_s = link.poll_s
+    mqtt._sock.settimeout(poll_s)
+    mqtt._socket_timeout = poll_s
+    mqtt._recv_timeout = limit_s - poll_s
     topics = [(TOPIC + "rpc/request/+", 0), (TOPIC + "attributes", 0), (TOPIC + "attributes/response/+", 0),
               (TOPIC + "rpc/response/+", 0)]
     mqtt.subscribe(topics + hass.topics() if hass is not None else topics)
