@@ -233,6 +233,7 @@ def test_memory_after_importing_everything_leaves_room(capsys):
     net_libs = measure_memory(DEVICE_IMPORTS + NET_SHIMS + NET_LIBRARIES)["delta"]
     net_all = measure_memory(DEVICE_IMPORTS + NET_SHIMS + NET_IMPORTS)["delta"]
     net_peak = measure_memory(DEVICE_IMPORTS + NET_SHIMS + NET_IMPORTS + NET_TRANSIENT)["delta"]
+    net_hass = measure_memory(DEVICE_IMPORTS + NET_SHIMS + NET_IMPORTS + ["controller.net.hass"])["delta"]
     net_ours = net_all - net_libs
     with capsys.disabled():
         print("\nMEMORY (default settings): Adafruit libraries %.1f KB, our code %.1f KB, total %.1f KB; "
@@ -245,8 +246,9 @@ def test_memory_after_importing_everything_leaves_room(capsys):
                 "" if HEAP_BYTES - total >= MIN_FREE_BYTES else "  BELOW THE 80 KB TARGET"))
         print("MEMORY (network breakdown): guest-only shims %.1f KB, adafruit_minimqtt with the connection "
               "manager %.1f KB, controller.net resident %.1f KB (+%.1f KB while a connection opens or a "
-              "message is handled)" % ((shims - everything["delta"]) / 1024, (net_libs - shims) / 1024,
-                                       net_ours / 1024, (net_peak - net_all) / 1024))
+              "message is handled); Home Assistant discovery (HA_DISCOVERY=1) +%.1f KB" % (
+                  (shims - everything["delta"]) / 1024, (net_libs - shims) / 1024, net_ours / 1024,
+                  (net_peak - net_all) / 1024, (net_hass - net_all) / 1024))
     assert free >= MIN_FREE_BYTES
     assert ours > 0 and libraries["delta"] > 0
     assert 0 < net_ours <= NET_OURS_MAX_BYTES
