@@ -119,6 +119,7 @@ class FakeThingsBoard:
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = self._on_subscribe
         self.subscribes = 0
+        self.client.reconnect_delay_set(min_delay=0.1, max_delay=1)  # back soon after a broker restart
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
         self.rpc_id = 1000

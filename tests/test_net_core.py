@@ -228,7 +228,8 @@ out = {
     "attrs": remote.on_attributes(b'{"MAX_DIFF_GROW": 1.02, "COOL_OFF_ARM_C": 99, "PURGE_S": "x"}'),
     "rejected": remote.rejected, "overrides": ctx.overrides,
     "saved": unpack(store.read())[0],
-    "resident": sorted(m for m in ("controller.net.rpc", "controller.net.saved", "controller.net.inbound") if m in sys.modules),
+    "resident": sorted(m for m in ("controller.net.rpc", "controller.net.saved", "controller.net.inbound")
+                       if m in sys.modules or hasattr(sys.modules["controller.net"], m[15:])),
     "backoff": [Backoff(1.0, 8.0, lambda: 0.0).next_s() for _ in range(2)],
 }
 print("RESULT " + json.dumps(out))
