@@ -147,7 +147,8 @@ def test_broker_killed_and_restarted_loses_no_point(broker, tb, tmp_path):
         # before the device reconnects.
         wait_for(lambda: fw.link.buffered >= 8, what="points buffered while offline")
         fw.radio.up = False
-        wait_for(lambda: fw.link.state in ("wifi", "backoff") and fw.link.last_error, what="WiFi down")
+        # The link must have seen the WiFi down (it polls every 0.2 s), not just be in backoff.
+        wait_for(lambda: not fw.link._wifi_up and fw.link.state in ("wifi", "backoff"), what="WiFi down")
         broker.start()
         wait_for(lambda: tb.subscribes >= 2, what="paho reconnected and resubscribed")
         back_ms = time.time() * 1000

@@ -1,6 +1,7 @@
 """The network link (issue 4): telemetry, remote settings and commands over MQTT.
 
-Pure parts (points, remote, saved, wall) do no I/O; ``link`` runs the MQTT client.
+Pure parts (points, remote, inbound, rpc, saved, wall) do no I/O; ``link`` runs the MQTT client,
+with ``session`` (connecting) and ``events`` (failures, incoming messages) imported per use.
 """
 
 import sys

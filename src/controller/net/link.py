@@ -3,7 +3,6 @@ RPCs and shared attributes. Every network call is bounded by MQTT_TIMEOUT_S so t
 and pump tasks never wait longer than that."""
 
 import asyncio
-import json
 
 from controller.net import once
 from controller.net.points import Points
@@ -143,42 +142,14 @@ class Link:
             self.hass.tick(now, self.mqtt)
 
     def fail(self, error):
-        self.last_error = error
-        self.failures += 1
-        self.close()
-        delay_s = self.backoff.next_s()
-        self._until = self.wall.mono_ms() + int(delay_s * 1000)
-        self.state = BACKOFF
-        self.ctx.log.warn("network: %s; retry in %d s" % (error, delay_s))
-        every = self.ctx.settings.esp_reset_after
-        if every and self.failures % every == 0:
-            # The ESP32 alone, through its reset pin: the board and the pump run on.
-            self.esp_resets += 1
-            self.ctx.log.warn("network: %d failures in a row; resetting the WiFi co-processor" % self.failures)
-            try:
-                self.radio.reset()
-            except Exception as exc:  # noqa: BLE001 - the next attempt reports what is still wrong
-                self.ctx.log.error("network: WiFi co-processor reset failed: %s" % exc)
-            self._wifi_up = False
+        """A failed step: close, back off, reset the ESP32 after ESP_RESET_AFTER in a row
+        (``events.fail``)."""
+        once("events", "fail", self, error)
 
     def close(self):
-        """Drop the MQTT connection; the connection manager forgets the socket even when
-        closing it fails (a reset ESP32), or the next connect would be refused."""
-        mqtt = self.mqtt
-        self.mqtt = None
-        if mqtt is None:
-            return
-        sock = mqtt._sock
-        try:
-            mqtt._close_socket()
-        except Exception:  # noqa: BLE001 - the socket is going anyway
-            cm = mqtt._connection_manager
-            key = cm._key_by_managed_socket.pop(sock, None)
-            if key is not None:
-                cm._managed_socket_by_key.pop(key, None)
-            if sock in cm._available_sockets:
-                cm._available_sockets.remove(sock)
-            mqtt._sock = None
+        """Drop the MQTT connection (``events.close``)."""
+        if self.mqtt is not None:
+            once("events", "close", self)
 
     # --- MQTT -------------------------------------------------------------------------------
     def connect(self):
@@ -193,35 +164,9 @@ class Link:
             self.inbox_lost += 1
 
     def handle_inbox(self):
-        remote = self.remote
-        while self.inbox:
-            topic, payload = self.inbox.pop(0)
-            if self.hass is not None and self.hass.handles(topic):
-                self.hass.on_message(topic, payload, self.mqtt)
-            elif topic == self._time_topic:
-                self.on_time(payload)
-            elif topic.startswith(TOPIC + "rpc/request/"):
-                if topic != self._time_topic.replace("response", "request"):  # not our own, echoed
-                    response = remote.on_rpc(payload)
-                    self.mqtt.publish(TOPIC + "rpc/response/" + topic[len(TOPIC) + 12:], json.dumps(response))
-            elif topic == TOPIC + "attributes":
-                if not payload.startswith(_OWN_ATTRS):  # our own, echoed by a plain broker
-                    remote.on_attributes(payload)
-            elif topic.startswith(TOPIC + "attributes/response/"):
-                remote.on_attributes(payload, full=True)
-            if remote.report:
-                self.publish_attributes()
-        if self.inbox_lost:
-            self.ctx.log.warn("network: %d incoming messages dropped (arriving too fast)" % self.inbox_lost)
-            self.inbox_lost = 0
-
-    def publish_attributes(self):
-        """The overrides and rejected remote settings, whenever they changed (firmware, board
-        and settings go with them on connect: ``session.connect``)."""
-        remote = self.remote
-        remote.report = False
-        self.mqtt.publish(TOPIC + "attributes", '{"overrides":%s,"rejected_settings":%s}' % (
-            json.dumps(self.ctx.overrides), json.dumps(remote.rejected)))
+        """The queued incoming messages (``events.handle_inbox``), when there are any."""
+        if self.inbox or self.inbox_lost:
+            once("events", "handle_inbox", self)
 
     def ask_time(self, now):
         """Client-side RPC getCurrentTime on connect and every few hours."""
@@ -233,18 +178,6 @@ class Link:
             self._req += 1
             self._time_topic = TOPIC + "rpc/response/%d" % self._req
             self.mqtt.publish(TOPIC + "rpc/request/%d" % self._req, '{"method":"getCurrentTime","params":{}}')
-
-    def on_time(self, payload):
-        try:
-            value = json.loads(payload)
-        except ValueError:
-            return
-        if isinstance(value, dict):
-            value = value.get("time", value.get("ts"))
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 1e11:
-            value *= 1000  # seconds
-        if self.wall.set_epoch_ms(value, "server"):
-            self.ctx.log.info("wall clock set from the server")
 
     def send(self, now):
         """Send the oldest buffered points as one array, QoS 1; forget them once acknowledged.
