@@ -216,7 +216,7 @@ NET_TRANSIENT = ["controller.net.session", "controller.net.events", "controller.
 # Guest-only stand-ins the MQTT libraries import (tests/mpy_shims): CircuitPython has random
 # built in and no typing; counted in the network figures, which makes them a little high.
 NET_SHIMS = ["random", "typing", "types", "circuitpython_typing.socket"]
-NET_OURS_MAX_BYTES = 12 * 1024  # our resident network code: 10.5 KB when this was written
+NET_OURS_MAX_BYTES = 13 * 1024  # our resident network code: 10.5 KB when written (figures move 1-2 KB)
 HEATER_IMPORTS = ["adafruit_requests", "controller.spec_heater", "controller.heater.task"]
 HEAP_BYTES = 192 * 1024
 MIN_FREE_BYTES = 80 * 1024
