@@ -17,7 +17,7 @@ fakebus.install()
 from controller.app import Controller  # noqa: E402
 from controller.log import Log  # noqa: E402
 from controller.net.link import make_link  # noqa: E402
-from controller.net.remote import apply_saved  # noqa: E402
+from controller.net.saved import apply_saved  # noqa: E402
 from controller.settings import load  # noqa: E402
 from hwc.fakebus import FakeDs18b20, FakeI2C, FakeOneWire, FakePcf8591, rom_hex  # noqa: E402
 from hwc.netpc import FileStore, HostRadio  # noqa: E402
@@ -108,6 +108,7 @@ class FakeThingsBoard:
 
     def __init__(self, port, now_ms=None):
         self.messages = []  # (topic, parsed JSON or raw text)
+        self.arrivals = []  # (topic, time.monotonic() when it arrived)
         self.now_ms = now_ms or (lambda: int(time.time() * 1000))
         self.shared = {}
         self.answer_time = True
@@ -118,6 +119,7 @@ class FakeThingsBoard:
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = self._on_subscribe
         self.subscribes = 0
+        self.client.reconnect_delay_set(min_delay=0.1, max_delay=1)  # back soon after a broker restart
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
         self.rpc_id = 1000
@@ -136,6 +138,7 @@ class FakeThingsBoard:
             body = msg.payload.decode("utf-8", "replace")
         with self.lock:
             self.messages.append((msg.topic, body))
+            self.arrivals.append((msg.topic, time.monotonic()))
         if msg.topic.startswith(TB + "attributes/request/") and self.answer_attributes:
             rid = msg.topic.rsplit("/", 1)[1]
             client.publish(TB + "attributes/response/" + rid, json.dumps({"shared": self.shared}))
@@ -164,6 +167,68 @@ class FakeThingsBoard:
     def set_shared(self, values):
         self.shared.update(values)
         self.client.publish(TB + "attributes", json.dumps(values))
+
+    def close(self):
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+class FakeHomeAssistant:
+    """A paho-mqtt client playing Home Assistant: it reads the discovery configs, the state
+    and the availability, and sends switch commands. ``retained`` holds what a client that
+    subscribes later gets from the broker's retained store (``fresh_retained``)."""
+
+    def __init__(self, port, prefix="homeassistant", node="solar_hwc"):
+        self.port = port
+        self.prefix = prefix
+        self.base = "solar_hwc/%s/" % node
+        self.messages = []  # (topic, payload bytes, retain flag)
+        self.lock = threading.Lock()
+        self.client = self._client(self.messages)
+        self.client.loop_start()
+
+    def _client(self, sink):
+        client = paho.Client(paho.CallbackAPIVersion.VERSION2)
+
+        def on_connect(c, userdata, flags, reason, properties):
+            c.subscribe([(self.prefix + "/#", 0), (self.base + "#", 0)])
+
+        def on_message(c, userdata, msg):
+            with self.lock:
+                sink.append((msg.topic, bytes(msg.payload), bool(msg.retain)))
+
+        client.on_connect = on_connect
+        client.on_message = on_message
+        client.connect("127.0.0.1", self.port)
+        return client
+
+    def got(self, topic):
+        with self.lock:
+            return [payload for t, payload, _ in self.messages if t == topic]
+
+    def configs(self):
+        """{topic: config dict} of the discovery configs seen."""
+        with self.lock:
+            return {t: json.loads(p) for t, p, _ in self.messages if t.endswith("/config") and p}
+
+    def states(self):
+        return [json.loads(p) for p in self.got(self.base + "state")]
+
+    def availability(self):
+        return [p.decode() for p in self.got(self.base + "availability")]
+
+    def command(self, payload):
+        self.client.publish(self.base + "manual/set", payload)
+
+    def fresh_retained(self, wait_s=1.0):
+        """What the broker keeps retained: [(topic, payload, retain)] seen by a new client."""
+        sink = []
+        client = self._client(sink)
+        client.loop_start()
+        time.sleep(wait_s)
+        client.loop_stop()
+        client.disconnect()
+        return sink
 
     def close(self):
         self.client.loop_stop()

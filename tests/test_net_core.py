@@ -9,9 +9,11 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from controller.app import Controller
 from controller.log import Log
-from controller.net import api, remote as remote_mod, store as store_mod
+from controller.net import api, inbound, saved as saved_mod, store as store_mod
 from controller.net.points import Points
-from controller.net.remote import Remote, apply_saved, check, protected
+from controller.net.inbound import check, protected
+from controller.net.remote import Remote
+from controller.net.saved import apply_saved
 from controller.net.wall import Backoff, Wall
 from controller.settings import load
 from mpy_harness import run_device_script
@@ -89,18 +91,18 @@ def test_backoff_grows_with_jitter_to_the_cap():
 
 
 def test_store_round_trip_corruption_and_erased():
-    data = store_mod.pack({"MIN_DIFF_K": 4.5})
-    assert store_mod.unpack(data) == ({"MIN_DIFF_K": 4.5}, "")
-    assert store_mod.unpack(b"\xff" * 64) == ({}, "") and store_mod.unpack(b"") == ({}, "")
+    data = saved_mod.pack({"MIN_DIFF_K": 4.5})
+    assert saved_mod.unpack(data) == ({"MIN_DIFF_K": 4.5}, "")
+    assert saved_mod.unpack(b"\xff" * 64) == ({}, "") and saved_mod.unpack(b"") == ({}, "")
     bad = bytearray(data)
     bad[-2] ^= 1
-    assert "checksum" in store_mod.unpack(bytes(bad))[1]
+    assert "checksum" in saved_mod.unpack(bytes(bad))[1]
     nvm = bytearray(b"\xff" * 256)
     s = store_mod.SliceStore(nvm, 200, 56)
     s.write(data)
-    assert store_mod.unpack(s.read())[0] == {"MIN_DIFF_K": 4.5} and nvm[:200] == b"\xff" * 200
+    assert saved_mod.unpack(s.read())[0] == {"MIN_DIFF_K": 4.5} and nvm[:200] == b"\xff" * 200
     with pytest.raises(ValueError):
-        s.write(store_mod.pack({"K%d" % i: i for i in range(20)}))
+        s.write(saved_mod.pack({"K%d" % i: i for i in range(20)}))
 
 
 def test_safety_keys_are_protected_and_rules_hold():
@@ -113,13 +115,13 @@ def test_safety_keys_are_protected_and_rules_hold():
     assert check(ctx.settings, "MIN_DIFF_K", 9)[1] == "MIN_DIFF_K must be below MAX_DIFF_START_K"
     assert check(ctx.settings, "MIN_DIFF_K", "5.5") == (5.5, "")
     assert check(ctx.settings, "MIN_DIFF_K", 10 ** 400)[1]
-    assert {e[0] for e in api.shared_attributes()} == set(remote_mod.overridable())
+    assert {e[0] for e in api.shared_attributes()} == set(inbound.overridable())
 
 
 def test_apply_saved_drops_what_no_longer_validates():
     ctx = make_ctx()
     store = store_mod.SliceStore(bytearray(512), 0, 512)
-    store.write(store_mod.pack({"MIN_DIFF_K": 5.0, "OVERHEAT_C": 50, "GONE_KEY": 1}))
+    store.write(saved_mod.pack({"MIN_DIFF_K": 5.0, "OVERHEAT_C": 50, "GONE_KEY": 1}))
     overrides, base, messages = apply_saved(ctx.settings, store)
     assert overrides == {"MIN_DIFF_K": 5.0} and base == {"MIN_DIFF_K": 4.0} and ctx.settings.min_diff_k == 5.0
     assert len([m for m in messages if "dropped" in m]) == 2
@@ -177,8 +179,10 @@ from controller.app import Controller
 from controller.log import Log
 from controller.settings import load
 from controller.net.points import Points
-from controller.net.remote import Remote, apply_saved
-from controller.net.store import SliceStore, pack, unpack
+import sys
+from controller.net.remote import Remote
+from controller.net.saved import apply_saved, pack, unpack
+from controller.net.store import SliceStore
 from controller.net.wall import Backoff, Wall
 
 
@@ -204,6 +208,7 @@ nvm = bytearray(b"\\xff" * 300)
 store = SliceStore(nvm, 100, 200)
 store.write(pack({"PURGE_S": 20, "OVERHEAT_C": 40}))
 saved = apply_saved(ctx.settings, store)
+del sys.modules["controller.net.saved"]  # as controller.net.once("saved", ...) does at boot
 remote = Remote(ctx, store, saved)
 wall = Wall(t)
 pts = Points(ctx, 4)
@@ -223,6 +228,8 @@ out = {
     "attrs": remote.on_attributes(b'{"MAX_DIFF_GROW": 1.02, "COOL_OFF_ARM_C": 99, "PURGE_S": "x"}'),
     "rejected": remote.rejected, "overrides": ctx.overrides,
     "saved": unpack(store.read())[0],
+    "resident": sorted(m for m in ("controller.net.rpc", "controller.net.saved", "controller.net.inbound")
+                       if m in sys.modules or hasattr(sys.modules["controller.net"], m[15:])),
     "backoff": [Backoff(1.0, 8.0, lambda: 0.0).next_s() for _ in range(2)],
 }
 print("RESULT " + json.dumps(out))
@@ -256,6 +263,7 @@ def test_pure_core_runs_the_same_on_micropython():
     assert [("error" in r) for r in guest["rpc"]] == [False, True, True, False, True]
     assert guest["overrides"] == {"PURGE_S": 20.0, "MIN_DIFF_K": 5.0, "MAX_DIFF_GROW": 1.02}
     assert guest["saved"] == guest["overrides"]
+    assert guest["resident"] == []  # the RPC handlers and the record code were forgotten after use
     assert guest["backoff"] == [0.5, 0.5]
 
 

@@ -147,7 +147,8 @@ def test_broker_killed_and_restarted_loses_no_point(broker, tb, tmp_path):
         # before the device reconnects.
         wait_for(lambda: fw.link.buffered >= 8, what="points buffered while offline")
         fw.radio.up = False
-        wait_for(lambda: fw.link.state in ("wifi", "backoff") and fw.link.last_error, what="WiFi down")
+        # The link must have seen the WiFi down (it polls every 0.2 s), not just be in backoff.
+        wait_for(lambda: not fw.link._wifi_up and fw.link.state in ("wifi", "backoff"), what="WiFi down")
         broker.start()
         wait_for(lambda: tb.subscribes >= 2, what="paho reconnected and resubscribed")
         back_ms = time.time() * 1000
@@ -168,3 +169,28 @@ def test_broker_killed_and_restarted_loses_no_point(broker, tb, tmp_path):
     uptimes = [p["values"]["uptime_s"] for p in points]
     assert uptimes == sorted(uptimes)
     assert fw.logged("network: ")
+
+
+def test_esp32_reset_after_repeated_failures_without_a_reboot(tmp_path):
+    late = Broker(tmp_path / "late")  # not started yet: every MQTT connect fails
+    fw = NetFirmware(late.port, env={"ESP_RESET_AFTER": "2"}).start()
+    tb = None
+    try:
+        wait_for(lambda: fw.radio.resets >= 1, what="an ESP32 reset")
+        assert fw.link.failures >= 2 and fw.link.esp_resets == fw.radio.resets
+        assert fw.logged("2 failures in a row; resetting the WiFi co-processor")
+        assert fw.reboots == 0 and fw.ctl.task_restarts["link"] == 0
+        assert fw.ctl.control_cycles > 0  # the controller ran on meanwhile
+        late.start()
+        tb = FakeThingsBoard(late.port)
+        wait_for(lambda: tb.subscribes >= 1, what="paho subscribed")
+        points = wait_for(lambda: [p for p in tb.points() if p["values"].get("esp_resets", 0) >= 1],
+                          what="telemetry counting the reset")
+        assert fw.link.failures == 0 and fw.link.state == "online"
+        resets = [p["values"]["esp_resets"] for p in tb.points()]
+        assert resets == sorted(resets) and 1 <= points[-1]["values"]["esp_resets"] <= fw.radio.resets
+    finally:
+        fw.stop()
+        if tb is not None:
+            tb.close()
+        late.stop()

@@ -17,10 +17,10 @@ def run():
     hw = hardware.Hardware(settings.onewire_pin)
     extra, net_messages = [], []
     if settings.mqtt_broker:
-        from controller.net.remote import apply_saved
+        from controller.net import once
 
         store = hardware.override_store()
-        saved = apply_saved(settings, store)  # before the controller reads the settings
+        saved = once("saved", "apply_saved", settings, store)  # before the controller reads them
         net_messages = saved[2]
     ctl = Controller(hw, settings)
     for message in net_messages:

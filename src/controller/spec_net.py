@@ -33,12 +33,18 @@ SPEC = (
     ("NET_BACKOFF_MIN_S", F, 2.0, 0.5, 60.0, "s"),
     #: longest reconnect delay
     ("NET_BACKOFF_MAX_S", F, 300.0, 5.0, 3600.0, "s"),
-    #: failed connects before the ESP32 is reset; 0 = never
+    #: failed WiFi or MQTT connects in a row before the ESP32 alone is reset; 0 = never
     ("ESP_RESET_AFTER", I, 6, 0, 100, ""),
     #: timeout of a remote manual mode (and its cap)
     ("REMOTE_MANUAL_MAX_S", F, 3600.0, 60.0, 86400.0, "s"),
     #: wall clock: server RPC, NTP or both
     ("TIME_SOURCE", C, "both", TIME_SOURCES, None, ""),
+    #: 1 = Home Assistant MQTT discovery: sensors, availability and the manual pump switch
+    ("HA_DISCOVERY", B, False, None, None, ""),
+    #: Home Assistant's discovery prefix (as set in its MQTT integration)
+    ("HA_PREFIX", S, "homeassistant", 1, 32, ""),
+    #: this controller's id in Home Assistant topics and unique ids
+    ("HA_NODE_ID", S, "solar_hwc", 1, 32, ""),
 )
 
 # (KEY_LOW, KEY_HIGH, message): KEY_LOW's value must be below KEY_HIGH's.

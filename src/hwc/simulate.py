@@ -13,6 +13,7 @@ Usage::
     hwc simulate --fault hot:open:12:12.17         # NTC "hot" open 12:00-12:10
     hwc simulate --strategy onoff                  # CONTROL_STRATEGY=onoff in the firmware
     hwc simulate --strategy oracle                 # the benchmark's bound (no firmware)
+    hwc simulate --mqtt tb.example.org --token A1B2C3   # publish to a ThingsBoard device
 
 The summary goes to stdout (``--json``: one JSON object and nothing else); firmware error
 lines, progress (multi-day runs) and library chatter go to stderr; ``--log`` keeps all
@@ -30,6 +31,23 @@ Wiring:
 * The pump is on while the DAC output is non-zero. The plant is advanced in steps of at least
   0.5 s of firmware time, or earlier when the pump output changes (the output is constant
   between loop advances, since DAC writes happen while the loop runs tasks).
+
+Publishing (``--mqtt HOST[:PORT] --token TOKEN``, or ``--mqtt`` alone with MQTT_BROKER,
+MQTT_PORT and MQTT_TOKEN from ``--settings``): the firmware's own link (``controller.net``)
+runs on the virtual clock over CPython sockets (``hwc.netpc``) and publishes to the broker
+as the device would. The virtual clock is then paced against the wall clock:
+
+* by default as fast as ThingsBoard's rate limit allows: at most REPLAY_PER_S messages per
+  real second of REPLAY_BATCH points, i.e. ``--speed`` up to REPLAY_PER_S x REPLAY_BATCH x
+  TELEMETRY_PERIOD_S (200 x real time with the defaults; a day in about 7 minutes). Each
+  point carries its simulated time as ``ts``: the simulated days are stamped as the last whole
+  days before today (midnight to midnight, this computer's time zone), so a dashboard showing
+  "the last days" shows them with the right times of day. What is still buffered at the end
+  is sent before the run ends.
+* with ``--realtime``, at the speed of the wall clock and stamped with it, for a live
+  dashboard (the plant's day starts at midnight when the run starts).
+
+Without ``--mqtt`` nothing is published, even with a settings file that names a broker.
 
 Speed: the fake 1-Wire bus bit-bangs every DS18B20 transaction in Python; it dominates the
 wall time. ``--probes N`` puts only the first N probes on the bus (the other slots are left
@@ -166,6 +184,7 @@ class Simulation:
         self.tank_bottom_initial_c = self.plant.tank_bottom_c
         self.wall_s = 0.0
         self.started = False
+        self.link = None  # attach_link(): the firmware's network link (hwc simulate --mqtt)
         self._sample(0.0)
 
     # -- sensors ------------------------------------------------------------------------
@@ -238,9 +257,25 @@ class Simulation:
         return d
 
     # -- running ------------------------------------------------------------------------
+    def attach_link(self, epoch_s, speed, step_s=None):
+        """The firmware's network link on this simulation (the settings name the broker):
+        its wall clock reads ``epoch_s()`` (Unix seconds), the virtual clock is paced at
+        ``speed`` times the wall clock, and sending is paced by REPLAY_PER_S in real time."""
+        from controller.net.link import make_link
+        from hwc.netpc import Pacer, SimRadio
+
+        self.radio = SimRadio(epoch_s)
+        self.link = link = make_link(self.ctl, self.radio)
+        link.poll_s = 0.001  # the virtual loop must not wait on the socket
+        link.step_s = step_s or max(0.2, min(speed / 50.0, self.rig.settings.telemetry_period_s / 2))
+        link.send_clock = lambda: int(time.monotonic() * 1000)
+        self.pacer = Pacer(speed)
+        self.loop.advance_hooks.append(self.pacer)
+        return link
+
     def start(self):
         t0 = time.perf_counter()
-        self.rig.start()
+        self.rig.start(extra=[("link", self.link.task)] if self.link is not None else ())
         self.started = True
         self.wall_s += time.perf_counter() - t0
 
@@ -481,6 +516,16 @@ def add_arguments(parser):
     parser.add_argument("--no-plot", action="store_true", help="do not write a plot")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     parser.add_argument("--log", metavar="FILE", help="write all firmware log lines to FILE")
+    parser.add_argument("--mqtt", nargs="?", const="", metavar="HOST[:PORT]",
+                        help="publish to this MQTT broker (ThingsBoard) as the device would; alone: "
+                        "MQTT_BROKER/MQTT_PORT from --settings. Paced as fast as REPLAY_PER_S allows, "
+                        "stamped with the simulated time (see --realtime)")
+    parser.add_argument("--token", metavar="TOKEN", help="with --mqtt: the device access token (MQTT_TOKEN)")
+    parser.add_argument("--realtime", action="store_true",
+                        help="with --mqtt: run at the wall clock's speed, stamped with it (a live dashboard)")
+    parser.add_argument("--speed", type=float, metavar="X",
+                        help="with --mqtt: simulated seconds per real second (default: the most the rate "
+                        "limit allows)")
 
 
 def parse_faults(specs):
@@ -519,7 +564,15 @@ def run(args):
     except SimulationError as exc:
         print("hwc simulate: %s" % exc, file=err)
         return 2
+    try:
+        net = mqtt_options(args, env)
+    except SimulationError as exc:
+        print("hwc simulate: %s" % exc, file=err)
+        return 2
     if args.strategy == "oracle":
+        if net is not None:
+            print("hwc simulate: --mqtt needs the firmware; the oracle has no link", file=err)
+            return 2
         if faults:
             print("hwc simulate: --fault needs the firmware; the oracle reads the plant itself", file=err)
             return 2
@@ -538,16 +591,92 @@ def run(args):
             print("hwc simulate: --fault: %s" % exc, file=err)
             return 2
         progress = ProgressBar(err) if args.days > 1 else None
+        if net is not None:
+            _attach(sim, net, args.days)
         sim.start()
         try:
             sim.run(args.days * DAY_S, progress=progress)
+            if net is not None:
+                from hwc.netpc import drain
+
+                net["unsent"] = drain(sim.link)
         finally:
             sim.stop()
+    if net is not None:
+        return _report(args, sim, err, net)
     return _report(args, sim, err)
 
 
-def _report(args, sim, err):
+def mqtt_options(args, env):
+    """With --mqtt: put the broker, token and clock settings into ``env`` and return
+    {"broker", "speed", "realtime"}; None without it. Raises SimulationError."""
+    from controller import settings as settings_mod
+    from hwc.netpc import parse_broker, sustainable_speed
+
+    if args.mqtt is None:
+        if args.token is not None or args.realtime or args.speed is not None:
+            raise SimulationError("--token, --realtime and --speed go with --mqtt")
+        return None
+    if args.mqtt:
+        try:
+            host, port = parse_broker(args.mqtt)
+        except ValueError as exc:
+            raise SimulationError(str(exc)) from None
+        env["MQTT_BROKER"], env["MQTT_PORT"] = host, port
+    elif not env.get("MQTT_BROKER"):
+        raise SimulationError("--mqtt without HOST needs MQTT_BROKER in --settings")
+    if args.token is not None:
+        env["MQTT_TOKEN"] = args.token
+    env["TIME_SOURCE"] = "ntp"  # the simulated clock; ThingsBoard's getCurrentTime says the real now
+    settings = settings_mod.load(env.get)
+    if settings.errors:
+        raise SimulationError("--mqtt settings: " + "; ".join(settings.errors))
+    limit = sustainable_speed(settings)
+    if args.realtime:
+        if args.speed is not None:
+            raise SimulationError("--realtime runs at speed 1: leave out --speed")
+        speed = 1.0
+    else:
+        speed = limit if args.speed is None else args.speed
+        if not 0 < speed <= limit:
+            raise SimulationError(
+                "--speed %g: must be above 0 and at most %g, the rate limit's pace (REPLAY_PER_S %g x "
+                "REPLAY_BATCH %d x TELEMETRY_PERIOD_S %g; raise them in --settings for more)"
+                % (speed, limit, settings.replay_per_s, settings.replay_batch, settings.telemetry_period_s))
+    return {"broker": "%s:%d" % (settings.mqtt_broker, settings.mqtt_port), "speed": speed,
+            "realtime": bool(args.realtime)}
+
+
+def _attach(sim, net, days):
+    from hwc.netpc import last_midnights_epoch_s
+
+    if net["realtime"]:
+        epoch = time.time
+    else:
+        start = last_midnights_epoch_s(max(1, math.ceil(days)))
+        net["start_epoch_s"] = start
+        epoch = lambda: start + sim.loop.time()  # noqa: E731
+    sim.attach_link(epoch, net["speed"])
+
+
+def _report(args, sim, err, net=None):
     summary = sim.summary()
+    rc = 0
+    if net is not None:
+        link = sim.link
+        sent = link.points.total - link.points.count - link.points.dropped
+        summary["mqtt"] = dict(net, points_sent=sent, messages=link.messages_sent, dropped=link.points.dropped,
+                               unsent=link.points.count, mqtt_connects=link.mqtt_connects,
+                               last_error=link.last_error)
+        print("mqtt: %d points in %d messages to %s%s; %d dropped (buffer full), %d unsent"
+              % (sent, link.messages_sent, net["broker"],
+                 "" if net["realtime"] else " stamped from %s" % time.strftime(
+                     "%Y-%m-%d %H:%M", time.localtime(net["start_epoch_s"])),
+                 link.points.dropped, link.points.count), file=err)
+        if link.points.dropped or link.points.count:
+            print("hwc simulate: not every point reached the broker%s" % (
+                " (last error: %s)" % link.last_error if link.last_error else ""), file=err)
+            rc = 1
     if args.log and sim.rig is not None:
         with open(args.log, "w", encoding="utf-8") as f:
             f.write("\n".join(sim.rig.log_lines) + "\n")
@@ -569,4 +698,4 @@ def _report(args, sim, err):
         print(format_summary(summary))
         if not args.no_plot:
             print("plot: %s" % args.plot)
-    return 0
+    return rc

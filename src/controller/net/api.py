@@ -3,7 +3,7 @@ shared attributes it accepts. Used by docs and tests (a dashboard test can check
 not imported by the firmware at run time."""
 
 from controller.net.points import FIXED
-from controller.net.remote import CLIENT_KEYS, overridable
+from controller.net.inbound import CLIENT_KEYS, overridable
 
 # key -> (unit, meaning); <name> is each sensor's name (hot, cold and the configured probes).
 TELEMETRY = (
@@ -18,6 +18,7 @@ TELEMETRY = (
     ("heat_today_kwh", "kWh", "heat delivered today (when the protection counters exist)"),
     ("wifi_connects", "", "WiFi connections since boot"),
     ("mqtt_connects", "", "MQTT connections since boot"),
+    ("esp_resets", "", "WiFi co-processor resets after ESP_RESET_AFTER failed connects in a row"),
     ("pump_starts", "", "pump starts since boot"),
     ("uptime_s", "s", "seconds since boot"),
     ("free_bytes", "B", "free heap (device only)"),

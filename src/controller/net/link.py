@@ -3,11 +3,10 @@ RPCs and shared attributes. Every network call is bounded by MQTT_TIMEOUT_S so t
 and pump tasks never wait longer than that."""
 
 import asyncio
-import json
 
-from controller import VERSION
+from controller.net import once
 from controller.net.points import Points
-from controller.net.remote import Remote, overridable
+from controller.net.remote import Remote
 from controller.net.wall import Backoff, Wall
 
 TOPIC = "v1/devices/me/"
@@ -17,7 +16,6 @@ _WIFI_WAIT_S = 20
 _TIME_RESYNC_S = 6 * 3600
 _INBOX_MAX = 8
 _OWN_ATTRS = b'{"overrides":'
-_SECRETS = ("CIRCUITPY_WIFI_PASSWORD", "MQTT_TOKEN")
 
 OFF, WIFI, CONNECTING, ONLINE, BACKOFF = "off", "wifi", "connecting", "online", "backoff"
 
@@ -37,6 +35,8 @@ class Link:
         self.rssi = None
         self.wifi_connects = 0
         self.mqtt_connects = 0
+        self.esp_resets = 0  # ESP32 resets after ESP_RESET_AFTER failed connects in a row
+        self.messages_sent = 0  # telemetry messages acknowledged by the broker
         self.last_error = ""
         self.wall = Wall(ctx.clock.ticks_ms)
         self.points = Points(ctx, s.telemetry_buffer, mem_free)
@@ -45,6 +45,13 @@ class Link:
         self.inbox = []
         self.inbox_lost = 0
         self.mqtt = None
+        self.hass = None  # a ``hass.Hass`` with HA_DISCOVERY=1
+        # The device's timing; a simulation on a virtual clock (hwc simulate --mqtt) sets its
+        # own: the socket wait while online, the task's period, and the clock (ms) that paces
+        # sending under REPLAY_PER_S.
+        self.poll_s = _POLL_S
+        self.step_s = _STEP_S
+        self.send_clock = self.wall.mono_ms
         self._until = 0  # mono ms: end of a backoff or of the WiFi wait
         self._next_send = 0
         self._req = 0
@@ -83,8 +90,10 @@ class Link:
                 await asyncio.sleep(1)
                 self.reboot()
             try:
-                await asyncio.sleep(_STEP_S)
+                await asyncio.sleep(self.step_s)
             except BaseException:  # cancelled: leave no socket behind
+                if self.hass is not None and self.mqtt is not None:
+                    self.hass.goodbye(self.mqtt)
                 self.close()
                 raise
 
@@ -122,76 +131,30 @@ class Link:
             self.connect()
             self._online_at = now
             return
-        self.mqtt.loop(_POLL_S)
+        self.mqtt.loop(self.poll_s)
         self.handle_inbox()
         self.ask_time(now)
         if not self.wall.known() and now - self._online_at > 30000 and not self._no_clock_told:
             self._no_clock_told = True
             self.ctx.log.warn("network: no wall clock yet; telemetry held (see TIME_SOURCE)")
         self.send(now)
+        if self.hass is not None:
+            self.hass.tick(now, self.mqtt)
 
     def fail(self, error):
-        self.last_error = error
-        self.failures += 1
-        self.close()
-        delay_s = self.backoff.next_s()
-        self._until = self.wall.mono_ms() + int(delay_s * 1000)
-        self.state = BACKOFF
-        self.ctx.log.warn("network: %s; retry in %d s" % (error, delay_s))
-        every = self.ctx.settings.esp_reset_after
-        reset = getattr(self.radio, "reset", None)
-        if every and reset is not None and self.failures % every == 0:
-            self.ctx.log.warn("network: %d failures in a row; resetting the WiFi co-processor" % self.failures)
-            reset()
+        """A failed step: close, back off, reset the ESP32 after ESP_RESET_AFTER in a row
+        (``events.fail``)."""
+        once("events", "fail", self, error)
 
     def close(self):
-        """Drop the MQTT connection; the connection manager forgets the socket even when
-        closing it fails (a reset ESP32), or the next connect would be refused."""
-        mqtt = self.mqtt
-        self.mqtt = None
-        if mqtt is None:
-            return
-        sock = mqtt._sock
-        try:
-            mqtt._close_socket()
-        except Exception:  # noqa: BLE001 - the socket is going anyway
-            cm = mqtt._connection_manager
-            key = cm._key_by_managed_socket.pop(sock, None)
-            if key is not None:
-                cm._managed_socket_by_key.pop(key, None)
-            if sock in cm._available_sockets:
-                cm._available_sockets.remove(sock)
-            mqtt._sock = None
+        """Drop the MQTT connection (``events.close``)."""
+        if self.mqtt is not None:
+            once("events", "close", self)
 
     # --- MQTT -------------------------------------------------------------------------------
     def connect(self):
-        from adafruit_minimqtt.adafruit_minimqtt import MQTT
-
-        s = self.ctx.settings
-        limit_s = s.mqtt_timeout_s
-        # One attempt: TCP connect within a third of the limit, CONNACK within the rest.
-        mqtt = MQTT(broker=s.mqtt_broker, port=s.mqtt_port, username=s.mqtt_token or None, password="",
-                    is_ssl=s.mqtt_tls, socket_pool=self.radio.pool, ssl_context=self.radio.ssl_context,
-                    socket_timeout=limit_s / 3, recv_timeout=limit_s / 3 + 0.01, connect_retries=1,
-                    keep_alive=int(3 * s.telemetry_period_s) + 30, use_binary_mode=True)
-        mqtt.on_message = self._on_message
-        self.mqtt = mqtt
-        mqtt.connect()
-        mqtt._sock.settimeout(_POLL_S)
-        mqtt._socket_timeout = _POLL_S
-        mqtt._recv_timeout = limit_s - _POLL_S
-        mqtt.subscribe([(TOPIC + "rpc/request/+", 0), (TOPIC + "attributes", 0),
-                        (TOPIC + "attributes/response/+", 0), (TOPIC + "rpc/response/+", 0)])
-        self.mqtt_connects += 1
-        self.failures = 0
-        self.backoff.reset()
-        self.state = ONLINE
-        self.ctx.log.info("MQTT connected to %s:%d" % (s.mqtt_broker, s.mqtt_port))
-        self.publish_attributes(True)
-        self._req += 1
-        mqtt.publish(TOPIC + "attributes/request/%d" % self._req,
-                     json.dumps({"sharedKeys": ",".join(overridable())}))
-        self._time_asked = None
+        """One MQTT connection attempt (``session.connect``); raises when it fails."""
+        once("session", "connect", self)
 
     def _on_message(self, client, topic, payload):
         # Only queue: this runs inside minimqtt calls, which must not be re-entered.
@@ -201,46 +164,9 @@ class Link:
             self.inbox_lost += 1
 
     def handle_inbox(self):
-        remote = self.remote
-        while self.inbox:
-            topic, payload = self.inbox.pop(0)
-            if topic == self._time_topic:
-                self.on_time(payload)
-            elif topic.startswith(TOPIC + "rpc/request/"):
-                if topic != self._time_topic.replace("response", "request"):  # not our own, echoed
-                    response = remote.on_rpc(payload)
-                    self.mqtt.publish(TOPIC + "rpc/response/" + topic[len(TOPIC) + 12:], json.dumps(response))
-            elif topic == TOPIC + "attributes":
-                if not payload.startswith(_OWN_ATTRS):  # our own, echoed by a plain broker
-                    remote.on_attributes(payload)
-            elif topic.startswith(TOPIC + "attributes/response/"):
-                remote.on_attributes(payload, full=True)
-            if remote.report:
-                self.publish_attributes(False)
-        if self.inbox_lost:
-            self.ctx.log.warn("network: %d incoming messages dropped (arriving too fast)" % self.inbox_lost)
-            self.inbox_lost = 0
-
-    def publish_attributes(self, full):
-        """Client attributes: firmware, board and settings on connect; overrides and rejected
-        remote settings whenever they change."""
-        remote = self.remote
-        extra = ""
-        if full:
-            s = self.ctx.settings
-            settings = {}
-            from controller.settings_spec import SPEC
-
-            for entry in SPEC:
-                if entry[0] not in _SECRETS:
-                    value = getattr(s, entry[0].lower())
-                    settings[entry[0]] = list(value) if isinstance(value, tuple) else value
-            extra = ',"firmware":%s,"board":%s,"settings":%s,"settings_errors":%s' % (
-                json.dumps(VERSION), json.dumps(getattr(self.ctx.hw, "board_name", "?")), json.dumps(settings),
-                json.dumps(s.errors))
-        remote.report = False
-        self.mqtt.publish(TOPIC + "attributes", '{"overrides":%s,"rejected_settings":%s%s}' % (
-            json.dumps(self.ctx.overrides), json.dumps(remote.rejected), extra))
+        """The queued incoming messages (``events.handle_inbox``), when there are any."""
+        if self.inbox or self.inbox_lost:
+            once("events", "handle_inbox", self)
 
     def ask_time(self, now):
         """Client-side RPC getCurrentTime on connect and every few hours."""
@@ -253,28 +179,20 @@ class Link:
             self._time_topic = TOPIC + "rpc/response/%d" % self._req
             self.mqtt.publish(TOPIC + "rpc/request/%d" % self._req, '{"method":"getCurrentTime","params":{}}')
 
-    def on_time(self, payload):
-        try:
-            value = json.loads(payload)
-        except ValueError:
-            return
-        if isinstance(value, dict):
-            value = value.get("time", value.get("ts"))
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 1e11:
-            value *= 1000  # seconds
-        if self.wall.set_epoch_ms(value, "server"):
-            self.ctx.log.info("wall clock set from the server")
-
     def send(self, now):
         """Send the oldest buffered points as one array, QoS 1; forget them once acknowledged.
         Messages are spaced by 1/REPLAY_PER_S while a backlog drains."""
-        if not self.points.count or now < self._next_send or not self.wall.known():
+        if not self.points.count or not self.wall.known():
+            return
+        at = self.send_clock()
+        if at < self._next_send:
             return
         s = self.ctx.settings
         n = min(s.replay_batch, self.points.count)
         self.mqtt.publish(TOPIC + "telemetry", self.points.encode(n, self.wall.epoch_ms_at), qos=1)
         self.points.forget(n)
-        self._next_send = now + int(1000 / s.replay_per_s)
+        self.messages_sent += 1
+        self._next_send = at + int(1000 / s.replay_per_s)
 
 
 def make_link(ctx, radio, store=None, saved=None, reboot=None, rand=None, mem_free=None):
@@ -291,6 +209,10 @@ def make_link(ctx, radio, store=None, saved=None, reboot=None, rand=None, mem_fr
 
         rand = random.random
     link = Link(ctx, radio, remote, rand, reboot, mem_free)
+    if ctx.settings.ha_discovery:
+        from controller.net.hass import Hass
+
+        link.hass = Hass(link)
     ctx.link = link
     ctx.wall = link.wall
     return link

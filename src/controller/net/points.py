@@ -18,7 +18,7 @@ _NARROW_MAX = 32767
 FIXED = (
     ("duty_pct", 1, 0), ("mode", 0, 0), ("max_diff_k", 100, 0), ("diff_k", 100, 0),
     ("pump_on", 1, 0), ("rssi", 1, 0), ("heat_today_kwh", 100, 0),
-    ("wifi_connects", 1, 1), ("mqtt_connects", 1, 1), ("pump_starts", 1, 1), ("uptime_s", 1, 1),
+    ("wifi_connects", 1, 1), ("mqtt_connects", 1, 1), ("esp_resets", 1, 1), ("pump_starts", 1, 1), ("uptime_s", 1, 1),
     ("free_bytes", 1, 1), ("dropped", 1, 1),
 )
 
@@ -125,6 +125,7 @@ class Points:
                 link.rssi if link is not None else None,
                 getattr(counters, "heat_today_kwh", None) if counters is not None else None,
                 link.wifi_connects if link is not None else 0, link.mqtt_connects if link is not None else 0,
+                link.esp_resets if link is not None else 0,
                 ctx.pump_starts, ctx.clock.now_s(), self.mem_free() if self.mem_free else None, self.dropped)
         k = len(self.sensors)
         for j in range(len(FIXED)):

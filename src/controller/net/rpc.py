@@ -1,5 +1,6 @@
-"""The server-side RPC methods (``Remote.on_rpc``): each takes (remote, params) and returns
-the response dict, or raises ValueError/TypeError with a message for the error response."""
+"""The server-side RPC methods: each takes (remote, params) and returns the response dict, or
+raises ValueError/TypeError with a message for the error response. ``Remote.on_rpc`` imports
+this module for each request and forgets it again (``controller.net.once``)."""
 
 from controller import VERSION
 from controller.app import AUTO, MANUAL, MANUAL_MODES
@@ -10,6 +11,17 @@ def _number(params, name, default=None):
     if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError("%s must be a number" % name)
     return value
+
+
+def handle(remote, method, params):
+    """The response dict for ``method``; {"error": ...} for an unknown one or bad params."""
+    handler = globals().get("rpc_" + method) if isinstance(method, str) and method.isalpha() else None
+    if handler is None:
+        return {"error": "unknown method %s" % str(method)[:40]}
+    try:
+        return handler(remote, params)
+    except Exception as exc:  # noqa: BLE001 - a remote request must never crash the link
+        return {"error": "%s: %s" % (method, exc)}
 
 
 def rpc_getStatus(remote, params):  # noqa: N802 - ThingsBoard's method names
