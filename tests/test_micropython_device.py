@@ -240,7 +240,7 @@ def test_task_wiring_runs_hundreds_of_cycles_on_micropython():
 # modules (hardware.py, adafruit_display_text) need the board and are not importable here.
 DEVICE_IMPORTS = ["asyncio", "adafruit_ticks", "adafruit_bus_device.i2c_device", "adafruit_pcf8591.pcf8591",
                   "adafruit_onewire.bus", "adafruit_onewire.device", "adafruit_ds18x20", "ntc_table",
-                  "controller", "controller.settings_spec", "controller.settings", "controller.clock",
+                  "controller", "controller.settings", "boot_settings", "controller.clock",
                   "controller.filters", "controller.sensors", "controller.algorithm", "controller.strategies",
                   "controller.pwm",
                   "controller.log", "controller.display", "controller.tasks", "controller.app", "controller.protect"]
@@ -262,7 +262,10 @@ NET_SHIMS = ["random", "typing", "types", "circuitpython_typing.socket"]
 NET_OURS_MAX_BYTES = 13 * 1024  # our resident network code: 10.5 KB when written (figures move 1-2 KB)
 # The heater keeps its task, core and meter module; the slow sources (Agile prices, carbon,
 # forecast) are imported for a fetch and dropped after it, EmonCMS only with a key.
-HEATER_IMPORTS = ["adafruit_requests", "controller.spec_heater", "controller.heater.task",
+# The settings table: read at boot and forgotten (controller.main.run, boot_settings), imported
+# again for a moment when an override arrives (controller.net.once("inbound", ...)).
+SETTINGS_TABLE = ["controller.settings_spec"]
+HEATER_IMPORTS = ["adafruit_requests", "controller.heater.task",
                   "controller.heater.src_meter", "controller.screen.page_heater"]
 HEATER_FETCH_IMPORTS = ["controller.heater.stamps", "controller.heater.src_octopus", "controller.heater.src_carbon",
                         "controller.heater.src_forecast", "controller.heater.emon"]
@@ -283,6 +286,7 @@ def test_memory_after_importing_everything_leaves_room(capsys):
     net_all = measure_memory(DEVICE_IMPORTS + NET_SHIMS + NET_IMPORTS)["delta"]
     net_peak = measure_memory(DEVICE_IMPORTS + NET_SHIMS + NET_IMPORTS + NET_TRANSIENT)["delta"]
     net_hass = measure_memory(DEVICE_IMPORTS + NET_SHIMS + NET_IMPORTS + ["controller.net.hass"])["delta"]
+    table = measure_memory(DEVICE_IMPORTS + SETTINGS_TABLE)["delta"] - everything["delta"]
     net_ours = net_all - net_libs
     with capsys.disabled():
         print("\nMEMORY (default settings): Adafruit libraries %.1f KB, our code %.1f KB, total %.1f KB; "
@@ -295,6 +299,8 @@ def test_memory_after_importing_everything_leaves_room(capsys):
             print("MEMORY (%s): total %.1f KB; %.1f KB of %d KB free%s" % (
                 label, total / 1024, (HEAP_BYTES - total) / 1024, HEAP_BYTES // 1024,
                 "" if HEAP_BYTES - total >= MIN_FREE_BYTES else "  BELOW THE 80 KB TARGET"))
+        print("MEMORY (settings table, read at boot and forgotten; back for a moment per override): %.1f KB"
+              % (table / 1024))
         print("MEMORY (network breakdown): guest-only shims %.1f KB, adafruit_minimqtt with the connection "
               "manager %.1f KB, controller.net resident %.1f KB (+%.1f KB while a connection opens or a "
               "message is handled); Home Assistant discovery (HA_DISCOVERY=1) +%.1f KB" % (

@@ -207,8 +207,14 @@ ctx = Controller(HW(), load(env.get), ticks_ms=t, log=Log(out=lines.append))
 nvm = bytearray(b"\\xff" * 300)
 store = SliceStore(nvm, 100, 200)
 store.write(pack({"PURGE_S": 20, "OVERHEAT_C": 40}))
+from controller import forget
+# this script imported saved (and with it inbound and the settings table) at its top; at boot
+# once("saved", ...) imports them and forgets them after the call.
+before = {m for m in sys.modules if not (m.startswith("controller.net.saved") or m.startswith("controller.net.inbound")
+                                         or m.startswith("controller.settings_spec") or m.startswith("controller.spec_"))}
+before.add("controller.spec_kinds")
 saved = apply_saved(ctx.settings, store)
-del sys.modules["controller.net.saved"]  # as controller.net.once("saved", ...) does at boot
+forget(before)  # as controller.net.once("saved", ...) does at boot: saved and what it imported
 remote = Remote(ctx, store, saved)
 wall = Wall(t)
 pts = Points(ctx, 4)

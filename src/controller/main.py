@@ -11,9 +11,13 @@ _RESTART_AFTER_CRASH_S = 10
 
 
 def run():
-    from controller import hardware
+    import sys
 
+    from controller import forget, hardware
+
+    before = set(sys.modules)
     settings = load(hardware.getenv)
+    forget(before)  # the settings table (about 20 KB) is needed again only per override, by the link
     hw = hardware.Hardware(settings.onewire_pin)
     extra, net_messages = [], []
     if settings.mqtt_broker:

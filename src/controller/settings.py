@@ -6,9 +6,7 @@ to its default, so the controller always runs. Attribute names are the keys in l
 ``settings.min_diff_k``.
 """
 
-from controller import settings_spec
-from controller.settings_spec import B, C, F, I, L, R, S, SPEC, ORDER_RULES
-from controller.spec_kinds import T
+from controller.spec_kinds import PROBE_SLOTS, B, C, F, I, L, R, S, T
 
 _ROM_HEX_DIGITS = 16
 
@@ -158,8 +156,24 @@ def parse_value(entry, raw):
     raise ValueError("unknown kind %r for %s" % (kind, key))
 
 
-def load(getenv, spec=SPEC, rules=ORDER_RULES):
-    """Settings from ``getenv(key)`` (``os.getenv`` on the device); never raises for bad input."""
+def table():
+    """(SPEC, ORDER_RULES): the whole settings table (controller.settings_spec), imported when
+    asked for. The device reads it at boot and forgets it (``controller.forget``): 20 KB."""
+    from controller import settings_spec
+
+    return settings_spec.SPEC, settings_spec.ORDER_RULES
+
+
+def load(getenv, spec=None, rules=None):
+    """Settings from ``getenv(key)`` (``os.getenv`` on the device); never raises for bad input.
+
+    ``spec``/``rules``: the table to check against; by default the whole one (``table()``)."""
+    if spec is None:
+        spec, whole_rules = table()
+        if rules is None:
+            rules = whole_rules
+    elif rules is None:
+        rules = ()
     settings = Settings()
     for entry in spec:
         key = entry[0]
@@ -204,7 +218,7 @@ def _check_rules(settings, spec, rules):
         settings.ntc_cold_channel = _default_of("NTC_COLD_CHANNEL", spec)
         settings.ntc_hot_channel = _default_of("NTC_HOT_CHANNEL", spec)
     seen = {}
-    for slot in range(1, settings_spec.PROBE_SLOTS + 1):
+    for slot in range(1, PROBE_SLOTS + 1):
         name_key = "PROBE%d_NAME" % slot
         name = getattr(settings, name_key.lower())
         if name in seen:
@@ -215,7 +229,7 @@ def _check_rules(settings, spec, rules):
             name = fallback
         seen[name] = slot
     roms = {}
-    for slot in range(1, settings_spec.PROBE_SLOTS + 1):
+    for slot in range(1, PROBE_SLOTS + 1):
         rom_key = "PROBE%d_ROM" % slot
         rom = getattr(settings, rom_key.lower())
         if rom and rom in roms:
@@ -248,6 +262,6 @@ def ntc_table(settings):
 def probes(settings):
     """[(name, rom_hex_or_empty)] for the five DS18B20 slots, in slot order."""
     out = []
-    for slot in range(1, settings_spec.PROBE_SLOTS + 1):
+    for slot in range(1, PROBE_SLOTS + 1):
         out.append((getattr(settings, "probe%d_name" % slot), getattr(settings, "probe%d_rom" % slot)))
     return out

@@ -19,11 +19,13 @@ keys in its own ``spec_*.py`` module with ``TITLE``, ``SPEC`` and ``ORDER_RULES`
 below in that order. ``SECTIONS`` pairs the first key of each section with its title.
 """
 
+from controller import spec_kinds
 from controller.spec_kinds import B, C, F, I, L, R, S  # noqa: F401 - re-exported
 
 # Names of the five DS18B20 probe slots' defaults.
 PROBE_DEFAULT_NAMES = ("ambient", "tank_inlet", "tank_outlet", "panel_inlet", "panel_outlet")
 PROBE_SLOTS = len(PROBE_DEFAULT_NAMES)
+assert PROBE_SLOTS == spec_kinds.PROBE_SLOTS
 
 # The PyPortal Titano's JST digital ports; the OneWire bus goes on one of them.
 ONEWIRE_PINS = ("D3", "D4")

@@ -8,3 +8,5 @@ C = "choice"
 R = "rom"
 L = "list"
 T = "text"  # free text (host names, WiFi credentials): any characters, not stripped
+
+PROBE_SLOTS = 5  # DS18B20 probe slots (PROBE1..PROBE5); settings_spec names their defaults

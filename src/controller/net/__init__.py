@@ -8,13 +8,17 @@ import sys
 
 
 def once(name, fn, *args):
-    """``controller.net.<name>.<fn>(*args)``, then that module is forgotten again, so code
-    that runs rarely (the RPC handlers, the saved-override record) takes no RAM between uses.
-    The module must keep no object alive that outlives the call."""
+    """``controller.net.<name>.<fn>(*args)``, then that module and every controller module it
+    imported are forgotten again (``controller.forget``), so code that runs rarely (the RPC
+    handlers, the saved-override record, the settings table they check against) takes no RAM
+    between uses. The modules must keep no object alive that outlives the call."""
+    from controller import forget
+
+    before = set(sys.modules)
     full = "controller.net." + name
     module = __import__(full, None, None, (fn,))
     try:
         return getattr(module, fn)(*args)
     finally:
-        sys.modules.pop(full, None)
-        globals().pop(name, None)
+        del module
+        forget(before)
