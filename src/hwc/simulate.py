@@ -73,7 +73,7 @@ SUMMARY_KEYS = (
     "pump_starts", "pump_starts_plant", "pump_hours", "max_collector_c", "max_tank_c",
     "relief_openings", "tank_top_hours_ge_60", "tank_top_initial_c", "tank_bottom_initial_c",
     "tank_top_final_c", "tank_bottom_final_c", "mode_share", "control_cycles",
-    "firmware_errors", "energy_balance_error", "probes", "wall_s", "speed",
+    "firmware_errors", "task_restarts", "energy_balance_error", "probes", "wall_s", "speed",
 )
 
 
@@ -335,6 +335,7 @@ class Simulation:
             "mode_share": self.mode_share(),
             "control_cycles": self.ctl.control_cycles,
             "firmware_errors": len(self.error_lines()),
+            "task_restarts": sum(self.ctl.task_restarts.values()),
             "energy_balance_error": p.energy_balance_error(),
             "probes": self.n_probes,
             "wall_s": round(self.wall_s, 2),
@@ -469,7 +470,7 @@ class OracleSimulation:
             "tank_bottom_initial_c": round(self.tank_bottom_initial_c, 2),
             "tank_top_final_c": round(p.tank_top_c, 2), "tank_bottom_final_c": round(p.tank_bottom_c, 2),
             "mode_share": {"oracle on": round(on_share, 4), "oracle off": round(1.0 - on_share, 4)},
-            "control_cycles": self.run_.decisions, "firmware_errors": 0,
+            "control_cycles": self.run_.decisions, "firmware_errors": 0, "task_restarts": 0,
             "energy_balance_error": p.energy_balance_error(), "probes": 0,
             "wall_s": round(self.wall_s, 2),
             "speed": round(p.t_s / self.wall_s, 1) if self.wall_s > 0 else None,
