@@ -24,7 +24,10 @@ def _mosquitto():
 
 
 class Broker:
-    def __init__(self, workdir):
+    def __init__(self, workdir, anonymous=True):
+        """:param anonymous: False makes the broker refuse every client (as ThingsBoard refuses
+        an unknown access token)."""
+        self.anonymous = anonymous
         self.workdir = Path(workdir)
         self.port = free_port()
         self.proc = None
@@ -35,14 +38,17 @@ class Broker:
         log = open(self.workdir / "broker.log", "ab")
         if self.exe:
             conf = self.workdir / "mosquitto.conf"
-            conf.write_text("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n"
-                            "log_dest stderr\n" % self.port)
+            if self.anonymous:
+                auth = "allow_anonymous true\n"
+            else:  # no anonymous clients and no accounts: every login is refused
+                auth = "allow_anonymous false\n"
+            conf.write_text("listener %d 127.0.0.1\n%spersistence false\nlog_dest stderr\n" % (self.port, auth))
             cmd = [self.exe, "-c", str(conf)]
         else:
             conf = self.workdir / "amqtt.yaml"
             conf.write_text("listeners:\n  default:\n    type: tcp\n    bind: 127.0.0.1:%d\n"
                             "plugins:\n  amqtt.plugins.authentication.AnonymousAuthPlugin:\n"
-                            "    allow_anonymous: true\n" % self.port)
+                            "    allow_anonymous: %s\n" % (self.port, "true" if self.anonymous else "false"))
             cmd = [sys.executable, "-m", "amqtt.scripts.broker_script", "-c", str(conf)]
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=log)
         deadline = time.monotonic() + timeout_s

@@ -168,3 +168,48 @@ def test_checker_output_quoted_in_the_guide_is_real(tmp_path, capsys):
     for line in quoted:
         # Only the line numbers differ: the guide's example is from a full generated file.
         assert says(re.sub(r"^settings.toml:\d+:", "settings.toml:...:", line), out), line
+
+
+def _network_case(tmp_path, anonymous, env, radio_up):
+    """(console lines, the warning texts and network line the screen shows) of the firmware's
+    link after a few seconds against a real broker."""
+    import time
+
+    import controller.net.link as link_mod
+    from controller.screen import fmt
+    from mqtt_broker import Broker
+    from netfw import NetFirmware, wait_for
+
+    broker = Broker(tmp_path / "broker", anonymous=anonymous).start()
+    wait = link_mod._WIFI_WAIT_S
+    link_mod._WIFI_WAIT_S = 1  # how long a WiFi join may take before it counts as failed (20 s)
+    fw = NetFirmware(broker.port, env=env)
+    fw.radio.up = radio_up
+    try:
+        fw.start()
+        wait_for(lambda: fw.logged("network: "), what="a network message")
+        time.sleep(1.0)
+        shown = [text for _level, text in fmt.alerts(fw.ctl)] + [fmt.network(fw.ctl)[1]]
+        return list(fw.lines), shown
+    finally:
+        fw.stop()
+        link_mod._WIFI_WAIT_S = wait
+        broker.stop()
+
+
+@pytest.mark.parametrize("case", ["no_wifi", "bad_token"])
+def test_network_troubleshooting_rows_quote_the_firmware(tmp_path, case):
+    if case == "no_wifi":
+        log, shown = _network_case(tmp_path, True, {"CIRCUITPY_WIFI_SSID": "MyNet"}, radio_up=False)
+        console = ["WARN  network: WiFi: no connection to 'MyNet'; retry in ... s"]
+        screen = ["network: WiFi: no connection to 'MyNet'"]
+    else:
+        log, shown = _network_case(tmp_path, False, {}, radio_up=True)
+        console = ["WARN  network: MMQTTException: ('Connection Refused - Unauthorized', 5); retry in ... s"]
+        screen = ["network: MMQTTException: ('Connection Refused - Unauthorized', 5)"]
+    for quote in console + screen:
+        assert says(quote, [DOC]), "not quoted in docs/first-hour.md: %s" % quote
+    for quote in console:
+        assert says(quote, log), (quote, log[-6:])
+    for quote in screen:
+        assert says(quote, [" | ".join(shown)]), (quote, shown)

@@ -332,7 +332,9 @@ def test_network_words_tolerate_missing_parts():
     link = SimpleNamespace(state="online", rssi=-70, buffered=0, dropped=0, last_error="")
     assert fmt.network(SimpleNamespace(link=link)) == (fmt.OK, "MQTT online  -70 dBm")
     link.state, link.rssi, link.buffered, link.dropped = "backoff", None, 12, 3
-    assert fmt.network(SimpleNamespace(link=link)) == (fmt.WARN, "WiFi backoff  12 queued  3 lost")
+    assert fmt.network(SimpleNamespace(link=link)) == (fmt.WARN, "network retrying  12 queued  3 lost")
+    link.state = "wifi"
+    assert fmt.network(SimpleNamespace(link=link))[1].startswith("WiFi joining")
     assert fmt.energy(SimpleNamespace()) is None
     assert fmt.clock(SimpleNamespace()) is None
 

@@ -153,13 +153,18 @@ def _level_key(item):
     return -item[0]
 
 
+# The link's states in words for the network line.
+_NET_WORDS = {"online": "MQTT online", "connecting": "MQTT connecting", "wifi": "WiFi joining",
+              "backoff": "network retrying", "off": "network off"}
+
+
 def network(ctx):
     """(level, words) of the network link for one line."""
     link = getattr(ctx, "link", None)
     if link is None:
         return IDLE, "network off"
     state = link.state
-    text = "MQTT " + state if state in ("online", "connecting") else "WiFi " + state
+    text = _NET_WORDS.get(state) or "network " + state
     if link.rssi is not None:
         text += "  %d dBm" % link.rssi
     if link.buffered:
