@@ -126,7 +126,7 @@ def test_scenarios_show_what_they_are_named_for(rendered):
     assert rendered["collector-fault"][0].decision.mode == "fault"
     offline = rendered["offline"][1].pages[0]
     assert "342 queued" in offline.net.text and offline.net.color == fmt.INK[fmt.WARN]
-    assert offline.alert.text.startswith("! network: MQTT connect refused")
+    assert offline.alert.text.startswith("! network: bad token: check MQTT_TOKEN")
 
 
 def test_trend_page_draws_the_history(rendered):
@@ -346,3 +346,10 @@ def test_every_decision_mode_has_its_own_headline_and_level():
         assert mode in fmt.MODES, mode
     assert fmt.MODES["tank_cutoff"][0] == fmt.MODES["emergency"][0] == fmt.MODES["lockout"][0] == fmt.FAULT
     assert fmt.MODES["frost"][0] == fmt.MODES["recool"][0] == fmt.WARN
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_no_task_crashes_while_a_scenario_runs(rendered, scenario):
+    ctx = rendered[scenario][0]
+    assert sum(ctx.task_restarts.values()) == 0, [line for line in ctx.log.recent if "crashed" in str(line)]
+    assert ctx.control_cycles > 5

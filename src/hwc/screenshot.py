@@ -4,8 +4,8 @@ The firmware runs in a :class:`hwc.rig.Rig` (real drivers on fake buses) with it
 drawing into a frame buffer (:mod:`hwc.fbdisplay`, Blinka's displayio). A scenario sets the
 plant's temperatures, runs the firmware for a minute and renders. The trend history before
 that minute comes from the plant simulator (:mod:`hwc.sim.plant`) over the bundled summer day,
-driven by the firmware's own pump algorithm. Network, counters and protection objects are
-filled in with the attribute names of their contracts where those parts are not built yet.
+driven by the firmware's own pump algorithm. The network link and the counters are stand-ins
+with the attribute names of their contracts; the plant protection is the firmware's own.
 
 Usage::
 
@@ -33,10 +33,6 @@ def _counters(kwh, pump_h, starts):
 def _link(state, rssi=-61, buffered=0, dropped=0, error=""):
     return SimpleNamespace(state=state, rssi=rssi, wifi_connects=2, mqtt_connects=3, buffered=buffered,
                            dropped=dropped, last_error=error)
-
-
-def _protection(active=(), lockout="", warnings=()):
-    return SimpleNamespace(active=tuple(active), lockout=lockout, warnings=list(warnings))
 
 
 class Scenario:
@@ -98,28 +94,24 @@ def _heater_noon(rig):
 SCENARIOS = {
     "sunny-noon": Scenario(
         "sunny noon: collecting", 11.75, until=lambda d: d.mode == "running" and d.diff_k > 9,
-        extras=lambda p: {"link": _link("online"), "counters": _counters(3.4, 2.6, 3),
-                          "protection": _protection()}),
+        extras=lambda p: {"link": _link("online"), "counters": _counters(3.4, 2.6, 3)}),
     "night-cool-off": Scenario(
         "night: tank too hot, cooling through the collector", 20.0, until=lambda d: d.mode == "cool_off",
         plant={"tank_volume_l": 120.0, "tank_initial_c": 62.0, "draws": ()},
-        extras=lambda p: {"link": _link("online", rssi=-67), "counters": _counters(0.0, 0.4, 1),
-                          "protection": _protection(("cool_off",))}),
+        extras=lambda p: {"link": _link("online", rssi=-67), "counters": _counters(0.0, 0.4, 1)}),
     "collector-fault": Scenario(
         "collector sensor open circuit, a probe missing", 15.0, state=_collector_open,
-        extras=lambda p: {"link": _link("online", rssi=-58), "counters": _counters(4.1, 3.2, 4),
-                          "protection": _protection(warnings=["pump stopped: no collector reading"])}),
+        extras=lambda p: {"link": _link("online", rssi=-58), "counters": _counters(4.1, 3.2, 4)}),
     "offline": Scenario(
         "network down: telemetry queued on the device", 17.0,
         extras=lambda p: {"link": _link("backoff", rssi=None, buffered=342, dropped=0,
-                                        error="MQTT connect refused (5): not authorised"),
-                          "counters": _counters(5.0, 4.1, 5), "protection": _protection()}),
+                                        error="bad token: check MQTT_TOKEN (MQTT code 5: not authorised)"),
+                          "counters": _counters(5.0, 4.1, 5)}),
     "heater-pv": Scenario(
         "immersion heater at noon, 3.4 kW of PV exported", 12.5, state=_heater_noon,
         env={"HEATER_ENABLED": "1", "HEATER_METER": "shelly2", "HEATER_METER_IP": "192,168,1,50",
              "HEATER_TARIFF": "cheapest", "HEATER_TOP_PROBE": "tank_top"},
-        extras=lambda p: {"link": _link("online"), "counters": _counters(2.9, 2.1, 2),
-                          "protection": _protection()}),
+        extras=lambda p: {"link": _link("online"), "counters": _counters(2.9, 2.1, 2)}),
 }
 
 

@@ -8,6 +8,23 @@ import json
 from controller.net.link import _OWN_ATTRS, BACKOFF, TOPIC
 
 
+# MQTT 3.1.1 CONNACK refusal codes, in words (adafruit_minimqtt raises them as
+# MMQTTException(text, code)).
+_REFUSED = {1: "MQTT version refused (code 1)", 2: "client id refused (MQTT code 2)",
+            3: "broker unavailable (MQTT code 3)", 4: "bad token: check MQTT_TOKEN (MQTT code 4)",
+            5: "bad token: check MQTT_TOKEN (MQTT code 5: not authorised)"}
+
+
+def describe(exc):
+    """Words for a failed network call: a refused MQTT connect by its code (what to do first:
+    the screen shows the first 40 characters), else the exception's type and text (and cause)."""
+    args = getattr(exc, "args", ())
+    if type(exc).__name__ == "MMQTTException" and len(args) > 1 and args[1] in _REFUSED:
+        return _REFUSED[args[1]]
+    cause = getattr(exc, "__cause__", None)
+    return "%s: %s%s" % (type(exc).__name__, exc, " (%s)" % cause if cause else "")
+
+
 def fail(link, error):
     """Close, back off (exponentially, with jitter) and, after ESP_RESET_AFTER failures in a
     row, reset the ESP32 alone (counted in ``esp_resets``; the board runs on)."""

@@ -84,8 +84,7 @@ class Link:
             try:
                 self.step(now)
             except Exception as exc:  # noqa: BLE001 - a network fault must not end the task
-                cause = getattr(exc, "__cause__", None)
-                self.fail("%s: %s%s" % (type(exc).__name__, exc, " (%s)" % cause if cause else ""))
+                self.fail(once("events", "describe", exc))
             if self.remote.reboot_pending and self.reboot is not None:
                 await asyncio.sleep(1)
                 self.reboot()
