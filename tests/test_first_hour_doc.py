@@ -205,8 +205,8 @@ def test_network_troubleshooting_rows_quote_the_firmware(tmp_path, case):
         screen = ["network: WiFi: no connection to 'MyNet'"]
     else:
         log, shown = _network_case(tmp_path, False, {}, radio_up=True)
-        console = ["WARN  network: bad token: check MQTT_TOKEN (MQTT code 5: not authorised); retry in ... s"]
-        screen = ["network: bad token: check MQTT_TOKEN (MQTT code 5: not authorised)"]
+        console = ["WARN  network: bad MQTT_TOKEN (MQTT code 5: not authorised); retry in ... s"]
+        screen = ["network: bad MQTT_TOKEN (MQTT code 5: not authorised)"]
     for quote in console + screen:
         assert says(quote, [DOC]), "not quoted in docs/first-hour.md: %s" % quote
     for quote in console:

@@ -126,7 +126,7 @@ def test_scenarios_show_what_they_are_named_for(rendered):
     assert rendered["collector-fault"][0].decision.mode == "fault"
     offline = rendered["offline"][1].pages[0]
     assert "342 queued" in offline.net.text and offline.net.color == fmt.INK[fmt.WARN]
-    assert offline.alert.text.startswith("! network: bad token: check MQTT_TOKEN")
+    assert offline.alert.text.startswith("! network: bad MQTT_TOKEN (MQTT code")
 
 
 def test_trend_page_draws_the_history(rendered):

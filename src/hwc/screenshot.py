@@ -105,7 +105,7 @@ SCENARIOS = {
     "offline": Scenario(
         "network down: telemetry queued on the device", 17.0,
         extras=lambda p: {"link": _link("backoff", rssi=None, buffered=342, dropped=0,
-                                        error="bad token: check MQTT_TOKEN (MQTT code 5: not authorised)"),
+                                        error="bad MQTT_TOKEN (MQTT code 5: not authorised)"),
                           "counters": _counters(5.0, 4.1, 5)}),
     "heater-pv": Scenario(
         "immersion heater at noon, 3.4 kW of PV exported", 12.5, state=_heater_noon,

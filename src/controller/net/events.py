@@ -11,8 +11,8 @@ from controller.net.link import _OWN_ATTRS, BACKOFF, TOPIC
 # MQTT 3.1.1 CONNACK refusal codes, in words (adafruit_minimqtt raises them as
 # MMQTTException(text, code)).
 _REFUSED = {1: "MQTT version refused (code 1)", 2: "client id refused (MQTT code 2)",
-            3: "broker unavailable (MQTT code 3)", 4: "bad token: check MQTT_TOKEN (MQTT code 4)",
-            5: "bad token: check MQTT_TOKEN (MQTT code 5: not authorised)"}
+            3: "broker unavailable (MQTT code 3)", 4: "bad MQTT_TOKEN (MQTT code 4)",
+            5: "bad MQTT_TOKEN (MQTT code 5: not authorised)"}
 
 
 def describe(exc):
