@@ -87,7 +87,7 @@ import pytest
 from controller import algorithm
 from controller.app import Controller
 from controller.log import Log
-from controller.net import api, remote as remote_mod
+from controller.net import api, inbound
 from controller.net.remote import Remote
 from controller.settings import load
 from controller.settings_spec import PROBE_DEFAULT_NAMES, SPEC
@@ -329,9 +329,9 @@ def test_every_shared_attribute_exists_with_the_settings_range(docs):
             assert abs((value - low) / s["step"] - round((value - low) / s["step"])) < 1e-6, (key, value)
         # The firmware's own check takes the range's ends (unless a rule between keys forbids).
         for value in (low, high):
-            _, reason = remote_mod.check(ctx.settings, key, value)
+            _, reason = inbound.check(ctx.settings, key, value)
             assert reason == "" or "must be below" in reason, (key, value, reason)
-        assert remote_mod.check(ctx.settings, key, high + 1)[1], key
+        assert inbound.check(ctx.settings, key, high + 1)[1], key
 
 
 def test_protection_alarm_uses_the_firmware_modes(docs):
@@ -503,7 +503,8 @@ def test_first_hour_guide_imports_these_files():
                  "./run thingsboard export"):
         assert name in doc, name
     # The console lines the guide quotes are the link's own words.
-    link = (ROOT / "src" / "controller" / "net" / "link.py").read_text(encoding="utf-8")
+    net = ROOT / "src" / "controller" / "net"
+    link = "".join((net / name).read_text(encoding="utf-8") for name in ("link.py", "session.py", "events.py"))
     assert '"MQTT connected to %s:%d"' in link and "`MQTT connected to ...`" in doc
     quote = "network: no wall clock yet; telemetry held (see TIME_SOURCE)"
     assert quote in link and " ".join(quote.split()) in " ".join(doc.split())
