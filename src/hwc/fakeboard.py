@@ -15,16 +15,24 @@ _OVERRIDES_BYTES = 1024
 _COUNTERS_BYTES = 1024
 
 
+class BoardReset(SystemExit):
+    """The fake watchdog reset the board: ends the rig's run (passes every ``except Exception``,
+    and asyncio lets SystemExit out of ``run_until_complete``)."""
+
+
 class FakeWatchDog:
     """``microcontroller.watchdog`` in RESET mode, on a ``hwc.vloop.VirtualLoop``.
 
     It starts when made. ``fired_at`` is set to the virtual time at which ``timeout_s`` passed
     without a ``feed()``: the moment the real board resets. Time is checked whenever the loop's
     clock moves, so a call that blocks (``loop.advance`` inside it) is caught in the middle.
-    After it fired, feeds no longer count (the board is gone)."""
+    After it fired, feeds no longer count (the board is gone). ``raise_on_reset``: raise
+    ``BoardReset`` out of whatever was running when it fired (the blocked call included), so the
+    run ends there as the board's does; the loop is then dead and the rig is rebooted."""
 
-    def __init__(self, loop, timeout_s=12):
+    def __init__(self, loop, timeout_s=12, raise_on_reset=False):
         self.loop = loop
+        self.raise_on_reset = raise_on_reset
         self.timeout = timeout_s
         self.mode = "RESET"
         self.feeds = 0
@@ -50,6 +58,8 @@ class FakeWatchDog:
     def _check(self, now_s):
         if self.fired_at is None and self.mode == "RESET" and now_s - self.last_feed_s > self.timeout:
             self.fired_at = self.last_feed_s + self.timeout
+            if self.raise_on_reset:
+                raise BoardReset("watchdog reset at %.1f s" % self.fired_at)
 
     def _advanced(self, old_s, new_s):
         self._check(new_s)
