@@ -14,6 +14,7 @@ COMMANDS = {
     "simulate": ("hwc.simulate", "run the firmware against a simulated solar plant"),
     "bench": ("hwc.bench", "compare the pump control with on/off, proportional and an oracle"),
     "screenshot": ("hwc.screenshot", "render the TFT pages to PNG files through the device's screen code"),
+    "soak": ("hwc.soak", "run many control cycles on MicroPython and print the live heap"),
 }
 
 
