@@ -32,6 +32,7 @@ def source(tmp_path):
     (root / "src" / "ntc_table.py").write_text("TABLE = ()\n")
     (root / "CIRCUITPY").mkdir()
     (root / "CIRCUITPY" / "code.py").write_text("import controller.main\n")
+    (root / "CIRCUITPY" / "safemode.py").write_text("import controller.hardware\n")
     (root / "CIRCUITPY" / "requirements.txt").write_text(
         "# libraries\nasyncio\nadafruit_ticks\n\nadafruit_pcf8591\nadafruit_minimqtt>=7\n"
     )
@@ -72,6 +73,7 @@ EXPECTED = {
     "lib/controller/sub/__init__.py",
     "lib/controller/sub/helper.py",
     "lib/ntc_table.py",
+    "safemode.py",
     "code.py",
 }
 
@@ -102,7 +104,7 @@ def test_first_deploy_copies_everything_code_py_last(drive, source, monkeypatch,
     # no temp files, no __pycache__, no non-.py files
     assert not any(name.endswith(deploy_mod.TMP_SUFFIX) for name in files)
     out = capsys.readouterr().out
-    assert "copied 7 files, 0 unchanged" in out
+    assert "copied 8 files, 0 unchanged" in out
 
 
 def test_second_deploy_copies_nothing(drive, source, monkeypatch, capsys):
@@ -112,7 +114,7 @@ def test_second_deploy_copies_nothing(drive, source, monkeypatch, capsys):
     monkeypatch.setattr(deploy_mod, "_write_file", lambda dst, data: writes.append(dst))
     assert deploy_cli(drive, source) == 0
     assert writes == []
-    assert "copied 0 files, 7 unchanged" in capsys.readouterr().out
+    assert "copied 0 files, 8 unchanged" in capsys.readouterr().out
 
 
 def test_changed_file_is_the_only_one_copied(drive, source):
@@ -297,7 +299,7 @@ def test_dry_run_writes_nothing(drive, source, tmp_path, capsys):
         assert f"would copy {rel}" in out
     assert "would remove lib/controller/gone.py" in out
     assert "-> settings.toml" in out
-    assert "dry run, nothing written: would copy 7 files" in out
+    assert "dry run, nothing written: would copy 8 files" in out
 
 
 # --- the real source tree -------------------------------------------------------------------
@@ -318,3 +320,33 @@ def test_deploy_from_the_real_tree_if_complete(drive, capsys):
     assert "code.py" in files and "lib/ntc_table.py" in files
     assert any(name.startswith("lib/controller/") for name in files)
     assert not any("__pycache__" in name for name in files)
+
+
+# --- safemode.py ------------------------------------------------------------------------------
+
+
+def test_safemode_py_goes_to_the_drive_root_before_code_py(drive, source, monkeypatch):
+    order = []
+    real_write = deploy_mod._write_file
+    monkeypatch.setattr(deploy_mod, "_write_file",
+                        lambda dst, data: (order.append(Path(dst).relative_to(drive).as_posix()),
+                                           real_write(dst, data)))
+    assert deploy_cli(drive, source) == 0
+    assert (drive / "safemode.py").read_text() == "import controller.hardware\n"
+    assert order.index("safemode.py") == len(order) - 2 and order[-1] == "code.py"
+    (source / "CIRCUITPY" / "safemode.py").write_text("import controller.hardware  # v2\n")
+    result = deploy_mod.deploy(drive, source, out=io.StringIO())
+    assert result.copied == ["safemode.py"]
+
+
+def test_missing_safemode_py_is_a_clear_error(drive, source, capsys):
+    (source / "CIRCUITPY" / "safemode.py").unlink()
+    assert deploy_cli(drive, source) == 1
+    assert "CIRCUITPY/safemode.py" in capsys.readouterr().err
+    assert not (drive / "code.py").exists()
+
+
+def test_real_safemode_py_is_deployed(drive):
+    assert run(parse_args(drive)) == 0
+    assert (drive / "safemode.py").read_bytes() == (REPO / "CIRCUITPY" / "safemode.py").read_bytes()
+    assert "hardware.safe_mode()" in (drive / "safemode.py").read_text()

@@ -232,7 +232,7 @@ def test_task_wiring_runs_hundreds_of_cycles_on_micropython():
     assert r["purge"] == "purge"
     assert r["end_mode"] == "idle"
     assert set(r["modes"]) >= {"running", "fault", "purge", "idle"}
-    assert r["restarts"] == {"sensors": 0, "control": 0, "pump": 0, "display": 0, "watch": 0}
+    assert r["restarts"] == {"sensors": 0, "control": 0, "pump": 0, "display": 0, "counters": 0, "watch": 0}
     assert any("DS18B20: 2 found on D4" in line for line in r["log"])
 
 
@@ -243,7 +243,8 @@ DEVICE_IMPORTS = ["asyncio", "adafruit_ticks", "adafruit_bus_device.i2c_device",
                   "controller", "controller.settings", "boot_settings", "controller.clock",
                   "controller.filters", "controller.sensors", "controller.algorithm", "controller.strategies",
                   "controller.pwm",
-                  "controller.log", "controller.display", "controller.tasks", "controller.app", "controller.protect"]
+                  "controller.log", "controller.display", "controller.tasks", "controller.app", "controller.protect",
+                  "controller.counters", "controller.health", "controller.recovery"]
 DEVICE_IMPORTS += ["controller.screen.fmt", "controller.screen.trend", "controller.screen.pager",
                    "controller.screen.widgets", "controller.screen.page_boot", "controller.screen.manager",
                    "controller.screen.page_main", "controller.screen.page_trend", "controller.screen.page_details"]

@@ -30,7 +30,7 @@ BOARD = "pyportal_titano"
 def device_files():
     files = sorted((SRC / "controller").rglob("*.py"))
     files = [f for f in files if "__pycache__" not in f.parts]
-    for extra in (SRC / "ntc_table.py", REPO / "CIRCUITPY" / "code.py"):
+    for extra in (SRC / "ntc_table.py", REPO / "CIRCUITPY" / "code.py", REPO / "CIRCUITPY" / "safemode.py"):
         if extra.is_file():
             files.append(extra)
     return files

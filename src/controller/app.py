@@ -337,7 +337,9 @@ class Controller:
                 ("control", tasks.control_task, _TASK_RESTART_DELAY_S),
                 ("pump", tasks.pump_task, _PUMP_TASK_RESTART_DELAY_S),
                 ("display", tasks.display_task, _TASK_RESTART_DELAY_S)]
-        for name, fn in extra:
+        from controller import recovery  # counters (ctx.counters) and the watchdog's feeder
+
+        for name, fn in recovery.attach(self) + list(extra):
             plan.append((name, fn, _TASK_RESTART_DELAY_S))
         for name, fn, delay in plan:
             self.tasks.append(asyncio.create_task(self.supervise(name, fn, delay)))
@@ -376,3 +378,7 @@ class Controller:
                 self.pump_on = False
             except (OSError, RuntimeError) as exc:
                 self.log.error("could not switch the pump off: %s" % exc)
+        keeper = getattr(self, "keeper", None)
+        if keeper is not None:  # a clean stop saves the counters
+            keeper.update()
+            keeper.save()

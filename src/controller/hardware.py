@@ -71,6 +71,49 @@ class Hardware:
         self.i2c = board.I2C()
         self.onewire_pin = board.D3 if onewire_pin_name == "D3" else board.D4
         self.screen = make_screen()
+        self.counter_store = counter_store()
+        self.reset_cause = reset_cause()
+        self.watchdog = None  # start_watchdog(), just before the tasks run
+
+
+def _enum_name(value) -> str:
+    """'watchdog' for microcontroller.ResetReason.WATCHDOG (printed with its qualified name)."""
+    return str(value).split(".")[-1].lower()
+
+
+def reset_cause() -> str:
+    """Why this run started: a soft reload ("reload", "auto_reload", "repl_reload") or the
+    hardware's reset reason ("power_on", "watchdog", "software", "reset_pin", "brownout" ...)."""
+    import microcontroller
+
+    try:
+        run = _enum_name(supervisor.runtime.run_reason)
+    except AttributeError:
+        run = "startup"
+    if run == "supervisor_reload":
+        return "reload"
+    if run != "startup":
+        return run
+    return _enum_name(microcontroller.cpu.reset_reason)
+
+
+def start_watchdog(timeout_s: int):
+    """``microcontroller.watchdog`` in RESET mode with ``timeout_s`` (16 s at most on the
+    SAMD51), or None (and a console line) if it cannot be set up. Fed by controller.health."""
+    import microcontroller
+    from watchdog import WatchDogMode
+
+    dog = microcontroller.watchdog
+    if dog is None:
+        print("watchdog unavailable on this board")
+        return None
+    try:
+        dog.timeout = timeout_s
+        dog.mode = WatchDogMode.RESET
+    except (ValueError, RuntimeError, NotImplementedError) as exc:
+        print("watchdog unavailable: %s" % exc)
+        return None
+    return dog
 
 
 def heater_relay(pin_name: str):
@@ -89,8 +132,59 @@ def getenv(key: str):
 
 
 def restart() -> None:
-    """Restart the program from a clean state (soft reload of code.py)."""
+    """Restart the program from a clean state (soft reload of code.py; the watchdog stops)."""
     supervisor.reload()
+
+
+def hard_reset() -> None:
+    """Reset the whole microcontroller (peripherals too), as the reset button does."""
+    import microcontroller
+
+    microcontroller.reset()
+
+
+def pump_off_raw(address: int = 0x48) -> bool:
+    """Pump off without the driver (safe mode): PCF8591 control byte 0x40 (analog output on)
+    and DAC value 0 over board.I2C(). False if the bus or the chip does not answer."""
+    i2c = None
+    try:
+        i2c = board.I2C()
+        while not i2c.try_lock():
+            pass
+        try:
+            i2c.writeto(address, bytes((0x40, 0)))
+        finally:
+            i2c.unlock()
+        return True
+    except (OSError, RuntimeError, ValueError):
+        return False
+
+
+def safe_mode() -> None:
+    """What CIRCUITPY/safemode.py runs (CircuitPython 9+ in safe mode): pump off, the reason
+    recorded in the nvm counters, then after a delay a reset into normal mode. A safe mode the
+    user asked for (button at boot) stays. Never returns unless staying."""
+    import time
+
+    import microcontroller
+
+    from controller.restart import after_safe_mode
+
+    reason = _enum_name(supervisor.runtime.safe_mode_reason)
+    try:
+        address = int(os.getenv("PCF8591_ADDRESS") or 0x48)
+    except (TypeError, ValueError):
+        address = 0x48
+    pump = pump_off_raw(address)
+    delay_s = after_safe_mode(counter_store(), reason)
+    print("safe mode (%s): pump %s; %s" % (reason, "off" if pump else "NOT reachable",
+                                           "staying in safe mode" if delay_s is None
+                                           else "resetting into normal mode in %d s" % delay_s))
+    if delay_s is None:
+        return
+    time.sleep(delay_s)
+    pump_off_raw(address)
+    microcontroller.reset()
 
 
 class EspRadio:
@@ -149,6 +243,20 @@ class EspRadio:
 
 
 _OVERRIDES_NVM_BYTES = 1024  # the last KB of microcontroller.nvm
+_COUNTERS_NVM_BYTES = 1024  # the KB below it: controller.counters.BLOCK_BYTES
+
+
+def counter_store():
+    """Where the persistent counters live: the KB of ``microcontroller.nvm`` below the
+    overrides' KB (None if the board has too little nvm)."""
+    import microcontroller
+
+    from controller.net.store import SliceStore
+
+    nvm = microcontroller.nvm
+    if nvm is None or len(nvm) < _OVERRIDES_NVM_BYTES + _COUNTERS_NVM_BYTES:
+        return None
+    return SliceStore(nvm, len(nvm) - _OVERRIDES_NVM_BYTES - _COUNTERS_NVM_BYTES, _COUNTERS_NVM_BYTES)
 
 
 def override_store():

@@ -1,4 +1,12 @@
-"""Device entry point: ``controller.main.run()`` from code.py."""
+"""Device entry point: ``controller.main.run()`` from code.py.
+
+An uncaught exception anywhere (building the controller, booting, a task's supervisor) ends
+in ``_crashed``: the traceback on the console and the screen, the pump off, the crash counted
+in the nvm counters (the next run counts its start as cause "crash"), then a restart into a
+known state: ``supervisor.reload()`` for the first few crashes in a row, a full
+``microcontroller.reset()`` after a longer wait when they keep coming (controller.restart).
+The watchdog keeps being fed while the board waits, so it does not cut the wait short.
+"""
 
 import asyncio
 import time
@@ -7,19 +15,29 @@ from controller.app import Controller
 from controller.log import format_exception
 from controller.settings import load
 
-_RESTART_AFTER_CRASH_S = 10
-
 
 def run():
+    from controller import hardware
+
+    state = {"hw": None, "ctl": None, "pcf_address": 0x48}
+    try:
+        _run(hardware, state)
+    except Exception as exc:  # noqa: BLE001 - last line of defence: pump off, count, restart
+        _crashed(hardware, state, exc)
+
+
+def _run(hardware, state):
     import sys
 
-    from controller import forget, hardware
+    from controller import forget
 
     before = set(sys.modules)
     settings = load(hardware.getenv)
     forget(before)  # the settings table (about 20 KB) is needed again only per override, by the link
+    state["pcf_address"] = settings.pcf8591_address
     hw = hardware.Hardware(settings.onewire_pin)
-    extra, net_messages = [], []
+    state["hw"] = hw
+    extra, net_messages, store, saved = [], [], None, None
     if settings.mqtt_broker:
         from controller.net import once
 
@@ -27,6 +45,7 @@ def run():
         saved = once("saved", "apply_saved", settings, store)  # before the controller reads them
         net_messages = saved[2]
     ctl = Controller(hw, settings)
+    state["ctl"] = ctl
     for message in net_messages:
         ctl.log.warn(message)
     if settings.mqtt_broker:
@@ -35,20 +54,57 @@ def run():
         ctl.link = None
     if settings.heater_enabled:
         extra = extra + _heater(ctl, hardware)
+    if settings.watchdog:
+        hw.watchdog = hardware.start_watchdog(settings.watchdog_timeout_s)
+        if hw.watchdog is None:
+            ctl.boot_messages.append("hardware watchdog unavailable: no automatic reset of a hung loop")
+            ctl.log.error(ctl.boot_messages[-1])
+    asyncio.run(ctl.run(extra=extra))
+
+
+def _crashed(hardware, state, exc):
+    from controller import restart
+
+    hw = state["hw"]
+    ctl = state["ctl"]
+    text = format_exception(exc)
+    print(text)
+    _pump_off(hardware, ctl, state["pcf_address"])
+    store = getattr(hw, "counter_store", None) if hw is not None else None
     try:
-        asyncio.run(ctl.run(extra=extra))
-    except Exception as exc:  # noqa: BLE001 - last line of defence: pump off, then restart
-        print(format_exception(exc))
-        if ctl.pcf is not None:
-            try:
-                ctl.pcf.write(0)
-            except Exception:  # noqa: BLE001
-                pass
-        if hw.screen is not None:
-            lines = ["CRASH: %s" % exc, "pump off; restarting in %d s" % _RESTART_AFTER_CRASH_S]
-            hw.screen.show(lines, lines)
-        time.sleep(_RESTART_AFTER_CRASH_S)
+        how, delay_s = restart.after_crash(ctl, store)
+    except Exception as exc2:  # noqa: BLE001 - the restart must happen whatever the counters do
+        print("crash not counted: %s" % exc2)
+        how, delay_s = "reset", restart.CRASH_DELAY_S[1]
+    screen = getattr(hw, "screen", None) if hw is not None else None
+    if screen is not None:
+        lines = ["CRASH: %s" % exc, "pump off; %s in %d s" % ("restarting" if how == "reload" else "resetting the board",
+                                                               delay_s)]
+        try:
+            screen.show(lines + text.splitlines()[-6:], lines)
+        except Exception:  # noqa: BLE001
+            pass
+    dog = getattr(hw, "watchdog", None) if hw is not None else None
+    for _ in range(delay_s):
+        if dog is not None:
+            dog.feed()
+        time.sleep(1)
+    _pump_off(hardware, ctl, state["pcf_address"])
+    if how == "reload":
         hardware.restart()
+    else:
+        hardware.hard_reset()
+
+
+def _pump_off(hardware, ctl, address):
+    pcf = getattr(ctl, "pcf", None) if ctl is not None else None
+    try:
+        if pcf is not None:
+            pcf.write(0)
+        else:
+            hardware.pump_off_raw(address)
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def _network(ctl, hardware, store, saved):
@@ -58,8 +114,11 @@ def _network(ctl, hardware, store, saved):
     from controller.net.link import make_link
 
     def reboot():
+        from controller import restart
+
         if ctl.pcf is not None:
             ctl.pcf.write(0)  # pump off before the restart
+        restart.before_restart(ctl, ctl.hw.counter_store, "remote")
         hardware.restart()
 
     try:

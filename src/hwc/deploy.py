@@ -4,6 +4,7 @@ What goes where (PATH is the drive, or any directory standing in for it)::
 
     src/controller/**.py  ->  PATH/lib/controller/   (mirrored: stale .py files there removed)
     src/ntc_table.py      ->  PATH/lib/ntc_table.py
+    CIRCUITPY/safemode.py ->  PATH/safemode.py        (run by CircuitPython 9+ in safe mode)
     CIRCUITPY/code.py     ->  PATH/code.py            (always last)
 
 Only ``.py`` files are copied, ``__pycache__`` is skipped, and a file is written only when its
@@ -53,7 +54,8 @@ EXIT_REFUSED = 2
 TMP_SUFFIX = ".hwc-tmp"
 
 #: One-line description for the CLI's subcommand help.
-DESCRIPTION = "copy the controller (lib/controller, lib/ntc_table.py, code.py) onto a CIRCUITPY drive"
+DESCRIPTION = ("copy the controller (lib/controller, lib/ntc_table.py, safemode.py, code.py) onto a "
+               "CIRCUITPY drive")
 
 
 class DeployError(Exception):
@@ -94,6 +96,10 @@ class SourceTree:
         return self.root / "CIRCUITPY" / "code.py"
 
     @property
+    def safemode_py(self) -> Path:
+        return self.root / "CIRCUITPY" / "safemode.py"
+
+    @property
     def requirements(self) -> Path:
         return self.root / "CIRCUITPY" / "requirements.txt"
 
@@ -102,7 +108,7 @@ class SourceTree:
         return self.root / "settings.toml.example"
 
     def check(self) -> None:
-        missing = [p for p in (self.controller, self.ntc_table, self.code_py)
+        missing = [p for p in (self.controller, self.ntc_table, self.safemode_py, self.code_py)
                    if not (p.is_dir() if p == self.controller else p.is_file())]
         if missing:
             names = ", ".join(str(p.relative_to(self.root)) for p in missing)
@@ -351,7 +357,8 @@ def deploy(
         say(f"  {verb} {settings_src} -> settings.toml")
         result.settings_problems = cpsettings.parse_file(settings_src)[1]
 
-    # 4. code.py, last
+    # 4. safemode.py (safe mode: pump off, reason recorded, reset), then code.py, last
+    put(tree.safemode_py, drive / "safemode.py")
     put(tree.code_py, drive / "code.py")
 
     # 5. libraries

@@ -30,10 +30,12 @@ class Rig:
     :param probes: how many DS18B20 to put on the bus (their ROMs go into the settings
         unless ``configure_probes`` is False)
     :param ticks_start_ms: the device tick counter at time 0 (near the wrap by default)
+    :param hw_extra: more hardware attributes (``counter_store``, ``reset_cause``, ``watchdog``:
+        see controller.recovery; hwc.fakeboard has fakes for them)
     """
 
     def __init__(self, env=None, probes=5, configure_probes=True, ticks_start_ms=DEFAULT_TICKS_START,
-                 echo=False):
+                 echo=False, hw_extra=None):
         self.loop = VirtualLoop(ticks_start_ms)
         self.i2c = FakeI2C(sleep=self.loop.advance)  # a hung bus blocks (virtual) time
         self.pcf = FakePcf8591(clock_s=self.loop.monotonic)
@@ -52,7 +54,7 @@ class Rig:
         self.log_lines = []
         self.echo = echo
         self.hw = SimpleNamespace(i2c=self.i2c, onewire_pin=self.onewire, screen=None,
-                                  board_name="PC rig")
+                                  board_name="PC rig", **(hw_extra or {}))
         asyncio.set_event_loop(self.loop)
         self.ctl = Controller(self.hw, self.settings, ticks_ms=self.loop.ticks_ms,
                               log=Log(out=self._log_out))

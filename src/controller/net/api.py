@@ -15,7 +15,7 @@ TELEMETRY = (
     ("diff_k", "K", "collector minus tank"),
     ("pump_on", "", "1 while the pump output is on"),
     ("rssi", "dBm", "WiFi signal"),
-    ("heat_today_kwh", "kWh", "heat delivered today (when the protection counters exist)"),
+    ("heat_today_kwh", "kWh", "heat delivered today (local day); absent without a probe pair to measure it"),
     ("wifi_connects", "", "WiFi connections since boot"),
     ("mqtt_connects", "", "MQTT connections since boot"),
     ("esp_resets", "", "WiFi co-processor resets after ESP_RESET_AFTER failed connects in a row"),
@@ -23,6 +23,10 @@ TELEMETRY = (
     ("uptime_s", "s", "seconds since boot"),
     ("free_bytes", "B", "free heap (device only)"),
     ("dropped", "", "points lost because the offline buffer was full"),
+    ("heat_total_kwh", "kWh", "heat delivered ever (persistent counters, kept across reboots)"),
+    ("pump_hours_total", "h", "pump running time ever (persistent)"),
+    ("pump_starts_total", "", "pump starts ever (persistent)"),
+    ("resets_total", "", "controller starts ever, any cause (persistent; causes on the details page)"),
 )
 
 RPC = (

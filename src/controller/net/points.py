@@ -20,6 +20,7 @@ FIXED = (
     ("pump_on", 1, 0), ("rssi", 1, 0), ("heat_today_kwh", 100, 0),
     ("wifi_connects", 1, 1), ("mqtt_connects", 1, 1), ("esp_resets", 1, 1), ("pump_starts", 1, 1), ("uptime_s", 1, 1),
     ("free_bytes", 1, 1), ("dropped", 1, 1),
+    ("heat_total_kwh", 100, 1), ("pump_hours_total", 100, 1), ("pump_starts_total", 1, 1), ("resets_total", 1, 0),
 )
 
 
@@ -126,13 +127,17 @@ class Points:
                 getattr(counters, "heat_today_kwh", None) if counters is not None else None,
                 link.wifi_connects if link is not None else 0, link.mqtt_connects if link is not None else 0,
                 link.esp_resets if link is not None else 0,
-                ctx.pump_starts, ctx.clock.now_s(), self.mem_free() if self.mem_free else None, self.dropped)
+                ctx.pump_starts, ctx.clock.now_s(), self.mem_free() if self.mem_free else None, self.dropped,
+                counters.heat_total_kwh if counters is not None else None,
+                counters.pump_s_total / 3600 if counters is not None else None,
+                counters.starts_total if counters is not None else None,
+                counters.resets_total if counters is not None else None)
         k = len(self.sensors)
         for j in range(len(FIXED)):
             _, scale, is_wide, at = self.layout[k + j]
             v = vals[j]
             if is_wide:
-                wv[w0 + at] = NONE if v is None else int(v)
+                wv[w0 + at] = NONE if v is None else int(v * scale + 0.5) if scale > 1 else int(v)
             else:
                 nv[n0 + at] = _narrow(v, scale or 1)
 

@@ -181,7 +181,12 @@ def energy(ctx):
     counters = getattr(ctx, "counters", None)
     if counters is None:
         return None
-    return "today %.1f kWh  pump %s" % (counters.heat_today_kwh, hours(counters.pump_s_today))
+    return "today %s kWh  pump %s" % (kwh(counters.heat_today_kwh), hours(counters.pump_s_today))
+
+
+def kwh(value):
+    """'3.2', or '--' without a heat figure (no probe pair to measure it)."""
+    return "--" if value is None else "%.1f" % value
 
 
 def free_memory():

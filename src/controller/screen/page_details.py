@@ -73,8 +73,8 @@ class DetailsPage:
         c = getattr(ctx, "counters", None)
         if c is not None:
             resets = ", ".join("%s %d" % (k, c.resets[k]) for k in sorted(c.resets)) or "none"
-            lines.append("total %.1f kWh  pump %s  starts %d  faults %d  resets: %s" % (
-                c.heat_total_kwh, fmt.hours(c.pump_s_total), c.starts_total, c.faults_total, resets))
+            lines.append("total %s kWh  pump %s  starts %d  faults %d  resets: %s" % (
+                fmt.kwh(c.heat_total_kwh), fmt.hours(c.pump_s_total), c.starts_total, c.faults_total, resets))
         link = getattr(ctx, "link", None)
         if link is not None:
             lines.append("network %s: WiFi joins %d, MQTT connects %d, queued %d, lost %d %s" % (

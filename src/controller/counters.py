@@ -1,0 +1,314 @@
+"""Counters kept across reboots: pump run time and starts, heat delivered, faults by kind,
+resets by cause, and today's heat and pump time. A plain object: numbers in, numbers out; the
+bytes it encodes go to a slice of ``microcontroller.nvm`` (see ``controller.recovery``).
+
+Every figure is an integer, so nothing drifts on CircuitPython's 30-bit floats and no big
+integers are allocated: pump time in whole seconds (plus a millisecond carry kept in RAM),
+heat in watt-hours (plus a joule carry in RAM).
+
+Block layout (big-endian): magic ``b"HWCC"``, version (1 byte), payload length (2 bytes),
+payload, CRC-16/CCITT-FALSE of everything before it (2 bytes). The payload holds the fixed
+totals (``_FIXED``), the pending reset cause and two name -> count tables (faults, resets).
+``load`` rejects a block with a bad magic, an unknown version, a wrong length, a bad CRC or
+values no real run produces, and the counters then start again from zero: a corrupt block is
+never trusted. An erased block (all 0xFF or all zero) is simply "nothing saved yet".
+"""
+
+import struct
+
+MAGIC = b"HWCC"
+VERSION = 1
+BLOCK_BYTES = 1024  # the nvm slice reserved for the block (the largest block is 858 bytes)
+_HEAD = 7  # magic, version, length
+_FIXED = ">IIIIIIBB"  # pump_s_total, pump_s_today, starts_total, heat_total_wh, heat_today_wh, day,
+#                       crash_streak, safe_streak
+_FIXED_BYTES = struct.calcsize(_FIXED)
+TABLE_MAX = 16  # kinds per table; more are counted under "other"
+NAME_MAX = 20
+_NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+_COUNT_MAX = 100000000
+_S_MAX = 50 * 366 * 86400  # 50 years of pump time
+_DAY_S_MAX = 86400 + 3600  # a day, and a clock correction
+_WH_TOTAL_MAX = 1000000000
+_WH_DAY_MAX = 10000000  # 10 MWh: no 50 L/min loop collects that in a day
+_MIN_DAY = 19675  # 2023-11-14 (net.wall.MIN_EPOCH_S): an earlier day is a clock never set
+_DAY_S = 86400
+WATER_J_PER_LK = 4186  # J per litre and kelvin
+
+
+def crc16(data):
+    """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF) of ``data``."""
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
+        crc &= 0xFFFF
+    return crc
+
+
+def clean_name(text):
+    """``text`` as a table key: lower case, [a-z0-9_] only, at most NAME_MAX characters."""
+    out = []
+    for ch in str(text).lower():
+        out.append(ch if ch in _NAME_CHARS else "_")
+        if len(out) == NAME_MAX:
+            break
+    return "".join(out) or "unknown"
+
+
+def _valid_name(name):
+    if not 0 < len(name) <= NAME_MAX:
+        return False
+    for ch in name:
+        if ch not in _NAME_CHARS:
+            return False
+    return True
+
+
+class Counters:
+    """:param flow_lpm: pump flow at 100 % duty, litres per minute (PUMP_FLOW_LPM)
+    :param j_per_lk: the fluid's heat per litre and kelvin (FLUID_J_PER_LK)
+    :param utc_offset_min: local time minus UTC, minutes ("today" ends at local midnight)
+    """
+
+    def __init__(self, flow_lpm=3.0, j_per_lk=WATER_J_PER_LK, utc_offset_min=0):
+        self.flow_lpm = flow_lpm
+        self.j_per_lk = j_per_lk
+        self.utc_offset_min = utc_offset_min
+        self.heat_measured = False  # True while a probe pair gives the heat figure
+        self.cause = ""  # what started this run (set by count_boot)
+        self._zero()
+
+    def _zero(self):
+        self.pump_s_total = 0
+        self.pump_s_today = 0
+        self.starts_total = 0
+        self.heat_total_wh = 0
+        self.heat_today_wh = 0
+        self.day = 0  # local day number (days since 1970) "today" belongs to; 0 = unknown
+        self.crash_streak = 0  # crashes saved since the last healthy save
+        self.safe_streak = 0  # safe-mode entries saved since the last healthy save
+        self.pending = ""  # reset cause to count at the next boot (set before a deliberate restart)
+        self.faults = {}
+        self.resets = {}
+        self._pump_ms = 0  # carries below one second / one watt-hour (RAM only)
+        self._heat_j = 0.0
+        self._day_start_s = 0  # uptime "today" started at, while the wall clock is unknown
+
+    # --- figures -------------------------------------------------------------------------
+    @property
+    def heat_today_kwh(self):
+        """Heat delivered today, kWh; None without a probe pair to measure it."""
+        return self.heat_today_wh / 1000 if self.heat_measured else None
+
+    @property
+    def heat_total_kwh(self):
+        return self.heat_total_wh / 1000 if self.heat_measured or self.heat_total_wh else None
+
+    @property
+    def faults_total(self):
+        return _sum(self.faults)
+
+    @property
+    def resets_total(self):
+        return _sum(self.resets)
+
+    # --- counting ------------------------------------------------------------------------
+    def count_boot(self, cause):
+        """Count this run's start: the pending cause a deliberate restart left, else ``cause``."""
+        cause = self.pending or cause
+        self.pending = ""
+        self.cause = cause
+        _bump(self.resets, cause, 1)
+        return cause
+
+    def count_fault(self, kind, n=1):
+        if n > 0:
+            _bump(self.faults, kind, n)
+
+    def count_starts(self, n):
+        if n > 0:
+            self.starts_total += n
+
+    def add_pump(self, on_ms, delta_k):
+        """The pump ran ``on_ms`` at full flow while the fluid warmed by ``delta_k`` kelvin
+        (outlet minus inlet; None: no heat figure for this span). Heat counts only when
+        positive: recooling through the collector is not delivered heat."""
+        if on_ms <= 0:
+            return
+        ms = self._pump_ms + on_ms
+        if ms >= 1000:
+            s = ms // 1000
+            ms -= s * 1000
+            self.pump_s_total += s
+            self.pump_s_today += s
+        self._pump_ms = ms
+        if delta_k is None or delta_k <= 0:
+            return
+        self._heat_j += self.flow_lpm / 60000 * on_ms * self.j_per_lk * delta_k
+        if self._heat_j >= 3600:
+            wh = int(self._heat_j // 3600)
+            self._heat_j -= wh * 3600
+            self.heat_total_wh += wh
+            self.heat_today_wh += wh
+
+    def roll_day(self, uptime_s, epoch_s):
+        """Start a new "today" at local midnight (``epoch_s``: Unix time, None while unknown),
+        or every 24 h of uptime while the wall clock is unknown. True if a new day began."""
+        if epoch_s is not None:
+            day = (int(epoch_s) + self.utc_offset_min * 60) // _DAY_S
+            if self.day == 0:
+                self.day = day  # the clock just became known: today is today
+                return False
+            if day == self.day:
+                return False
+            self.day = day
+        else:
+            if uptime_s - self._day_start_s < _DAY_S:
+                return False
+            self._day_start_s += _DAY_S * ((uptime_s - self._day_start_s) // _DAY_S)
+        self.pump_s_today = 0
+        self.heat_today_wh = 0
+        return True
+
+    # --- the block -----------------------------------------------------------------------
+    def encode(self):
+        """The block's bytes (at most BLOCK_BYTES)."""
+        body = struct.pack(_FIXED, self.pump_s_total, self.pump_s_today, self.starts_total, self.heat_total_wh,
+                           self.heat_today_wh, self.day, min(self.crash_streak, 255), min(self.safe_streak, 255))
+        body += _pack_name(self.pending) + _pack_table(self.faults) + _pack_table(self.resets)
+        block = MAGIC + struct.pack(">BH", VERSION, len(body)) + body
+        return block + struct.pack(">H", crc16(block))
+
+    def load(self, data):
+        """Take the totals from a saved block. Returns (state, text): ("ok", ""), ("empty",
+        "") for an erased block, or ("corrupt", why) with every counter back at zero."""
+        head = bytes(data[0:4])
+        if head in (b"\xff\xff\xff\xff", b"\x00\x00\x00\x00") and _blank(data):
+            self._zero()
+            return "empty", ""
+        why = self._parse(data)
+        if why:
+            self._zero()
+            return "corrupt", why
+        return "ok", ""
+
+    def _parse(self, data):
+        if bytes(data[0:4]) != MAGIC:
+            return "bad magic"
+        if len(data) < _HEAD + 2:
+            return "block too short"
+        version = data[4]
+        if version != VERSION:
+            return "unknown version %d" % version
+        n = (data[5] << 8) | data[6]
+        end = _HEAD + n
+        if n < _FIXED_BYTES or end + 2 > len(data):
+            return "wrong length %d" % n
+        if crc16(data[0:end]) != (data[end] << 8) | data[end + 1]:
+            return "CRC mismatch"
+        body = bytes(data[_HEAD:end])
+        v = struct.unpack(_FIXED, body[0:_FIXED_BYTES])
+        at = _FIXED_BYTES
+        pending, at = _unpack_name(body, at)
+        faults, at = _unpack_table(body, at)
+        resets, at = _unpack_table(body, at)
+        if pending is None or faults is None or resets is None or at != n:
+            return "unreadable tables"
+        if pending and not _valid_name(pending):
+            return "absurd pending cause"
+        why = _absurd(v)
+        if why:
+            return why
+        (self.pump_s_total, self.pump_s_today, self.starts_total, self.heat_total_wh, self.heat_today_wh,
+         self.day, self.crash_streak, self.safe_streak) = v
+        self.pending = pending
+        self.faults = faults
+        self.resets = resets
+        self._pump_ms = 0
+        self._heat_j = 0.0
+        return ""
+
+
+def _absurd(v):
+    pump_total, pump_today, starts, wh_total, wh_today, day = v[0], v[1], v[2], v[3], v[4], v[5]
+    if pump_total > _S_MAX or pump_today > _DAY_S_MAX or pump_today > pump_total:
+        return "absurd pump time"
+    if starts > _COUNT_MAX:
+        return "absurd pump starts"
+    if wh_total > _WH_TOTAL_MAX or wh_today > _WH_DAY_MAX or wh_today > wh_total:
+        return "absurd heat"
+    if day and not _MIN_DAY <= day < 100000:
+        return "absurd day"
+    return ""
+
+
+def _blank(data):
+    first = data[0]
+    for byte in data:
+        if byte != first:
+            return False
+    return True
+
+
+def _sum(table):
+    total = 0
+    for key in table:
+        total += table[key]
+    return total
+
+
+def _bump(table, kind, n):
+    kind = clean_name(kind)
+    if kind not in table and len(table) >= TABLE_MAX - 1:
+        kind = "other"  # the last slot: every kind beyond the first fifteen
+    count = table.get(kind, 0) + n
+    table[kind] = count if count < _COUNT_MAX else _COUNT_MAX
+
+
+def _pack_name(name):
+    raw = name.encode("utf-8")
+    return bytes((len(raw),)) + raw
+
+
+def _pack_table(table):
+    keys = sorted(table)[:TABLE_MAX]
+    out = bytes((len(keys),))
+    for key in keys:
+        out += _pack_name(key) + struct.pack(">I", table[key])
+    return out
+
+
+def _unpack_name(body, at):
+    if at >= len(body):
+        return None, at
+    n = body[at]
+    end = at + 1 + n
+    if n > NAME_MAX or end > len(body):
+        return None, at
+    try:
+        return body[at + 1:end].decode("utf-8"), end
+    except UnicodeError:
+        return None, at
+
+
+def _unpack_table(body, at):
+    """(dict, next offset), or (None, at) if the table is malformed or holds absurd values."""
+    if at >= len(body):
+        return None, at
+    count = body[at]
+    at += 1
+    if count > TABLE_MAX:
+        return None, at
+    table = {}
+    for _ in range(count):
+        name, at = _unpack_name(body, at)
+        if name is None or not _valid_name(name) or name in table or at + 4 > len(body):
+            return None, at
+        value = struct.unpack(">I", body[at:at + 4])[0]
+        if value > _COUNT_MAX:
+            return None, at
+        table[name] = value
+        at += 4
+    return table, at

@@ -1,0 +1,227 @@
+"""Self-recovery wiring: the persistent counters fed from the controller's state and saved to
+nvm, and the watchdog's feeder (controller.health) started when the board has one. What a
+crash or a safe mode does before the board restarts is in controller.restart.
+
+The hardware comes in through the controller's ``hw`` (see app.py), all optional:
+
+- ``counter_store``: where the counters block lives (``read()``/``write(data)``; a slice of
+  ``microcontroller.nvm`` on the board), or None: counters in RAM only
+- ``reset_cause``: why this run started ("power_on", "watchdog", "reload", ...)
+- ``watchdog``: something with ``feed()`` (``microcontroller.watchdog`` in RESET mode), or None
+
+Flash wear: the block is written when it changed and a save is due (first at
+``_FIRST_SAVE_S`` of uptime, then every COUNTERS_SAVE_S), on a clean stop, before a deliberate
+restart, and when the watchdog is about to reset a board that ran normally. A board stuck in a
+crash or safe-mode loop writes at most ``restart.STREAK_MAX`` times, then waits longer between
+tries.
+"""
+
+import asyncio
+
+from adafruit_ticks import ticks_diff
+
+from controller.counters import Counters, clean_name
+
+_UPDATE_S = 2
+_FIRST_SAVE_S = 300  # the first save after a boot: a reset loop faster than this writes nothing
+_FAULT_MODES = ("fault", "emergency", "lockout")
+# Hardware causes that mean someone reset or powered the board: a pending cause is not theirs.
+_EXTERNAL = ("power_on", "reset_pin", "brownout")
+
+
+def attach(ctx):
+    """Counters restored and this run counted (``ctx.counters``); returns the supervised tasks
+    ([(name, task_fn)]) that keep the counters and feed the watchdog."""
+    hw = ctx.hw
+    keeper = Keeper(ctx, getattr(hw, "counter_store", None))
+    ctx.keeper = keeper
+    ctx.counters = keeper.counters
+    keeper.restore(getattr(hw, "reset_cause", None) or "unknown")
+    tasks = [("counters", keeper.task)]
+    dog = getattr(hw, "watchdog", None)
+    if dog is not None:
+        from controller.health import Watch
+
+        ctx.watch = Watch(ctx, dog)
+        tasks.append(("watchdog", ctx.watch.task))
+    return tasks
+
+
+def new_counters(settings):
+    return Counters(settings.pump_flow_lpm, settings.fluid_j_per_lk, settings.screen_utc_offset_min)
+
+
+def _heat_pairs(probes):
+    """The configured probe pairs that measure the loop's temperature rise (outlet, inlet):
+    panel_outlet/panel_inlet first, then tank_inlet/tank_outlet."""
+    by_name = {}
+    for probe in probes:
+        if probe.rom_hex:
+            by_name[probe.name] = probe
+    pairs = []
+    for hot, cold in (("panel_outlet", "panel_inlet"), ("tank_inlet", "tank_outlet")):
+        if hot in by_name and cold in by_name:
+            pairs.append((by_name[hot], by_name[cold]))
+    return pairs
+
+
+class Keeper:
+    """Feeds ``counters`` from the controller's state every 2 s and saves them when due."""
+
+    def __init__(self, ctx, store):
+        self.ctx = ctx
+        self.store = store
+        self.counters = new_counters(ctx.settings)
+        self.saved = None  # the bytes in the store, as far as we know
+        self.saves = 0
+        self.next_save_s = min(_FIRST_SAVE_S, ctx.settings.counters_save_s)
+        self.healthy_saved = False
+        self.pairs = _heat_pairs(ctx.probes)
+        self.counters.heat_measured = bool(self.pairs)
+        self._base()
+
+    def _base(self):
+        ctx = self.ctx
+        self._on_ms = ctx.cycler.total_on_ms
+        self._starts = ctx.pump_starts
+        self._i2c = ctx.i2c_errors
+        self._i2c_burst = False
+        self._restarts = _sum(ctx.task_restarts)
+        self._mode = ctx.decision.mode
+        self._stale = ctx.stale_reported
+        self._sensor_faults = [s.faults for s in self._sensors()]
+
+    def _sensors(self):
+        out = [self.ctx.hot, self.ctx.cold]
+        for probe in self.ctx.probes:
+            if probe.rom_hex:
+                out.append(probe)
+        return out
+
+    def restore(self, cause):
+        """Read the saved block (a corrupt one is reported and replaced) and count this run."""
+        c = self.counters
+        log = self.ctx.log
+        state = "none"
+        if self.store is not None:
+            try:
+                data = self.store.read()
+            except (OSError, RuntimeError, ValueError) as exc:
+                data = b""
+                log.error("counters: nvm unreadable (%s)" % exc)
+            state, why = c.load(data)
+            self.saved = c.encode() if state == "ok" else None  # what the store holds
+            if state == "corrupt":
+                self.ctx._boot_say("saved counters corrupt (%s): reset to zero" % why, True)
+                c.count_fault("nvm_corrupt")
+            elif state == "empty":
+                log.info("no saved counters yet: counting from zero")
+            else:
+                log.info("counters restored: pump %.1f h, %d starts, %d resets" % (
+                    c.pump_s_total / 3600, c.starts_total, c.resets_total))
+        else:
+            log.warn("counters: no nvm; kept in RAM until the next restart")
+        if c.pending and cause in _EXTERNAL:
+            c.pending = ""
+        cause = c.count_boot(cause)
+        log.info("start cause: %s (%d starts so far)" % (cause, c.resets_total))
+        if state == "corrupt":
+            self.save(force=True)  # the corrupt block goes at once
+
+    def update(self, now_s=None):
+        """Take the counts since the last call from the controller's state."""
+        ctx = self.ctx
+        c = self.counters
+        if now_s is None:
+            now_s = ctx.clock.now_s()
+        on_ms = ctx.cycler.total_on_ms
+        span = on_ms - self._on_ms
+        self._on_ms = on_ms
+        if span > 0 and ctx.pcf is not None:
+            c.add_pump(span, self._delta_k())
+        starts = ctx.pump_starts
+        c.count_starts(starts - self._starts)
+        self._starts = starts
+        sensors = self._sensors()
+        faults = self._sensor_faults
+        for i in range(len(sensors)):
+            n = sensors[i].faults
+            if i < len(faults):
+                if n > faults[i]:
+                    c.count_fault(_sensor_kind(sensors[i]), n - faults[i])
+                faults[i] = n
+        errors = ctx.i2c_errors
+        burst = errors > self._i2c
+        if burst and not self._i2c_burst:
+            c.count_fault("i2c")
+        self._i2c_burst = burst
+        self._i2c = errors
+        restarts = _sum(ctx.task_restarts)
+        if restarts > self._restarts:
+            c.count_fault("task_crash", restarts - self._restarts)
+        self._restarts = restarts  # also after clearFaults zeroed them
+        mode = ctx.decision.mode
+        if mode != self._mode and mode in _FAULT_MODES:
+            c.count_fault("mode_" + mode)
+        self._mode = mode
+        if ctx.stale_reported and not self._stale:
+            c.count_fault("stale_decision")
+        self._stale = ctx.stale_reported
+        wall = getattr(ctx, "wall", None)
+        if c.roll_day(now_s, wall.epoch_s() if wall is not None else None):
+            ctx.log.info("counters: a new day")
+        if now_s >= self.next_save_s:
+            self.next_save_s = now_s + ctx.settings.counters_save_s
+            if not self.healthy_saved:
+                self.healthy_saved = True
+                c.crash_streak = 0
+                c.safe_streak = 0
+            self.save()
+
+    def _delta_k(self):
+        for hot, cold in self.pairs:
+            if hot.value_c is not None and cold.value_c is not None:
+                return hot.value_c - cold.value_c
+        return None
+
+    def save(self, force=False):
+        """Write the block if it changed; True if written."""
+        if self.store is None:
+            return False
+        data = self.counters.encode()
+        if data == self.saved and not force:
+            return False
+        try:
+            self.store.write(data)
+        except (OSError, RuntimeError, ValueError) as exc:
+            self.ctx.log.error("counters: nvm write failed (%s)" % exc)
+            return False
+        self.saved = data
+        self.saves += 1
+        return True
+
+    def before_reset(self, cause=""):
+        """The watchdog is about to reset the board: save if this run was a normal one (so a
+        fast reset loop writes nothing), with ``cause`` to count at the next boot."""
+        if not self.healthy_saved:
+            return False
+        self.update()
+        self.counters.pending = cause
+        return self.save()
+
+    async def task(self, ctx):
+        while True:
+            self.update()
+            await asyncio.sleep(_UPDATE_S)
+
+
+def _sensor_kind(sensor):
+    label = getattr(sensor, "rom_hex", None)
+    return clean_name(("probe_" if label is not None else "ntc_") + sensor.name)
+
+
+def _sum(table):
+    total = 0
+    for key in table:
+        total += table[key]
+    return total
