@@ -84,6 +84,16 @@ def fake_hardware(env, esp_fails=False):
     hw.EspRadio = esp_radio
     hw.override_store = lambda: None
     hw.restart = lambda: None
+
+    class Dog:  # the hardware watchdog (main.run starts it last); fed by the health task
+        feeds = 0
+
+        def feed(self):
+            Dog.feeds += 1
+
+    hw.start_watchdog = lambda timeout_s: Dog()
+    hw.hard_reset = lambda: None
+    hw.pump_off_raw = lambda address=0x48: True
     return hw
 
 

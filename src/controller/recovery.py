@@ -24,7 +24,7 @@ from controller.counters import Counters, clean_name
 
 _UPDATE_S = 2
 _FIRST_SAVE_S = 300  # the first save after a boot: a reset loop faster than this writes nothing
-_FAULT_MODES = ("fault", "emergency", "lockout")
+_FAULT_MODES = ("fault", "emergency", "lockout", "tank_cutoff", "no_flow")
 # Hardware causes that mean someone reset or powered the board: a pending cause is not theirs.
 _EXTERNAL = ("power_on", "reset_pin", "brownout")
 
