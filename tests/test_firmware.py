@@ -336,3 +336,25 @@ def test_protections_switch_the_dac_itself_tank_cutoff_and_a_stalled_pump(rig_fa
     assert rig.ctl.decision.mode == A.NO_FLOW and rig.ctl.protection.failed_starts == 1
     rig.run_for(5)
     assert rig.pcf.output_level() == 0
+
+
+def test_a_slow_i2c_bus_does_not_starve_the_other_tasks(rig_factory):
+    """Every I2C transaction takes 0.7 s: a sensor cycle overruns its 2 s period. The sensor
+    task must still yield, so control keeps deciding and the pump task keeps driving the DAC."""
+    rig = rig_factory()
+    rig.set_ntc_c(hot_c=60, cold_c=30)
+    rig.start()
+    rig.run_for(10)
+    cycles, switches = rig.ctl.control_cycles, rig.ctl.pump_switches
+    rig.i2c.hang_s = 0.7
+    import threading
+
+    runner = threading.Thread(target=rig.run_for, args=(60,), daemon=True)  # starved: it would never return
+    runner.start()
+    runner.join(30)
+    assert not runner.is_alive(), "the event loop never got control back: a task does not yield"
+    assert rig.ctl.control_cycles - cycles >= 20  # about one every CONTROL_PERIOD_S, not starved
+    assert rig.ctl.readings > 0 and rig.ctl.effective_duty_pct() == rig.ctl.decision.duty_pct
+    rig.i2c.hang_s = 0
+    rig.run_for(10)
+    assert rig.ctl.decision.mode == A.RUNNING and rig.ctl.pump_switches >= switches

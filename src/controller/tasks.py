@@ -26,10 +26,13 @@ async def sleep_ms(ms):
 
 
 async def sleep_until(ctx, deadline_ms):
-    """Sleep until the tick ``deadline_ms`` (returns at once if it has passed)."""
+    """Sleep until the tick ``deadline_ms``; if it has passed, still yield once, so a task whose
+    work overran its period (a slow bus) cannot keep the others from running."""
     delay = ticks_diff(deadline_ms, ctx.clock.ticks_ms())
     if delay > 0:
         await sleep_ms(delay)
+    else:
+        await asyncio.sleep(0)
 
 
 def _next_deadline(ctx, deadline_ms, period_ms):
