@@ -6,18 +6,10 @@ import json
 
 import pytest
 
-from mqtt_broker import Broker
 from netfw import FakeHomeAssistant, NetFirmware, wait_for
 
 HA_ENV = {"HA_DISCOVERY": "1", "HA_NODE_ID": "roof1"}
 BASE = "solar_hwc/roof1/"
-
-
-@pytest.fixture
-def broker(tmp_path):
-    b = Broker(tmp_path / "broker").start()
-    yield b
-    b.stop()
 
 
 @pytest.fixture

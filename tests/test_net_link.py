@@ -13,13 +13,6 @@ from netfw import TB, FakeThingsBoard, NetFirmware, wait_for
 
 
 @pytest.fixture
-def broker(tmp_path):
-    b = Broker(tmp_path / "broker").start()
-    yield b
-    b.stop()
-
-
-@pytest.fixture
 def tb(broker):
     t = FakeThingsBoard(broker.port)
     wait_for(lambda: t.client.is_connected(), what="paho connected")

@@ -9,18 +9,10 @@ import pytest
 
 from hwc import cli
 from hwc.netpc import Pacer, last_midnights_epoch_s, parse_broker
-from mqtt_broker import Broker
 from netfw import TB, FakeThingsBoard, wait_for
 
 DAYS = 0.03  # 43 simulated minutes
 SETTINGS = 'REPLAY_BATCH = 50\nREPLAY_PER_S = "2.0"\n'  # paced at up to 2 x 50 x 5 = 500 x real time
-
-
-@pytest.fixture
-def broker(tmp_path):
-    b = Broker(tmp_path / "broker").start()
-    yield b
-    b.stop()
 
 
 @pytest.fixture

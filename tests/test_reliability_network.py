@@ -15,12 +15,12 @@ import threading
 import time
 
 from hwc import cli
-from test_net_simulate import SETTINGS, broker, tb  # noqa: F401 - the fixtures
+from test_net_simulate import SETTINGS, tb  # noqa: F401 - the fake ThingsBoard fixture
 
 DAYS = 0.05  # 72 simulated minutes, about 9 s of wall time at 500 x
 
 
-def test_broker_outages_and_sensor_faults_lose_no_point_and_kill_no_task(broker, tb, tmp_path, capsys):  # noqa: F811
+def test_broker_outages_and_sensor_faults_lose_no_point_and_kill_no_task(broker, tb, tmp_path, capsys):  # noqa: F811 - tb is imported
     settings = tmp_path / "settings.toml"
     # Each 1.5 s outage is some 15 simulated minutes, with the reconnect backoff: room for them all.
     settings.write_text(SETTINGS + "TELEMETRY_BUFFER = 2000\n")

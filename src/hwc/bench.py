@@ -306,20 +306,27 @@ def _env(pairs):
     return env
 
 
-def run(args):
+def day_options(args):
+    """(months, settings env, locations) from --months, --set and --locations, checked (the
+    options hwc bench and hwc cost share); raises ValueError with a message for the user."""
     from hwc.sim.weather import _resolve_location
 
+    months = _months(args.months)
+    env = _env(args.set)
+    locations = [x.strip() for x in args.locations.split(",") if x.strip()]
+    for loc in locations:
+        _resolve_location(loc)
+    return months, env, locations
+
+
+def run(args):
     err = sys.stderr
     try:
-        months = _months(args.months)
-        env = _env(args.set)
-        locations = [x.strip() for x in args.locations.split(",") if x.strip()]
+        months, env, locations = day_options(args)
         strategies = [x.strip() for x in args.strategies.split(",") if x.strip()]
         bad = [s for s in strategies if s not in STRATEGIES]
         if bad or not strategies:
             raise ValueError("unknown strategy %s (use %s)" % (", ".join(bad), ", ".join(STRATEGIES)))
-        for loc in locations:
-            _resolve_location(loc)
     except ValueError as exc:  # WeatherError is one too
         print("hwc bench: %s" % exc, file=err)
         return 2

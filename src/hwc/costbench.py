@@ -286,20 +286,15 @@ def add_arguments(parser):
 
 
 def run(args):
-    from hwc.bench import _env, _months
-    from hwc.sim.weather import _resolve_location
+    from hwc.bench import day_options
 
     err = sys.stderr
     try:
-        months = _months(args.months)
-        env = _env(args.set)
-        locations = [x.strip() for x in args.locations.split(",") if x.strip()]
+        months, env, locations = day_options(args)
         scenarios = [x.strip() for x in args.scenarios.split(",") if x.strip()]
         bad = [s for s in scenarios if s not in SCENARIOS]
         if bad or not scenarios:
             raise ValueError("unknown set-up %s (use %s)" % (", ".join(bad), ", ".join(SCENARIOS)))
-        for loc in locations:
-            _resolve_location(loc)
         if args.pv_kwp < 0 or args.load_kwh_day < 0 or args.step_s <= 0:
             raise ValueError("--pv-kwp and --load-kwh-day must not be negative, --step-s must be positive")
     except ValueError as exc:
