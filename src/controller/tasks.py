@@ -127,7 +127,7 @@ async def display_task(ctx):
     last_status_s = None
     while True:
         now_s = ctx.clock.now_s()
-        amb = _probe_value(ctx, ctx.settings.screen_ambient_probe)
+        amb = ctx.probe_value(ctx.settings.screen_ambient_probe)
         trend.add(now_s, ctx.hot.value_c, ctx.cold.value_c, amb, ctx.decision.duty_pct)
         screen = ctx.screen if hasattr(ctx.screen, "update") else None
         if screen is not None:
@@ -141,10 +141,3 @@ async def display_task(ctx):
             if screen.poll_touch():
                 screen.update(ctx, ctx.clock.ticks_ms())
         await sleep_until(ctx, deadline)
-
-
-def _probe_value(ctx, name):
-    for probe in ctx.probes:
-        if probe.name == name:
-            return probe.value_c
-    return None
