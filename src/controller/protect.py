@@ -81,11 +81,17 @@ class Protection:
         self.retry_until_s = None
         self.check_s = None  # start of the flow-check window running now
 
-    def _lock(self, text, now_s):
+    def _lock(self, d, text, now_s):
+        """Lock the pump out (``text`` says why) and take it at once."""
         self.lockout = text
         self.lockout_s = now_s
         self.retry_until_s = None
         self.check_s = None
+        self._locked(d)
+
+    def _locked(self, d):
+        self._hold(d, LOCKOUT, 0)
+        d.lockout_text = self.lockout
 
     def _hold(self, d, mode, duty, limit_c=None, release_c=None):
         """The rule takes the pump: mode and duty, and the algorithm starts afresh afterwards."""
@@ -149,8 +155,7 @@ class Protection:
         elif d.mode == FAULT:
             self._fault(d, panel_c, tank_c)
         elif self.lockout:
-            self._hold(d, LOCKOUT, 0)
-            d.lockout_text = self.lockout
+            self._locked(d)
         elif self.retry_until_s is not None and now_s < self.retry_until_s:
             self._hold(d, NO_FLOW, 0)
             d.left_s = self.retry_until_s - now_s
@@ -308,10 +313,8 @@ class Protection:
         if first and s.swap_check_on and rise >= _SWAP_RISE_K and rise > 2 * drop:
             self.swap_starts += 1
             if self.swap_starts >= _SWAP_STARTS:
-                self._lock("collector and tank sensors look swapped: after %d starts the tank reading "
+                self._lock(d, "collector and tank sensors look swapped: after %d starts the tank reading "
                            "warmed %.1f K while the collector cooled %.1f K" % (self.swap_starts, rise, drop), now_s)
-                self._hold(d, LOCKOUT, 0)
-                d.lockout_text = self.lockout
             return
         if first:
             self.swap_starts = 0
@@ -321,10 +324,8 @@ class Protection:
             return
         self.failed_starts += 1
         if self.failed_starts >= s.noflow_max_starts:
-            self._lock("no flow after %d starts: the collector kept heating with the pump on; check the "
+            self._lock(d, "no flow after %d starts: the collector kept heating with the pump on; check the "
                        "pump, valves and air in the loop" % self.failed_starts, now_s)
-            self._hold(d, LOCKOUT, 0)
-            d.lockout_text = self.lockout
             return
         self.retry_until_s = now_s + s.noflow_retry_s
         self._hold(d, NO_FLOW, 0)
