@@ -78,6 +78,9 @@ class Keeper:
         self.healthy_saved = False
         self.pairs = _heat_pairs(ctx.probes)
         self.counters.heat_measured = bool(self.pairs)
+        # The NTCs and the configured probes: fixed once the controller exists, so built once
+        # (update() runs every 2 s).
+        self.sensors = [ctx.hot, ctx.cold] + [p for p in ctx.probes if p.rom_hex]
         self._base()
 
     def _base(self):
@@ -89,14 +92,7 @@ class Keeper:
         self._restarts = _sum(ctx.task_restarts)
         self._mode = ctx.decision.mode
         self._stale = ctx.stale_reported
-        self._sensor_faults = [s.faults for s in self._sensors()]
-
-    def _sensors(self):
-        out = [self.ctx.hot, self.ctx.cold]
-        for probe in self.ctx.probes:
-            if probe.rom_hex:
-                out.append(probe)
-        return out
+        self._sensor_faults = [s.faults for s in self.sensors]
 
     def restore(self, cause):
         """Read the saved block (a corrupt one is reported and replaced) and count this run."""
@@ -142,14 +138,13 @@ class Keeper:
         starts = ctx.pump_starts
         c.count_starts(starts - self._starts)
         self._starts = starts
-        sensors = self._sensors()
+        sensors = self.sensors
         faults = self._sensor_faults
         for i in range(len(sensors)):
             n = sensors[i].faults
-            if i < len(faults):
-                if n > faults[i]:
-                    c.count_fault(_sensor_kind(sensors[i]), n - faults[i])
-                faults[i] = n
+            if n > faults[i]:
+                c.count_fault(_sensor_kind(sensors[i]), n - faults[i])
+            faults[i] = n
         errors = ctx.i2c_errors
         burst = errors > self._i2c
         if burst and not self._i2c_burst:
