@@ -302,6 +302,23 @@ def _failure_message(what: str, failure: str | None, stdout: str, stderr: str) -
     )
 
 
+def _sentinel() -> str:
+    return f"__HWC_GUEST_OK_{uuid.uuid4().hex}__"
+
+
+def _run_to_sentinel(code: str, sentinel: str, what: str, extra_dirs: Iterable[Path | str] = (), *,
+                     timeout_s: float, heap_bytes: int = DEFAULT_HEAP_BYTES) -> str:
+    """Run ``code`` on a fresh guest tree; its stdout without the trailing ``sentinel`` line.
+    AssertionError (``what`` failed, with all guest output) unless the sentinel ends the output."""
+    with tempfile.TemporaryDirectory(prefix="hwc-guest-") as tmp:
+        tree = build_guest_tree(Path(tmp) / "input", extra_dirs)
+        failure, stdout, stderr = _run_wasi(code, tree, timeout_s=timeout_s, heap_bytes=heap_bytes)
+    # The sentinel is the guest's last output (it may follow a print(..., end="")).
+    if failure is not None or not stdout.endswith(sentinel + "\n"):
+        raise AssertionError(_failure_message(what, failure, stdout, stderr))
+    return stdout[: -len(sentinel) - 1]
+
+
 def run_device_script(
     script: str,
     *,
@@ -320,7 +337,7 @@ def run_device_script(
                 f"{call}) corrupts this MicroPython build's heap when called from a script "
                 "(see hwc/mpyguest.py); use measure_memory() for memory figures"
             )
-    sentinel = f"__HWC_GUEST_OK_{uuid.uuid4().hex}__"
+    sentinel = _sentinel()
     # exec() the script from a string literal: no re-indenting (triple-quoted strings stay
     # intact) and tracebacks name "device_script.py" with the script's own line numbers.
     code = _preamble() + (
@@ -333,14 +350,8 @@ def run_device_script(
         "else:\n"
         f"    print({sentinel!r})\n"
     )
-    with tempfile.TemporaryDirectory(prefix="hwc-guest-") as tmp:
-        tree = build_guest_tree(Path(tmp) / "input", extra_dirs)
-        failure, stdout, stderr = _run_wasi(code, tree, timeout_s=timeout_s, heap_bytes=heap_bytes)
-
-    # The sentinel is the guest's last output (it may follow a print(..., end="")).
-    if failure is not None or not stdout.endswith(sentinel + "\n"):
-        raise AssertionError(_failure_message("MicroPython guest script failed", failure, stdout, stderr))
-    return stdout[: -len(sentinel) - 1]
+    return _run_to_sentinel(code, sentinel, "MicroPython guest script failed", extra_dirs, timeout_s=timeout_s,
+                            heap_bytes=heap_bytes)
 
 
 MEMORY_TAG = "HWC_MEMORY"
@@ -362,7 +373,7 @@ def measure_memory(imports: list[str], *, timeout_s: float = 300) -> dict:
     for name in imports:
         if not all(part.isidentifier() for part in name.split(".")):
             raise ValueError(f"not a module name: {name!r}")
-    sentinel = f"__HWC_GUEST_OK_{uuid.uuid4().hex}__"
+    sentinel = _sentinel()
     # JSON by %-formatting in the guest: json.dumps({...}) would deepen the frame's value stack.
     report = MEMORY_TAG + ' {"baseline_alloc": %d, "after_alloc": %d, "delta": %d}'
     code = (
@@ -376,11 +387,7 @@ def measure_memory(imports: list[str], *, timeout_s: float = 300) -> dict:
         + f"print({report!r} % (_b, _a, _a - _b))\n"
         + f"print({sentinel!r})\n"
     )
-    with tempfile.TemporaryDirectory(prefix="hwc-guest-") as tmp:
-        tree = build_guest_tree(Path(tmp) / "input")
-        failure, stdout, stderr = _run_wasi(code, tree, timeout_s=timeout_s)
-    if failure is not None or not stdout.endswith(sentinel + "\n"):
-        raise AssertionError(_failure_message("MicroPython memory measurement failed", failure, stdout, stderr))
+    stdout = _run_to_sentinel(code, sentinel, "MicroPython memory measurement failed", timeout_s=timeout_s)
     for line in stdout.splitlines():
         if line.startswith(MEMORY_TAG + " "):
             return json.loads(line[len(MEMORY_TAG) + 1 :])
@@ -405,11 +412,7 @@ def run_top_level(
     collection. Returns the guest's stdout; AssertionError (with all guest output) unless the
     code ran to its end.
     """
-    sentinel = f"__HWC_GUEST_OK_{uuid.uuid4().hex}__"
+    sentinel = _sentinel()
     program = _preamble() + code.rstrip("\n") + f"\nprint({sentinel!r})\n"
-    with tempfile.TemporaryDirectory(prefix="hwc-guest-") as tmp:
-        tree = build_guest_tree(Path(tmp) / "input", extra_dirs)
-        failure, stdout, stderr = _run_wasi(program, tree, timeout_s=timeout_s, heap_bytes=heap_bytes)
-    if failure is not None or not stdout.endswith(sentinel + "\n"):
-        raise AssertionError(_failure_message("MicroPython top-level program failed", failure, stdout, stderr))
-    return stdout[: -len(sentinel) - 1]
+    return _run_to_sentinel(program, sentinel, "MicroPython top-level program failed", extra_dirs,
+                            timeout_s=timeout_s, heap_bytes=heap_bytes)
