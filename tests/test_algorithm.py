@@ -3,6 +3,7 @@
 import pytest
 
 from controller import algorithm as A
+from controller import decision as D
 from controller.settings import load
 
 
@@ -32,14 +33,14 @@ def run(a, pairs, t0=0.0, dt=2.0):
 def test_does_not_start_at_exactly_max_diff():
     a = algo()
     d = a.update(28.0, 20.0, 0)  # diff == 8.0: "start when diff > max_diff"
-    assert (d.mode, d.duty_pct) == (A.IDLE, 0)
+    assert (d.mode, d.duty_pct) == (D.IDLE, 0)
     assert not a.running
 
 
 def test_starts_just_above_max_diff():
     a = algo()
     d = a.update(28.01, 20.0, 0)
-    assert d.mode == A.RUNNING and a.running
+    assert d.mode == D.RUNNING and a.running
     assert d.duty_pct == 100  # diff >= max_diff gives 100 %
 
 
@@ -47,9 +48,9 @@ def test_stops_below_min_diff_without_purge():
     a = algo(purge_s=0)
     a.update(30.0, 20.0, 0)
     d = a.update(24.0, 20.0, 2)  # diff == 4.0 is not below min_diff: keeps running
-    assert d.mode == A.RUNNING
+    assert d.mode == D.RUNNING
     d = a.update(23.99, 20.0, 4)
-    assert (d.mode, d.duty_pct) == (A.IDLE, 0)
+    assert (d.mode, d.duty_pct) == (D.IDLE, 0)
     assert not a.running
 
 
@@ -59,7 +60,7 @@ def test_max_diff_returns_to_start_when_pump_stops():
         a.update(40.0, 20.0, i * 2)
     assert a.max_diff_k > 8.0
     d = a.update(21.0, 20.0, 50)
-    assert d.mode == A.IDLE
+    assert d.mode == D.IDLE
     assert d.max_diff_k == pytest.approx(8.0)
 
 
@@ -91,7 +92,7 @@ def test_low_duty_shrinks_max_diff_and_rounds_to_zero_below_ten():
     max_diff = a.max_diff_k
     d = a.update(24.2, 20.0, 2)  # raw = 0.2 / 4.08 = 4.9 %
     assert d.raw_duty_pct < 10
-    assert d.duty_pct == 0 and d.mode == A.RUNNING  # still running, just not pumping
+    assert d.duty_pct == 0 and d.mode == D.RUNNING  # still running, just not pumping
     assert a.max_diff_k == pytest.approx(max_diff * 0.98)
 
 
@@ -160,10 +161,10 @@ def test_max_diff_shrinks_to_its_floor_on_a_weak_difference():
 
 def test_settings_change_every_number():
     a = algo(max_diff_start_k=10, min_diff_k=2, max_diff_grow=1.05, purge_s=0)
-    assert a.update(30.0, 20.0, 0).mode == A.IDLE  # 10 K is not > 10 K
+    assert a.update(30.0, 20.0, 0).mode == D.IDLE  # 10 K is not > 10 K
     d = a.update(30.5, 20.0, 2)
-    assert d.mode == A.RUNNING and a.max_diff_k == pytest.approx(10 * 1.05)
-    assert a.update(21.9, 20.0, 4).mode == A.IDLE  # below 2 K
+    assert d.mode == D.RUNNING and a.max_diff_k == pytest.approx(10 * 1.05)
+    assert a.update(21.9, 20.0, 4).mode == D.IDLE  # below 2 K
 
 
 # --- line purge -------------------------------------------------------------------------
@@ -173,29 +174,29 @@ def test_purge_runs_full_speed_for_its_time_then_stops():
     a.update(30.0, 20.0, 0)
     modes = run(a, [(22.0, 20.0)] * 32, t0=2.0)
     # t = 2 .. 62: purge for 60 s from t=2 -> stops at t >= 62
-    assert [m for m, _, _ in modes[:30]] == [A.PURGE] * 30
+    assert [m for m, _, _ in modes[:30]] == [D.PURGE] * 30
     assert all(duty == 100 for _, duty, _ in modes[:30])
-    assert modes[30][0] == A.IDLE and modes[30][1] == 0
+    assert modes[30][0] == D.IDLE and modes[30][1] == 0
     assert modes[30][2] == pytest.approx(8.0)
 
 
 def test_purge_cancelled_when_difference_rises_again():
     a = algo(purge_s=60)
     a.update(30.0, 20.0, 0)
-    assert a.update(23.0, 20.0, 2).mode == A.PURGE
+    assert a.update(23.0, 20.0, 2).mode == D.PURGE
     d = a.update(25.0, 20.0, 4)  # back above min_diff
-    assert d.mode == A.RUNNING and d.duty_pct < 100
+    assert d.mode == D.RUNNING and d.duty_pct < 100
     assert a.purge_until_s is None
     # a later stop condition starts a fresh, full-length purge
-    assert a.update(23.0, 20.0, 100).mode == A.PURGE
-    assert a.update(23.0, 20.0, 158).mode == A.PURGE
-    assert a.update(23.0, 20.0, 160).mode == A.IDLE
+    assert a.update(23.0, 20.0, 100).mode == D.PURGE
+    assert a.update(23.0, 20.0, 158).mode == D.PURGE
+    assert a.update(23.0, 20.0, 160).mode == D.IDLE
 
 
 def test_purge_zero_disables_it():
     a = algo(purge_s=0)
     a.update(30.0, 20.0, 0)
-    assert a.update(23.0, 20.0, 2).mode == A.IDLE
+    assert a.update(23.0, 20.0, 2).mode == D.IDLE
 
 
 # --- cool-off ---------------------------------------------------------------------------
@@ -211,32 +212,32 @@ def test_cool_off_arms_above_seventy_only():
 def test_cool_off_runs_when_collector_thirty_below_and_until_tank_below_sixty():
     a = algo()
     d = a.update(45.0, 75.0, 0)  # armed; 30 K below is not > 30
-    assert d.mode == A.IDLE and d.cool_off_armed
+    assert d.mode == D.IDLE and d.cool_off_armed
     d = a.update(44.9, 75.0, 2)
-    assert (d.mode, d.duty_pct) == (A.COOL_OFF, 100)
+    assert (d.mode, d.duty_pct) == (D.COOL_OFF, 100)
     # circulation warms the collector: keeps running (the seed's "until below 60 C")
     d = a.update(66.0, 70.0, 4)
-    assert d.mode == A.COOL_OFF
+    assert d.mode == D.COOL_OFF
     d = a.update(58.0, 60.0, 6)  # 60.0 is not below 60
-    assert d.mode == A.COOL_OFF
+    assert d.mode == D.COOL_OFF
     d = a.update(58.0, 59.9, 8)
-    assert (d.mode, d.duty_pct) == (A.IDLE, 0)
+    assert (d.mode, d.duty_pct) == (D.IDLE, 0)
     assert not d.cool_off_armed
 
 
 def test_cool_off_run_ends_when_collector_no_longer_colder():
     a = algo()
     a.update(40.0, 75.0, 0)
-    assert a.update(40.0, 75.0, 2).mode == A.COOL_OFF
+    assert a.update(40.0, 75.0, 2).mode == D.COOL_OFF
     d = a.update(75.0, 75.0, 4)  # morning sun: circulating would now heat the tank
-    assert d.mode != A.COOL_OFF
+    assert d.mode != D.COOL_OFF
     assert d.cool_off_armed  # still armed: the tank is still hot
 
 
 def test_cool_off_not_run_when_disarmed():
     a = algo()
     d = a.update(10.0, 65.0, 0)  # 55 K colder, but the tank never passed 70 C
-    assert d.mode == A.IDLE
+    assert d.mode == D.IDLE
 
 
 # --- overheat ---------------------------------------------------------------------------
@@ -244,12 +245,12 @@ def test_cool_off_not_run_when_disarmed():
 def test_overheat_runs_pump_whatever_the_difference():
     a = algo()
     d = a.update(100.0, 99.0, 0)
-    assert d.mode == A.IDLE  # 100.0 is not > 100
+    assert d.mode == D.IDLE  # 100.0 is not > 100
     d = a.update(100.1, 99.5, 2)  # diff 0.6 K: would never run otherwise
-    assert (d.mode, d.duty_pct) == (A.OVERHEAT, 100)
+    assert (d.mode, d.duty_pct) == (D.OVERHEAT, 100)
     assert "overheat" in d.reason and "100.1" in d.reason
     d = a.update(99.0, 98.5, 4)
-    assert d.mode == A.IDLE
+    assert d.mode == D.IDLE
 
 
 # --- faults -----------------------------------------------------------------------------
@@ -260,7 +261,7 @@ def test_fault_stops_pump_and_says_which(hot, cold, words):
     a.update(40.0, 20.0, 0)
     assert a.running
     d = a.update(hot, cold, 2)
-    assert (d.mode, d.duty_pct) == (A.FAULT, 0)
+    assert (d.mode, d.duty_pct) == (D.FAULT, 0)
     assert d.reason.startswith("FAULT:") and words in d.reason
     assert not a.running and a.max_diff_k == pytest.approx(8.0)
 
@@ -274,7 +275,7 @@ def test_fault_text_is_passed_through():
 def test_fault_overrides_overheat():
     a = algo()
     d = a.update(None, 110.0, 0)
-    assert d.mode == A.FAULT and d.duty_pct == 0
+    assert d.mode == D.FAULT and d.duty_pct == 0
 
 
 def test_reason_texts_are_readable():

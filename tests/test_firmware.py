@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from controller import algorithm as A
+from controller import decision as A
 from hwc.rig import Rig
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from controller import algorithm as A
+from controller import decision as A
 from controller import tasks as tasks_mod
 from controller.counters import Counters
 from controller.net.wall import Wall

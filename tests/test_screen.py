@@ -340,7 +340,7 @@ def test_network_words_tolerate_missing_parts():
 
 
 def test_every_decision_mode_has_its_own_headline_and_level():
-    from controller.algorithm import MODES
+    from controller.decision import MODES
 
     for mode in MODES + ("manual", "off"):
         assert mode in fmt.MODES, mode

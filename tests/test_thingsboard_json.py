@@ -84,7 +84,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from controller import algorithm
+from controller import decision
 from controller.app import Controller
 from controller.log import Log
 from controller.net import api, inbound
@@ -340,8 +340,8 @@ def test_protection_alarm_uses_the_firmware_modes(docs):
                     if p["type"] == "STRING"] for sev, rule in alarm["createRules"].items()}
     assert listed == tbexport.PROTECTION_MODES
     every = {m for modes in listed.values() for m in modes}
-    assert algorithm.OVERHEAT in every
-    assert not every & {algorithm.IDLE, algorithm.RUNNING, algorithm.PURGE, "manual", "off", "auto"}
+    assert decision.OVERHEAT in every
+    assert not every & {decision.IDLE, decision.RUNNING, decision.PURGE, "manual", "off", "auto"}
 
 
 def test_threshold_attributes_are_not_settings(docs):

@@ -32,26 +32,7 @@ The differential state keeps updating underneath overheat and cool-off, so it is
 consistent when they end.
 """
 
-IDLE = "idle"
-RUNNING = "running"
-PURGE = "purge"
-COOL_OFF = "cool_off"
-OVERHEAT = "overheat"
-FAULT = "fault"
-
-# Plant protection's modes (controller/protect.py, issue 6).
-TANK_CUTOFF = "tank_cutoff"
-EMERGENCY = "emergency"
-LOCKOUT = "lockout"
-NO_FLOW = "no_flow"
-COLLECTOR_COOLING = "collector_cooling"
-RECOOL = "recool"
-FROST = "frost"
-TANK_MAX = "tank_max"
-TUBE_KICK = "tube_kick"
-
-MODES = (IDLE, RUNNING, PURGE, COOL_OFF, OVERHEAT, FAULT, TANK_CUTOFF, EMERGENCY, LOCKOUT, NO_FLOW,
-         COLLECTOR_COOLING, RECOOL, FROST, TANK_MAX, TUBE_KICK)
+from controller.decision import COOL_OFF, FAULT, IDLE, OVERHEAT, PURGE, RUNNING, Decision
 
 # CONTROL_STRATEGY values: the seed's adaptive controller, and the two that commercial
 # controllers ship (controller/strategies.py), kept for users with a fixed-speed pump and for
@@ -68,93 +49,6 @@ def create(settings):
     from controller import strategies  # loaded only when chosen
 
     return strategies.create(name, settings)
-
-
-class Decision:
-    """What the algorithm decided in one cycle. The reason text is built only when read."""
-
-    def __init__(self):
-        self.duty_pct = 0
-        self.mode = IDLE
-        self.max_diff_k = 0.0
-        self.diff_k = None
-        self.hot_c = None
-        self.cold_c = None
-        self.cool_off_armed = False
-        self.purge_left_s = 0.0
-        self.raw_duty_pct = 0.0
-        self.fault_text = ""
-        self.time_s = 0.0
-        # Set by plant protection for its reason texts.
-        self.limit_c = None  # the threshold acting, C
-        self.release_c = None  # where the rule lets go, C
-        self.left_s = 0  # time left of a timed rule, s
-        self.tank_c = None  # the tank temperature the cut-off saw, C
-        self.lockout_text = ""
-
-    @property
-    def reason(self):
-        """A short human-readable account of the decision."""
-        mode = self.mode
-        if mode == FAULT:
-            if self.duty_pct:
-                return "FAULT: %s; panel probe %.1f C: pump on to cool the collector" % (
-                    self.fault_text or "sensor fault", self.limit_c)
-            return "FAULT: " + (self.fault_text or "sensor fault") + "; pump stopped"
-        if mode in _PROTECT_REASONS:
-            return _protect_reason(self)
-        if mode == OVERHEAT:
-            return "overheat: collector %.1f C; pump forced on" % self.hot_c
-        if mode == COOL_OFF:
-            return "cool-off: tank %.1f C, collector %.1f C" % (self.cold_c, self.hot_c)
-        if mode == PURGE:
-            return "purge: dT %.1f K < %.1f K; %d s left" % (self.diff_k, self.min_diff_k, self.purge_left_s + 0.5)
-        if mode == "manual":
-            return "manual: pump at %d %%" % self.duty_pct
-        if mode == "off":
-            return "off: pump switched off by hand"
-        if mode == RUNNING:
-            if self.raw_duty_pct >= 100.0:
-                if self.diff_k < self.max_diff_k:  # on/off control: full speed down to the stop point
-                    return "running: dT %.1f K >= %.1f K; full speed" % (self.diff_k, self.min_diff_k)
-                return "running: dT %.1f K >= %.1f K; full speed" % (self.diff_k, self.max_diff_k)
-            return "running: dT %.1f K in %.1f..%.1f K; %d %%" % (
-                self.diff_k, self.min_diff_k, self.max_diff_k, self.duty_pct)
-        if self.diff_k is None:
-            return "idle"
-        if self.limit_c is not None:
-            return "idle: collector %.1f C below the %.1f C start minimum" % (self.hot_c, self.limit_c)
-        text = "idle: dT %.1f K <= %.1f K" % (self.diff_k, self.max_diff_k)
-        if self.cool_off_armed:
-            text += "; cool-off armed"
-        return text
-
-
-_PROTECT_REASONS = (TANK_CUTOFF, EMERGENCY, LOCKOUT, NO_FLOW, COLLECTOR_COOLING, RECOOL, FROST, TANK_MAX,
-                    TUBE_KICK)
-
-
-def _protect_reason(d):
-    mode = d.mode
-    if mode == TANK_CUTOFF:
-        return "TANK CUT-OFF: tank %.1f C >= %.1f C; pump stopped until %.1f C" % (d.tank_c, d.limit_c, d.release_c)
-    if mode == EMERGENCY:
-        return "EMERGENCY: collector %.1f C > %.1f C (steam); pump stopped until %.1f C" % (
-            d.hot_c, d.limit_c, d.release_c)
-    if mode == LOCKOUT:
-        return "LOCKOUT: %s; pump stopped" % d.lockout_text
-    if mode == NO_FLOW:
-        return "no flow after the start: pump stopped, next try in %d s" % (d.left_s + 0.5)
-    if mode == COLLECTOR_COOLING:
-        return "collector cooling: collector %.1f C > %.1f C with the tank at max; pump on" % (d.hot_c, d.limit_c)
-    if mode == RECOOL:
-        return "recooling: tank %.1f C above its %.1f C max, collector %.1f C; pump on" % (
-            d.cold_c, d.limit_c, d.hot_c)
-    if mode == FROST:
-        return "frost: collector %.1f C < %.1f C; circulating tank water" % (d.hot_c, d.limit_c)
-    if mode == TANK_MAX:
-        return "tank max: tank %.1f C >= %.1f C; solar paused until %.1f C" % (d.cold_c, d.limit_c, d.release_c)
-    return "tube kick: pump on %d s so the collector sensor sees the tubes" % (d.left_s + 0.5)
 
 
 class PumpAlgorithm:

@@ -17,20 +17,16 @@ from adafruit_ticks import ticks_diff
 
 from controller import VERSION, settings as settings_mod
 from controller import algorithm as algorithm_mod
-from controller.algorithm import EMERGENCY, FAULT, IDLE, LOCKOUT, NO_FLOW, PURGE, RUNNING, TANK_CUTOFF, TUBE_KICK
+from controller.decision import AUTO, ERROR_MODES, IDLE, MANUAL, NO_FLOW, OFF, PURGE, RUNNING, TUBE_KICK
 from controller.clock import Clock
 from controller.log import Log
 from controller.pwm import DutyCycler
 from controller.sensors import NtcSensor, Probe, ProbeBus
 
-AUTO = "auto"
-MANUAL = "manual"
-OFF = "off"
 MANUAL_MODES = (AUTO, MANUAL, OFF)
 # The only modes a manual setting overrides: every safety rule (fault, overheat, cool-off and
 # each plant protection) comes first.
 _MANUAL_OVERRIDES = (IDLE, RUNNING, PURGE, TUBE_KICK)
-_ERROR_MODES = (FAULT, LOCKOUT, EMERGENCY, TANK_CUTOFF)
 
 _BOOT_MESSAGES_MAX = 24
 _TASK_RESTART_DELAY_S = 1.0
@@ -266,7 +262,7 @@ class Controller:
         if decision.duty_pct > 0 and was_duty == 0:
             self.pump_starts += 1
         if decision.mode != was_mode or self.control_cycles == 1:
-            if decision.mode in _ERROR_MODES:
+            if decision.mode in ERROR_MODES:
                 self.log.error(decision.reason)
             elif decision.mode == NO_FLOW:
                 self.log.warn(decision.reason)

@@ -35,7 +35,7 @@ When a rule takes the pump from the algorithm, the algorithm's differential stat
 that it starts afresh when the rule ends.
 """
 
-from controller.algorithm import (COLLECTOR_COOLING, COOL_OFF, EMERGENCY, FAULT, FROST, IDLE, LOCKOUT,
+from controller.decision import (COLLECTOR_COOLING, COOL_OFF, EMERGENCY, FAULT, FROST, IDLE, LOCKOUT,
                                   NO_FLOW, OVERHEAT, PURGE, RECOOL, RUNNING, TANK_CUTOFF, TANK_MAX, TUBE_KICK)
 
 # Starts in a row whose readings look like swapped sensors before the lockout.

@@ -21,10 +21,10 @@ import asyncio
 from adafruit_ticks import ticks_diff
 
 from controller.counters import Counters, clean_name
+from controller.decision import ERROR_MODES, NO_FLOW
 
 _UPDATE_S = 2
 _FIRST_SAVE_S = 300  # the first save after a boot: a reset loop faster than this writes nothing
-_FAULT_MODES = ("fault", "emergency", "lockout", "tank_cutoff", "no_flow")
 # Hardware causes that mean someone reset or powered the board: a pending cause is not theirs.
 _EXTERNAL = ("power_on", "reset_pin", "brownout")
 
@@ -156,7 +156,7 @@ class Keeper:
             c.count_fault("task_crash", restarts - self._restarts)
         self._restarts = restarts  # also after clearFaults zeroed them
         mode = ctx.decision.mode
-        if mode != self._mode and mode in _FAULT_MODES:
+        if mode != self._mode and (mode in ERROR_MODES or mode == NO_FLOW):
             c.count_fault("mode_" + mode)
         self._mode = mode
         if ctx.stale_reported and not self._stale:

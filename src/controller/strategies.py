@@ -9,7 +9,8 @@ fault rules (PumpAlgorithm.update); only the differential rule differs.
   PROP_MIN_DUTY_PCT (30 %) at DIFF_OFF_K to 100 % at the nominal PROP_NOMINAL_K (10 K).
 """
 
-from controller.algorithm import IDLE, RUNNING, PumpAlgorithm
+from controller.algorithm import PumpAlgorithm
+from controller.decision import IDLE, RUNNING
 
 
 class OnOff(PumpAlgorithm):

@@ -17,7 +17,7 @@ from controller.heater.slots import DAY_MIN, EPOCH_2000_S, TZ, SlotTable, utc_of
 # Pump modes in which the element stays off: the tank is, or is being made, hot enough (seed 004
 # and the plant protections of controller/protect.py). A pump lockout or a frost run does not
 # block it: with the solar loop out of action the element is what heats the water.
-BLOCK_MODES = ("overheat", "cool_off", "tank_max", "tank_cutoff", "emergency", "collector_cooling", "recool")
+from controller.decision import SHED_MODES as BLOCK_MODES
 _RETRY_S = 600  # after a failed fetch
 _FORECAST_S = 3 * 3600
 _CARBON_S = 2 * 3600
