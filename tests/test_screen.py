@@ -312,7 +312,7 @@ def test_wrap_fills_lines_and_marks_a_cut():
 
 
 def test_status_words_for_every_mode_and_unknown_ones():
-    ctx = SimpleNamespace(decision=SimpleNamespace(mode="running"))
+    ctx = SimpleNamespace(decision=SimpleNamespace(mode="running"), protection=None)
     assert fmt.status(ctx) == (fmt.OK, "COLLECTING")
     ctx.decision.mode = "frost"
     assert fmt.status(ctx) == (fmt.WARN, "FROST GUARD")
@@ -322,21 +322,21 @@ def test_status_words_for_every_mode_and_unknown_ones():
     ctx.decision.mode = "running"
     assert fmt.status(ctx) == (fmt.FAULT, "LOCKOUT")
     for mode in ("idle", "running", "purge", "cool_off", "overheat", "fault", "manual", "off"):
-        ctx = SimpleNamespace(decision=SimpleNamespace(mode=mode))
+        ctx = SimpleNamespace(decision=SimpleNamespace(mode=mode), protection=None)
         level, words = fmt.status(ctx)
         assert words and level in (fmt.OK, fmt.IDLE, fmt.WARN, fmt.FAULT)
 
 
 def test_network_words_tolerate_missing_parts():
-    assert fmt.network(SimpleNamespace()) == (fmt.IDLE, "network off")
+    assert fmt.network(SimpleNamespace(link=None)) == (fmt.IDLE, "network off")
     link = SimpleNamespace(state="online", rssi=-70, buffered=0, dropped=0, last_error="")
     assert fmt.network(SimpleNamespace(link=link)) == (fmt.OK, "MQTT online  -70 dBm")
     link.state, link.rssi, link.buffered, link.dropped = "backoff", None, 12, 3
     assert fmt.network(SimpleNamespace(link=link)) == (fmt.WARN, "network retrying  12 queued  3 lost")
     link.state = "wifi"
     assert fmt.network(SimpleNamespace(link=link))[1].startswith("WiFi joining")
-    assert fmt.energy(SimpleNamespace()) is None
-    assert fmt.clock(SimpleNamespace()) is None
+    assert fmt.energy(SimpleNamespace(counters=None)) is None
+    assert fmt.clock(SimpleNamespace(local_min=lambda: None)) is None
 
 
 def test_every_decision_mode_has_its_own_headline_and_level():

@@ -88,6 +88,17 @@ class Controller:
         self.probes = [Probe(name, rom, settings.probe_max_age_s)
                        for name, rom in settings_mod.probes(settings)]
         self._table_error = table_error
+        # Services attached from outside once they exist; each is None while it is off or not
+        # there yet, and every reader checks for None.
+        self.link = None  # controller.net.link.Link: the ThingsBoard MQTT link (MQTT_BROKER set)
+        self.wall = None  # controller.net.wall.Wall: the wall clock, once the network gives the time
+        self.overrides = None  # {KEY: value}: settings overridden from ThingsBoard (controller.net.remote)
+        self.heater_relay = None  # the immersion heater's relay output (HEATER_ENABLED, controller.main)
+        self.heater = None  # controller.heater.task.Heater: the heater's state for the screen and telemetry
+        self.keeper = None  # controller.recovery.Keeper: the persistent counters' keeper (start_tasks)
+        self.counters = None  # controller.counters.Counters: the keeper's counters
+        self.watch = None  # controller.health.Watch: feeds the hardware watchdog (WATCHDOG and a board with one)
+        self.trend = None  # controller.screen.trend.Trend: the trend page's history (the display task)
 
     # --- boot -------------------------------------------------------------------------
     def _boot_say(self, text, error=False):
@@ -280,7 +291,7 @@ class Controller:
 
     def local_min(self):
         """Local minutes since midnight (SCREEN_UTC_OFFSET_MIN), None while the wall clock is unknown."""
-        wall = getattr(self, "wall", None)
+        wall = self.wall
         epoch = wall.epoch_s() if wall is not None else None
         if epoch is None:
             return None
@@ -374,7 +385,7 @@ class Controller:
                 self.pump_on = False
             except (OSError, RuntimeError) as exc:
                 self.log.error("could not switch the pump off: %s" % exc)
-        keeper = getattr(self, "keeper", None)
+        keeper = self.keeper
         if keeper is not None:  # a clean stop saves the counters
             keeper.update()
             keeper.save()

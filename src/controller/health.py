@@ -99,7 +99,7 @@ class Watch:
             self.unfed = True
             ctx.log.error("watchdog not fed: %s; the board resets unless it recovers" % self.health.reason)
             _pump_off(ctx)
-            keeper = getattr(ctx, "keeper", None)
+            keeper = ctx.keeper
             if keeper is not None:
                 keeper.before_reset("unfed_" + self.health.part)
         return False

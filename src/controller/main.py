@@ -151,7 +151,7 @@ def _heater(ctl, hardware):
     except (ValueError, RuntimeError, OSError) as exc:  # e.g. "D3 in use"
         ctl._boot_say("heater: relay on %s unavailable (%s): heater disabled" % (s.heater_pin, exc), error=True)
         return []
-    link = getattr(ctl, "link", None)
+    link = ctl.link
     if link is None:
         ctl._boot_say("heater: needs the network (MQTT_BROKER and WiFi), which is off: element off", error=True)
         return []

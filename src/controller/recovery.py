@@ -162,7 +162,7 @@ class Keeper:
         if ctx.stale_reported and not self._stale:
             c.count_fault("stale_decision")
         self._stale = ctx.stale_reported
-        wall = getattr(ctx, "wall", None)
+        wall = ctx.wall
         if c.roll_day(now_s, wall.epoch_s() if wall is not None else None):
             ctx.log.info("counters: a new day")
         if now_s >= self.next_save_s:

@@ -12,7 +12,7 @@ SAFE_MODE_DELAY_S = (30, 600)
 
 def _counters_for(ctl, store):
     """The live counters, or the saved ones (the crash came before they were attached)."""
-    keeper = getattr(ctl, "keeper", None) if ctl is not None else None
+    keeper = ctl.keeper if ctl is not None else None
     if keeper is not None:
         keeper.update()
         return keeper.counters, keeper.save

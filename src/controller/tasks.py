@@ -120,7 +120,7 @@ async def display_task(ctx):
     is read every 100 ms, and a touch that changes the page redraws at once."""
     from controller.screen.trend import Trend
 
-    if getattr(ctx, "trend", None) is None:
+    if ctx.trend is None:
         ctx.trend = Trend()
     trend = ctx.trend
     deadline = ctx.clock.ticks_ms()

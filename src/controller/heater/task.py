@@ -165,7 +165,7 @@ class Heater:
         block = ""
         if d.mode in BLOCK_MODES:
             block = "pump in %s: %s" % (d.mode, d.reason)
-        prot = getattr(ctx, "protection", None)
+        prot = ctx.protection
         if prot is not None:
             for name in prot.active:
                 if name in BLOCK_MODES:
@@ -173,7 +173,7 @@ class Heater:
         inp.block = block
 
     def _wall(self):
-        wall = getattr(self.ctx, "wall", None)
+        wall = self.ctx.wall
         epoch = wall.epoch_s() if wall is not None else None
         return epoch, (None if epoch is None else (epoch - EPOCH_2000_S) // 60)
 

@@ -108,7 +108,7 @@ class Points:
     def _fill(self, slot, link):
         ctx = self.ctx
         d = ctx.decision
-        counters = getattr(ctx, "counters", None)
+        counters = ctx.counters
         n0 = slot * self.nn
         w0 = slot * self.nw
         nv = self.narrow
@@ -124,7 +124,7 @@ class Points:
         nv[n0 + self.fault_mask_at] = mask
         vals = (d.duty_pct, self._mode_index(d.mode), d.max_diff_k, d.diff_k, 1 if ctx.pump_on else 0,
                 link.rssi if link is not None else None,
-                getattr(counters, "heat_today_kwh", None) if counters is not None else None,
+                counters.heat_today_kwh if counters is not None else None,
                 link.wifi_connects if link is not None else 0, link.mqtt_connects if link is not None else 0,
                 link.esp_resets if link is not None else 0,
                 ctx.pump_starts, ctx.clock.now_s(), self.mem_free() if self.mem_free else None, self.dropped,

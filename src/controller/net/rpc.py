@@ -34,7 +34,7 @@ def rpc_getStatus(remote, params):  # noqa: N802 - ThingsBoard's method names
     left = None
     if ctx.manual_until_s is not None:
         left = max(0, ctx.manual_until_s - ctx.clock.now_s())
-    link = getattr(ctx, "link", None)
+    link = ctx.link
     return {"mode": d.mode, "reason": d.reason, "duty_pct": d.duty_pct, "pump_on": bool(ctx.pump_on),
             "hot_c": None if ctx.hot.value_c is None else round(ctx.hot.value_c, 2),
             "cold_c": None if ctx.cold.value_c is None else round(ctx.cold.value_c, 2),
@@ -84,16 +84,13 @@ def rpc_clearFaults(remote, params):  # noqa: N802
     for name in ctx.task_restarts:
         ctx.task_restarts[name] = 0
     cleared = ["i2c_errors", "task_restarts"]
-    link = getattr(ctx, "link", None)
+    link = ctx.link
     if link is not None:
         link.last_error = ""
         cleared.append("link_error")
     remote.rejected = {}
-    protection = getattr(ctx, "protection", None)
-    clear = getattr(protection, "clear_faults", None)
-    if clear is not None:
-        clear()
-        cleared.append("protection")
+    ctx.protection.clear_faults()
+    cleared.append("protection")
     ctx.log.info("faults cleared from ThingsBoard: " + ", ".join(cleared))
     return {"cleared": cleared, "active": ctx.fault_text()}
 

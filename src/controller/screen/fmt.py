@@ -68,8 +68,7 @@ def uptime(seconds):
 
 def clock(ctx):
     """'14:05' local time from ``ctx.wall`` (None while unknown)."""
-    local_min = getattr(ctx, "local_min", None)
-    minutes = local_min() if local_min is not None else None
+    minutes = ctx.local_min()
     if minutes is None:
         return None
     return "%02d:%02d" % (minutes // 60, minutes % 60)
@@ -77,7 +76,7 @@ def clock(ctx):
 
 def status(ctx):
     """(level, headline) of the whole system: the decision's mode, raised by a lockout."""
-    prot = getattr(ctx, "protection", None)
+    prot = ctx.protection
     if prot is not None and prot.lockout:
         return FAULT, "LOCKOUT"
     mode = ctx.decision.mode
@@ -123,13 +122,13 @@ def alerts(ctx):
     for sensor in (ctx.hot, ctx.cold):
         if sensor.fault is not None:
             out.append((FAULT, sensor.fault_text()))
-    prot = getattr(ctx, "protection", None)
+    prot = ctx.protection
     if prot is not None:
         if prot.lockout:
             out.append((FAULT, "lockout: " + prot.lockout))
         for text in prot.warnings:
             out.append((WARN, text))
-    if getattr(ctx, "stale_reported", False):
+    if ctx.stale_reported:
         out.append((FAULT, "control stalled: pump stopped"))
     for probe in ctx.probes:
         if probe.rom_hex and probe.fault:
@@ -137,7 +136,7 @@ def alerts(ctx):
     errors = len(ctx.settings.errors)
     if errors:
         out.append((WARN, "%d settings error%s: see boot page" % (errors, "" if errors == 1 else "s")))
-    link = getattr(ctx, "link", None)
+    link = ctx.link
     if link is not None and link.state != "online" and link.last_error:
         out.append((WARN, "network: " + link.last_error))
     restarts = 0
@@ -160,7 +159,7 @@ _NET_WORDS = {"online": "MQTT online", "connecting": "MQTT connecting", "wifi": 
 
 def network(ctx):
     """(level, words) of the network link for one line."""
-    link = getattr(ctx, "link", None)
+    link = ctx.link
     if link is None:
         return IDLE, "network off"
     state = link.state
@@ -178,7 +177,7 @@ def network(ctx):
 
 def energy(ctx):
     """'today 3.2 kWh  pump 2.1 h', or None without counters."""
-    counters = getattr(ctx, "counters", None)
+    counters = ctx.counters
     if counters is None:
         return None
     return "today %s kWh  pump %s" % (kwh(counters.heat_today_kwh), hours(counters.pump_s_today))

@@ -43,7 +43,7 @@ class BootPage:
         messages = ctx.boot_messages
         if len(messages) != self.seen:
             self.seen = len(messages)
-            self.set_lines(messages[-ROWS:], getattr(ctx, "boot_errors", ()))
+            self.set_lines(messages[-ROWS:], ctx.boot_errors)
         self.header.title.set("BOOT LOG")
         self.header.set(level, headline)
 

@@ -58,7 +58,7 @@ class DetailsPage:
         new = [rom for rom in found if rom not in configured]
         lines = ["DS18B20 on the bus: %d found; %d of %d configured present%s" % (
             len(found), len(present), len(configured), "; new: " + ",".join(new) if new else "")]
-        overrides = getattr(ctx, "overrides", None) or {}
+        overrides = ctx.overrides or {}
         text = "settings: %d errors; remote overrides: " % len(s.errors)
         text += ", ".join("%s=%s" % (k, overrides[k]) for k in sorted(overrides)) if overrides else "none"
         lines.append(text)
@@ -70,12 +70,12 @@ class DetailsPage:
         restarts = ", ".join("%s %d" % (k, v) for k, v in ctx.task_restarts.items() if v) or "none"
         lines.append("readings %d  cycles %d  pump starts %d  I2C errors %d  task restarts: %s" % (
             ctx.readings, ctx.control_cycles, ctx.pump_starts, ctx.i2c_errors, restarts))
-        c = getattr(ctx, "counters", None)
+        c = ctx.counters
         if c is not None:
             resets = ", ".join("%s %d" % (k, c.resets[k]) for k in sorted(c.resets)) or "none"
             lines.append("total %s kWh  pump %s  starts %d  faults %d  resets: %s" % (
                 fmt.kwh(c.heat_total_kwh), fmt.hours(c.pump_s_total), c.starts_total, c.faults_total, resets))
-        link = getattr(ctx, "link", None)
+        link = ctx.link
         if link is not None:
             lines.append("network %s: WiFi joins %d, MQTT connects %d, queued %d, lost %d %s" % (
                 link.state, link.wifi_connects, link.mqtt_connects, link.buffered, link.dropped,

@@ -53,10 +53,10 @@ class HeaterPage:
 
     def update(self, ctx, level, headline):
         self.header.set(level, headline)
-        h = getattr(ctx, "heater", None)
+        h = ctx.heater
         power_w = ctx.settings.heater_power_w
         if h is None:
-            why = ("needs the network (MQTT_BROKER and WiFi), which is off" if getattr(ctx, "heater_relay", None)
+            why = ("needs the network (MQTT_BROKER and WiFi), which is off" if ctx.heater_relay
                    is not None else "not running: see the boot page")
             self.state.set("ELEMENT OFF", GREY)
             self._reason(why)

@@ -59,7 +59,7 @@ class TrendPage:
         self.legend[0].set("coll" + fmt.temp(ctx.hot.value_c))
         self.legend[1].set("tank" + fmt.temp(ctx.cold.value_c))
         self.legend[2].set("amb" + fmt.temp(amb.value_c if amb is not None else None))
-        trend = getattr(ctx, "trend", None)
+        trend = ctx.trend
         if trend is None:
             self.note.set("no history yet")
             return
