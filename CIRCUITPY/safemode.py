@@ -17,7 +17,9 @@ except Exception as exc:  # noqa: BLE001 - whatever broke (lib/controller missin
         i2c = board.I2C()
         while not i2c.try_lock():
             pass
-        i2c.writeto(0x48, bytes((0x40, 0)))  # PCF8591 at its default address: DAC on, at 0
+        # controller.pump.off's raw write, spelled out here because lib/controller may be what
+        # broke: the PCF8591 at its default address, analog output on, at 0.
+        i2c.writeto(0x48, bytes((0x40, 0)))
         i2c.unlock()
     except Exception:  # noqa: BLE001
         pass

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from controller import decision as A
+from controller import pump as pump_mod
 from controller import tasks as tasks_mod
 from controller.counters import Counters
 from controller.net.wall import Wall
@@ -308,7 +309,7 @@ def test_a_stalled_pump_task_is_caught(board, monkeypatch):
         async with ctx.i2c_lock:
             await asyncio.Event().wait()
 
-    monkeypatch.setattr(tasks_mod, "pump_task", stalled)
+    monkeypatch.setattr(pump_mod, "task", stalled)
     b = board()
     rig = b.boot()
     fired = run_until_fired(rig, b.dog, 120)

@@ -199,19 +199,6 @@ class Controller:
                     else:
                         self.log.error("%s sensor fault: %s (raw %s)" % (sensor.label, sensor.fault, sensor.raw))
 
-    async def write_dac(self, value):
-        """Set the pump's DAC output; False (and counted) on an I2C error."""
-        async with self.i2c_lock:
-            if self.pcf is None:
-                return False
-            try:
-                self.pcf.write(value)
-            except (OSError, RuntimeError) as exc:
-                self.i2c_errors += 1
-                self.log.error("pump DAC write failed: %s" % exc)
-                return False
-        return True
-
     def fault_text(self):
         parts = []
         for sensor in (self.hot, self.cold):
@@ -338,11 +325,11 @@ class Controller:
 
     def start_tasks(self, extra=()):
         """Create the supervised tasks; ``extra`` adds (name, task_fn) pairs."""
-        from controller import tasks
+        from controller import pump, tasks
 
         plan = [("sensors", tasks.sensor_task, _TASK_RESTART_DELAY_S),
                 ("control", tasks.control_task, _TASK_RESTART_DELAY_S),
-                ("pump", tasks.pump_task, _PUMP_TASK_RESTART_DELAY_S),
+                ("pump", pump.task, _PUMP_TASK_RESTART_DELAY_S),
                 ("display", tasks.display_task, _TASK_RESTART_DELAY_S)]
         from controller import recovery  # counters (ctx.counters) and the watchdog's feeder
 
@@ -380,11 +367,12 @@ class Controller:
                 pass
         self.tasks = []
         if self.pcf is not None:
-            try:
-                self.pcf.write(0)
+            from controller import pump
+
+            if pump.off(self.pcf):
                 self.pump_on = False
-            except (OSError, RuntimeError) as exc:
-                self.log.error("could not switch the pump off: %s" % exc)
+            else:
+                self.log.error("could not switch the pump off")
         keeper = self.keeper
         if keeper is not None:  # a clean stop saves the counters
             keeper.update()

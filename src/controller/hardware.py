@@ -144,20 +144,15 @@ def hard_reset() -> None:
 
 
 def pump_off_raw(address: int = 0x48) -> bool:
-    """Pump off without the driver (safe mode): PCF8591 control byte 0x40 (analog output on)
-    and DAC value 0 over board.I2C(). False if the bus or the chip does not answer."""
-    i2c = None
+    """Pump off without the driver (safe mode, a crash before the controller existed): raw bytes
+    on board.I2C() (controller.pump.off). False if the bus or the chip does not answer."""
+    from controller.pump import off
+
     try:
         i2c = board.I2C()
-        while not i2c.try_lock():
-            pass
-        try:
-            i2c.writeto(address, bytes((0x40, 0)))
-        finally:
-            i2c.unlock()
-        return True
     except (OSError, RuntimeError, ValueError):
         return False
+    return off(None, i2c, address)
 
 
 def safe_mode() -> None:

@@ -17,6 +17,8 @@ import asyncio
 
 from adafruit_ticks import ticks_diff
 
+from controller import pump
+
 _FEED_S = 1
 _SLACK_S = 10  # longer than any call allowed to block the loop
 PUMP_LIMIT_S = 10  # the pump task wakes at least every 250 ms
@@ -98,7 +100,7 @@ class Watch:
         if not self.unfed:
             self.unfed = True
             ctx.log.error("watchdog not fed: %s; the board resets unless it recovers" % self.health.reason)
-            _pump_off(ctx)
+            pump.off(ctx.pcf)  # at once: the reset may be a timeout away
             keeper = ctx.keeper
             if keeper is not None:
                 keeper.before_reset("unfed_" + self.health.part)
@@ -109,12 +111,3 @@ class Watch:
             self.step()
             await asyncio.sleep(_FEED_S)
 
-
-def _pump_off(ctx):
-    """Best effort, outside the I2C lock (its holder may be the hung task)."""
-    if ctx.pcf is None:
-        return
-    try:
-        ctx.pcf.write(0)
-    except (OSError, RuntimeError):
-        pass

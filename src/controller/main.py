@@ -11,6 +11,7 @@ The watchdog keeps being fed while the board waits, so it does not cut the wait 
 import asyncio
 import time
 
+from controller import pump
 from controller.app import Controller
 from controller.log import format_exception
 from controller.settings import load
@@ -97,14 +98,9 @@ def _crashed(hardware, state, exc):
 
 
 def _pump_off(hardware, ctl, address):
-    pcf = getattr(ctl, "pcf", None) if ctl is not None else None
-    try:
-        if pcf is not None:
-            pcf.write(0)
-        else:
-            hardware.pump_off_raw(address)
-    except Exception:  # noqa: BLE001
-        pass
+    """Pump off through the controller's driver, else with raw bytes on the board's bus."""
+    if ctl is None or not pump.off(ctl.pcf):
+        hardware.pump_off_raw(address)
 
 
 def _network(ctl, hardware, store, saved):
@@ -116,8 +112,7 @@ def _network(ctl, hardware, store, saved):
     def reboot():
         from controller import restart
 
-        if ctl.pcf is not None:
-            ctl.pcf.write(0)  # pump off before the restart
+        _pump_off(hardware, ctl, ctl.settings.pcf8591_address)  # before the restart
         restart.before_restart(ctl, ctl.hw.counter_store, "remote")
         hardware.restart()
 

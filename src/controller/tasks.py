@@ -1,4 +1,4 @@
-"""The cooperative tasks: sensors, control, pump drive and display.
+"""The cooperative tasks: sensors, control and display (the pump's drive is controller.pump).
 
 Each task is a coroutine function taking the ``Controller`` (app.py), which holds the
 hardware, the shared state and two locks: ``i2c_lock`` (the PCF8591's ADC reads and DAC
@@ -12,11 +12,6 @@ from adafruit_ticks import ticks_add, ticks_diff
 
 from controller import display
 
-DAC_ON = 255
-DAC_OFF = 0
-_PUMP_MIN_SLEEP_MS = 10
-_PUMP_MAX_SLEEP_MS = 250  # re-check the decision at least this often
-_PUMP_RETRY_MS = 100  # after a failed DAC write
 _RESCAN_PERIOD_S = 60  # look again for configured probes that are missing
 _TOUCH_POLL_MS = 100
 
@@ -88,30 +83,6 @@ async def control_task(ctx):
         ctx.control_once()
         deadline = _next_deadline(ctx, deadline, period_ms)
         await sleep_until(ctx, deadline)
-
-
-async def pump_task(ctx):
-    """Apply the decided duty as a slow on/off cycle on the PCF8591 DAC."""
-    cycler = ctx.cycler
-    written = None
-    while True:
-        now = ctx.clock.ticks_ms()
-        level = cycler.update(now, ctx.effective_duty_pct())
-        if level != written:
-            if await ctx.write_dac(DAC_ON if level else DAC_OFF):
-                written = level
-                ctx.pump_on = level
-                ctx.pump_switches += 1
-            else:
-                written = None  # unknown: write again soon
-                await sleep_ms(_PUMP_RETRY_MS)
-                continue
-        wait = cycler.next_edge_ms(ctx.clock.ticks_ms())
-        if wait < _PUMP_MIN_SLEEP_MS:
-            wait = _PUMP_MIN_SLEEP_MS
-        elif wait > _PUMP_MAX_SLEEP_MS:
-            wait = _PUMP_MAX_SLEEP_MS
-        await sleep_ms(wait)
 
 
 async def display_task(ctx):

@@ -10,7 +10,7 @@ persistent counters and the watchdog's health check. The plant follows a fast sy
 
 import math
 
-from controller import recovery
+from controller import pump, recovery
 from controller.app import Controller
 from controller.health import Watch
 from controller.log import Log
@@ -138,7 +138,7 @@ def cycle():
     for _ in range(4):
         vc.ms += 310
         level = cycler.update(ctl.clock.ticks_ms(), ctl.effective_duty_pct())
-        if level != ctl.pump_on and _drive(ctl.write_dac(255 if level else 0)):
+        if level != ctl.pump_on and _drive(pump.drive(ctl, level)):
             ctl.pump_on = level
             ctl.pump_switches += 1
     ctl.keeper.update()
