@@ -246,7 +246,7 @@ def counter_store():
     overrides' KB (None if the board has too little nvm)."""
     import microcontroller
 
-    from controller.net.store import SliceStore
+    from controller.nvm import SliceStore
 
     nvm = microcontroller.nvm
     if nvm is None or len(nvm) < _OVERRIDES_NVM_BYTES + _COUNTERS_NVM_BYTES:
@@ -258,7 +258,7 @@ def override_store():
     """Where remote setting overrides persist: the last KB of ``microcontroller.nvm``."""
     import microcontroller
 
-    from controller.net.store import SliceStore
+    from controller.nvm import SliceStore
 
     nvm = microcontroller.nvm
     if nvm is None or len(nvm) < _OVERRIDES_NVM_BYTES:

@@ -8,7 +8,7 @@ virtual clock and the nvm slice the counters live in.
     dog.fired_at                         # virtual time the board would have reset, or None
 """
 
-from controller.net.store import SliceStore
+from controller.nvm import SliceStore
 
 NVM_BYTES = 8192  # the PyPortal Titano's microcontroller.nvm
 _OVERRIDES_BYTES = 1024

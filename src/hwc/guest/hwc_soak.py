@@ -14,7 +14,7 @@ from controller import pump, recovery
 from controller.app import Controller
 from controller.health import Watch
 from controller.log import Log
-from controller.net.store import SliceStore
+from controller.nvm import SliceStore
 from controller.settings import load
 from hwc.fakebus import FakeDs18b20, FakeI2C, FakeOneWire, FakePcf8591, rom_hex
 
