@@ -58,7 +58,7 @@ def test_max_diff_returns_to_start_when_pump_stops():
     a = algo(purge_s=0)
     for i in range(20):
         a.update(40.0, 20.0, i * 2)
-    assert a.max_diff_k > 8.0
+    assert a.max_diff_uk / 1e6 > 8.0
     d = a.update(21.0, 20.0, 50)
     assert d.mode == D.IDLE
     assert d.max_diff_k == pytest.approx(8.0)
@@ -69,67 +69,67 @@ def test_max_diff_returns_to_start_when_pump_stops():
 def test_full_speed_grows_max_diff_by_one_percent_per_cycle():
     a = algo()
     a.update(40.0, 20.0, 0)
-    assert a.max_diff_k == pytest.approx(8.0 * 1.01)
+    assert a.max_diff_uk / 1e6 == pytest.approx(8.0 * 1.01)
     a.update(40.0, 20.0, 2)
-    assert a.max_diff_k == pytest.approx(8.0 * 1.01 ** 2)
+    assert a.max_diff_uk / 1e6 == pytest.approx(8.0 * 1.01 ** 2)
 
 
 def test_proportional_duty_formula():
     a = algo()
     a.update(30.0, 20.0, 0)  # start; max_diff becomes 8.08
-    max_diff = a.max_diff_k
+    max_diff = a.max_diff_uk / 1e6
     d = a.update(27.0, 20.0, 2)  # diff 7 in the band
     expected = (7.0 - 4.0) / (max_diff - 4.0) * 100
     assert 30 < expected < 90
     assert d.duty_pct == int(expected + 0.5)
     assert d.raw_duty_pct == pytest.approx(expected)
-    assert a.max_diff_k == pytest.approx(max_diff)  # 30..90 %: max_diff unchanged
+    assert a.max_diff_uk / 1e6 == pytest.approx(max_diff)  # 30..90 %: max_diff unchanged
 
 
 def test_low_duty_shrinks_max_diff_and_rounds_to_zero_below_ten():
     a = algo()
     a.update(30.0, 20.0, 0)
-    max_diff = a.max_diff_k
+    max_diff = a.max_diff_uk / 1e6
     d = a.update(24.2, 20.0, 2)  # raw = 0.2 / 4.08 = 4.9 %
     assert d.raw_duty_pct < 10
     assert d.duty_pct == 0 and d.mode == D.RUNNING  # still running, just not pumping
-    assert a.max_diff_k == pytest.approx(max_diff * 0.98)
+    assert a.max_diff_uk / 1e6 == pytest.approx(max_diff * 0.98)
 
 
 def test_duty_between_ten_and_thirty_runs_and_shrinks():
     a = algo()
     a.update(30.0, 20.0, 0)
-    max_diff = a.max_diff_k
+    max_diff = a.max_diff_uk / 1e6
     d = a.update(24.8, 20.0, 2)  # raw = 0.8 / 4.08 = 19.6 %
     assert 10 < d.raw_duty_pct < 30
     assert d.duty_pct == int(d.raw_duty_pct + 0.5)
-    assert a.max_diff_k == pytest.approx(max_diff * 0.98)
+    assert a.max_diff_uk / 1e6 == pytest.approx(max_diff * 0.98)
 
 
 def test_duty_above_ninety_rounds_to_full_without_growth():
     a = algo()
     a.update(30.0, 20.0, 0)
-    max_diff = a.max_diff_k
+    max_diff = a.max_diff_uk / 1e6
     d = a.update(27.9, 20.0, 2)  # raw = 3.9 / 4.08 = 95.6 %
     assert d.raw_duty_pct > 90
     assert d.duty_pct == 100
-    assert a.max_diff_k == pytest.approx(max_diff)  # growth only when diff >= max_diff
+    assert a.max_diff_uk / 1e6 == pytest.approx(max_diff)  # growth only when diff >= max_diff
 
 
 def test_round_thresholds_are_exclusive():
     # raw exactly 90 % stays 90; exactly 10 % stays 10; exactly 30 % does not shrink.
     a = algo(purge_s=0)
     a.update(30.0, 20.0, 0)
-    a.max_diff_k = 14.0  # band 4..14 K: diff - 4 = duty / 10
+    a.max_diff_uk = 14000000  # band 4..14 K: diff - 4 = duty / 10
     d = a.update(29.0, 20.0, 2)  # 9 K -> 50 %
     assert d.duty_pct == 50
     d = a.update(20.0 + 4.0 + 9.0, 20.0, 4)  # 13 K -> 90 %
     assert d.duty_pct == 90
     d = a.update(25.0, 20.0, 6)  # 5 K -> 10 %
     assert d.duty_pct == 10
-    a.max_diff_k = 14.0
+    a.max_diff_uk = 14000000
     d = a.update(27.0, 20.0, 8)  # 7 K -> 30 %: not below 30, no shrink
-    assert d.duty_pct == 30 and a.max_diff_k == pytest.approx(14.0)
+    assert d.duty_pct == 30 and a.max_diff_uk / 1e6 == pytest.approx(14.0)
 
 
 def test_max_diff_adapts_over_many_cycles_to_hold_the_difference():
@@ -140,12 +140,12 @@ def test_max_diff_adapts_over_many_cycles_to_hold_the_difference():
     grown = []
     for _ in range(200):
         d = a.update(32.0, 20.0, t)
-        grown.append(a.max_diff_k)
+        grown.append(a.max_diff_uk / 1e6)
         t += 2
     assert grown[0] == pytest.approx(8.08)
     first_above = next(i for i, m in enumerate(grown) if m > 12.0)
     assert first_above == pytest.approx(41, abs=1)  # 8 * 1.01^n > 12 -> n = 41
-    assert a.max_diff_k == pytest.approx(grown[first_above])  # stable afterwards
+    assert a.max_diff_uk / 1e6 == pytest.approx(grown[first_above])  # stable afterwards
     assert d.duty_pct == 100  # (12 - 4) / (12.x - 4) > 90 % rounds up
 
 
@@ -155,15 +155,15 @@ def test_max_diff_shrinks_to_its_floor_on_a_weak_difference():
     for i in range(400):
         a.update(24.5, 20.0, 2 + 2 * i)  # 0.5 K above min_diff: very low duty
     # shrinks by 0.98 until the duty is no longer below 30 %: (0.5) / (m - 4) >= 0.3
-    assert a.max_diff_k >= 4.5  # floor MIN_DIFF_K + 0.5
-    assert a.max_diff_k == pytest.approx(4.0 + 0.5 / 0.3, rel=0.03)
+    assert a.max_diff_uk / 1e6 >= 4.5  # floor MIN_DIFF_K + 0.5
+    assert a.max_diff_uk / 1e6 == pytest.approx(4.0 + 0.5 / 0.3, rel=0.03)
 
 
 def test_settings_change_every_number():
     a = algo(max_diff_start_k=10, min_diff_k=2, max_diff_grow=1.05, purge_s=0)
     assert a.update(30.0, 20.0, 0).mode == D.IDLE  # 10 K is not > 10 K
     d = a.update(30.5, 20.0, 2)
-    assert d.mode == D.RUNNING and a.max_diff_k == pytest.approx(10 * 1.05)
+    assert d.mode == D.RUNNING and a.max_diff_uk / 1e6 == pytest.approx(10 * 1.05)
     assert a.update(21.9, 20.0, 4).mode == D.IDLE  # below 2 K
 
 
@@ -263,7 +263,7 @@ def test_fault_stops_pump_and_says_which(hot, cold, words):
     d = a.update(hot, cold, 2)
     assert (d.mode, d.duty_pct) == (D.FAULT, 0)
     assert d.reason.startswith("FAULT:") and words in d.reason
-    assert not a.running and a.max_diff_k == pytest.approx(8.0)
+    assert not a.running and a.max_diff_uk / 1e6 == pytest.approx(8.0)
 
 
 def test_fault_text_is_passed_through():

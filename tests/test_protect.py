@@ -70,7 +70,7 @@ def test_tank_max_pauses_solar_and_collector_cooling_protects_the_collector():
     d = p.step(80.0, 65.0)
     assert (d.mode, d.duty_pct) == (D.TANK_MAX, 0)
     assert d.reason == "tank max: tank 65.0 C >= 65.0 C; solar paused until 63.0 C"
-    assert p.algo.running is False and p.algo.max_diff_k == p.s.max_diff_start_k  # starts afresh
+    assert p.algo.running is False and p.algo.max_diff_uk == p.s.max_diff_start_k * 1e6  # starts afresh
     d = p.step(105.0, 65.0)  # the seed's overheat, but the tank is at max: not yet
     assert (d.mode, d.duty_pct) == (D.TANK_MAX, 0)
     d = p.step(111.0, 65.0)

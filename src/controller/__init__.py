@@ -6,6 +6,17 @@ Only ``controller.hardware`` touches the board; everything else gets its hardwar
 VERSION = "0.1.0"
 
 
+def milli(x):
+    """``x`` thousandths as the nearest whole number: C to mC, K to mK, s to ms, % to m%.
+
+    The board's floats are 30-bit (22 significant bits), so no decision compares or rounds a
+    float: settings and readings become whole thousandths here, and the comparisons, sums and
+    roundings that decide run on those integers. A decimal value (a setting, a reading of a
+    hundredth of a kelvin) is far from a half thousandth, so it lands on the same integer from
+    a 30-bit float as from a double."""
+    return round(x * 1000)
+
+
 def forget(before):
     """Forget every ``controller`` module imported since ``before`` (a set of sys.modules
     names): code needed once (reading settings.toml, an RPC) then takes no RAM. The modules

@@ -30,8 +30,16 @@ Rules, in order of precedence:
 
 The differential state keeps updating underneath overheat and cool-off, so it is
 consistent when they end.
+
+Every comparison and rounding runs on integers (controller.milli): readings and settings in mK,
+max_diff in micro-kelvin (it adapts by a factor per cycle: MAX_DIFF_GROW and MAX_DIFF_SHRINK
+count to four decimal places), the duty as an exact fraction of the band, time in whole
+seconds. The floats in the decision (``max_diff_k``, ``diff_k``, ``raw_duty_pct``) are for
+reading only, so the board's 30-bit floats decide exactly as a PC's doubles do
+(tests/test_float30.py).
 """
 
+from controller import milli
 from controller.decision import COOL_OFF, FAULT, IDLE, OVERHEAT, PURGE, RUNNING, Decision
 
 # CONTROL_STRATEGY values: the seed's adaptive controller, and the two that commercial
@@ -51,16 +59,35 @@ def create(settings):
     return strategies.create(name, settings)
 
 
+def per_million(a, s):
+    """(floor(a * 1000000 / s), the remainder) for 0 <= a < s < 10**8: the fraction a/s to six
+    places, digit by digit, so that no step leaves MicroPython's small ints (no long int)."""
+    q = 0
+    for _ in range(6):
+        a *= 10
+        q = q * 10 + a // s
+        a %= s
+    return q, a
+
+
+def scale(x, factor_e4):
+    """``x * factor_e4 / 10000`` rounded half up, in small ints for 0 <= x < 10**9."""
+    q, r = divmod(x, 10000)
+    return q * factor_e4 + (r * factor_e4 + 5000) // 10000
+
+
 class PumpAlgorithm:
     """The seed's adaptive differential controller; see the module docstring.
 
     :param settings: a ``controller.settings.Settings`` (or anything with the same attributes)
+
+    State: ``running``, ``max_diff_uk`` (max_diff, micro-kelvin), ``purge_until_s``,
+    ``cool_off_armed``, ``cool_off_running``.
     """
 
     def __init__(self, settings):
         self.s = settings
         self.decision = Decision()
-        self.decision.min_diff_k = self.stop_k()
         self.reset()
 
     def stop_k(self):
@@ -70,58 +97,66 @@ class PumpAlgorithm:
     def reset(self):
         """Back to the power-on state: pump stopped, max_diff at its start value, nothing armed."""
         self.running = False
-        self.max_diff_k = self.s.max_diff_start_k
+        self.max_diff_uk = milli(self.s.max_diff_start_k) * 1000
         self.purge_until_s = None
         self.cool_off_armed = False
         self.cool_off_running = False
 
     def stop(self):
         """End a run now (a protection took the pump): max_diff back to its start value."""
-        self._stop()
-
-    def _stop(self):
         self.running = False
         self.purge_until_s = None
-        self.max_diff_k = self.s.max_diff_start_k
+        self.max_diff_uk = milli(self.s.max_diff_start_k) * 1000
 
-    def _differential(self, diff, now_s):
-        """The seed's rules; returns (mode, duty_pct, raw_duty_pct)."""
+    def _differential(self, diff_mk, now_s):
+        """The seed's rules on the difference (mK); returns (mode, duty_pct, raw_duty_pct)."""
         s = self.s
+        diff_uk = diff_mk * 1000
+        min_mk = milli(s.min_diff_k)
         if not self.running:
-            if diff > self.max_diff_k:
+            if diff_uk > self.max_diff_uk:
                 self.running = True
             else:
                 return IDLE, 0, 0.0
-        if diff < s.min_diff_k:
-            if s.purge_s <= 0:
-                self._stop()
+        if diff_mk < min_mk:
+            purge_s = round(s.purge_s)
+            if purge_s <= 0:
+                self.stop()
                 return IDLE, 0, 0.0
             if self.purge_until_s is None:
-                self.purge_until_s = now_s + s.purge_s
+                self.purge_until_s = now_s + purge_s
             if now_s >= self.purge_until_s:
-                self._stop()
+                self.stop()
                 return IDLE, 0, 0.0
             return PURGE, 100, 100.0
         self.purge_until_s = None  # the difference rose again: purge cancelled
-        if diff >= self.max_diff_k:
-            self.max_diff_k = min(self.max_diff_k * s.max_diff_grow, s.max_diff_ceiling_k)
+        if diff_uk >= self.max_diff_uk:
+            grown = scale(self.max_diff_uk, round(s.max_diff_grow * 10000))
+            ceiling = milli(s.max_diff_ceiling_k) * 1000
+            self.max_diff_uk = grown if grown < ceiling else ceiling
             return RUNNING, 100, 100.0
-        raw = (diff - s.min_diff_k) / (self.max_diff_k - s.min_diff_k) * 100.0
-        if raw < s.duty_shrink_below_pct:
-            floor = s.min_diff_k + s.max_diff_floor_margin_k
-            self.max_diff_k = max(self.max_diff_k * s.max_diff_shrink, floor)
-        if raw > s.duty_round_up_pct:
-            return RUNNING, 100, raw
-        if raw < s.duty_round_down_pct:
-            return RUNNING, 0, raw
-        return RUNNING, int(raw + 0.5), raw
+        # The duty: how far into the band min..max_diff the difference is, in millionths
+        # (1000000 = 100 %), exactly; ``rest`` > 0 when there is more after the sixth place.
+        min_uk = min_mk * 1000
+        raw, rest = per_million(diff_uk - min_uk, self.max_diff_uk - min_uk)
+        if raw < milli(s.duty_shrink_below_pct) * 10:
+            floor = (min_mk + milli(s.max_diff_floor_margin_k)) * 1000
+            shrunk = scale(self.max_diff_uk, round(s.max_diff_shrink * 10000))
+            self.max_diff_uk = shrunk if shrunk > floor else floor
+        pct = raw / 10000
+        up = milli(s.duty_round_up_pct) * 10
+        if raw > up or (raw == up and rest):
+            return RUNNING, 100, pct
+        if raw < milli(s.duty_round_down_pct) * 10:
+            return RUNNING, 0, pct
+        return RUNNING, (raw + 5000) // 10000, pct  # to the nearest whole %, a half up
 
     def update(self, hot_c, cold_c, now_s, fault_text=""):
         """One control cycle.
 
         :param hot_c: collector top temperature, C, or None when the sensor is faulted
         :param cold_c: tank bottom temperature, C, or None when the sensor is faulted
-        :param now_s: monotonic time, s (only differences are used)
+        :param now_s: monotonic time, whole s (only differences are used)
         :param fault_text: why a reading is None, for the reason text
         :returns: the (reused) Decision object
         """
@@ -138,38 +173,40 @@ class PumpAlgorithm:
             d.raw_duty_pct = 0.0
             d.diff_k = None
             d.fault_text = fault_text or ("collector sensor fault" if hot_c is None else "tank sensor fault")
-            d.max_diff_k = self.max_diff_k
+            d.max_diff_k = self.max_diff_uk / 1000000
             d.cool_off_armed = False
-            d.purge_left_s = 0.0
+            d.purge_left_s = 0
             return d
         d.fault_text = ""
-        diff = hot_c - cold_c
-        d.diff_k = diff
+        hot = milli(hot_c)
+        cold = milli(cold_c)
+        diff = hot - cold
+        d.diff_k = diff / 1000
         mode, duty, raw = self._differential(diff, now_s)
 
         # Cool-off: armed by a hot tank, a run lasts until the tank is cool enough.
-        if cold_c > s.cool_off_arm_c:
+        if cold > milli(s.cool_off_arm_c):
             self.cool_off_armed = True
-        if self.cool_off_armed and cold_c < s.cool_off_disarm_c:
+        if self.cool_off_armed and cold < milli(s.cool_off_disarm_c):
             self.cool_off_armed = False
             self.cool_off_running = False
         if self.cool_off_armed:
-            if cold_c - hot_c > s.cool_off_diff_k:
+            if -diff > milli(s.cool_off_diff_k):
                 self.cool_off_running = True
-            elif hot_c >= cold_c:
+            elif diff >= 0:
                 self.cool_off_running = False
         else:
             self.cool_off_running = False
         if self.cool_off_running:
             mode, duty = COOL_OFF, 100
 
-        if hot_c > s.overheat_c:
+        if hot > milli(s.overheat_c):
             mode, duty = OVERHEAT, 100
 
         d.mode = mode
         d.duty_pct = duty
         d.raw_duty_pct = raw
-        d.max_diff_k = self.max_diff_k
+        d.max_diff_k = self.max_diff_uk / 1000000
         d.cool_off_armed = self.cool_off_armed
-        d.purge_left_s = (self.purge_until_s - now_s) if self.purge_until_s is not None else 0.0
+        d.purge_left_s = (self.purge_until_s - now_s) if self.purge_until_s is not None else 0
         return d

@@ -33,15 +33,25 @@ are read (sensors.NtcSensor).
 
 When a rule takes the pump from the algorithm, the algorithm's differential state is reset, so
 that it starts afresh when the rule ends.
+
+Like the algorithm, every comparison runs on integers (controller.milli): temperatures in mC,
+times in whole seconds; the floats in the decision are for its reason text only.
 """
+
+from controller import milli
+
+try:
+    from micropython import const
+except ImportError:
+    const = lambda x: x  # noqa: E731
 
 from controller.decision import (COLLECTOR_COOLING, COOL_OFF, EMERGENCY, FAULT, FROST, IDLE, LOCKOUT,
                                   NO_FLOW, OVERHEAT, PURGE, RECOOL, RUNNING, TANK_CUTOFF, TANK_MAX, TUBE_KICK)
 
 # Starts in a row whose readings look like swapped sensors before the lockout.
-_SWAP_STARTS = 2
-# The tank reading must warm at least this much after a start to count as a swap sign, K.
-_SWAP_RISE_K = 4.0
+_SWAP_STARTS = const(2)
+# The tank reading must warm at least this much after a start to count as a swap sign, mK.
+_SWAP_RISE_MK = const(4000)
 
 
 class Protection:
@@ -122,28 +132,36 @@ class Protection:
         d.release_c = None
         d.left_s = 0
         d.lockout_text = self.lockout
-        if self.lockout and s.lockout_h > 0 and now_s - self.lockout_s >= s.lockout_h * 3600:
+        lockout_s = round(s.lockout_h * 3600)
+        if self.lockout and lockout_s > 0 and now_s - self.lockout_s >= lockout_s:
             self.clear_faults()
             self.warnings.append("lockout ended after LOCKOUT_H: trying again")
 
+        hot = _m(hot_c)
+        cold = _m(cold_c)
+        hyst = milli(s.tank_max_hyst_k)
         tank_c = cold_c
-        if tank_top_c is not None and (tank_c is None or tank_top_c > tank_c):
+        if tank_top_c is not None and (tank_c is None or milli(tank_top_c) > cold):
             tank_c = tank_top_c
         if tank_c is not None:
-            if tank_c >= s.tank_cutoff_c:
+            tank = milli(tank_c)
+            cutoff = milli(s.tank_cutoff_c)
+            if tank >= cutoff:
                 self.cutoff = True
-            elif tank_c < s.tank_cutoff_c - s.tank_max_hyst_k:
+            elif tank < cutoff - hyst:
                 self.cutoff = False
         collector_c = hot_c if hot_c is not None else panel_c
         if collector_c is not None:
-            if s.emergency_on and collector_c > s.collector_emergency_c:
+            collector = milli(collector_c)
+            if s.emergency_on and collector > milli(s.collector_emergency_c):
                 self.emergency = True
-            elif collector_c < s.collector_emergency_off_c or not s.emergency_on:
+            elif collector < milli(s.collector_emergency_off_c) or not s.emergency_on:
                 self.emergency = False
-        if cold_c is not None:
-            if cold_c >= s.tank_max_c:
+        if cold is not None:
+            tank_max = milli(s.tank_max_c)
+            if cold >= tank_max:
                 self.tank_max = s.tank_max_on
-            elif cold_c < s.tank_max_c - s.tank_max_hyst_k:
+            elif cold < tank_max - hyst:
                 self.tank_max = False
 
         if self.cutoff:
@@ -161,9 +179,9 @@ class Protection:
             d.left_s = self.retry_until_s - now_s
         else:
             self.retry_until_s = None
-            self._run_rules(d, hot_c, cold_c, now_s, local_min)
+            self._run_rules(d, hot, cold, now_s, local_min)
         self.backup = self.backup and d.mode == FAULT
-        self._check_flow(d, flow_c, now_s)
+        self._check_flow(d, hot, cold, _m(flow_c), now_s)
         self.prev_mode = d.mode
         return d
 
@@ -175,9 +193,11 @@ class Protection:
         if self.tank_max:
             limit_c = s.collector_cooling_c if s.collector_cooling_on else None
         if d.hot_c is None and panel_c is not None and tank_c is not None and limit_c is not None:
-            if panel_c > limit_c:
+            panel = milli(panel_c)
+            limit = milli(limit_c)
+            if panel > limit:
                 self.backup = True
-            elif panel_c <= limit_c - s.collector_cooling_hyst_k:
+            elif panel <= limit - milli(s.collector_cooling_hyst_k):
                 self.backup = False
         else:
             self.backup = False
@@ -186,14 +206,16 @@ class Protection:
             d.limit_c = panel_c
             self.active.append("backup_cooling")
 
-    def _run_rules(self, d, hot_c, cold_c, now_s, local_min):
+    def _run_rules(self, d, hot, cold, now_s, local_min):
+        """Rules 5 to 10 on the collector ``hot`` and tank ``cold`` readings, mC."""
         s = self.s
         mode = d.mode
         # 5. overheat and collector cooling
         if self.tank_max and s.collector_cooling_on:
-            if hot_c > s.collector_cooling_c:
+            cooling = milli(s.collector_cooling_c)
+            if hot > cooling:
                 self.cooling = True
-            elif hot_c <= s.collector_cooling_c - s.collector_cooling_hyst_k:
+            elif hot <= cooling - milli(s.collector_cooling_hyst_k):
                 self.cooling = False
         else:
             self.cooling = False
@@ -208,20 +230,22 @@ class Protection:
         if mode == COOL_OFF:
             return
         recool_on = s.recool_on and s.tank_max_on
-        if recool_on and cold_c > s.tank_max_c:
-            if cold_c - hot_c > s.recool_diff_k:
+        tank_max = milli(s.tank_max_c)
+        if recool_on and cold > tank_max:
+            if cold - hot > milli(s.recool_diff_k):
                 self.recool = True
-            elif hot_c >= cold_c:
+            elif hot >= cold:
                 self.recool = False
-        if not recool_on or cold_c <= s.tank_max_c - s.tank_max_hyst_k:
+        if not recool_on or cold <= tank_max - milli(s.tank_max_hyst_k):
             self.recool = False
         if self.recool:
             self._hold(d, RECOOL, 100, s.tank_max_c, s.tank_max_c - s.tank_max_hyst_k)
             return
         # 7. frost
-        if s.frost_on and hot_c < s.frost_start_c and cold_c > s.frost_min_tank_c:
+        min_tank = milli(s.frost_min_tank_c)
+        if s.frost_on and hot < milli(s.frost_start_c) and cold > min_tank:
             self.frost = True
-        elif hot_c >= s.frost_stop_c or cold_c <= s.frost_min_tank_c or not s.frost_on:
+        elif hot >= milli(s.frost_stop_c) or cold <= min_tank or not s.frost_on:
             self.frost = False
         if self.frost:
             self._hold(d, FROST, 100, s.frost_start_c, s.frost_stop_c)
@@ -232,7 +256,7 @@ class Protection:
             return
         # 9. minimum collector temperature before a start
         if (s.collector_min_on and mode == RUNNING and self.prev_mode not in (RUNNING, PURGE)
-                and hot_c < s.collector_min_c):
+                and hot < milli(s.collector_min_c)):
             self.algorithm.stop()
             d.mode = IDLE
             d.duty_pct = 0
@@ -258,14 +282,16 @@ class Protection:
             return
         if not s.tube_kick_from_h * 60 <= local_min < s.tube_kick_to_h * 60:
             return
-        if self.kick_last_s is None or now_s - self.kick_last_s >= s.tube_kick_every_min * 60:
+        if self.kick_last_s is None or now_s - self.kick_last_s >= round(s.tube_kick_every_min * 60):
+            run_s = round(s.tube_kick_run_s)
             self.kick_last_s = now_s
-            self.kick_until_s = now_s + s.tube_kick_run_s
+            self.kick_until_s = now_s + run_s
             self._hold(d, TUBE_KICK, 100)
-            d.left_s = s.tube_kick_run_s
+            d.left_s = run_s
 
-    def _check_flow(self, d, flow_c, now_s):
-        """No-flow and swapped-sensor plausibility while the differential rule runs the pump.
+    def _check_flow(self, d, hot, cold, flow, now_s):
+        """No-flow and swapped-sensor plausibility while the differential rule runs the pump
+        (``hot``, ``cold``, ``flow``: this cycle's readings, mC; ``flow`` None without a probe).
 
         Flow shows as the collector cooling by NOFLOW_DROP_K below its start value, or the
         FLOW_PROBE (where the collector's water enters the tank) warming by NOFLOW_RISE_K. No flow
@@ -283,59 +309,67 @@ class Protection:
                 self.first_window = True
             elif not self.first_window and not s.noflow_on:
                 return
-            self._window(d, flow_c, now_s)
+            self._window(d, hot, cold, flow, now_s)
             return
         self.duty_sum += d.duty_pct
         self.duty_n += 1
-        if d.hot_c < self.hot_min_c:
-            self.hot_min_c = d.hot_c
-        if d.cold_c > self.cold_max_c:
-            self.cold_max_c = d.cold_c
-        if flow_c is not None:
-            if self.flow0_c is None:
-                self.flow0_c = self.flow_max_c = flow_c
-            elif flow_c > self.flow_max_c:
-                self.flow_max_c = flow_c
-        drop = self.hot0_c - self.hot_min_c
-        rise = self.cold_max_c - self.cold0_c
-        flow = drop >= s.noflow_drop_k or (self.flow0_c is not None and self.flow_max_c - self.flow0_c >= s.noflow_rise_k)
-        if flow and rise < _SWAP_RISE_K:
+        if hot < self.hot_min:
+            self.hot_min = hot
+        if cold > self.cold_max:
+            self.cold_max = cold
+        if flow is not None:
+            if self.flow0 is None:
+                self.flow0 = self.flow_max = flow
+            elif flow > self.flow_max:
+                self.flow_max = flow
+        drop = self.hot0 - self.hot_min
+        rise = self.cold_max - self.cold0
+        flowing = drop >= milli(s.noflow_drop_k) or (self.flow0 is not None
+                                                     and self.flow_max - self.flow0 >= milli(s.noflow_rise_k))
+        if flowing and rise < _SWAP_RISE_MK:
             self.check_s = None
             self.first_window = False
             self.failed_starts = 0
             self.swap_starts = 0
             return
-        if now_s - self.check_s < s.noflow_window_s:
+        if now_s - self.check_s < round(s.noflow_window_s):
             return
         self.check_s = None
         first = self.first_window
         self.first_window = False
-        if first and s.swap_check_on and rise >= _SWAP_RISE_K and rise > 2 * drop:
+        if first and s.swap_check_on and rise >= _SWAP_RISE_MK and rise > 2 * drop:
             self.swap_starts += 1
             if self.swap_starts >= _SWAP_STARTS:
                 self._lock(d, "collector and tank sensors look swapped: after %d starts the tank reading "
-                           "warmed %.1f K while the collector cooled %.1f K" % (self.swap_starts, rise, drop), now_s)
+                           "warmed %.1f K while the collector cooled %.1f K" % (self.swap_starts, rise / 1000,
+                                                                              drop / 1000), now_s)
             return
         if first:
             self.swap_starts = 0
-        warmed = (d.hot_c - d.cold_c) - self.diff0_k
-        if not s.noflow_on or flow or warmed < s.noflow_warm_k or self.duty_sum < 50 * self.duty_n:
-            self._window(d, flow_c, now_s)  # no verdict: watch the next window of this run
+        warmed = (hot - cold) - self.diff0
+        if not s.noflow_on or flowing or warmed < milli(s.noflow_warm_k) or self.duty_sum < 50 * self.duty_n:
+            self._window(d, hot, cold, flow, now_s)  # no verdict: watch the next window of this run
             return
         self.failed_starts += 1
         if self.failed_starts >= s.noflow_max_starts:
             self._lock(d, "no flow after %d starts: the collector kept heating with the pump on; check the "
                        "pump, valves and air in the loop" % self.failed_starts, now_s)
             return
-        self.retry_until_s = now_s + s.noflow_retry_s
+        retry_s = round(s.noflow_retry_s)
+        self.retry_until_s = now_s + retry_s
         self._hold(d, NO_FLOW, 0)
-        d.left_s = s.noflow_retry_s
+        d.left_s = retry_s
 
-    def _window(self, d, flow_c, now_s):
+    def _window(self, d, hot, cold, flow, now_s):
         self.check_s = now_s
-        self.hot0_c = self.hot_min_c = d.hot_c
-        self.cold0_c = self.cold_max_c = d.cold_c
-        self.diff0_k = d.hot_c - d.cold_c
-        self.flow0_c = self.flow_max_c = flow_c
+        self.hot0 = self.hot_min = hot
+        self.cold0 = self.cold_max = cold
+        self.diff0 = hot - cold
+        self.flow0 = self.flow_max = flow
         self.duty_sum = d.duty_pct
         self.duty_n = 1
+
+
+def _m(value_c):
+    """``value_c`` in mC, None for None."""
+    return None if value_c is None else milli(value_c)

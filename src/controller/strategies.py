@@ -9,6 +9,7 @@ fault rules (PumpAlgorithm.update); only the differential rule differs.
   PROP_MIN_DUTY_PCT (30 %) at DIFF_OFF_K to 100 % at the nominal PROP_NOMINAL_K (10 K).
 """
 
+from controller import milli
 from controller.algorithm import PumpAlgorithm
 from controller.decision import IDLE, RUNNING
 
@@ -19,14 +20,15 @@ class OnOff(PumpAlgorithm):
     def stop_k(self):
         return self.s.diff_off_k
 
-    def _differential(self, diff, now_s):
+    def _differential(self, diff_mk, now_s):
         s = self.s
-        self.max_diff_k = s.diff_on_k  # the start threshold, reported as max_diff
+        on_mk = milli(s.diff_on_k)
+        self.max_diff_uk = on_mk * 1000  # the start threshold, reported as max_diff
         if not self.running:
-            if diff < s.diff_on_k:
+            if diff_mk < on_mk:
                 return IDLE, 0, 0.0
             self.running = True
-        if diff < s.diff_off_k:
+        if diff_mk < milli(s.diff_off_k):
             self.running = False
             return IDLE, 0, 0.0
         return RUNNING, 100, 100.0
@@ -35,19 +37,20 @@ class OnOff(PumpAlgorithm):
 class Proportional(OnOff):
     """Like OnOff, but the speed follows the difference between DIFF_OFF_K and PROP_NOMINAL_K."""
 
-    def _differential(self, diff, now_s):
-        mode, duty, raw = OnOff._differential(self, diff, now_s)
+    def _differential(self, diff_mk, now_s):
+        mode, duty, raw = OnOff._differential(self, diff_mk, now_s)
         if mode != RUNNING:
             return mode, duty, raw
         s = self.s
-        self.max_diff_k = s.prop_nominal_k
-        low = s.prop_min_duty_pct
-        raw = low + (100.0 - low) * (diff - s.diff_off_k) / (s.prop_nominal_k - s.diff_off_k)
-        if raw >= 100.0:
+        nominal_mk = milli(s.prop_nominal_k)
+        self.max_diff_uk = nominal_mk * 1000
+        if diff_mk >= nominal_mk:
             return RUNNING, 100, 100.0
-        if raw < low:
-            raw = low
-        return RUNNING, int(raw + 0.5), raw
+        # In hundredths of a % (exact to the floor): low + (100 % - low) * (diff - off) / (nominal - off)
+        off_mk = milli(s.diff_off_k)
+        low = round(s.prop_min_duty_pct * 100)
+        raw = low + (10000 - low) * (diff_mk - off_mk) // (nominal_mk - off_mk)
+        return RUNNING, (raw + 50) // 100, raw / 100  # to the nearest whole %, a half up
 
 
 def create(name, settings):

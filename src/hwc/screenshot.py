@@ -173,7 +173,7 @@ def build(name, run_s=RUN_S):
     ctl = rig.ctl
     trend = Trend()
     plant, end_s, algo = plant_history(scenario, rig.settings, trend)
-    for key in ("running", "max_diff_k", "cool_off_armed", "cool_off_running"):
+    for key in ("running", "max_diff_uk", "cool_off_armed", "cool_off_running"):
         setattr(ctl.algorithm, key, getattr(algo, key))  # the firmware's state goes on from there
     ctl.trend = trend
     rig.set_ntc_c(hot_c=plant.panel_outlet_c, cold_c=plant.tank_bottom_c)
