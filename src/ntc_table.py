@@ -1,4 +1,4 @@
-"""NTC thermistor lookup: 8-bit PCF8591 raw value <-> degrees C.
+"""NTC thermistor lookup: 8-bit PCF8591 raw value -> temperature.
 
 Circuit: a pull-up resistor from the ADC reference (3.3 V) to the input, the NTC from the
 input to ground. A hotter NTC has a lower resistance, so the raw value falls as the
@@ -9,9 +9,14 @@ A table is a strictly falling sequence of raw values at evenly spaced temperatur
 Between points the temperature is interpolated linearly. A raw value at or above the first
 point is an open circuit and one at or below the last point a short circuit: neither is a
 temperature, and ``NtcTable.classify`` says which.
+
+The lookup is integer arithmetic: the points are kept in sixteenths of a raw step (a table
+computed from Beta parameters has fractional points) and a temperature comes out in whole
+thousandths of a degree (mC, rounded half up), the same on the board's 30-bit floats as on a
+PC. The Beta model itself is in ``controller.settings`` (used once, at boot).
 """
 
-import math
+from array import array
 
 # The original controller's table: raw values for 0, 10, 20 ... 140 C
 # (1 kOhm pull-up to 3.3 V, NTC to ground).
@@ -24,16 +29,9 @@ RAW_OK = 0
 RAW_OPEN = 1
 RAW_SHORT = 2
 
-# Range of a table computed from Beta parameters: wide enough for frost and stagnation.
-BETA_START_C = -30.0
-BETA_STEP_C = 10.0
-BETA_POINTS = 19  # -30 ... 150 C
-ADC_FULL_SCALE = 256.0  # PCF8591: raw = Vin / Vref * 256, clipped to 255
-KELVIN_OFFSET = 273.15
-
 
 class NtcTable:
-    """A raw -> degrees C lookup table.
+    """A raw -> temperature lookup table.
 
     :param raws: raw ADC values, strictly falling, one per temperature point
     :param start_c: temperature of the first point, degrees C
@@ -41,7 +39,6 @@ class NtcTable:
     """
 
     def __init__(self, raws, start_c=DEFAULT_START_C, step_c=DEFAULT_STEP_C):
-        raws = tuple(float(r) for r in raws)
         if len(raws) < 2:
             raise ValueError("an NTC table needs at least 2 points, got %d" % len(raws))
         if step_c <= 0:
@@ -54,108 +51,62 @@ class NtcTable:
                 )
         if raws[0] > 255 or raws[-1] < 0:
             raise ValueError("NTC table raw values must lie within 0..255")
-        self.raws = raws
-        self.start_c = float(start_c)
-        self.step_c = float(step_c)
-
-    @property
-    def open_raw(self):
-        """Raw values at or above this are an open circuit."""
-        return self.raws[0]
-
-    @property
-    def short_raw(self):
-        """Raw values at or below this are a short circuit."""
-        return self.raws[-1]
-
-    @property
-    def min_c(self):
-        return self.start_c
-
-    @property
-    def max_c(self):
-        return self.start_c + self.step_c * (len(self.raws) - 1)
+        sixteenths = array("H")
+        for raw in raws:
+            sixteenths.append(round(raw * 16))
+            if len(sixteenths) > 1 and sixteenths[-1] >= sixteenths[-2]:
+                raise ValueError("NTC table raw values %g apart: closer than 1/16 of a step" % (raws[0] - raw))
+        self.sixteenths = sixteenths
+        self.start_mc = round(start_c * 1000)
+        self.step_mc = round(step_c * 1000)
+        self.min_c = start_c
+        self.max_c = start_c + step_c * (len(raws) - 1)
 
     def classify(self, raw):
         """RAW_OK, RAW_OPEN or RAW_SHORT for a raw reading."""
-        if raw >= self.raws[0]:
+        r = round(raw * 16)
+        if r >= self.sixteenths[0]:
             return RAW_OPEN
-        if raw <= self.raws[-1]:
+        if r <= self.sixteenths[-1]:
             return RAW_SHORT
         return RAW_OK
 
-    def to_c(self, raw):
-        """Degrees C for a raw value strictly inside the table (check ``classify`` first).
-
-        Raises ValueError for a raw value that is an open or short circuit.
-        """
-        raws = self.raws
-        if raw >= raws[0] or raw <= raws[-1]:
-            raise ValueError("raw %r is outside the NTC table (%g..%g)" % (raw, raws[-1], raws[0]))
-        # Binary search for the segment raws[i] >= raw > raws[i + 1].
+    def to_mc(self, raw):
+        """Thousandths of a degree C (an int) for a raw value strictly inside the table (check
+        ``classify`` first). Raises ValueError for a raw value that is an open or short circuit."""
+        pts = self.sixteenths
+        r = round(raw * 16)
+        if r >= pts[0] or r <= pts[-1]:
+            raise ValueError("raw %r is outside the NTC table (%g..%g)" % (raw, pts[-1] / 16, pts[0] / 16))
+        # Binary search for the segment pts[lo] >= r > pts[lo + 1].
         lo = 0
-        hi = len(raws) - 1
+        hi = len(pts) - 1
         while hi - lo > 1:
             mid = (lo + hi) >> 1
-            if raws[mid] >= raw:
+            if pts[mid] >= r:
                 lo = mid
             else:
                 hi = mid
-        frac = (raws[lo] - raw) / (raws[lo] - raws[hi])
-        return self.start_c + (lo + frac) * self.step_c
+        span = pts[lo] - pts[hi]
+        step = self.step_mc
+        return self.start_mc + lo * step + ((pts[lo] - r) * step * 2 + span) // (2 * span)
+
+    def to_c(self, raw):
+        """Degrees C (a float: for reading) for a raw value strictly inside the table."""
+        return self.to_mc(raw) / 1000
 
     def to_raw(self, temp_c):
-        """The (fractional) raw value the table gives for ``temp_c``: the inverse of ``to_c``.
-
-        Temperatures outside the table are clamped to its ends.
-        """
-        pos = (temp_c - self.start_c) / self.step_c
-        last = len(self.raws) - 1
+        """The (fractional) raw value the table gives for ``temp_c``: the inverse of ``to_c``,
+        for simulated sensors. Temperatures outside the table are clamped to its ends."""
+        pts = self.sixteenths
+        pos = (temp_c * 1000 - self.start_mc) / self.step_mc
+        last = len(pts) - 1
         if pos <= 0:
-            return self.raws[0]
+            return pts[0] / 16
         if pos >= last:
-            return self.raws[last]
+            return pts[last] / 16
         i = int(pos)
-        frac = pos - i
-        return self.raws[i] + (self.raws[i + 1] - self.raws[i]) * frac
-
-
-def beta_raw(temp_c, r25_ohm, beta_k, series_ohm):
-    """Raw value (fractional, unclipped) a Beta-model NTC gives at ``temp_c``.
-
-    :param r25_ohm: NTC resistance at 25 C, ohms
-    :param beta_k: Beta constant, K
-    :param series_ohm: pull-up resistor to the reference, ohms
-    """
-    t_k = temp_c + KELVIN_OFFSET
-    r_ohm = r25_ohm * math.exp(beta_k * (1.0 / t_k - 1.0 / (25.0 + KELVIN_OFFSET)))
-    return ADC_FULL_SCALE * r_ohm / (r_ohm + series_ohm)
-
-
-def table_from_beta(r25_ohm, beta_k, series_ohm, start_c=BETA_START_C, step_c=BETA_STEP_C,
-                    points=BETA_POINTS):
-    """An NtcTable computed from Beta parameters (see ``beta_raw``).
-
-    Points whose raw value would clip at the ADC's ends are dropped, so the table only
-    spans temperatures the divider can resolve.
-    """
-    if r25_ohm <= 0 or beta_k <= 0 or series_ohm <= 0:
-        raise ValueError("NTC Beta parameters must be positive")
-    raws = []
-    first_c = None
-    for i in range(points):
-        temp_c = start_c + i * step_c
-        raw = beta_raw(temp_c, r25_ohm, beta_k, series_ohm)
-        if raw >= 255.0:
-            continue  # too cold for this divider: still an open circuit
-        if raw <= 1.0:
-            break  # too hot: indistinguishable from a short
-        if first_c is None:
-            first_c = temp_c
-        raws.append(raw)
-    if first_c is None or len(raws) < 2:
-        raise ValueError("these NTC Beta parameters give no usable range on an 8-bit ADC")
-    return NtcTable(raws, first_c, step_c)
+        return (pts[i] + (pts[i + 1] - pts[i]) * (pos - i)) / 16
 
 
 def default_table():

@@ -103,3 +103,31 @@ def test_the_algorithm_tests_pass_on_30_bit_floats():
                          + [str(TESTS / f) for f in files], env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert " passed" in run.stdout and "failed" not in run.stdout
+
+
+NTC_ENVS = [{}, {"NTC_TABLE_RAW": "250.5,230.25,200,150.75,90,40.5", "NTC_TABLE_START_C": "-10.5",
+                 "NTC_TABLE_STEP_C": "12.5", "NTC_SMOOTHING": "0.35"},
+            {"NTC_BETA_R25_OHM": "10000", "NTC_BETA_K": "3950", "NTC_SERIES_OHM": "4700", "NTC_SMOOTHING": "0.07"}]
+
+
+@pytest.mark.parametrize("env", NTC_ENVS, ids=["default", "own table", "beta"])
+def test_the_ntc_readings_are_the_same_on_30_bit_floats(env):
+    """Table lookup and smoothing in whole mC: every raw value, up and down, smoothed."""
+    from controller.sensors import NtcSensor
+    from controller.settings import ntc_table
+
+    runs = []
+    for as30 in (False, True):
+        s = load(env.get)
+        if as30:
+            settings30(s)
+        table, error = ntc_table(s)
+        assert error is None
+        sensor = NtcSensor("hot", "collector", 1, table, s.ntc_smoothing)
+        out = []
+        for raw in list(range(256)) + list(range(255, -1, -3)) + [120, 121, 120, 121] * 20:
+            sensor.feed_raw(raw)
+            out.append((sensor.value_mc, sensor.fault))
+        runs.append((list(table.sixteenths), out))
+    assert runs[1] == runs[0]
+    assert len({v for v, _ in runs[0][1] if v is not None}) > 100

@@ -238,13 +238,15 @@ def test_task_wiring_runs_hundreds_of_cycles_on_micropython():
 
 # What the device imports: our package and the Adafruit libraries it uses. displayio-based
 # modules (hardware.py, adafruit_display_text) need the board and are not importable here.
+# In the order controller.main loads them: the controller's modules, then the settings (boot_settings:
+# the loader and its table are forgotten at boot, the Settings object stays), then what start_tasks adds.
 DEVICE_IMPORTS = ["asyncio", "adafruit_ticks", "adafruit_bus_device.i2c_device", "adafruit_pcf8591.pcf8591",
                   "adafruit_onewire.bus", "adafruit_onewire.device", "adafruit_ds18x20", "ntc_table",
-                  "controller", "controller.settings", "boot_settings", "controller.clock",
-                  "controller.filters", "controller.sensors", "controller.algorithm", "controller.strategies",
-                  "controller.pwm",
-                  "controller.log", "controller.display", "controller.tasks", "controller.app", "controller.protect",
-                  "controller.counters", "controller.health", "controller.recovery"]
+                  "controller", "controller.clock", "controller.sensors", "controller.decision",
+                  "controller.algorithm", "controller.strategies", "controller.pwm", "controller.log",
+                  "controller.display", "controller.tasks", "controller.app", "boot_settings", "controller.nvm",
+                  "controller.protect", "controller.pump", "controller.counters", "controller.health",
+                  "controller.recovery"]
 DEVICE_IMPORTS += ["controller.screen.fmt", "controller.screen.trend", "controller.screen.pager",
                    "controller.screen.widgets", "controller.screen.page_boot", "controller.screen.manager",
                    "controller.screen.page_main", "controller.screen.page_trend", "controller.screen.page_details"]

@@ -3,10 +3,9 @@
 import pytest
 
 import ntc_table
-from controller.filters import ExpSmoother
-from controller.sensors import (FAULT_CRC, FAULT_MISSING, FAULT_POWER_ON, FAULT_RANGE, NtcSensor, Probe,
+from controller.sensors import (FAULT_CRC, FAULT_MISSING, FAULT_POWER_ON, FAULT_RANGE, NtcSensor, Probe, crc8,
                                 decode_scratchpad)
-from controller.settings import crc8
+from controller.settings import beta_raw, table_from_beta
 
 
 def test_default_table_points_and_interpolation():
@@ -31,13 +30,13 @@ def test_to_c_refuses_fault_values():
 
 
 def test_beta_table_matches_the_beta_model():
-    t = ntc_table.table_from_beta(10000, 3950, 10000)
+    t = table_from_beta(10000, 3950, 10000)
     assert t.min_c <= -20 and t.max_c >= 120
-    raw_50 = ntc_table.beta_raw(50.0, 10000, 3950, 10000)
+    raw_50 = beta_raw(50.0, 10000, 3950, 10000)
     assert t.to_c(raw_50) == pytest.approx(50.0, abs=0.01)  # a table point
-    raw_55 = ntc_table.beta_raw(55.0, 10000, 3950, 10000)
+    raw_55 = beta_raw(55.0, 10000, 3950, 10000)
     assert t.to_c(raw_55) == pytest.approx(55.0, abs=0.5)  # interpolated
-    assert ntc_table.beta_raw(25.0, 10000, 3950, 10000) == pytest.approx(128.0)
+    assert beta_raw(25.0, 10000, 3950, 10000) == pytest.approx(128.0)
 
 
 @pytest.mark.parametrize("raws", [(200,), (200, 200), (100, 150), (300, 100)])
@@ -47,12 +46,15 @@ def test_bad_tables_are_rejected(raws):
 
 
 def test_smoother_takes_first_reading_then_twenty_percent():
-    s = ExpSmoother(0.2)
-    assert s.update(50.0) == 50.0
-    assert s.update(60.0) == pytest.approx(52.0)
-    assert s.update(60.0) == pytest.approx(53.6)
-    s.reset()
-    assert s.update(10.0) == 10.0
+    s = NtcSensor("hot", "collector", 1, ntc_table.default_table(), 0.2)  # raw 222: 30 C, 210: 40 C
+    assert s.feed_raw(222) == 30.0
+    assert s.feed_raw(210) == pytest.approx(32.0)
+    assert s.feed_raw(210) == pytest.approx(33.6)
+    assert s.value_mc == 33600  # smoothed in whole mC
+    s.feed_raw(255)  # a fault: the next sane reading is taken as is
+    assert s.feed_raw(231) == 20.0
+    with pytest.raises(ValueError):
+        NtcSensor("hot", "collector", 1, ntc_table.default_table(), 0.0)
 
 
 def ntc():

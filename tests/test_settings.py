@@ -95,7 +95,7 @@ def test_ntc_table_settings_errors_fall_back_to_builtin(tmp_path):
     from controller.settings import ntc_table
 
     table, error = ntc_table(load({"NTC_TABLE_RAW": "200,210"}.get))
-    assert "NTC table settings rejected" in error and table.raws[0] == 243
+    assert "NTC table settings rejected" in error and table.sixteenths[0] == 243 * 16
     table, error = ntc_table(load({"NTC_BETA_R25_OHM": "10000", "NTC_SERIES_OHM": "10000"}.get))
     assert error is None and table.min_c < 0
 

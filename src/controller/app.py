@@ -15,7 +15,7 @@ import asyncio
 
 from adafruit_ticks import ticks_diff
 
-from controller import VERSION, settings as settings_mod
+from controller import VERSION, milli
 from controller import algorithm as algorithm_mod
 from controller.decision import AUTO, ERROR_MODES, IDLE, MANUAL, NO_FLOW, OFF, PURGE, RUNNING, TUBE_KICK
 from controller.clock import Clock
@@ -40,9 +40,12 @@ class Controller:
     :param settings: a validated ``Settings`` (``controller.settings.load``)
     :param ticks_ms: millisecond tick source; ``adafruit_ticks.ticks_ms`` by default
     :param log: a ``Log``; one printing to the console by default
+    :param derived: what the settings loader derives at boot (``controller.settings.derived``:
+        the NTC table, its error, the probe slots); derived here when not given. The board's
+        ``main.run`` derives it at boot, so that the loader is forgotten before this runs.
     """
 
-    def __init__(self, hw, settings, ticks_ms=None, log=None):
+    def __init__(self, hw, settings, ticks_ms=None, log=None, derived=None):
         self.hw = hw
         self.settings = settings
         self.clock = Clock(ticks_ms)
@@ -56,7 +59,7 @@ class Controller:
         self.decision = self.algorithm.decision
         self._strategy = settings.control_strategy
         self.decision_ms = None  # ticks of the last decision
-        self.cycler = DutyCycler(settings.pwm_period_s * 1000, self.clock.ticks_ms())
+        self.cycler = DutyCycler(milli(settings.pwm_period_s), self.clock.ticks_ms())
         self.pcf = None
         self.probe_bus = None
         self.pump_on = False
@@ -76,17 +79,21 @@ class Controller:
         self.manual_mode = AUTO
         self.manual_duty_pct = 0
         self.manual_until_s = None
-        table, table_error = settings_mod.ntc_table(settings)
+        if derived is None:
+            from controller.settings import derived as derive
+
+            derived = derive(settings)
+        table, table_error, slots = derived
         alpha = settings.ntc_smoothing
-        clear = int(settings.sensor_clear_s / settings.sensor_period_s + 0.999)
-        stuck = int(settings.stuck_h * 3600 / settings.sensor_period_s)
+        period_ms = milli(settings.sensor_period_s)
+        clear = -(-milli(settings.sensor_clear_s) // period_ms)  # readings, rounded up
+        stuck = milli(settings.stuck_h * 3600) // period_ms
         self.hot = NtcSensor("hot", "collector", settings.ntc_hot_channel, table, alpha, clear, stuck)
         self.cold = NtcSensor("cold", "tank", settings.ntc_cold_channel, table, alpha, clear, stuck)
         from controller.protect import Protection
 
         self.protection = Protection(settings, self.algorithm)
-        self.probes = [Probe(name, rom, settings.probe_max_age_s)
-                       for name, rom in settings_mod.probes(settings)]
+        self.probes = [Probe(name, rom, settings.probe_max_age_s) for name, rom in slots]
         self._table_error = table_error
         # Services attached from outside once they exist; each is None while it is off or not
         # there yet, and every reader checks for None.
@@ -301,7 +308,7 @@ class Controller:
         if self.decision_ms is None:
             return 0
         age_ms = ticks_diff(self.clock.ticks_ms(), self.decision_ms)
-        if age_ms > self.settings.decision_max_age_s * 1000:
+        if age_ms > milli(self.settings.decision_max_age_s):
             if not self.stale_reported:
                 self.stale_reported = True
                 self.log.error("control decision %d s old: pump stopped until control resumes" % (age_ms // 1000))

@@ -15,6 +15,8 @@ import terminalio
 from adafruit_display_shapes.rect import Rect as _Rect
 from adafruit_display_text.bitmap_label import Label as _Label
 
+from controller.nvm import SliceStore
+
 try:
     from typing import Optional
 except ImportError:
@@ -246,8 +248,6 @@ def counter_store():
     overrides' KB (None if the board has too little nvm)."""
     import microcontroller
 
-    from controller.nvm import SliceStore
-
     nvm = microcontroller.nvm
     if nvm is None or len(nvm) < _OVERRIDES_NVM_BYTES + _COUNTERS_NVM_BYTES:
         return None
@@ -257,8 +257,6 @@ def counter_store():
 def override_store():
     """Where remote setting overrides persist: the last KB of ``microcontroller.nvm``."""
     import microcontroller
-
-    from controller.nvm import SliceStore
 
     nvm = microcontroller.nvm
     if nvm is None or len(nvm) < _OVERRIDES_NVM_BYTES:

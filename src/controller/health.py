@@ -17,7 +17,7 @@ import asyncio
 
 from adafruit_ticks import ticks_diff
 
-from controller import pump
+from controller import milli, pump
 
 _FEED_S = 1
 _SLACK_S = 10  # longer than any call allowed to block the loop
@@ -31,12 +31,12 @@ class Health:
     :param now_ms: ticks now: every part counts as alive at this moment"""
 
     def __init__(self, settings, now_ms):
-        control_s = 2 * settings.control_period_s + _SLACK_S
-        sensors_s = 2 * settings.sensor_period_s + settings.probe_conversion_ms / 1000 + _SLACK_S
-        i2c_s = settings.health_i2c_dead_s
-        if i2c_s < sensors_s:
-            i2c_s = sensors_s
-        self.limits_ms = (int(control_s * 1000), int(sensors_s * 1000), PUMP_LIMIT_S * 1000, int(i2c_s * 1000))
+        control_ms = 2 * milli(settings.control_period_s) + _SLACK_S * 1000
+        sensors_ms = 2 * milli(settings.sensor_period_s) + settings.probe_conversion_ms + _SLACK_S * 1000
+        i2c_ms = settings.health_i2c_dead_s * 1000
+        if i2c_ms < sensors_ms:
+            i2c_ms = sensors_ms
+        self.limits_ms = (control_ms, sensors_ms, PUMP_LIMIT_S * 1000, i2c_ms)
         self._seen = [None, None, None, None]
         self._at = [now_ms, now_ms, now_ms, now_ms]
         self.reason = ""  # why the loop is unhealthy; "" while healthy

@@ -14,7 +14,6 @@ import time
 from controller import pump
 from controller.app import Controller
 from controller.log import format_exception
-from controller.settings import load
 
 
 def run():
@@ -27,32 +26,41 @@ def run():
         _crashed(hardware, state, exc)
 
 
+def _settings(hardware):
+    """The settings (with the overrides saved from ThingsBoard applied when the network is on),
+    what the controller derives from them, the overrides' store and the saved overrides. Every
+    module this imports is forgotten by the caller: nothing returned refers to one."""
+    from controller.settings import derived, load
+
+    settings = load(hardware.getenv)
+    store = saved = None
+    if settings.mqtt_broker:
+        from controller.net import once
+
+        store = hardware.override_store()
+        saved = once("saved", "apply_saved", settings, store)  # before anything reads the settings
+    return settings, derived(settings), store, saved
+
+
 def _run(hardware, state):
     import sys
 
     from controller import forget
 
     before = set(sys.modules)
-    settings = load(hardware.getenv)
-    forget(before)  # the settings table (about 20 KB) is needed again only per override, by the link
+    settings, boot, store, saved = _settings(hardware)
+    forget(before)  # the loader and the settings table (about 25 KB): back only per override, by the link
     state["pcf_address"] = settings.pcf8591_address
     hw = hardware.Hardware(settings.onewire_pin)
     state["hw"] = hw
-    extra, net_messages, store, saved = [], [], None, None
-    if settings.mqtt_broker:
-        from controller.net import once
-
-        store = hardware.override_store()
-        saved = once("saved", "apply_saved", settings, store)  # before the controller reads them
-        net_messages = saved[2]
-    ctl = Controller(hw, settings)
+    extra = []
+    net_messages = saved[2] if saved is not None else ()
+    ctl = Controller(hw, settings, derived=boot)
     state["ctl"] = ctl
     for message in net_messages:
         ctl.log.warn(message)
     if settings.mqtt_broker:
         extra = _network(ctl, hardware, store, saved)
-    else:
-        ctl.link = None
     if settings.heater_enabled:
         extra = extra + _heater(ctl, hardware)
     if settings.watchdog:
@@ -119,7 +127,6 @@ def _network(ctl, hardware, store, saved):
     try:
         radio = hardware.EspRadio()
     except (OSError, RuntimeError, ValueError, TimeoutError) as exc:
-        ctl.link = None
         ctl.boot_messages.append("ESP32 not answering (%s): network off" % exc)
         ctl.log.error(ctl.boot_messages[-1])
         return []

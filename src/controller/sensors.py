@@ -1,12 +1,11 @@
 """Sensor sources: NTC thermistors on the PCF8591 and DS18B20 probes on a 1-Wire bus.
 
 Each reading flows source -> check -> filter -> consumer. A faulted reading is never a
-temperature: ``value_c`` is None and ``fault`` says why in words.
+temperature: ``value_c`` is None and ``fault`` says why in words. An NTC's reading is looked up
+and smoothed in whole mC (``value_mc``); ``value_c`` is that in C, for reading.
 """
 
 import ntc_table
-from controller.filters import ExpSmoother
-from controller.settings import crc8
 
 NTC_FAULT_TEXT = {ntc_table.RAW_OPEN: "open circuit", ntc_table.RAW_SHORT: "short circuit"}
 
@@ -34,7 +33,8 @@ class NtcSensor:
     :param label: words for a person (``"collector"``, ``"tank"``)
     :param channel: PCF8591 input 0..3
     :param table: ``ntc_table.NtcTable``
-    :param alpha: smoothing fraction per reading
+    :param alpha: exponential smoothing: the fraction (to three places) of the difference to a new
+        reading taken per reading, 0 < alpha <= 1; the first reading after a fault is taken as is
     :param clear_readings: sane readings in a row a fault needs before it clears (SENSOR_CLEAR_S);
         0 or 1 clears on the first sane reading
     :param stuck_readings: readings in a row with the very same raw value that fault the sensor
@@ -46,10 +46,13 @@ class NtcSensor:
         self.label = label
         self.channel = channel
         self.table = table
-        self.smoother = ExpSmoother(alpha)
+        if not 0.0 < alpha <= 1.0:
+            raise ValueError("smoothing alpha must be in (0, 1], got %r" % alpha)
+        self.alpha_e3 = round(alpha * 1000)
         self.clear_readings = clear_readings
         self.stuck_readings = stuck_readings
         self.raw = None
+        self.value_mc = None  # the smoothed reading, mC
         self.value_c = None
         self.fault = None
         self.readings = 0
@@ -81,7 +84,11 @@ class NtcSensor:
                 return None
         self.fault = None
         self.sane = 0
-        self.value_c = self.smoother.update(self.table.to_c(raw))
+        mc = self.table.to_mc(raw)
+        if self.value_mc is not None:
+            mc = self.value_mc + ((mc - self.value_mc) * self.alpha_e3 + 500) // 1000  # half up
+        self.value_mc = mc
+        self.value_c = mc / 1000
         return self.value_c
 
     def feed_error(self, text):
@@ -101,16 +108,8 @@ class NtcSensor:
         self.sane = 0
         self.fault = text
         self.value_c = None
-        self.smoother.reset()  # the first sane reading afterwards is taken as is
+        self.value_mc = None  # the first sane reading afterwards is taken as is
         return None
-
-    def read(self, pcf):
-        """Read this sensor through the PCF8591 driver (caller holds the I2C lock)."""
-        try:
-            raw = pcf.read(self.channel)
-        except (OSError, RuntimeError) as exc:
-            return self.feed_error("I2C error: %s" % exc)
-        return self.feed_raw(raw)
 
     def fault_text(self):
         return "%s sensor %s" % (self.label, self.fault)
@@ -144,6 +143,25 @@ class Probe:
         self.fault = fault
         if self.last_good_s is None or now_s - self.last_good_s > self.max_age_s:
             self.value_c = None
+
+
+def crc8(data, length=None):
+    """Dallas/Maxim 1-Wire CRC8 (polynomial x^8 + x^5 + x^4 + 1) of ``data[:length]``,
+    computed in place (no slice is allocated)."""
+    crc = 0
+    for i in range(len(data) if length is None else length):
+        crc ^= data[i]
+        for _ in range(8):
+            if crc & 1:
+                crc = (crc >> 1) ^ 0x8C
+            else:
+                crc >>= 1
+    return crc
+
+
+def rom_to_hex(rom):
+    """16 lower-case hex digits, first ROM byte first: the form settings.toml takes."""
+    return "".join("%02x" % b for b in rom)
 
 
 def decode_scratchpad(buf):
@@ -184,8 +202,6 @@ class ProbeBus:
     def scan(self):
         """Scan the bus, attach the configured probes found, return the ROMs seen (hex)."""
         from adafruit_onewire.device import OneWireDevice
-
-        from controller.settings import rom_to_hex
 
         addresses = self.bus.scan()
         self.found = [rom_to_hex(a.rom) for a in addresses]

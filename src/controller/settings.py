@@ -6,6 +6,7 @@ to its default, so the controller always runs. Attribute names are the keys in l
 ``settings.min_diff_k``.
 """
 
+from controller.sensors import crc8, rom_to_hex  # noqa: F401 - rom_to_hex and crc8 re-exported
 from controller.spec_kinds import PROBE_SLOTS, B, C, F, I, L, R, S, T
 
 _ROM_HEX_DIGITS = 16
@@ -13,15 +14,15 @@ _ROM_HEX_DIGITS = 16
 
 class Settings:
     """Validated settings. ``errors`` lists one human-readable line per rejected key or rule;
-    ``error_keys[i]`` is the tuple of keys ``errors[i]`` is about (host tools map it to lines)."""
+    ``error_keys[i]`` is the tuple of keys ``errors[i]`` is about (host tools map it to lines).
 
-    def __init__(self):
-        self.errors = []
-        self.error_keys = []
+    No methods: a function defined here would keep this whole module (the loader) alive through
+    the Settings object after ``controller.forget`` dropped it at boot."""
 
-    def _error(self, keys, text):
-        self.errors.append(text)
-        self.error_keys.append(keys)
+
+def _error(settings, keys, text):
+    settings.errors.append(text)
+    settings.error_keys.append(keys)
 
 
 def _parse_number(kind, raw):
@@ -86,25 +87,6 @@ def parse_rom(text):
     if rom[0] != 0x28:
         raise ValueError("family code %02x is not a DS18B20 (28)" % rom[0])
     return rom
-
-
-def rom_to_hex(rom):
-    """16 lower-case hex digits, first ROM byte first: the form settings.toml takes."""
-    return "".join("%02x" % b for b in rom)
-
-
-def crc8(data, length=None):
-    """Dallas/Maxim 1-Wire CRC8 (polynomial x^8 + x^5 + x^4 + 1) of ``data[:length]``,
-    computed in place (no slice is allocated)."""
-    crc = 0
-    for i in range(len(data) if length is None else length):
-        crc ^= data[i]
-        for _ in range(8):
-            if crc & 1:
-                crc = (crc >> 1) ^ 0x8C
-            else:
-                crc >>= 1
-    return crc
 
 
 def parse_value(entry, raw):
@@ -175,6 +157,8 @@ def load(getenv, spec=None, rules=None):
     elif rules is None:
         rules = ()
     settings = Settings()
+    settings.errors = []
+    settings.error_keys = []
     for entry in spec:
         key = entry[0]
         default = entry[2]
@@ -184,13 +168,13 @@ def load(getenv, spec=None, rules=None):
         except ValueError as exc:
             # CircuitPython <= 10.1 raises for a bare value that is not an integer (8.5, true)
             raw = None
-            settings._error((key,), "%s: unreadable (%s); write it in quotes, e.g. %s = \"%s\"; using default %r"
+            _error(settings, (key,), "%s: unreadable (%s); write it in quotes, e.g. %s = \"%s\"; using default %r"
                             % (key, exc, key, _fmt(default) if default != "" else "...", default))
         if raw is not None:
             try:
                 value = parse_value(entry, raw)
             except ValueError as exc:
-                settings._error((key,), "%s = %r: %s; using default %r" % (key, raw, exc, default))
+                _error(settings, (key,), "%s = %r: %s; using default %r" % (key, raw, exc, default))
         if entry[1] == L and value == "":
             value = ()
         setattr(settings, key.lower(), value)
@@ -208,12 +192,12 @@ def _default_of(key, spec):
 def _check_rules(settings, spec, rules):
     for low, high, message in rules:
         if getattr(settings, low.lower()) >= getattr(settings, high.lower()):
-            settings._error((low, high), "%s; using defaults %s = %s and %s = %s" % (
+            _error(settings, (low, high), "%s; using defaults %s = %s and %s = %s" % (
                 message, low, _fmt(_default_of(low, spec)), high, _fmt(_default_of(high, spec))))
             setattr(settings, low.lower(), _default_of(low, spec))
             setattr(settings, high.lower(), _default_of(high, spec))
     if settings.ntc_cold_channel == settings.ntc_hot_channel:
-        settings._error(("NTC_COLD_CHANNEL", "NTC_HOT_CHANNEL"),
+        _error(settings, ("NTC_COLD_CHANNEL", "NTC_HOT_CHANNEL"),
                         "NTC_COLD_CHANNEL and NTC_HOT_CHANNEL must differ; using defaults 0 and 1")
         settings.ntc_cold_channel = _default_of("NTC_COLD_CHANNEL", spec)
         settings.ntc_hot_channel = _default_of("NTC_HOT_CHANNEL", spec)
@@ -223,7 +207,7 @@ def _check_rules(settings, spec, rules):
         name = getattr(settings, name_key.lower())
         if name in seen:
             fallback = _default_of(name_key, spec)
-            settings._error((name_key, "PROBE%d_NAME" % seen[name]), "%s = %r repeats probe %d's name; using %r"
+            _error(settings, (name_key, "PROBE%d_NAME" % seen[name]), "%s = %r repeats probe %d's name; using %r"
                             % (name_key, name, seen[name], fallback))
             setattr(settings, name_key.lower(), fallback)
             name = fallback
@@ -233,11 +217,61 @@ def _check_rules(settings, spec, rules):
         rom_key = "PROBE%d_ROM" % slot
         rom = getattr(settings, rom_key.lower())
         if rom and rom in roms:
-            settings._error((rom_key, "PROBE%d_ROM" % roms[rom]),
+            _error(settings, (rom_key, "PROBE%d_ROM" % roms[rom]),
                             "%s repeats probe %d's ROM; probe %d left unconfigured" % (rom_key, roms[rom], slot))
             setattr(settings, rom_key.lower(), "")
         elif rom:
             roms[rom] = slot
+
+
+# Range of a table computed from Beta parameters: wide enough for frost and stagnation.
+BETA_START_C = -30.0
+BETA_STEP_C = 10.0
+BETA_POINTS = 19  # -30 ... 150 C
+ADC_FULL_SCALE = 256.0  # PCF8591: raw = Vin / Vref * 256, clipped to 255
+KELVIN_OFFSET = 273.15
+
+
+def beta_raw(temp_c, r25_ohm, beta_k, series_ohm):
+    """Raw value (fractional, unclipped) a Beta-model NTC gives at ``temp_c``.
+
+    :param r25_ohm: NTC resistance at 25 C, ohms
+    :param beta_k: Beta constant, K
+    :param series_ohm: pull-up resistor to the reference, ohms
+    """
+    import math
+
+    t_k = temp_c + KELVIN_OFFSET
+    r_ohm = r25_ohm * math.exp(beta_k * (1.0 / t_k - 1.0 / (25.0 + KELVIN_OFFSET)))
+    return ADC_FULL_SCALE * r_ohm / (r_ohm + series_ohm)
+
+
+def table_from_beta(r25_ohm, beta_k, series_ohm, start_c=BETA_START_C, step_c=BETA_STEP_C,
+                    points=BETA_POINTS):
+    """An ntc_table.NtcTable computed from Beta parameters (see ``beta_raw``).
+
+    Points whose raw value would clip at the ADC's ends are dropped, so the table only
+    spans temperatures the divider can resolve.
+    """
+    from ntc_table import NtcTable
+
+    if r25_ohm <= 0 or beta_k <= 0 or series_ohm <= 0:
+        raise ValueError("NTC Beta parameters must be positive")
+    raws = []
+    first_c = None
+    for i in range(points):
+        temp_c = start_c + i * step_c
+        raw = beta_raw(temp_c, r25_ohm, beta_k, series_ohm)
+        if raw >= 255.0:
+            continue  # too cold for this divider: still an open circuit
+        if raw <= 1.0:
+            break  # too hot: indistinguishable from a short
+        if first_c is None:
+            first_c = temp_c
+        raws.append(raw)
+    if first_c is None or len(raws) < 2:
+        raise ValueError("these NTC Beta parameters give no usable range on an 8-bit ADC")
+    return NtcTable(raws, first_c, step_c)
 
 
 def ntc_table(settings):
@@ -249,8 +283,7 @@ def ntc_table(settings):
 
     try:
         if settings.ntc_beta_r25_ohm > 0:
-            return ntc_table.table_from_beta(settings.ntc_beta_r25_ohm, settings.ntc_beta_k,
-                                             settings.ntc_series_ohm), None
+            return table_from_beta(settings.ntc_beta_r25_ohm, settings.ntc_beta_k, settings.ntc_series_ohm), None
         if settings.ntc_table_raw:
             return ntc_table.NtcTable(settings.ntc_table_raw, settings.ntc_table_start_c,
                                       settings.ntc_table_step_c), None
@@ -265,3 +298,10 @@ def probes(settings):
     for slot in range(1, PROBE_SLOTS + 1):
         out.append((getattr(settings, "probe%d_name" % slot), getattr(settings, "probe%d_rom" % slot)))
     return out
+
+
+def derived(settings):
+    """What the controller builds from the settings once, at boot (``Controller(derived=...)``):
+    (the NTC table, its error or None, the probe slots' [(name, rom_hex)])."""
+    table, error = ntc_table(settings)
+    return table, error, probes(settings)

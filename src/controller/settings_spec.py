@@ -50,7 +50,7 @@ _CORE = (
     ("NTC_BETA_K", F, 3950.0, 1000.0, 10000.0, "K"),
     #: pull-up resistor from 3.3 V to the ADC input
     ("NTC_SERIES_OHM", F, 1000.0, 10.0, 1000000.0, "ohm"),
-    #: exponential smoothing: fraction of the difference taken per reading (1 = none)
+    #: exponential smoothing: fraction of the difference taken per reading, to three places (1 = none)
     ("NTC_SMOOTHING", F, 0.2, 0.01, 1.0, ""),
     # --- DS18B20 probes -------------------------------------------------------------
     #: Titano JST port with the DS18B20 bus
@@ -90,9 +90,9 @@ _CORE = (
     ("MAX_DIFF_START_K", F, 8.0, 1.0, 40.0, "K"),
     #: stop when hot - cold falls below this
     ("MIN_DIFF_K", F, 4.0, 0.5, 30.0, "K"),
-    #: max_diff multiplier per cycle at 100 % duty
+    #: max_diff multiplier per cycle at 100 % duty (to four places)
     ("MAX_DIFF_GROW", F, 1.01, 1.0, 1.2, ""),
-    #: max_diff multiplier per cycle below DUTY_SHRINK_BELOW_PCT
+    #: max_diff multiplier per cycle below DUTY_SHRINK_BELOW_PCT (to four places)
     ("MAX_DIFF_SHRINK", F, 0.98, 0.8, 1.0, ""),
     #: max_diff never grows above this
     ("MAX_DIFF_CEILING_K", F, 40.0, 2.0, 100.0, "K"),

@@ -10,7 +10,7 @@ import asyncio
 
 from adafruit_ticks import ticks_add, ticks_diff
 
-from controller import display
+from controller import display, milli
 
 _RESCAN_PERIOD_S = 60  # look again for configured probes that are missing
 _TOUCH_POLL_MS = 100
@@ -42,7 +42,7 @@ def _next_deadline(ctx, deadline_ms, period_ms):
 async def sensor_task(ctx):
     """Read both NTCs and all DS18B20 probes every SENSOR_PERIOD_S."""
     s = ctx.settings
-    period_ms = int(s.sensor_period_s * 1000)
+    period_ms = milli(s.sensor_period_s)
     conversion_ms = s.probe_conversion_ms
     deadline = ctx.clock.ticks_ms()
     last_scan_s = ctx.clock.now_s()
@@ -77,7 +77,7 @@ async def sensor_task(ctx):
 
 async def control_task(ctx):
     """Run the pump algorithm every CONTROL_PERIOD_S on the latest readings."""
-    period_ms = int(ctx.settings.control_period_s * 1000)
+    period_ms = milli(ctx.settings.control_period_s)
     deadline = ctx.clock.ticks_ms()
     while True:
         ctx.control_once()
