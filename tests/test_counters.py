@@ -7,6 +7,7 @@ import struct
 
 import pytest
 
+from controller import boot as B
 from controller import counters as C
 from controller.counters import Counters, crc16
 from mpy_harness import run_device_script
@@ -131,7 +132,7 @@ def _with_crc(block):
 
 def _payload_patch(block, offset, fmt, value):
     b = bytearray(block)
-    struct.pack_into(fmt, b, C._HEAD + offset, value)
+    struct.pack_into(fmt, b, B._HEAD + offset, value)
     return _with_crc(bytes(b))
 
 
@@ -139,7 +140,7 @@ def corrupt_blocks():
     good = sample().encode()
     flipped = bytearray(good)
     flipped[20] ^= 0x10
-    n = len(good) - C._HEAD - 2
+    n = len(good) - B._HEAD - 2
     cases = {
         "bad magic": b"HWCX" + good[4:],
         "random bytes": bytes((i * 37 + 11) & 255 for i in range(C.BLOCK_BYTES)),
@@ -161,7 +162,7 @@ def corrupt_blocks():
     at = good.index(b"ntc_hot")
     cases["bad name"] = _with_crc(good[:at] + b"NTC HOT" + good[at + 7:])
     # a table count beyond the limit
-    fixed_end = C._HEAD + C._FIXED_BYTES
+    fixed_end = B._HEAD + struct.calcsize(C._FIXED)
     pend_len = good[fixed_end]
     cases["table too long"] = _with_crc(good[:fixed_end + 1 + pend_len] + bytes((200,))
                                         + good[fixed_end + 2 + pend_len:])

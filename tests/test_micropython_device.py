@@ -108,6 +108,7 @@ def test_protection_decides_the_same_on_micropython_as_on_cpython():
 
 WIRING_SCRIPT = """
 import json
+import sys
 import asyncio
 from asyncio import core
 
@@ -211,7 +212,8 @@ async def main():
         "running": running, "duty": duty, "purge": purge, "on_fraction": on_fraction, "fault": fault,
         "dac_in_fault": dac_in_fault, "probe_fault": probe_fault, "end_mode": ctl.decision.mode,
         "cycles": ctl.control_cycles, "readings": ctl.readings, "probe0": ctl.probes[0].value_c,
-        "restarts": ctl.task_restarts, "modes": sorted(set(modes)), "log": lines}))
+        "restarts": ctl.task_restarts, "modes": sorted(set(modes)), "log": lines,
+        "boot_modules": [m for m in ("controller.boot",) if m in sys.modules]}))
 
 
 asyncio.run(main())
@@ -234,6 +236,7 @@ def test_task_wiring_runs_hundreds_of_cycles_on_micropython():
     assert set(r["modes"]) >= {"running", "fault", "purge", "idle"}
     assert r["restarts"] == {"sensors": 0, "control": 0, "pump": 0, "display": 0, "counters": 0, "watch": 0}
     assert any("DS18B20: 2 found on D4" in line for line in r["log"])
+    assert r["boot_modules"] == []  # the boot-only code ran (the lines above) and is forgotten
 
 
 # What the device imports: our package and the Adafruit libraries it uses. displayio-based

@@ -36,3 +36,19 @@ def forget(before):
             parent = sys.modules.get(name[:dot])
             if parent is not None and hasattr(parent, name[dot + 1:]):
                 delattr(parent, name[dot + 1:])
+
+
+def once(name, fn, *args):
+    """``controller.<name>.<fn>(*args)``, then that module and every controller module it
+    imported are forgotten again (``forget``): code that runs once (at boot) or rarely takes no
+    RAM between uses. Every controller module that must stay is imported before, so that none
+    is forgotten while in use; what the call returns must not need the module."""
+    import sys
+
+    before = set(sys.modules)
+    module = __import__("controller." + name, None, None, (fn,))
+    try:
+        return getattr(module, fn)(*args)
+    finally:
+        del module
+        forget(before)

@@ -15,8 +15,8 @@ import asyncio
 
 from adafruit_ticks import ticks_diff
 
-from controller import VERSION, milli
 from controller import algorithm as algorithm_mod
+from controller import milli, once, pump, recovery, tasks
 from controller.decision import AUTO, ERROR_MODES, IDLE, MANUAL, NO_FLOW, OFF, PURGE, RUNNING, TUBE_KICK
 from controller.clock import Clock
 from controller.log import Log
@@ -121,14 +121,9 @@ class Controller:
             self.screen.show(self.boot_messages[-12:], self.boot_errors)
 
     def boot(self):
-        """Report settings, find the PCF8591 (pump off first), scan the 1-Wire bus."""
-        self._boot_say("solar-hwc %s on %s" % (VERSION, getattr(self.hw, "board_name", "?")))
-        for error in self.settings.errors:
-            self._boot_say("settings: " + error, error=True)
-        if self._table_error:
-            self._boot_say("settings: " + self._table_error, error=True)
-        self.connect_pcf()
-        self.scan_probes()
+        """Report settings, find the PCF8591 (pump off first), scan the 1-Wire bus and print
+        what it found (controller.boot: it runs once)."""
+        once("boot", "boot", self)
 
     def connect_pcf(self):
         """Find the PCF8591 and switch the pump off; False if it is not there (logged once per
@@ -151,8 +146,10 @@ class Controller:
         self._pcf_missing = False
         return True
 
-    def scan_probes(self, quiet=False):
-        """Scan the 1-Wire bus and print the ROMs found in a form settings.toml takes."""
+    def scan_probes(self):
+        """Scan the 1-Wire bus (made on first use) and attach the configured probes found.
+        Returns the ROMs found (hex), or None if the bus or the scan failed (said on the boot
+        screen)."""
         if self.probe_bus is None:
             try:
                 from adafruit_onewire.bus import OneWireBus
@@ -160,23 +157,14 @@ class Controller:
                 self.probe_bus = ProbeBus(OneWireBus(self.hw.onewire_pin), self.probes)
             except (OSError, RuntimeError, ValueError, TypeError) as exc:
                 self._boot_say("1-Wire bus unavailable (%s)" % exc, True)
-                return
+                return None
         try:
             found = self.probe_bus.scan()
             self.probe_bus.ensure_resolution(12)
         except (OSError, RuntimeError) as exc:
             self._boot_say("1-Wire scan failed: %s" % exc, True)
-            return
-        missing = self.probe_bus.missing_configured()
-        if quiet:
-            if not missing:
-                self.log.info("all configured DS18B20 probes found again")
-            return
-        self._boot_say("DS18B20: %d found on %s" % (len(found), self.settings.onewire_pin))
-        for line in self.probe_bus.paste_lines():
-            self._boot_say(line)
-        for probe in missing:
-            self._boot_say("DS18B20 %s (%s) configured but not found" % (probe.name, probe.rom_hex), True)
+            return None
+        return found
 
     # --- I/O used by the tasks ----------------------------------------------------------
     async def read_ntcs(self):
@@ -332,15 +320,11 @@ class Controller:
 
     def start_tasks(self, extra=()):
         """Create the supervised tasks; ``extra`` adds (name, task_fn) pairs."""
-        from controller import pump, tasks
-
         plan = [("sensors", tasks.sensor_task, _TASK_RESTART_DELAY_S),
                 ("control", tasks.control_task, _TASK_RESTART_DELAY_S),
                 ("pump", pump.task, _PUMP_TASK_RESTART_DELAY_S),
                 ("display", tasks.display_task, _TASK_RESTART_DELAY_S)]
-        from controller import recovery  # counters (ctx.counters) and the watchdog's feeder
-
-        for name, fn in recovery.attach(self) + list(extra):
+        for name, fn in recovery.attach(self) + list(extra):  # the counters and the watchdog's feeder
             plan.append((name, fn, _TASK_RESTART_DELAY_S))
         for name, fn, delay in plan:
             self.tasks.append(asyncio.create_task(self.supervise(name, fn, delay)))

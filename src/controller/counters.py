@@ -9,9 +9,10 @@ heat in watt-hours (plus a joule carry in RAM).
 Block layout (big-endian): magic ``b"HWCC"``, version (1 byte), payload length (2 bytes),
 payload, CRC-16/CCITT-FALSE of everything before it (2 bytes). The payload holds the fixed
 totals (``_FIXED``), the pending reset cause and two name -> count tables (faults, resets).
-``load`` rejects a block with a bad magic, an unknown version, a wrong length, a bad CRC or
-values no real run produces, and the counters then start again from zero: a corrupt block is
-never trusted. An erased block (all 0xFF or all zero) is simply "nothing saved yet".
+``load`` (the decoder is in controller.boot: it runs once at boot) rejects a block with a bad
+magic, an unknown version, a wrong length, a bad CRC or values no real run produces, and the
+counters then start again from zero: a corrupt block is never trusted. An erased block (all
+0xFF or all zero) is simply "nothing saved yet".
 """
 
 import struct
@@ -19,19 +20,12 @@ import struct
 MAGIC = b"HWCC"
 VERSION = 1
 BLOCK_BYTES = 1024  # the nvm slice reserved for the block (the largest block is 858 bytes)
-_HEAD = 7  # magic, version, length
 _FIXED = ">IIIIIIBB"  # pump_s_total, pump_s_today, starts_total, heat_total_wh, heat_today_wh, day,
 #                       crash_streak, safe_streak
-_FIXED_BYTES = struct.calcsize(_FIXED)
 TABLE_MAX = 16  # kinds per table; more are counted under "other"
 NAME_MAX = 20
 _NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
 _COUNT_MAX = 100000000
-_S_MAX = 50 * 366 * 86400  # 50 years of pump time
-_DAY_S_MAX = 86400 + 3600  # a day, and a clock correction
-_WH_TOTAL_MAX = 1000000000
-_WH_DAY_MAX = 10000000  # 10 MWh: no 50 L/min loop collects that in a day
-_MIN_DAY = 19675  # 2023-11-14 (net.wall.MIN_EPOCH_S): an earlier day is a clock never set
 _DAY_S = 86400
 WATER_J_PER_LK = 4186  # J per litre and kelvin
 
@@ -55,15 +49,6 @@ def clean_name(text):
         if len(out) == NAME_MAX:
             break
     return "".join(out) or "unknown"
-
-
-def _valid_name(name):
-    if not 0 < len(name) <= NAME_MAX:
-        return False
-    for ch in name:
-        if ch not in _NAME_CHARS:
-            return False
-    return True
 
 
 class Counters:
@@ -183,73 +168,11 @@ class Counters:
 
     def load(self, data):
         """Take the totals from a saved block. Returns (state, text): ("ok", ""), ("empty",
-        "") for an erased block, or ("corrupt", why) with every counter back at zero."""
-        head = bytes(data[0:4])
-        if head in (b"\xff\xff\xff\xff", b"\x00\x00\x00\x00") and _blank(data):
-            self._zero()
-            return "empty", ""
-        why = self._parse(data)
-        if why:
-            self._zero()
-            return "corrupt", why
-        return "ok", ""
+        "") for an erased block, or ("corrupt", why) with every counter back at zero. The
+        decoder runs once at boot (and before a restart): controller.boot, forgotten after."""
+        from controller import once
 
-    def _parse(self, data):
-        if bytes(data[0:4]) != MAGIC:
-            return "bad magic"
-        if len(data) < _HEAD + 2:
-            return "block too short"
-        version = data[4]
-        if version != VERSION:
-            return "unknown version %d" % version
-        n = (data[5] << 8) | data[6]
-        end = _HEAD + n
-        if n < _FIXED_BYTES or end + 2 > len(data):
-            return "wrong length %d" % n
-        if crc16(data[0:end]) != (data[end] << 8) | data[end + 1]:
-            return "CRC mismatch"
-        body = bytes(data[_HEAD:end])
-        v = struct.unpack(_FIXED, body[0:_FIXED_BYTES])
-        at = _FIXED_BYTES
-        pending, at = _unpack_name(body, at)
-        faults, at = _unpack_table(body, at)
-        resets, at = _unpack_table(body, at)
-        if pending is None or faults is None or resets is None or at != n:
-            return "unreadable tables"
-        if pending and not _valid_name(pending):
-            return "absurd pending cause"
-        why = _absurd(v)
-        if why:
-            return why
-        (self.pump_s_total, self.pump_s_today, self.starts_total, self.heat_total_wh, self.heat_today_wh,
-         self.day, self.crash_streak, self.safe_streak) = v
-        self.pending = pending
-        self.faults = faults
-        self.resets = resets
-        self._pump_ms = 0
-        self._heat_j = 0.0
-        return ""
-
-
-def _absurd(v):
-    pump_total, pump_today, starts, wh_total, wh_today, day = v[0], v[1], v[2], v[3], v[4], v[5]
-    if pump_total > _S_MAX or pump_today > _DAY_S_MAX or pump_today > pump_total:
-        return "absurd pump time"
-    if starts > _COUNT_MAX:
-        return "absurd pump starts"
-    if wh_total > _WH_TOTAL_MAX or wh_today > _WH_DAY_MAX or wh_today > wh_total:
-        return "absurd heat"
-    if day and not _MIN_DAY <= day < 100000:
-        return "absurd day"
-    return ""
-
-
-def _blank(data):
-    first = data[0]
-    for byte in data:
-        if byte != first:
-            return False
-    return True
+        return once("boot", "load_counters", self, data)
 
 
 def _sum(table):
@@ -280,35 +203,3 @@ def _pack_table(table):
     return out
 
 
-def _unpack_name(body, at):
-    if at >= len(body):
-        return None, at
-    n = body[at]
-    end = at + 1 + n
-    if n > NAME_MAX or end > len(body):
-        return None, at
-    try:
-        return body[at + 1:end].decode("utf-8"), end
-    except UnicodeError:
-        return None, at
-
-
-def _unpack_table(body, at):
-    """(dict, next offset), or (None, at) if the table is malformed or holds absurd values."""
-    if at >= len(body):
-        return None, at
-    count = body[at]
-    at += 1
-    if count > TABLE_MAX:
-        return None, at
-    table = {}
-    for _ in range(count):
-        name, at = _unpack_name(body, at)
-        if name is None or not _valid_name(name) or name in table or at + 4 > len(body):
-            return None, at
-        value = struct.unpack(">I", body[at:at + 4])[0]
-        if value > _COUNT_MAX:
-            return None, at
-        table[name] = value
-        at += 4
-    return table, at

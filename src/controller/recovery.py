@@ -20,13 +20,12 @@ import asyncio
 
 from adafruit_ticks import ticks_diff
 
+from controller import once
 from controller.counters import Counters, clean_name
 from controller.decision import ERROR_MODES, NO_FLOW
 
 _UPDATE_S = 2
 _FIRST_SAVE_S = 300  # the first save after a boot: a reset loop faster than this writes nothing
-# Hardware causes that mean someone reset or powered the board: a pending cause is not theirs.
-_EXTERNAL = ("power_on", "reset_pin", "brownout")
 
 
 def attach(ctx):
@@ -95,34 +94,9 @@ class Keeper:
         self._sensor_faults = [s.faults for s in self.sensors]
 
     def restore(self, cause):
-        """Read the saved block (a corrupt one is reported and replaced) and count this run."""
-        c = self.counters
-        log = self.ctx.log
-        state = "none"
-        if self.store is not None:
-            try:
-                data = self.store.read()
-            except (OSError, RuntimeError, ValueError) as exc:
-                data = b""
-                log.error("counters: nvm unreadable (%s)" % exc)
-            state, why = c.load(data)
-            self.saved = c.encode() if state == "ok" else None  # what the store holds
-            if state == "corrupt":
-                self.ctx._boot_say("saved counters corrupt (%s): reset to zero" % why, True)
-                c.count_fault("nvm_corrupt")
-            elif state == "empty":
-                log.info("no saved counters yet: counting from zero")
-            else:
-                log.info("counters restored: pump %.1f h, %d starts, %d resets" % (
-                    c.pump_s_total / 3600, c.starts_total, c.resets_total))
-        else:
-            log.warn("counters: no nvm; kept in RAM until the next restart")
-        if c.pending and cause in _EXTERNAL:
-            c.pending = ""
-        cause = c.count_boot(cause)
-        log.info("start cause: %s (%d starts so far)" % (cause, c.resets_total))
-        if state == "corrupt":
-            self.save(force=True)  # the corrupt block goes at once
+        """Read the saved block (a corrupt one is reported and replaced) and count this run
+        (controller.boot: it runs once)."""
+        once("boot", "restore", self, cause)
 
     def update(self, now_s=None):
         """Take the counts since the last call from the controller's state."""

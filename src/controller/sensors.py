@@ -15,7 +15,6 @@ _READ_SCRATCHPAD = b"\xbe"
 _POWER_ON_RAW = 0x0550  # 85.0 C: the power-on value, read when no conversion happened
 DS18B20_MIN_C = -55.0
 DS18B20_MAX_C = 125.0
-DS18B20_FAMILY = 0x28
 
 FAULT_MISSING = "missing"
 FAULT_CRC = "CRC error"
@@ -252,25 +251,3 @@ class ProbeBus:
 
     def missing_configured(self):
         return [p for p in self.probes if p.rom_hex and p.device is None]
-
-    def paste_lines(self):
-        """settings.toml lines for the ROMs found, so a user can paste them."""
-        lines = []
-        used = {}
-        for slot, probe in enumerate(self.probes, 1):
-            if probe.rom_hex:
-                used[probe.rom_hex] = slot
-        free = [slot for slot, p in enumerate(self.probes, 1) if not p.rom_hex]
-        for slot, probe in enumerate(self.probes, 1):
-            if probe.rom_hex in self.found:
-                lines.append('PROBE%d_ROM = "%s"  # %s (configured)' % (slot, probe.rom_hex, probe.name))
-        for rom in self.found:
-            if rom in used:
-                continue
-            if free:
-                slot = free.pop(0)
-                lines.append('PROBE%d_ROM = "%s"  # new: was %s? check by warming it' % (
-                    slot, rom, self.probes[slot - 1].name))
-            else:
-                lines.append('# "%s" found but all five probe slots are taken' % rom)
-        return lines

@@ -69,7 +69,8 @@ async def sensor_task(ctx):
                         probe.feed(None, "bus: no presence pulse", now_s)
             if probes.missing_configured() and now_s - last_scan_s >= _RESCAN_PERIOD_S:
                 last_scan_s = now_s
-                ctx.scan_probes(quiet=True)
+                if ctx.scan_probes() is not None and not probes.missing_configured():
+                    ctx.log.info("all configured DS18B20 probes found again")
         ctx.readings += 1
         deadline = _next_deadline(ctx, deadline, period_ms)
         await sleep_until(ctx, deadline)
