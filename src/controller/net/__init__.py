@@ -4,21 +4,12 @@ Pure parts (points, remote, inbound, rpc, saved, wall) do no I/O; ``link`` runs 
 with ``session`` (connecting) and ``events`` (failures, incoming messages) imported per use.
 """
 
-import sys
-
 
 def once(name, fn, *args):
     """``controller.net.<name>.<fn>(*args)``, then that module and every controller module it
-    imported are forgotten again (``controller.forget``), so code that runs rarely (the RPC
+    imported are forgotten again (``controller.once``), so code that runs rarely (the RPC
     handlers, the saved-override record, the settings table they check against) takes no RAM
     between uses. The modules must keep no object alive that outlives the call."""
-    from controller import forget
+    from controller import once as core_once
 
-    before = set(sys.modules)
-    full = "controller.net." + name
-    module = __import__(full, None, None, (fn,))
-    try:
-        return getattr(module, fn)(*args)
-    finally:
-        del module
-        forget(before)
+    return core_once("net." + name, fn, *args)
