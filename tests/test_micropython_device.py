@@ -243,10 +243,11 @@ def test_task_wiring_runs_hundreds_of_cycles_on_micropython():
 # modules (hardware.py, adafruit_display_text) need the board and are not importable here.
 # In the order controller.main loads them: the controller's modules, then the settings (boot_settings:
 # the loader and its table are forgotten at boot, the Settings object stays), then what start_tasks adds.
+# controller.strategies is imported only for a CONTROL_STRATEGY other than the default "seed".
 DEVICE_IMPORTS = ["asyncio", "adafruit_ticks", "adafruit_bus_device.i2c_device", "adafruit_pcf8591.pcf8591",
                   "adafruit_onewire.bus", "adafruit_onewire.device", "adafruit_ds18x20", "ntc_table",
                   "controller", "controller.clock", "controller.sensors", "controller.decision",
-                  "controller.algorithm", "controller.strategies", "controller.pwm", "controller.log",
+                  "controller.algorithm", "controller.pwm", "controller.log",
                   "controller.display", "controller.tasks", "controller.app", "boot_settings", "controller.nvm",
                   "controller.protect", "controller.pump", "controller.counters", "controller.health",
                   "controller.recovery"]
@@ -315,3 +316,12 @@ def test_memory_after_importing_everything_leaves_room(capsys):
     assert free >= MIN_FREE_BYTES
     assert ours > 0 and libraries["delta"] > 0
     assert 0 < net_ours <= NET_OURS_MAX_BYTES
+
+
+def test_private_integer_constants_take_no_ram_on_micropython():
+    """``_NAME = const(n)`` (controller.const) is folded into the code by MicroPython's compiler:
+    no module global is left for it."""
+    out = run_device_script("import controller.pump as p, controller.health as h, controller.tasks as t\n"
+                            "print(hasattr(p, '_DAC_ON'), hasattr(h, '_SLACK_MS'), hasattr(t, '_TOUCH_POLL_MS'),"
+                            " hasattr(h, 'NAMES'))")
+    assert out.split() == ["False", "False", "False", "True"]

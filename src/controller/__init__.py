@@ -5,6 +5,15 @@ Only ``controller.hardware`` touches the board; everything else gets its hardwar
 
 VERSION = "0.1.0"
 
+try:
+    from micropython import const  # noqa: F401 - the modules take it from here
+except ImportError:
+
+    def const(x):
+        """``micropython.const`` off the board: MicroPython's compiler folds ``_NAME = const(n)``
+        into the code, so a private integer constant takes no RAM there."""
+        return x
+
 
 def milli(x):
     """``x`` thousandths as the nearest whole number: C to mC, K to mK, s to ms, % to m%.

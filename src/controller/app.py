@@ -23,12 +23,14 @@ from controller.log import Log
 from controller.pwm import DutyCycler
 from controller.sensors import NtcSensor, Probe, ProbeBus
 
+from controller import const
+
 MANUAL_MODES = (AUTO, MANUAL, OFF)
 # The only modes a manual setting overrides: every safety rule (fault, overheat, cool-off and
 # each plant protection) comes first.
 _MANUAL_OVERRIDES = (IDLE, RUNNING, PURGE, TUBE_KICK)
 
-_BOOT_MESSAGES_MAX = 24
+_BOOT_MESSAGES_MAX = const(24)
 _TASK_RESTART_DELAY_S = 1.0
 _PUMP_TASK_RESTART_DELAY_S = 0.1
 

@@ -17,6 +17,8 @@ counters then start again from zero: a corrupt block is never trusted. An erased
 
 import struct
 
+from controller import const
+
 MAGIC = b"HWCC"
 VERSION = 1
 BLOCK_BYTES = 1024  # the nvm slice reserved for the block (the largest block is 858 bytes)
@@ -26,7 +28,7 @@ TABLE_MAX = 16  # kinds per table; more are counted under "other"
 NAME_MAX = 20
 _NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
 _COUNT_MAX = 100000000
-_DAY_S = 86400
+_DAY_S = const(86400)
 WATER_J_PER_LK = 4186  # J per litre and kelvin
 
 

@@ -8,7 +8,7 @@ fed and resets the board. A call that never returns (a hung I2C read, a hung ESP
 transfer) stops every task, this check included, so the watchdog is not fed either.
 
 The limits leave room for a network call that blocks the loop for a few seconds (the link's
-and the heater's calls are bounded well below ``_SLACK_S``).
+and the heater's calls are bounded well below ``_SLACK_MS``).
 
 ``Watch`` is the supervised task that checks once a second and feeds the dog while healthy.
 """
@@ -19,28 +19,41 @@ from adafruit_ticks import ticks_diff
 
 from controller import milli, pump
 
-_FEED_S = 1
-_SLACK_S = 10  # longer than any call allowed to block the loop
-PUMP_LIMIT_S = 10  # the pump task wakes at least every 250 ms
+from controller import const
+
+_FEED_S = const(1)
+_SLACK_MS = const(10000)  # longer than any call allowed to block the loop
+_PUMP_LIMIT_MS = const(10000)  # the pump task wakes at least every 250 ms
 NAMES = ("control", "sensors", "pump", "i2c")
 _WHAT = ("no control decision", "no sensor reading", "pump task not running", "no good I2C reading")
 
 
-class Health:
-    """:param settings: the Settings (periods; HEALTH_I2C_DEAD_S)
-    :param now_ms: ticks now: every part counts as alive at this moment"""
+class Watch:
+    """Feeds ``dog`` once a second while the loop is healthy.
 
-    def __init__(self, settings, now_ms):
-        control_ms = 2 * milli(settings.control_period_s) + _SLACK_S * 1000
-        sensors_ms = 2 * milli(settings.sensor_period_s) + settings.probe_conversion_ms + _SLACK_S * 1000
-        i2c_ms = settings.health_i2c_dead_s * 1000
-        if i2c_ms < sensors_ms:
-            i2c_ms = sensors_ms
-        self.limits_ms = (control_ms, sensors_ms, PUMP_LIMIT_S * 1000, i2c_ms)
+    :param ctx: the Controller (its settings give the periods and HEALTH_I2C_DEAD_S); every
+        part counts as alive when the watch is made
+    :param dog: something with ``feed()``
+    """
+
+    def __init__(self, ctx, dog):
+        self.ctx = ctx
+        self.dog = dog
+        s = ctx.settings
+        sensors_ms = 2 * milli(s.sensor_period_s) + s.probe_conversion_ms + _SLACK_MS
+        i2c_ms = s.health_i2c_dead_s * 1000
+        self.limits_ms = (2 * milli(s.control_period_s) + _SLACK_MS, sensors_ms, _PUMP_LIMIT_MS,
+                          i2c_ms if i2c_ms > sensors_ms else sensors_ms)
+        now = ctx.clock.ticks_ms()
         self._seen = [None, None, None, None]
-        self._at = [now_ms, now_ms, now_ms, now_ms]
+        self._at = [now, now, now, now]
         self.reason = ""  # why the loop is unhealthy; "" while healthy
         self.part = ""  # the part that made it so (one of NAMES)
+        self.feeds = 0
+        self.unfed = False
+        self.i2c_good = 0
+        self._readings = ctx.readings
+        self._errors = ctx.i2c_errors
 
     def check(self, now_ms, control, sensors, pump, i2c):
         """True if healthy. Each argument after ``now_ms`` is a value that changes whenever that
@@ -65,20 +78,6 @@ class Health:
             self.reason = "%s for %d s" % (_WHAT[bad], ticks_diff(now_ms, at[bad]) // 1000)
         return False
 
-
-class Watch:
-    """Feeds ``dog`` once a second while ``Health`` says the loop is healthy."""
-
-    def __init__(self, ctx, dog):
-        self.ctx = ctx
-        self.dog = dog
-        self.health = Health(ctx.settings, ctx.clock.ticks_ms())
-        self.feeds = 0
-        self.unfed = False
-        self.i2c_good = 0
-        self._readings = ctx.readings
-        self._errors = ctx.i2c_errors
-
     def step(self):
         """One check; True if the dog was fed."""
         ctx = self.ctx
@@ -90,7 +89,7 @@ class Watch:
                 self.i2c_good += 1
             self._readings = readings
             self._errors = errors
-        if self.health.check(now, ctx.decision_ms, readings, ctx.cycler.last_ms, self.i2c_good):
+        if self.check(now, ctx.decision_ms, readings, ctx.cycler.last_ms, self.i2c_good):
             self.dog.feed()
             self.feeds += 1
             if self.unfed:
@@ -99,15 +98,13 @@ class Watch:
             return True
         if not self.unfed:
             self.unfed = True
-            ctx.log.error("watchdog not fed: %s; the board resets unless it recovers" % self.health.reason)
+            ctx.log.error("watchdog not fed: %s; the board resets unless it recovers" % self.reason)
             pump.off(ctx.pcf)  # at once: the reset may be a timeout away
-            keeper = ctx.keeper
-            if keeper is not None:
-                keeper.before_reset("unfed_" + self.health.part)
+            if ctx.keeper is not None:
+                ctx.keeper.before_reset("unfed_" + self.part)
         return False
 
     async def task(self, ctx):
         while True:
             self.step()
             await asyncio.sleep(_FEED_S)
-

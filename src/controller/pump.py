@@ -6,10 +6,7 @@ program is in (a stop, a crash, the watchdog, a reboot, safe mode).
 
 import asyncio
 
-try:
-    from micropython import const
-except ImportError:
-    const = lambda x: x  # noqa: E731
+from controller import const
 
 _DAC_ON = const(255)
 _DAC_OFF = const(0)

@@ -11,8 +11,10 @@ At 0 % and 100 % nothing is carried: off means off now, and on means on now.
 
 from adafruit_ticks import ticks_add, ticks_diff
 
+from controller import const
+
 # Gaps longer than this many periods are not replayed cycle by cycle.
-_MAX_CYCLES_REPLAYED = 4
+_MAX_CYCLES_REPLAYED = const(4)
 
 
 class DutyCycler:

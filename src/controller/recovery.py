@@ -24,8 +24,10 @@ from controller import once
 from controller.counters import Counters, clean_name
 from controller.decision import ERROR_MODES, NO_FLOW
 
-_UPDATE_S = 2
-_FIRST_SAVE_S = 300  # the first save after a boot: a reset loop faster than this writes nothing
+from controller import const
+
+_UPDATE_S = const(2)
+_FIRST_SAVE_S = const(300)  # the first save after a boot: a reset loop faster than this writes nothing
 
 
 def attach(ctx):

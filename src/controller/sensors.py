@@ -7,12 +7,14 @@ and smoothed in whole mC (``value_mc``); ``value_c`` is that in C, for reading.
 
 import ntc_table
 
+from controller import const
+
 NTC_FAULT_TEXT = {ntc_table.RAW_OPEN: "open circuit", ntc_table.RAW_SHORT: "short circuit"}
 
 # DS18B20 scratchpad and commands.
 _SKIP_ROM_CONVERT_T = b"\xcc\x44"
 _READ_SCRATCHPAD = b"\xbe"
-_POWER_ON_RAW = 0x0550  # 85.0 C: the power-on value, read when no conversion happened
+_POWER_ON_RAW = const(0x0550)  # 85.0 C: the power-on value, read when no conversion happened
 DS18B20_MIN_C = -55.0
 DS18B20_MAX_C = 125.0
 

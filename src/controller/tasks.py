@@ -12,8 +12,10 @@ from adafruit_ticks import ticks_add, ticks_diff
 
 from controller import display, milli
 
-_RESCAN_PERIOD_S = 60  # look again for configured probes that are missing
-_TOUCH_POLL_MS = 100
+from controller import const
+
+_RESCAN_PERIOD_S = const(60)  # look again for configured probes that are missing
+_TOUCH_POLL_MS = const(100)
 
 
 async def sleep_ms(ms):
