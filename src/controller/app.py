@@ -16,14 +16,13 @@ import asyncio
 from adafruit_ticks import ticks_diff
 
 from controller import algorithm as algorithm_mod
-from controller import milli, once, pump, recovery, tasks
+from controller import const, milli, once, pump, recovery, tasks
 from controller.decision import AUTO, ERROR_MODES, IDLE, MANUAL, NO_FLOW, OFF, PURGE, RUNNING, TUBE_KICK
 from controller.clock import Clock
 from controller.log import Log
 from controller.pwm import DutyCycler
 from controller.sensors import NtcSensor, Probe, ProbeBus
 
-from controller import const
 
 MANUAL_MODES = (AUTO, MANUAL, OFF)
 # The only modes a manual setting overrides: every safety rule (fault, overheat, cool-off and
@@ -69,7 +68,6 @@ class Controller:
         self.pump_starts = 0
         self.readings = 0
         self.control_cycles = 0
-        self.status_period_s = 60
         self.task_restarts = {}
         self.tasks = []
         self.boot_messages = []

@@ -95,11 +95,11 @@ class Counters:
 
     @property
     def faults_total(self):
-        return _sum(self.faults)
+        return total(self.faults)
 
     @property
     def resets_total(self):
-        return _sum(self.resets)
+        return total(self.resets)
 
     # --- counting ------------------------------------------------------------------------
     def count_boot(self, cause):
@@ -177,7 +177,8 @@ class Counters:
         return once("boot", "load_counters", self, data)
 
 
-def _sum(table):
+def total(table):
+    """The sum of a name -> count table."""
     total = 0
     for key in table:
         total += table[key]

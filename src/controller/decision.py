@@ -106,10 +106,9 @@ class Decision:
         if mode == OFF:
             return "off: pump switched off by hand"
         if mode == RUNNING:
-            if self.raw_duty_pct >= 100.0:
-                if self.diff_k < self.max_diff_k:  # on/off control: full speed down to the stop point
-                    return "running: dT %.1f K >= %.1f K; full speed" % (self.diff_k, self.min_diff_k)
-                return "running: dT %.1f K >= %.1f K; full speed" % (self.diff_k, self.max_diff_k)
+            if self.raw_duty_pct >= 100.0:  # from max_diff up; on/off control: down to the stop point
+                return "running: dT %.1f K >= %.1f K; full speed" % (
+                    self.diff_k, self.min_diff_k if self.diff_k < self.max_diff_k else self.max_diff_k)
             return "running: dT %.1f K in %.1f..%.1f K; %d %%" % (
                 self.diff_k, self.min_diff_k, self.max_diff_k, self.duty_pct)
         if self.diff_k is None:

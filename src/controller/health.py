@@ -17,9 +17,8 @@ import asyncio
 
 from adafruit_ticks import ticks_diff
 
-from controller import milli, pump
+from controller import const, milli, pump
 
-from controller import const
 
 _FEED_S = const(1)
 _SLACK_MS = const(10000)  # longer than any call allowed to block the loop

@@ -38,10 +38,7 @@ Like the algorithm, every comparison runs on integers (controller.milli): temper
 times in whole seconds; the floats in the decision are for its reason text only.
 """
 
-from controller import milli
-
-from controller import const
-
+from controller import const, milli
 from controller.decision import (COLLECTOR_COOLING, COOL_OFF, EMERGENCY, FAULT, FROST, IDLE, LOCKOUT,
                                   NO_FLOW, OVERHEAT, PURGE, RECOOL, RUNNING, TANK_CUTOFF, TANK_MAX, TUBE_KICK)
 

@@ -18,13 +18,10 @@ tries.
 
 import asyncio
 
-from adafruit_ticks import ticks_diff
-
-from controller import once
-from controller.counters import Counters, clean_name
+from controller import const, once
+from controller.counters import Counters, clean_name, total
 from controller.decision import ERROR_MODES, NO_FLOW
 
-from controller import const
 
 _UPDATE_S = const(2)
 _FIRST_SAVE_S = const(300)  # the first save after a boot: a reset loop faster than this writes nothing
@@ -90,7 +87,7 @@ class Keeper:
         self._starts = ctx.pump_starts
         self._i2c = ctx.i2c_errors
         self._i2c_burst = False
-        self._restarts = _sum(ctx.task_restarts)
+        self._restarts = total(ctx.task_restarts)
         self._mode = ctx.decision.mode
         self._stale = ctx.stale_reported
         self._sensor_faults = [s.faults for s in self.sensors]
@@ -127,7 +124,7 @@ class Keeper:
             c.count_fault("i2c")
         self._i2c_burst = burst
         self._i2c = errors
-        restarts = _sum(ctx.task_restarts)
+        restarts = total(ctx.task_restarts)
         if restarts > self._restarts:
             c.count_fault("task_crash", restarts - self._restarts)
         self._restarts = restarts  # also after clearFaults zeroed them
@@ -189,10 +186,3 @@ class Keeper:
 def _sensor_kind(sensor):
     label = getattr(sensor, "rom_hex", None)
     return clean_name(("probe_" if label is not None else "ntc_") + sensor.name)
-
-
-def _sum(table):
-    total = 0
-    for key in table:
-        total += table[key]
-    return total

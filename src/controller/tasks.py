@@ -10,12 +10,12 @@ import asyncio
 
 from adafruit_ticks import ticks_add, ticks_diff
 
-from controller import display, milli
+from controller import const, display, milli
 
-from controller import const
 
 _RESCAN_PERIOD_S = const(60)  # look again for configured probes that are missing
 _TOUCH_POLL_MS = const(100)
+_STATUS_PERIOD_S = const(60)  # a status line on the console
 
 
 async def sleep_ms(ms):
@@ -90,7 +90,7 @@ async def control_task(ctx):
 
 async def display_task(ctx):
     """Once a second: a point for the trend history (``ctx.trend``), the screen's update and,
-    every ``status_period_s``, a status line on the console. Between updates the touch panel
+    every minute, a status line on the console. Between updates the touch panel
     is read every 100 ms, and a touch that changes the page redraws at once."""
     from controller.screen.trend import Trend
 
@@ -106,7 +106,7 @@ async def display_task(ctx):
         screen = ctx.screen if hasattr(ctx.screen, "update") else None
         if screen is not None:
             screen.update(ctx, ctx.clock.ticks_ms())
-        if last_status_s is None or now_s - last_status_s >= ctx.status_period_s:
+        if last_status_s is None or now_s - last_status_s >= _STATUS_PERIOD_S:
             last_status_s = now_s
             ctx.log.info(display.status_line(ctx))
         deadline = _next_deadline(ctx, deadline, 1000)
