@@ -325,3 +325,15 @@ def test_private_integer_constants_take_no_ram_on_micropython():
                             "print(hasattr(p, '_DAC_ON'), hasattr(h, '_SLACK_MS'), hasattr(t, '_TOUCH_POLL_MS'),"
                             " hasattr(h, 'NAMES'))")
     assert out.split() == ["False", "False", "False", "True"]
+
+
+def test_the_settings_loader_is_forgotten_after_boot_on_micropython():
+    """boot_settings reads the settings as controller.main does: afterwards no loader or table
+    module is left, and the Settings object works without them."""
+    out = run_device_script("import sys, boot_settings\n"
+                            "print(sorted(m for m in sys.modules if m.startswith('controller')))\n"
+                            "s = boot_settings.SETTINGS\n"
+                            "print(s.min_diff_k, s.errors, boot_settings.DERIVED[0].to_c(200))")
+    modules, values = out.strip().splitlines()
+    assert modules == "['controller']"  # (on the board controller.app has imported the sensors module before)
+    assert values.startswith("4.0 [] ")
