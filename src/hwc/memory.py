@@ -406,6 +406,33 @@ def check_targets(results):
     return out
 
 
+# Issue 12's figures on the real CircuitPython 10.3 (32-bit, 192 KB heap, frozen libraries, our
+# code .py, display objects not counted): configuration -> (free KB, largest block KB) or the
+# module whose import raised MemoryError.
+REFERENCE = {
+    "default": (79.8, 56.0),
+    "network": (45.8, 22.0),
+    "connecting": "controller.net.rpc",
+    "heater": "controller.heater.task",
+}
+
+
+def calibration(results):
+    """[(configuration, CircuitPython's figure, this instrument's figure)] as text."""
+    rows = []
+    for name, ref in REFERENCE.items():
+        r = results.get(name)
+        if r is None:
+            continue
+        mine = ("MemoryError importing %s" % r["failed"]["label"] if r["failed"] and r["failed"]["error"] == "MemoryError"
+                else "%s at %s" % (r["failed"]["error"], r["failed"]["label"]) if r["failed"]
+                else "%s KB free, largest %s KB" % (_kb(r["free"]), _kb(r["largest"])))
+        theirs = ("MemoryError importing %s" % ref if isinstance(ref, str)
+                  else "%.1f KB free, largest %.0f KB" % ref)
+        rows.append((name, theirs, mine))
+    return rows
+
+
 def report_text(results, out=sys.stdout):
     for name in ORDER:
         r = results.get(name)
@@ -424,6 +451,12 @@ def report_text(results, out=sys.stdout):
             print("   %-44s %9s %9s %9s %9s %9s%s" % (
                 s["label"][:44], _kb(s["resident"]), _kb(s.get("block_need")), _kb(s["free"]), _kb(s["largest"]),
                 _kb(s.get("qstr_pool")), "" if s["ok"] else "  " + s["error"]), file=out)
+    cal = calibration(results)
+    if cal:
+        print("\ncalibration against issue 12's CircuitPython 10.3 figures (display objects not counted there):",
+              file=out)
+        for name, theirs, mine in cal:
+            print("   %-12s CircuitPython: %-42s here: %s" % (name, theirs, mine), file=out)
     checks = check_targets(results)
     if checks:
         print("\ntargets (issue 12, each with the %d KB margin):" % (MARGIN_BYTES // KB), file=out)
@@ -452,9 +485,15 @@ def table_markdown(results):
             if s["ok"] and s.get("block_need") is not None and s["label"] not in {h[0] for h in heavy}:
                 heavy.append((s["label"], s["resident"], s["block_need"]))
     heavy.sort(key=lambda h: -h[1])
-    rows += ["", "The largest residents (KB kept after the import; the largest free block the import needed):", "",
+    rows += ["", "The largest residents (KB kept after the import; the largest free block the import needed, beyond what the import statement itself needs: 0 = it fitted in the smaller free blocks):", "",
              "| module | resident KB | needs a free block of KB |", "|---|---|---|"]
     rows += ["| %s | %s | %s |" % (label, _kb(res), _kb(need)) for label, res, need in heavy[:12]]
+    cal = calibration(results)
+    if cal:
+        rows += ["", "Calibration: issue 12's figures on the real CircuitPython 10.3 (32-bit, 192 KB heap, display "
+                 "objects not counted) beside this instrument's:", "",
+                 "| configuration | CircuitPython 10.3 | this instrument |", "|---|---|---|"]
+        rows += ["| %s | %s | %s |" % row for row in cal]
     checks = check_targets(results)
     if checks:
         rows += ["", "Targets (issue 12), each with the %d KB margin for what the instruments cannot see:" % (
