@@ -78,6 +78,9 @@ class Palette:
     def make_opaque(self, index):
         pass
 
+    def is_transparent(self, index):
+        return False
+
 
 class TileGrid:
     def __init__(self, bitmap, *, pixel_shader, width=1, height=1, tile_width=None, tile_height=None,
@@ -89,8 +92,8 @@ class TileGrid:
         self.hidden = False
         self.tile_width = tile_width or bitmap.width
         self.tile_height = tile_height or bitmap.height
-        self.width = width
-        self.height = height
+        self._w_tiles = width  # read-only properties on the board (subclasses override them)
+        self._h_tiles = height
         tiles = width * height
         self._c = bytearray(_TILEGRID_STRUCT + (0 if tiles <= 4 else tiles))
 
@@ -99,6 +102,14 @@ class TileGrid:
 
     def __getitem__(self, index):
         return 0
+
+    @property
+    def width(self):
+        return self._w_tiles
+
+    @property
+    def height(self):
+        return self._h_tiles
 
     @property
     def transpose_xy(self):
@@ -127,12 +138,42 @@ class TileGrid:
 
 class Group:
     def __init__(self, *, scale=1, x=0, y=0):
-        self.scale = scale
-        self.x = x
-        self.y = y
-        self.hidden = False
+        # scale, x, y, hidden are C properties on the board, which subclasses (labels) override
+        self._g = [scale, x, y, False]
         self._members = []
         self._c = bytearray(_GROUP_STRUCT)
+
+    @property
+    def scale(self):
+        return self._g[0]
+
+    @scale.setter
+    def scale(self, value):
+        self._g[0] = value
+
+    @property
+    def x(self):
+        return self._g[1]
+
+    @x.setter
+    def x(self, value):
+        self._g[1] = value
+
+    @property
+    def y(self):
+        return self._g[2]
+
+    @y.setter
+    def y(self, value):
+        self._g[2] = value
+
+    @property
+    def hidden(self):
+        return self._g[3]
+
+    @hidden.setter
+    def hidden(self, value):
+        self._g[3] = value
 
     def append(self, layer):
         self._members.append(layer)
