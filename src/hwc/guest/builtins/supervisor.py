@@ -1,4 +1,6 @@
-"""Guest stand-in for CircuitPython's ``supervisor`` (hwc memory)."""
+"""Guest stand-in for CircuitPython's ``supervisor`` (hwc memory): ``ticks_ms`` on the virtual clock."""
+
+import _hwc_clock
 
 
 class _Runtime:
@@ -16,6 +18,5 @@ def reload():
 
 
 def ticks_ms():
-    import time
-
-    return int(time.monotonic() * 1000) & ((1 << 29) - 1)
+    """The virtual clock (``_hwc_clock``), wrapping at 2**29 as the board's."""
+    return _hwc_clock.t[0] & 0x1FFFFFFF
