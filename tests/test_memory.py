@@ -13,7 +13,7 @@ KB = 1024
 
 
 def _keep(name, nbytes):
-    return memory._run("keep " + name, "import _hwc_boot\n_hwc_boot.state[%r] = bytearray(%d)" % (name, nbytes))
+    return memory._run("keep " + name, "import _hwc_boot\n_hwc_boot.S[%r] = bytearray(%d)" % (name, nbytes))
 
 
 def test_a_20_kb_allocation_takes_20_kb_of_the_free_figure():
@@ -43,7 +43,7 @@ def test_the_heap_is_192_kb_and_never_grows():
 
 
 def test_an_import_that_cannot_fit_raises_memory_error():
-    fill = memory._run("fill", "import _hwc_boot\n_hwc_boot.state['fill'] = bytearray(%d)" % (184 * KB))
+    fill = memory._run("fill", "import _hwc_boot\n_hwc_boot.S['fill'] = bytearray(%d)" % (184 * KB))
     out = memory.run_steps([fill] + memory._imports(["controller.app"]), peaks=False)
     assert out["steps"][0]["ok"]
     app = out["steps"][1]
@@ -87,7 +87,7 @@ def test_docstrings_stay_off_the_guest_heap():
     source = '"""%s"""\n\n\nclass C:\n    """%s"""\n\n    def f(self):\n        return 1\n' % (doc, doc)
 
     def run(name, text):
-        return memory._run(name, "import _hwc_boot\n_hwc_boot.state[%r] = {}\nexec(%r, _hwc_boot.state[%r])"
+        return memory._run(name, "import _hwc_boot\n_hwc_boot.S[%r] = {}\nexec(%r, _hwc_boot.S[%r])"
                            % (name, text, name))
 
     out = memory.run_steps([run("raw", source), run("neutral", memory.neutralise_docstrings(source))], peaks=False)
@@ -95,3 +95,33 @@ def test_docstrings_stay_off_the_guest_heap():
     assert raw["ok"] and neutral["ok"]
     assert raw["resident"] - neutral["resident"] >= 2800
     assert neutral["resident"] < 1 * KB
+
+
+def test_the_firmware_boots_and_runs_on_the_virtual_clock():
+    """main's boot path runs in the guest (stubbed hardware, fake buses) and the event loop runs
+    its tasks on the virtual clock, collected between wake-ups: 10 s make five control cycles,
+    and the heap after them is read."""
+    title, steps, _held = memory._scenarios()["default"]
+    probe = memory._run("probe", "import _hwc_boot\nc = _hwc_boot.S['ctl']\n"
+                        "print('CYCLES %d READINGS %d' % (c.control_cycles, c.readings))")
+    out = memory.run_steps(memory._imports(["controller.main"]) + steps + [probe], peaks=False)
+    assert all(s["ok"] for s in out["steps"]), [s for s in out["steps"] if not s["ok"]]
+    run = next(s for s in out["steps"] if s["kind"] == "run")
+    assert run["low"]["ticks"] > 10 and run["low"]["free"] <= run["free"]
+    text = out["steps"][-1]["text"]
+    cycles = int(text.split("CYCLES ")[1].split()[0])
+    assert 5 <= cycles <= 7, text
+    assert "PCF8591 found" in "\n".join(s["text"] for s in out["steps"])
+
+
+def test_imports_are_placed_where_the_firmware_imports_them():
+    """The traced run finds the firmware's import order: controller.main's imports first, the
+    tasks' modules at start_tasks, the settings table nowhere (it is forgotten after the read)."""
+    title, steps, _held = memory._scenarios()["default"]
+    plan = memory.import_plan(steps)
+    where = {m: label for label, mods in plan for m in mods}
+    assert where["controller.app"] == "controller.main"
+    assert where["controller.tasks"].startswith("boot: first reading")
+    assert "controller.settings_spec" not in where
+    first = plan[0][1]
+    assert first.index("controller.settings") < first.index("controller.app")

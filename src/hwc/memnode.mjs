@@ -222,10 +222,29 @@ async function main() {
   for (const step of job.steps) {
     let peak = null;
     if (step.peak) peak = peakNeed(vm, step, previous);
-    const r = piece(vm, step.code, step.label);
-    const now = heap(vm);
+    let r = piece(vm, step.code, step.label);
+    let now = heap(vm);
+    let low = null;
+    if (step.tick && r.result === "ok") {
+      // The event loop, one wake-up per piece (collected after each), until the guest says
+      // the time is up; the least free heap and largest block seen between wake-ups.
+      low = { free: now.free, largest: now.largest, ticks: 0 };
+      const texts = [r.text];
+      for (let i = 0; i < step.max_ticks; i++) {
+        r = piece(vm, step.tick, step.label);
+        now = heap(vm);
+        low.ticks++;
+        low.free = Math.min(low.free, now.free);
+        low.largest = Math.min(low.largest, now.largest);
+        const done = r.text.includes("RUN-DONE");
+        const text = r.text.replace(/^RUN-DONE$/m, "").trim();
+        if (text) texts.push(text);
+        if (r.result !== "ok" || done) break;
+      }
+      r = { result: r.result, text: texts.join("\n").slice(-20000) };
+    }
     console.log(JSON.stringify({ label: step.label, ok: r.result === "ok", error: r.result === "ok" ? "" : r.result,
-                                 text: r.text, ...now, peak_need: peak }));
+                                 text: r.text, ...now, peak_need: peak, low }));
     previous = now;
     if (r.result !== "ok" && step.stop_on_error !== false) break;
   }

@@ -179,17 +179,43 @@ def tasks():
     ctl.start_tasks(S.pop("extra"))
 
 
-def run(seconds):
-    """The tasks for ``seconds`` of virtual time."""
+_until = [0]
+
+
+def run_for(seconds):
+    """Let the tasks run ``seconds`` of virtual time from now, by :func:`tick` (one wake-up of
+    the event loop per call, so the host can collect between wake-ups, as the board's collector
+    would when its heap fills)."""
+    _until[0] = _hwc_clock.t[0] + int(seconds * 1000)
+
+
+def tick():
+    """One wake-up: the clock jumps to the next task's time (not past the end of ``run_for``),
+    then every task due runs once. Prints ``RUN-DONE`` when the time is up."""
+    import asyncio
+    from adafruit_ticks import ticks_diff, ticks_ms
+
+    head = asyncio.core._task_queue.peek()
+    left = _until[0] - _hwc_clock.t[0]
+    if head is not None:
+        dt = ticks_diff(head.ph_key, ticks_ms())
+        if dt > left:
+            _hwc_clock.advance(left)
+            print("RUN-DONE")
+            return
+        _hwc_clock.advance(dt)
+    elif left > 0:
+        _hwc_clock.advance(left)
+    asyncio.run(_nop())
+    if _hwc_clock.t[0] >= _until[0]:
+        print("RUN-DONE")
+
+
+async def _nop():
+    """The main task of one wake-up: it ends 1 ms on, after every task due now has run."""
     import asyncio
 
-    asyncio.run(_sleep(seconds))
-
-
-async def _sleep(seconds):
-    import asyncio
-
-    await asyncio.sleep(seconds)
+    await asyncio.sleep(0.001)
 
 
 def rpc(n=1, method="getStatus", params="{}"):
@@ -240,8 +266,8 @@ def trace_imports():
     builtins.__import__ = traced
 
 
-def mark(label):
-    order.append("@" + label)
+def mark(index):
+    order.append("@%d" % index)
 
 
 def show_order():

@@ -5,11 +5,14 @@ HTTP bodies are read from files as the firmware asks for them.
 
 The broker answers CONNECT, SUBSCRIBE, UNSUBSCRIBE, PUBLISH (PUBACK for QoS 1) and PINGREQ as
 a broker does, and delivers what ``deliver(topic, payload)`` queues (an RPC, an attribute update)
-as a QoS 0 PUBLISH. ``down = True`` plays a broker outage: connections are refused and an open
+as a QoS 0 PUBLISH. A read with nothing to read takes the socket's timeout on the virtual clock,
+as a real socket's would. ``down = True`` plays a broker outage: connections are refused and an open
 one fails. HTTP: ``replies`` maps a path prefix to a file whose bytes are the whole answer
 (status line, headers, body), as recorded from the real services."""
 
 import errno
+
+import _hwc_clock
 
 AF_INET = 2
 SOCK_STREAM = 1
@@ -36,9 +39,10 @@ class _Socket:
         self.tx = bytearray()  # to the client
         self.file = None  # an HTTP answer being read
         self.closed = False
+        self.timeout_ms = 1000
 
     def settimeout(self, timeout):
-        pass
+        self.timeout_ms = 1000 if timeout is None else int(timeout * 1000)
 
     def setsockopt(self, *args):
         pass
@@ -88,6 +92,7 @@ class _Socket:
             self.file = None
             return 0
         if self.port == MQTT_PORT:
+            _hwc_clock.advance(self.timeout_ms)  # a real socket blocks that long for nothing
             raise OSError(errno.ETIMEDOUT)
         return 0
 
