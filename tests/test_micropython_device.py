@@ -12,7 +12,7 @@ import pytest
 
 from controller.algorithm import create
 from controller.settings import load
-from mpy_harness import measure_memory, run_device_script
+from mpy_harness import run_device_script
 
 # Inputs for the pure algorithm: a day-like sweep through every mode.
 SWEEP = ([(20.0 + i * 0.1, 20.0) for i in range(120)] + [(40.0 - i * 0.1, 28.0) for i in range(150)]
@@ -239,83 +239,7 @@ def test_task_wiring_runs_hundreds_of_cycles_on_micropython():
     assert r["boot_modules"] == []  # the boot-only code ran (the lines above) and is forgotten
 
 
-# What the device imports: our package and the Adafruit libraries it uses. displayio-based
-# modules (hardware.py, adafruit_display_text) need the board and are not importable here.
-# In the order controller.main loads them: the controller's modules, then the settings (boot_settings:
-# the loader and its table are forgotten at boot, the Settings object stays), then what start_tasks adds.
-# controller.strategies is imported only for a CONTROL_STRATEGY other than the default "seed".
-DEVICE_IMPORTS = ["asyncio", "adafruit_ticks", "adafruit_bus_device.i2c_device", "adafruit_pcf8591.pcf8591",
-                  "adafruit_onewire.bus", "adafruit_onewire.device", "adafruit_ds18x20", "ntc_table",
-                  "controller", "controller.clock", "controller.sensors", "controller.decision",
-                  "controller.algorithm", "controller.pwm", "controller.log",
-                  "controller.display", "controller.tasks", "controller.app", "boot_settings", "controller.nvm",
-                  "controller.protect", "controller.pump", "controller.counters", "controller.health",
-                  "controller.recovery"]
-DEVICE_IMPORTS += ["controller.screen.fmt", "controller.screen.trend", "controller.screen.pager",
-                   "controller.screen.widgets", "controller.screen.page_boot", "controller.screen.manager",
-                   "controller.screen.page_main", "controller.screen.page_trend", "controller.screen.page_details"]
-# Optional parts, imported only when their settings switch them on: the network link (issue 4;
-# MQTT_BROKER set) with the MQTT client, and the immersion heater (issue 7; HEATER_ENABLED=1).
-# NET_IMPORTS is what stays loaded while the link runs; NET_TRANSIENT is imported only while a
-# connection opens or a message is handled, and forgotten after (controller.net.once).
-NET_LIBRARIES = ["adafruit_minimqtt.adafruit_minimqtt"]  # with adafruit_connection_manager
-NET_IMPORTS = NET_LIBRARIES + ["controller.net", "controller.net.points", "controller.net.wall",
-                               "controller.net.store", "controller.net.remote", "controller.net.link"]
-NET_TRANSIENT = ["controller.net.session", "controller.net.events", "controller.net.inbound", "controller.net.rpc",
-                 "controller.net.saved"]
-# Guest-only stand-ins the MQTT libraries import (tests/mpy_shims): CircuitPython has random
-# built in and no typing; counted in the network figures, which makes them a little high.
-NET_SHIMS = ["random", "typing", "types", "circuitpython_typing.socket"]
-NET_OURS_MAX_BYTES = 13 * 1024  # our resident network code: 10.5 KB when written (figures move 1-2 KB)
-# The heater keeps its task, core and meter module; the slow sources (Agile prices, carbon,
-# forecast) are imported for a fetch and dropped after it, EmonCMS only with a key.
-# The settings table: read at boot and forgotten (controller.main.run, boot_settings), imported
-# again for a moment when an override arrives (controller.net.once("inbound", ...)).
-SETTINGS_TABLE = ["controller.settings_spec"]
-HEATER_IMPORTS = ["adafruit_requests", "controller.heater.task",
-                  "controller.heater.src_meter", "controller.screen.page_heater"]
-HEATER_FETCH_IMPORTS = ["controller.heater.stamps", "controller.heater.src_octopus", "controller.heater.src_carbon",
-                        "controller.heater.src_forecast", "controller.heater.emon"]
-HEAP_BYTES = 192 * 1024
-MIN_FREE_BYTES = 80 * 1024
-
-
-def test_memory_after_importing_everything_leaves_room(capsys):
-    """The budget (80 KB free) is asserted for the default settings (network and heater off);
-    the figures with the network and with the heater on are printed beside it, with the
-    network's breakdown, and our resident network code is held to NET_OURS_MAX_BYTES."""
-    libraries = measure_memory(DEVICE_IMPORTS[:7])
-    everything = measure_memory(DEVICE_IMPORTS)
-    ours = everything["delta"] - libraries["delta"]
-    free = HEAP_BYTES - everything["delta"]
-    shims = measure_memory(DEVICE_IMPORTS + NET_SHIMS)["delta"]
-    net_libs = measure_memory(DEVICE_IMPORTS + NET_SHIMS + NET_LIBRARIES)["delta"]
-    net_all = measure_memory(DEVICE_IMPORTS + NET_SHIMS + NET_IMPORTS)["delta"]
-    net_peak = measure_memory(DEVICE_IMPORTS + NET_SHIMS + NET_IMPORTS + NET_TRANSIENT)["delta"]
-    net_hass = measure_memory(DEVICE_IMPORTS + NET_SHIMS + NET_IMPORTS + ["controller.net.hass"])["delta"]
-    table = measure_memory(DEVICE_IMPORTS + SETTINGS_TABLE)["delta"] - everything["delta"]
-    net_ours = net_all - net_libs
-    with capsys.disabled():
-        print("\nMEMORY (default settings): Adafruit libraries %.1f KB, our code %.1f KB, total %.1f KB; "
-              "%.1f KB of %d KB free" % (libraries["delta"] / 1024, ours / 1024, everything["delta"] / 1024,
-                                         free / 1024, HEAP_BYTES // 1024))
-        for label, extra in (("network on", NET_IMPORTS), ("network and heater on", NET_IMPORTS + HEATER_IMPORTS),
-                             ("network and heater on, every heater source loaded at once",
-                              NET_IMPORTS + HEATER_IMPORTS + HEATER_FETCH_IMPORTS)):
-            total = measure_memory(DEVICE_IMPORTS + extra)["delta"]
-            print("MEMORY (%s): total %.1f KB; %.1f KB of %d KB free%s" % (
-                label, total / 1024, (HEAP_BYTES - total) / 1024, HEAP_BYTES // 1024,
-                "" if HEAP_BYTES - total >= MIN_FREE_BYTES else "  BELOW THE 80 KB TARGET"))
-        print("MEMORY (settings table, read at boot and forgotten; back for a moment per override): %.1f KB"
-              % (table / 1024))
-        print("MEMORY (network breakdown): guest-only shims %.1f KB, adafruit_minimqtt with the connection "
-              "manager %.1f KB, controller.net resident %.1f KB (+%.1f KB while a connection opens or a "
-              "message is handled); Home Assistant discovery (HA_DISCOVERY=1) +%.1f KB" % (
-                  (shims - everything["delta"]) / 1024, (net_libs - shims) / 1024, net_ours / 1024,
-                  (net_peak - net_all) / 1024, (net_hass - net_all) / 1024))
-    assert free >= MIN_FREE_BYTES
-    assert ours > 0 and libraries["delta"] > 0
-    assert 0 < net_ours <= NET_OURS_MAX_BYTES
+# The memory figures and targets: tests/test_memory.py and tests/test_memory_budget.py (hwc.memory, issue 12).
 
 
 def test_private_integer_constants_take_no_ram_on_micropython():

@@ -18,6 +18,7 @@ COMMANDS = {
     "screenshot": ("hwc.screenshot", "render the TFT pages to PNG files through the device's screen code"),
     "thingsboard": ("hwc.tbexport", "write the ThingsBoard device profile (alarm rules) and dashboard JSON"),
     "soak": ("hwc.soak", "run many control cycles on MicroPython and print the live heap"),
+    "memory": ("hwc.memory", "the firmware's heap on a 32-bit 192 KB MicroPython heap, per configuration and module"),
 }
 
 

@@ -1,0 +1,277 @@
+"""Guest side of ``hwc memory`` and its long run (see hwc/memory.py, hwc/memrun.py): the firmware
+booted the way ``controller.main._run`` boots it, through the boot path's public calls, one call
+per piece (the WebAssembly guest collects only between pieces), and then run on the virtual
+clock (``_hwc_clock``): the asyncio loop jumps to its next timer instead of waiting.
+
+The order is main's: settings (the table forgotten after), the hardware, the override store
+and saved overrides (network on), the Controller, the link (``make_link``), the heater task
+(``make_task``), the watchdog, then ``Controller.start``'s three steps (``boot``, a first
+reading, ``start_tasks``) and the tasks running. ``S`` keeps what main's frames keep.
+
+Hardware: ``real`` uses ``controller.hardware`` on the guest's stand-ins (board.I2C is a fake bus
+with a PCF8591, board.D4 a fake 1-Wire bus with five DS18B20s, board.DISPLAY a displayio
+stand-in that allocates what the board's C objects allocate); otherwise it is stubbed as in issue
+12's reference figures: the same fake buses, the screen's code loaded but no screen object (no
+display objects), no controller.hardware. The ESP32 is
+``_hwc_net.Radio``: its socket pool reaches ``_hwc_net``'s broker and recorded HTTP answers (or,
+in the long run, the real broker)."""
+
+import _hwc_clock
+import _hwc_net
+
+S = {}
+# path prefix -> file of a recorded answer under /lib/_hwc_http (written by hwc.memory.http_replies)
+HTTP = {"/status": "meter", "/v1/products/": "octopus", "/regional/intensity/": "carbon", "/estimate/": "forecast",
+        "/input/": "emoncms"}
+HTTP_DIR = ["/lib/_hwc_http/"]
+BROKER_PORT = [1883]
+
+_BASE = {"ONEWIRE_PIN": "D4", "PROBE3_NAME": "tank_top", "WATCHDOG": 1}  # five probes (board.D4)
+_NET = {"CIRCUITPY_WIFI_SSID": "solar", "CIRCUITPY_WIFI_PASSWORD": "password1", "MQTT_BROKER": "127.0.0.1",
+        "MQTT_TOKEN": "token-of-the-device", "TIME_SOURCE": "ntp"}
+_HEATER = {"HEATER_ENABLED": 1, "HEATER_PIN": "D3", "HEATER_METER": "shelly1", "HEATER_METER_IP": "10,0,0,9",
+           "HEATER_TARIFF": "greenest", "HEATER_CARBON_REGION": 13, "HEATER_PV_KWP": 4.0,
+           "HEATER_EMONCMS_KEY": "0123456789abcdef0123456789abcdef"}
+KINDS = {"default": (), "network": (_NET,), "heater": (_NET, _HEATER), "everything": (_NET, _HEATER, {"HA_DISCOVERY": 1})}
+
+
+def jump(dt):
+    """Replaces asyncio's wait for I/O: nothing to wait for but time, so time jumps."""
+    _hwc_clock.advance(dt)
+
+
+def _env(kind):
+    import board
+    from hwc.fakebus import rom_hex
+
+    env = dict(_BASE)
+    for part in KINDS[kind]:
+        env.update(part)
+    env["MQTT_PORT"] = BROKER_PORT[0]
+    for i, dev in enumerate(board.D4.devices):
+        env["PROBE%d_ROM" % (i + 1)] = rom_hex(dev.rom)
+    return env
+
+
+def settings(kind):
+    import sys
+
+    import asyncio
+    from controller import forget
+    from controller.settings import load
+
+    asyncio.core._io_queue.wait_io_event = jump
+    before = set(sys.modules)
+    S["settings"] = load(_env(kind).get)
+    forget(before)
+    S["extra"] = []
+
+
+class _StubHw:
+    board_name = "PyPortal Titano (hardware stubbed)"
+
+
+def hardware(real):
+    import board
+    import microcontroller
+
+    if real:
+        from controller import hardware
+
+        S["hw"] = hardware.Hardware(S["settings"].onewire_pin)
+        return
+    from controller.net.store import SliceStore
+    from controller.screen import manager, page_details, page_main, page_trend  # noqa: F401 - code loaded
+
+    if S["settings"].heater_enabled:
+        from controller.screen import page_heater  # noqa: F401
+
+    hw = _StubHw()
+    hw.i2c = board.I2C()
+    hw.onewire_pin = board.D4
+    hw.screen = None
+    hw.counter_store = SliceStore(microcontroller.nvm, len(microcontroller.nvm) - 2048, 1024)
+    hw.reset_cause = "power_on"
+    hw.watchdog = None
+    S["hw"] = hw
+
+
+def overrides():
+    import microcontroller
+    from controller.net import once
+    from controller.net.store import SliceStore
+
+    S["store"] = SliceStore(microcontroller.nvm, len(microcontroller.nvm) - 1024, 1024)
+    S["saved"] = once("saved", "apply_saved", S["settings"], S["store"])
+
+
+def controller():
+    from controller.app import Controller
+
+    ctl = Controller(S["hw"], S["settings"])
+    S["ctl"] = ctl
+    if "saved" in S:
+        for message in S["saved"][2]:
+            ctl.log.warn(message)
+
+
+def link(up, broker=None):
+    """``make_link`` with the radio's WiFi ``up`` or not; ``broker``: "real" for the real one."""
+    import gc
+
+    from controller.net.link import make_link
+
+    pool = None
+    if broker == "real":
+        import _hwc_sockets
+
+        pool = _hwc_sockets.Pool()
+    S["radio"] = _hwc_net.Radio(pool, up)
+    lk = make_link(S["ctl"], S["radio"], S["store"], S["saved"], reboot=None, mem_free=gc.mem_free)
+    S["extra"].append(("link", lk.task))
+
+
+def heater(real):
+    """The relay (``hardware.heater_relay`` when ``real``), a requests Session over the radio's
+    pool, ``make_task``: main's ``_heater`` without its checks."""
+    import adafruit_requests
+    from controller.heater.task import make_task
+
+    ctl = S["ctl"]
+    if real:
+        from controller import hardware
+
+        ctl.heater_relay = hardware.heater_relay(ctl.settings.heater_pin)
+    else:
+        from digitalio import DigitalInOut
+
+        import board
+
+        ctl.heater_relay = DigitalInOut(board.D3)
+    for prefix, name in HTTP.items():
+        _hwc_net.replies[prefix] = HTTP_DIR[0] + name
+    radio = S["radio"]
+    session = adafruit_requests.Session(radio.pool, radio.ssl_context)
+    S["extra"].append(("heater", make_task(ctl.heater_relay, session, told=True)))
+
+
+def watchdog(real):
+    if real:
+        from controller import hardware
+
+        S["hw"].watchdog = hardware.start_watchdog(S["settings"].watchdog_timeout_s)
+    else:
+        import microcontroller
+
+        S["hw"].watchdog = microcontroller.watchdog
+
+
+def boot():
+    S["ctl"].boot()
+
+
+def tasks():
+    """``Controller.start`` after ``boot``: a first reading, then the supervised tasks."""
+    import asyncio
+
+    ctl = S["ctl"]
+    asyncio.run(ctl.read_ntcs())
+    ctl.start_tasks(S.pop("extra"))
+
+
+_until = [0]
+
+
+def run_for(seconds):
+    """Let the tasks run ``seconds`` of virtual time from now, by :func:`tick` (one wake-up of
+    the event loop per call, so the host can collect between wake-ups, as the board's collector
+    would when its heap fills)."""
+    _until[0] = _hwc_clock.t[0] + int(seconds * 1000)
+
+
+def tick():
+    """One wake-up: the clock jumps to the next task's time (not past the end of ``run_for``),
+    then every task due runs once. Prints ``RUN-DONE`` when the time is up."""
+    import asyncio
+    from adafruit_ticks import ticks_diff, ticks_ms
+
+    head = asyncio.core._task_queue.peek()
+    left = _until[0] - _hwc_clock.t[0]
+    if head is not None:
+        dt = ticks_diff(head.ph_key, ticks_ms())
+        if dt > left:
+            _hwc_clock.advance(left)
+            print("RUN-DONE")
+            return
+        _hwc_clock.advance(dt)
+    elif left > 0:
+        _hwc_clock.advance(left)
+    asyncio.run(_nop())
+    if _hwc_clock.t[0] >= _until[0]:
+        print("RUN-DONE")
+
+
+async def _nop():
+    """The main task of one wake-up: it ends 1 ms on, after every task due now has run."""
+    import asyncio
+
+    await asyncio.sleep(0.001)
+
+
+def rpc(n=1, method="getStatus", params="{}"):
+    """``n`` RPCs from ThingsBoard queued at the broker (the link handles them as it polls)."""
+    base = 1000 + len(_hwc_net.inbox)
+    for i in range(n):
+        _hwc_net.deliver(b"v1/devices/me/rpc/request/%d" % (base + i),
+                         '{"method":"%s","params":%s}' % (method, params))
+
+
+def attributes(payload='{"MIN_DIFF_K":5.5,"TELEMETRY_PERIOD_S":10}'):
+    _hwc_net.deliver(b"v1/devices/me/attributes", payload)
+
+
+def outage(down):
+    _hwc_net.down = down
+
+
+def page(name):
+    S["ctl"].screen.select(name)
+
+
+# --- the import order (a discovery run with a large heap, see hwc.memory.import_order) ---------
+order = []
+
+
+def trace_imports():
+    """Record every module in the order its import completes (a package before its submodules,
+    a module after those it imports)."""
+    import builtins
+    import sys
+
+    real = builtins.__import__
+    seen = set(sys.modules)
+
+    def traced(name, globals=None, locals=None, fromlist=None, level=0):
+        module = real(name, globals, locals, fromlist, level)
+        parts = name.split(".")
+        names = [".".join(parts[:i + 1]) for i in range(len(parts))]
+        for f in fromlist if isinstance(fromlist, (tuple, list)) else ():
+            names.append(name + "." + f)
+        for key in names:
+            if key in sys.modules and key not in seen:
+                seen.add(key)
+                order.append(key)
+        return module
+
+    builtins.__import__ = traced
+
+
+def mark(index):
+    order.append("@%d" % index)
+
+
+def show_order():
+    import sys
+
+    print("ORDER " + " ".join(order))
+    print("RESIDENT " + " ".join(sorted(k for k in sys.modules)))

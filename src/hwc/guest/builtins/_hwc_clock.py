@@ -1,0 +1,17 @@
+"""The memory guests' virtual clock (hwc memory, hwc memory's long run): milliseconds that move
+only when the firmware sleeps (``time.sleep``, or the asyncio loop waiting for its next task,
+see ``_hwc_boot.jump``), so a run of many control cycles takes no wall-clock time.
+``supervisor.ticks_ms`` and ``time`` read it. Test equipment, loaded before the baseline."""
+
+START_MS = (1 << 29) - 30000  # supervisor ticks wrap 30 s into the run, as on the board after 6 days
+EPOCH_S = 1705312800  # unix time at the start: 2024-01-15 10:00 UTC (the heater samples' day)
+t = [START_MS]
+
+
+def advance(ms):
+    if ms > 0:
+        t[0] += ms
+
+
+def elapsed_ms():
+    return t[0] - START_MS
