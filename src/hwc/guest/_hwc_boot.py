@@ -58,11 +58,12 @@ def settings(kind):
 
     import asyncio
     from controller import forget
-    from controller.settings import load
+    from controller.settings import derived, load
 
     asyncio.core._io_queue.wait_io_event = jump
     before = set(sys.modules)
     S["settings"] = load(_env(kind).get)
+    S["derived"] = derived(S["settings"])  # as controller.main._settings: inside the forget window
     forget(before)
     S["extra"] = []
 
@@ -80,7 +81,7 @@ def hardware(real):
 
         S["hw"] = hardware.Hardware(S["settings"].onewire_pin)
         return
-    from controller.net.store import SliceStore
+    from controller.nvm import SliceStore
     from controller.screen import manager, page_details, page_main, page_trend  # noqa: F401 - code loaded
 
     if S["settings"].heater_enabled:
@@ -99,7 +100,7 @@ def hardware(real):
 def overrides():
     import microcontroller
     from controller.net import once
-    from controller.net.store import SliceStore
+    from controller.nvm import SliceStore
 
     S["store"] = SliceStore(microcontroller.nvm, len(microcontroller.nvm) - 1024, 1024)
     S["saved"] = once("saved", "apply_saved", S["settings"], S["store"])
@@ -108,7 +109,7 @@ def overrides():
 def controller():
     from controller.app import Controller
 
-    ctl = Controller(S["hw"], S["settings"])
+    ctl = Controller(S["hw"], S["settings"], derived=S.pop("derived"))
     S["ctl"] = ctl
     if "saved" in S:
         for message in S["saved"][2]:
