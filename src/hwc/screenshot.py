@@ -11,7 +11,7 @@ stand-in with the attribute names of its contract; the plant protection is the f
 Usage::
 
     hwc screenshot                                   # main page, sunny noon -> screen.png
-    hwc screenshot --page trend --scenario fault -o trend.png
+    hwc screenshot --page trend --scenario collector-fault -o trend.png
     hwc screenshot --all docs/screens                # every page in every scenario
 """
 
