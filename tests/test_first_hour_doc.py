@@ -22,23 +22,12 @@ def says(snippet, lines):
     return any(re.search(pattern, _norm(line)) for line in lines)
 
 
-def _texts(group):
-    out = []
-    for item in group:
-        if hasattr(item, "text"):
-            if item.text:
-                out.append(item.text)
-        elif hasattr(item, "__iter__"):
-            out.extend(_texts(item))
-    return out
-
-
 def run_rig(rig, seconds=10):
     """Run the firmware with its real screen pages on a frame buffer; (log lines, every text
     shown on any page)."""
     from controller.screen.manager import Screen
-    from hwc.fbdisplay import FramebufferDisplay, gfx
-    from hwc.screenshot import PAGES, render
+    from hwc.fbdisplay import FramebufferDisplay, gfx, lines
+    from hwc.screenshot import render
 
     screen = Screen(FramebufferDisplay(), gfx())
     rig.hw.screen = screen
@@ -51,9 +40,9 @@ def run_rig(rig, seconds=10):
     if drive is None:
         rig.run_for(seconds)
     shown = []
-    for page in PAGES:
+    for page in screen.names:
         render(screen, page, rig.ctl)
-        shown.extend(_texts(screen.display.root_group))
+        shown.extend(line[1] for line in lines(screen.root, gfx().font.bitmap))
     rig.stop()
     return rig.log_lines, shown
 

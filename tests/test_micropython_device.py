@@ -246,8 +246,7 @@ DEVICE_IMPORTS = ["asyncio", "adafruit_ticks", "adafruit_bus_device.i2c_device",
                   "controller.log", "controller.display", "controller.tasks", "controller.app", "controller.protect",
                   "controller.counters", "controller.health", "controller.recovery"]
 DEVICE_IMPORTS += ["controller.screen.fmt", "controller.screen.trend", "controller.screen.pager",
-                   "controller.screen.widgets", "controller.screen.page_boot", "controller.screen.manager",
-                   "controller.screen.page_main", "controller.screen.page_trend", "controller.screen.page_details"]
+                   "controller.screen.widgets", "controller.screen.pages", "controller.screen.manager"]
 # Optional parts, imported only when their settings switch them on: the network link (issue 4;
 # MQTT_BROKER set) with the MQTT client, and the immersion heater (issue 7; HEATER_ENABLED=1).
 # NET_IMPORTS is what stays loaded while the link runs; NET_TRANSIENT is imported only while a

@@ -8,6 +8,7 @@ from mpy_harness import run_device_script
 
 SCRIPT = r"""
 import json
+import sys
 from hwc.fakebus import FakeI2C, FakePcf8591, FakeOneWire, FakeDs18b20, rom_hex
 from controller.app import Controller
 from controller.log import Log
@@ -21,9 +22,18 @@ class Group:
     def __init__(self, scale=1, x=0, y=0):
         self.items = []
         self.scale = scale
+        self.x = x
+        self.y = y
+        self.hidden = False
 
     def append(self, item):
         self.items.append(item)
+
+    def __getitem__(self, i):
+        return self.items[i]
+
+    def __setitem__(self, i, item):
+        self.items[i] = item
 
 
 class Bitmap:
@@ -57,19 +67,31 @@ class Palette:
 
 
 class TileGrid:
-    def __init__(self, bitmap, pixel_shader=None, **kw):
-        pass
+    def __init__(self, bitmap, pixel_shader=None, width=1, height=1, tile_width=0, tile_height=0, x=0, y=0):
+        self.tiles = bytearray(width * height)
+        self.width = width
+        self.pixel_shader = pixel_shader
+        self.y = y
+
+    def __getitem__(self, i):
+        return self.tiles[i]
+
+    def __setitem__(self, i, v):
+        self.tiles[i] = v
+
+    def text(self):
+        return "".join(chr(t + 32) for t in self.tiles).strip()
 
 
-class Label:
-    def __init__(self, font, text="", color=0, scale=1, anchor_point=None, anchored_position=None):
-        self.text = text
-        self.color = color
+class Rectangle:
+    def __init__(self, pixel_shader=None, x=0, y=0, width=1, height=1, color_index=0):
+        self.pixel_shader = pixel_shader
+        self.width = width
+        self.height = height
 
 
-class Rect:
-    def __init__(self, x, y, w, h, fill=None, outline=None, stroke=1):
-        self.fill = fill
+class Font:
+    bitmap = None
 
 
 class Gfx:
@@ -78,8 +100,9 @@ class Gfx:
 
 gfx = Gfx()
 for name, obj in (("Group", Group), ("Bitmap", Bitmap), ("Palette", Palette), ("TileGrid", TileGrid),
-                  ("Label", Label), ("Rect", Rect), ("fill_region", fill_region), ("font", None)):
+                  ("Rectangle", Rectangle), ("fill_region", fill_region), ("font", Font())):
     setattr(gfx, name, obj)
+gfx.palettes = {}
 
 
 class Display:
@@ -128,24 +151,22 @@ ctl.trend = Trend(points=288, period_s=300)
 for s in range(0, 86400, 60):
     ctl.trend.add(s, 20.0 + s / 3600.0, 30.0, 15.0, 50)
 out = {}
-for i, page in enumerate(("main", "trend", "details", "boot")):
+for page in ("main", "trend", "details", "system", "boot"):
     screen.select(page)
     ms[0] += 1000
     screen.update(ctl, ms[0])
-    out[page] = [t.text for t in screen.pages[i].__dict__.values() if hasattr(t, "sets")]
-chart = screen.pages[1].chart.px
+    out[page] = [row.text() for row in screen.rows]
+chart = screen.pages["trend"].chart.px
 out["chart_lit"] = sum(1 for v in chart if v)
-out["bar"] = screen.pages[0].bar.value
-out["reason"] = screen.pages[0].reason[0].text
-out["rows"] = [r.text for r in screen.pages[2].rows]
-out["boot"] = [r.text for r in screen.boot.rows]
+out["bar"] = screen.pages["main"].bar.width
 out["count"] = ctl.trend.count
 out["refreshes"] = display.refreshes
+out["layout_kept"] = "controller.screen.layout" in sys.modules
 ctl.hot.feed_raw(255)
 ctl.control_once()
 screen.select("main")
 screen.update(ctl, ms[0] + 1000)
-out["fault"] = [screen.pages[0].headline.text, screen.pages[0].collector.text, screen.pages[0].alert.text]
+out["fault"] = [screen.big.text(), screen.pages["main"].collector.text(), screen.rows[11].text()]
 print("RESULT " + json.dumps(out))
 """
 
@@ -154,12 +175,17 @@ def test_screen_pages_build_and_update_on_micropython():
     out = run_device_script(SCRIPT, timeout_s=300)
     line = [x for x in out.splitlines() if x.startswith("RESULT ")][0]
     r = json.loads(line[len("RESULT "):])
-    assert r["reason"].startswith("running: dT 21.") and r["reason"].endswith("full speed")
-    assert r["bar"] == 100
+    main = r["main"]
+    assert main[2].startswith("running: dT 21.") and " ".join(main[2:4]).strip().endswith("full speed")
+    assert main[9].startswith("PUMP") and main[9].endswith("100% off")  # decided; the pump task has not switched it
+    assert r["bar"] == 300
     assert r["count"] == 287
     assert r["chart_lit"] > 144 * 3
-    assert r["rows"][0].startswith("collector     61.") and r["rows"][0].endswith(" ok")
-    assert r["rows"][2].startswith("ambient       21.5")
+    assert r["trend"][9].split() == ["-24h", "-18h", "-12h", "-6h", "now"]
+    assert r["details"][1].startswith("collector     61.") and r["details"][1].endswith(" ok")
+    assert r["details"][3].startswith("ambient       21.5")
+    assert r["system"][1].startswith("firmware ") and r["system"][2].startswith("free memory ")
     assert "DS18B20: 1 found on D4" in r["boot"]
     assert r["fault"] == ["FAULT", "FAULT", "! collector sensor open circuit"]
     assert r["refreshes"] >= 5
+    assert not r["layout_kept"]  # the layout code is forgotten once the screen is made

@@ -19,7 +19,9 @@ import os
 import sys
 from types import SimpleNamespace
 
-PAGES = ("main", "trend", "details", "boot")
+from controller.screen.manager import PAGES  # and "heater" with the heater on
+
+HEATER_PAGES = ("heater",)
 HISTORY_STEP_S = 30
 RUN_S = 40  # firmware time run with the screen on before the picture
 EPOCH_DAY = 1782864000  # 2026-07-01 00:00 UTC: the wall clock of the scenarios
@@ -234,7 +236,7 @@ def render(screen, page, ctx):
 
 
 def add_arguments(parser):
-    parser.add_argument("--page", default="main", choices=PAGES + ("heater", "all"),
+    parser.add_argument("--page", default="main", choices=PAGES + HEATER_PAGES + ("all",),
                         help="page to render (heater: in the heater-pv scenario)")
     parser.add_argument("--scenario", default="sunny-noon", choices=tuple(SCENARIOS) + ("all",),
                         help="state of the plant and the controller")
