@@ -84,7 +84,7 @@ class HeaterPage:
         p = h.price_p_kwh
         inp = h.inp
         band = price_band(inp.prices, inp.utc_min) if inp.prices is not None and inp.utc_min is not None else None
-        scale = "" if band is None else fmt.place("%.1f" % (band[0] / 1000), COLS - 4, "%4.1f" % (band[1] / 1000))
+        scale = "" if band is None else "%-4.1f%35.1f" % (band[0] / 1000, band[1] / 1000)
         if p is None:
             price = ("PRICE --  (no price for now)", GREY)
             fill(gfx, self.price_bar, BAR_W, 0, GREY, DARK)
@@ -106,7 +106,7 @@ class HeaterPage:
         errors = fmt.wrap("; ".join(bad) or "meter %s, %s: all answer" % (s.heater_meter, s.heater_tariff), COLS, 2)
         return [
             None, None, (why[0], WHITE), (why[1], WHITE), price, (scale, GREY), grid,
-            (fmt.place("0", COLS - 3, "%dkW" % (2 * s.heater_power_w // 1000)), GREY),  # the grid bar's scale
+            ("0%36dkW" % (2 * s.heater_power_w // 1000), GREY),  # the grid bar's scale
             ("tank top %s C  target %.0f C" % (fmt.temp(inp.top_c, 4).strip(),
                                                 h.core.decision.target_c or s.heater_setpoint_c), WHITE),
             ("source %s  today %s kWh" % (getattr(h, "source", None) or "--",

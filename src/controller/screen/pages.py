@@ -60,7 +60,7 @@ class MainPage:
         self.headline.y = 3  # 9 px, at 3x
         put(gfx, self.headline, headline, FG[level])
         clock = fmt.clock(ctx) or ""
-        put(gfx, self.clock, fmt.place("", COLS - len(clock), clock), FG[level])
+        put(gfx, self.clock, clock, FG[level], RIGHT)
         for grid, sensor in ((self.collector, ctx.hot), (self.tank_bottom, ctx.cold)):
             if sensor.fault is None:
                 put(gfx, grid, fmt.temp(sensor.value_c, grid.width), WHITE, RIGHT)
@@ -71,9 +71,6 @@ class MainPage:
         paint(gfx, self.pump, INK[0] if ctx.pump_on else DARK)
         reason = fmt.wrap(d.reason, COLS, 2)
         color = INK[level] if level >= fmt.WARN else WHITE
-        diff = "dT " + ("--" if d.diff_k is None else "%.1f" % d.diff_k)
-        maximum = "max %.1f" % d.max_diff_k
-        duty = "%d%% %s" % (d.duty_pct, "ON" if ctx.pump_on else "off")
         alerts = fmt.alerts(ctx)
         if alerts:
             worst, words = alerts[0]
@@ -89,12 +86,12 @@ class MainPage:
             None,  # the banner's lower half
             (reason[0], color),
             (reason[1], color),
-            ("COLLECTOR" + " " * 15 + "TOP", GREY),
-            (fmt.place("", 18 - len(diff) // 2, diff), WHITE),  # between the pipes
-            (fmt.place("", 18 - len(maximum) // 2, maximum), GREY),
-            (fmt.place("", 24, "BOTTOM"), GREY),
+            ("COLLECTOR               TOP", GREY),
+            ("               dT " + ("--" if d.diff_k is None else "%.1f" % d.diff_k), WHITE),  # between the pipes
+            ("               max %.1f" % d.max_diff_k, GREY),
+            ("                        BOTTOM", GREY),
             None,
-            (fmt.place("PUMP", COLS - len(duty), duty), WHITE),
+            ("PUMP%35s" % ("%d%% %s" % (d.duty_pct, "ON" if ctx.pump_on else "off")), WHITE),
             (fmt.energy(ctx) or "since start: %d pump starts" % ctx.pump_starts, WHITE),
             alert,
             (words, INK[net_level] if net_level != fmt.IDLE else GREY),
@@ -131,24 +128,20 @@ class TrendPage:
             self.hours = hours
             self.title = "TREND %d h" % hours
             self.drawn = None
-            # Hours before now under the time marks (column 3 is X0, the quarters 9 columns apart).
-            marks = ""
-            for col, h in ((3, -hours), (10, -3 * hours // 4), (19, -hours // 2), (29, -hours // 4), (36, 0)):
-                marks = fmt.place(marks, col, "%dh" % h if h else "now")
-            self.marks = marks
+            # Hours before now under the time marks: columns 3 (X0), 10, 19, 29 and 36.
+            self.marks = "   %-7s%-9s%-10s%-7snow" % ("-%dh" % hours, "-%dh" % (3 * hours // 4),
+                                                     "-%dh" % (hours // 2), "-%dh" % (hours // 4))
         trend = getattr(ctx, "trend", None)
         if trend is not None and self.drawn != trend.version:
             self.drawn = trend.version
             self.draw(trend)
             self.note = "degrees C; %d of %d h recorded" % (trend.count * trend.period_s // 3600, hours)
-        legend = fmt.place("", 1, "coll" + fmt.temp(ctx.hot.value_c))
-        legend = fmt.place(legend, 11, "tank" + fmt.temp(ctx.cold.value_c))
-        legend = fmt.place(legend, 21, "amb" + fmt.temp(ctx.probe_value(s.screen_ambient_probe)))
-        legend = fmt.place(legend, 30, "pump%3d%%" % ctx.decision.duty_pct)
+        # The legend, each entry after its colour mark (columns 0, 10, 20 and 29).
+        legend = " coll%s tank%s amb%s pump%3d%%" % (fmt.temp(ctx.hot.value_c), fmt.temp(ctx.cold.value_c),
+                                                    fmt.temp(ctx.probe_value(s.screen_ambient_probe)),
+                                                    ctx.decision.duty_pct)
         scale = self.scale
-        return [(fmt.place("", 3 - len(scale[0]), scale[0]), GREY), None, None,
-                (fmt.place("", 3 - len(scale[1]), scale[1]), GREY), None, None,
-                (fmt.place("", 3 - len(scale[2]), scale[2]), GREY), None,
+        return [(scale[0], GREY), None, None, (scale[1], GREY), None, None, (scale[2], GREY), None,
                 (self.marks, GREY), None, (legend, WHITE), (self.note, GREY)]
 
     def draw(self, trend):
@@ -162,7 +155,7 @@ class TrendPage:
         bars.fill(0)
         per_col = max(1, min(self.hours * 3600 // trend.period_s, trend.points) // CHART_COLS)
         lo, hi = trend.range_c(per_col * CHART_COLS)
-        self.scale = ("%d" % hi, "%d" % ((hi + lo) // 2), "%d" % lo)
+        self.scale = ("%3d" % hi, "%3d" % ((hi + lo) // 2), "%3d" % lo)
         top = CHART_ROWS - 1
         prev = [None, None, None, None]  # the column before's row of each series (1..3)
         for col in range(CHART_COLS):
