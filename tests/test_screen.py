@@ -114,8 +114,11 @@ def test_fault_banner_is_red_and_says_fault_in_words(rendered):
     for name in ("trend", "details", "system", "boot"):
         assert is_color(shots[name][4, 240], fmt.BG[fmt.FAULT]), name
         assert texts[name][0].endswith("FAULT"), name
-    assert "open circuit" in texts["details"][1]
-    assert "missing" in texts["details"][6]  # the probe that fell off the bus
+    assert texts["details"][1].split() == ["sensor", "C", "id", "state"]
+    assert texts["details"][2].split() == ["collector", "--.-", "255", "open", "circuit"]
+    assert texts["details"][7].split()[::2] == ["panel_inlet", "00008a"]  # the probe that fell off the bus
+    show(screen, ctx, "details")
+    assert texts["details"][7].endswith("missing") and row_color(screen, 7) == fmt.INK[fmt.WARN]
 
 
 @pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s != "collector-fault"])

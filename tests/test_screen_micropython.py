@@ -187,8 +187,8 @@ def test_screen_pages_build_and_update_on_micropython():
     assert r["count"] == 287
     assert r["chart_lit"] > 144 * 3
     assert r["trend"][9].split() == ["-24h", "-18h", "-12h", "-6h", "now"]
-    assert r["details"][1].startswith("collector     61.") and r["details"][1].endswith(" ok")
-    assert r["details"][3].startswith("ambient       21.5")
+    assert r["details"][2].split()[0] == "collector" and r["details"][2].split()[1].startswith("61.")
+    assert r["details"][2].endswith(" ok") and r["details"][4].split()[:2] == ["ambient", "21.5"]
     assert r["system"][1].startswith("firmware ") and r["system"][2].startswith("free memory ")
     assert "DS18B20: 1 found on D4" in r["boot"]
     assert r["fault"] == ["FAULT", "FAULT", "! collector sensor open circuit"]

@@ -137,7 +137,7 @@ class TrendPage:
             self.draw(trend)
             self.note = "degrees C; %d of %d h recorded" % (trend.count * trend.period_s // 3600, hours)
         # The legend, each entry after its colour mark (columns 0, 10, 20 and 29).
-        legend = " coll%s tank%s amb%s pump%3d%%" % (fmt.temp(ctx.hot.value_c), fmt.temp(ctx.cold.value_c),
+        legend = " coll%s tank%s amb%s pump%4d%%" % (fmt.temp(ctx.hot.value_c), fmt.temp(ctx.cold.value_c),
                                                     fmt.temp(ctx.probe_value(s.screen_ambient_probe)),
                                                     ctx.decision.duty_pct)
         scale = self.scale
@@ -200,9 +200,9 @@ def boot(ctx):
 
 
 def details(ctx):
-    lines = []
+    lines = [("sensor          C id     state", GREY)]  # id: the raw ADC reading, the ROM's end
     for sensor in (ctx.hot, ctx.cold):
-        raw = "raw  --" if sensor.raw is None else "raw %3d" % sensor.raw
+        raw = "--" if sensor.raw is None else "%d" % sensor.raw
         lines.append(_sensor(sensor.label, sensor.value_c, raw, sensor.fault, INK[FAULT]))
     for probe in ctx.probes[:5]:
         rom = probe.rom_hex[-6:] if probe.rom_hex else "no ROM"
@@ -224,8 +224,11 @@ def details(ctx):
 
 
 def _sensor(name, value_c, raw, fault, fault_color):
-    return ("%-12s%s %-7s %s" % (name[:12], fmt.temp(value_c, 6), raw, fault or "ok"),
-            WHITE if fault is None else fault_color)
+    """A sensor's row; a fault too long for its column takes the raw reading's place."""
+    state = fault or "ok"
+    if len(state) > 14:
+        return "%-12s%s %s" % (name[:12], fmt.temp(value_c), state), fault_color
+    return "%-12s%s %-7s%s" % (name[:12], fmt.temp(value_c), raw, state), WHITE if fault is None else fault_color
 
 
 def system(ctx):
@@ -252,8 +255,10 @@ def system(ctx):
     if link is not None:
         lines.append(("network: %d WiFi joins, %d MQTT connects" % (link.wifi_connects, link.mqtt_connects), WHITE))
     for _t, level, message in ctx.log.recent[::-1]:
-        if level != "INFO":
-            lines.append(("last %s: %s" % (level.lower(), message), INK[WARN if level == "WARN" else FAULT]))
+        if level != "INFO":  # the last warning or error, on the rows that are left
+            color = INK[WARN if level == "WARN" else FAULT]
+            for line in fmt.wrap("last %s: %s" % (level.lower(), message), COLS, ROWS - len(lines)):
+                lines.append((line, color))
             break
     return lines
 
