@@ -242,8 +242,7 @@ def test_project_requirements_txt():
     names = read_requirements((REPO / "CIRCUITPY" / "requirements.txt").read_text())
     for name in ("asyncio", "adafruit_pcf8591", "adafruit_ds18x20", "adafruit_onewire",
                  "adafruit_bus_device", "adafruit_ticks", "adafruit_minimqtt", "adafruit_esp32spi",
-                 "adafruit_connection_manager", "adafruit_display_text", "adafruit_display_shapes",
-                 "adafruit_touchscreen", "adafruit_requests"):
+                 "adafruit_connection_manager", "adafruit_touchscreen", "adafruit_requests"):
         assert name in names
     # circup does not strip a comment after a name
     for line in (REPO / "CIRCUITPY" / "requirements.txt").read_text().splitlines():

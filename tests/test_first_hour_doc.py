@@ -22,23 +22,12 @@ def says(snippet, lines):
     return any(re.search(pattern, _norm(line)) for line in lines)
 
 
-def _texts(group):
-    out = []
-    for item in group:
-        if hasattr(item, "text"):
-            if item.text:
-                out.append(item.text)
-        elif hasattr(item, "__iter__"):
-            out.extend(_texts(item))
-    return out
-
-
 def run_rig(rig, seconds=10):
     """Run the firmware with its real screen pages on a frame buffer; (log lines, every text
     shown on any page)."""
     from controller.screen.manager import Screen
-    from hwc.fbdisplay import FramebufferDisplay, gfx
-    from hwc.screenshot import PAGES, render
+    from hwc.fbdisplay import FramebufferDisplay, gfx, lines
+    from hwc.screenshot import render
 
     screen = Screen(FramebufferDisplay(), gfx())
     rig.hw.screen = screen
@@ -51,9 +40,9 @@ def run_rig(rig, seconds=10):
     if drive is None:
         rig.run_for(seconds)
     shown = []
-    for page in PAGES:
+    for page in screen.names:
         render(screen, page, rig.ctl)
-        shown.extend(_texts(screen.display.root_group))
+        shown.extend(line[1] for line in lines(screen.root, gfx().font.bitmap))
     rig.stop()
     return rig.log_lines, shown
 
@@ -121,17 +110,20 @@ SCENARIOS = [
         'INFO  PROBE3_ROM = "28000100000000d3"  # new: was tank_outlet? check by warming it',
     ]),
     (_bad_setting, "console", ["ERROR settings: MIN_DIFF_K = 'four': expected a number; using default 4.0"]),
-    (_no_pcf, "screen", ["FAULT: collector sensor PCF8591 not found, tank sensor PCF8591 not found;..."]),
+    (_bad_setting, "screen", ["! 1 settings error: see boot page",
+                              "! settings: MIN_DIFF_K = 'four': expected a number; using default 4.0"]),
+    (_no_pcf, "screen", ["FAULT: collector sensor PCF8591 not found, tank sensor PCF8591 not found..."]),
     (_no_pcf, "console", ["ERROR PCF8591 not found at 0x48 (...): check the I2C wiring"]),
     (_hot_open, "screen", ["FAULT: collector sensor open circuit; pump stopped"]),
     (_hot_open, "console", ["ERROR collector sensor fault: open circuit (raw 255)"]),
     (lambda: Rig(probes=0), "console", ["INFO  DS18B20: 0 found on D4"]),
+    (lambda: Rig(probes=0), "screen", ["DS18B20: 0 found, 0 of 0 configured"]),
     (_probe_missing, "screen", ["! tank_inlet probe missing", "tank_inlet --.- a3c0d5 missing"]),
     (_probe_missing, "console", ["ERROR DS18B20 tank_inlet (28...) configured but not found"]),
     (_stalled_pump, "console", ["WARN  no flow after the start: pump stopped, next try in 60 s",
                                 "ERROR LOCKOUT: no flow after 3 starts: the collector kept heating with the pump on; "
                                 "check the pump, valves and air in the loop; pump stopped"]),
-    (_stalled_pump, "screen", ["LOCKOUT", "lockout: no flow after 3 starts..."]),
+    (_stalled_pump, "screen", ["LOCKOUT", "! lockout: no flow after 3 starts..."]),
     (_tank_cutoff, "screen", ["TANK CUT-OFF: tank ... C >= 95.0 C; pump stopped until 93.0 C"]),
 ]
 

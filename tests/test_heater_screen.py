@@ -1,6 +1,7 @@
 """The heater page: rendered through Blinka's displayio in ``hwc screenshot``'s heater-pv
-scenario (gauges by pixels, words by labels), absent when the heater is off, its words without
-the network, the price band's pure parts, and its build and update on MicroPython."""
+scenario (gauges by pixels, words by the rows), each failing source's reason, absent when the
+heater is off, its words without the network, the price band's pure parts, and its build and
+update on MicroPython."""
 
 import json
 import subprocess
@@ -11,8 +12,9 @@ import pytest
 import test_screen_micropython as screen_mpy
 from controller.heater.slots import SlotTable, days_from_civil
 from controller.screen import fmt
-from controller.screen.page_heater import band_pct, price_band
+from controller.screen.page_heater import BAR_W, band_pct, failing, price_band
 from hwc import screenshot
+from hwc.fbdisplay import text_of
 from mpy_harness import run_device_script
 from test_screen import is_color
 
@@ -22,34 +24,60 @@ def heater_shot():
     rig, screen, display = screenshot.build("heater-pv", run_s=10)
     try:
         screenshot.render(screen, "heater", rig.ctl)
-        yield rig.ctl, screen, screen.pages[screen.names.index("heater")], display.rgb().copy()
+        yield rig.ctl, screen, screen.pages["heater"], display.rgb().copy()
     finally:
         rig.stop()
 
 
-def bar_length_px(px, y, x0=40, width=400, color=None):
+def rows(screen):
+    return [text_of(row) for row in screen.rows]
+
+
+def bar_length_px(px, y, x0=66, width=BAR_W, color=None):
     row = px[y]
     return sum(1 for x in range(x0, x0 + width) if is_color(row[x], color))
 
 
-def test_the_heater_page_shows_state_reason_and_the_three_gauges(heater_shot):
+def test_the_heater_page_shows_state_reason_gauges_source_and_errors(heater_shot):
     ctx, screen, page, px = heater_shot
     h = ctx.heater
-    assert screen.names[-1] == "heater" and screen.display.root_group is page.group
-    assert page.state.text.startswith("ELEMENT " + h.state.upper())
-    assert " ".join(t.text for t in page.reason).replace("  ", " ").startswith(h.reason[:60])
-    assert page.grid.text == "GRID export %.2f kW" % (-h.grid_w / 1000)
+    shown = rows(screen)
+    assert screen.names[-1] == "heater" and screen.root[0] is page.group
+    assert shown[0].startswith("HEATER")
+    assert text_of(page.state).startswith("ELEMENT " + h.state.upper())
+    # the decision's reason in the 2x rows under the state, not in small print
+    assert " ".join(shown[3:5]).startswith(h.reason[:60])
+    assert shown[7] == "GRID export %.2f kW" % (-h.grid_w / 1000)
     band = price_band(h.prices, h.inp.utc_min)
-    assert page.price.text.startswith("PRICE %.2f p/kWh" % h.price_p_kwh)
-    assert "today %.2f .. %.2f p/kWh" % (band[0] / 1000, band[1] / 1000) in page.band.text
-    # the price bar's lit length is the price's place in today's band, 4 px per per cent
+    assert shown[5] == "PRICE %.2f p/kWh" % h.price_p_kwh
+    assert shown[6].split() == ["%.1f" % (band[0] / 1000), "%.1f" % (band[1] / 1000)]  # the bar's ends
+    assert shown[8].split() == ["0", "6kW"]
+    # the price bar's lit length is the price's place in today's band
     pct = band_pct(h.price_p_kwh * 1000, band)
-    lit = bar_length_px(px, 132, color=page.price_bar.palette[1])
-    assert lit == pytest.approx(4 * max(1, round(pct)), abs=4)
-    grid_lit = bar_length_px(px, 190, color=fmt.INK[fmt.OK])  # export: green
-    assert grid_lit == pytest.approx(4 * round(min(100, 50 * -h.grid_w / 3000)), abs=4)
-    element_lit = bar_length_px(px, 234, color=fmt.INK[fmt.WARN])
-    assert element_lit == pytest.approx(4 * round(100 * h.element_w / 3000), abs=4)
+    lit = bar_length_px(px, 164, color=fmt.INK[fmt.OK])
+    assert lit == pytest.approx(BAR_W * max(1, round(pct)) // 100, abs=4)
+    grid_lit = bar_length_px(px, 212, color=fmt.INK[fmt.OK])  # export: green
+    assert grid_lit == pytest.approx(BAR_W * round(min(100, 50 * -h.grid_w / 3000)) // 100, abs=4)
+    assert shown[9] == "tank top 48.5 C  target 60 C"
+    assert shown[10].startswith("source ") and "today " in shown[10] and shown[10].endswith(" kWh")
+    assert shown[11] == "meter shelly2, cheapest: all answer"
+
+
+def test_each_failing_source_shows_its_reason(heater_shot):
+    ctx, screen, page, _px = heater_shot
+    h = ctx.heater
+    saved = dict(h.errors)
+    try:
+        h.errors = {"meter": "timeout", "prices": "HTTP 503", "carbon": "timeout", "forecast": ""}
+        screen.update(ctx, ctx.clock.ticks_ms())
+        shown = rows(screen)
+        assert shown[11:13] == ["carbon, meter: timeout; prices: HTTP 503", ""] or \
+            " ".join(shown[11:13]).startswith("carbon, meter: timeout; prices: HTTP 503")
+        assert screen.rows[11].pixel_shader[1] == fmt.INK[fmt.WARN]
+        assert failing({"a": "x", "b": "", "c": "x", "d": "y"}) == ["a, c: x", "d: y"]
+    finally:
+        h.errors = saved
+        screen.update(ctx, ctx.clock.ticks_ms())
 
 
 def test_the_page_follows_the_heater_and_never_redraws_without_a_change(heater_shot):
@@ -59,12 +87,11 @@ def test_the_page_follows_the_heater_and_never_redraws_without_a_change(heater_s
     try:
         h.state, h.element_w, h.grid_w, h.reason = "on", 3000.0, 850.0, "on: cheapest: 03:30 is one of the 4 lowest"
         screen.update(ctx, ctx.clock.ticks_ms())
-        assert page.state.text == "ELEMENT ON  3.0 kW" and page.state.color == fmt.INK[fmt.OK]
-        assert page.grid.text == "GRID import 0.85 kW" and page.grid.color == fmt.INK[fmt.WARN]
-        assert page.element_bar.value == 100
-        sets = sum(t.sets for t in vars(page).values() if hasattr(t, "sets"))
+        assert text_of(page.state) == "ELEMENT ON  3.0 kW" and page.state.pixel_shader[1] == fmt.INK[fmt.OK]
+        assert rows(screen)[7] == "GRID import 0.85 kW" and screen.rows[7].pixel_shader[1] == fmt.INK[fmt.WARN]
         screen.update(ctx, ctx.clock.ticks_ms())
-        assert sum(t.sets for t in vars(page).values() if hasattr(t, "sets")) == sets
+        screen.update(ctx, ctx.clock.ticks_ms())
+        assert screen.display.last_refresh_px == 0
     finally:
         h.state, h.element_w, h.grid_w, h.reason = saved
         screen.update(ctx, ctx.clock.ticks_ms())
@@ -77,9 +104,9 @@ def test_without_the_network_the_page_says_why_the_element_is_off(heater_shot):
         ctx.heater = None
         ctx.heater_relay = object()
         screen.update(ctx, ctx.clock.ticks_ms())
-        assert page.state.text == "ELEMENT OFF"
-        assert page.reason[0].text.startswith("needs the network")
-        assert page.price.text == "PRICE --" and page.grid.text == "GRID --"
+        assert text_of(page.state) == "ELEMENT OFF"
+        assert rows(screen)[3].startswith("needs the network")
+        assert rows(screen)[5:] == [""] * 8
     finally:
         ctx.heater = h
         del ctx.heater_relay
@@ -90,7 +117,7 @@ def test_no_heater_page_and_no_heater_module_when_the_heater_is_off():
             "print(screen.names, 'controller.screen.page_heater' in sys.modules)\nrig.stop()\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().endswith("('main', 'trend', 'details', 'boot') False")
+    assert out.stdout.strip().endswith("('main', 'trend', 'details', 'system', 'boot') False")
 
 
 def test_price_band_is_todays_uk_date_only():
@@ -137,11 +164,12 @@ h.inp.utc_min = day + 600
 h.price_p_kwh = 20.0
 h.state, h.element_w, h.grid_w, h.reason = "on", 3000.0, -500.0, "on: pv: surplus 3500 W > 3200 W for 120 s"
 ctl.heater = h
+h.errors = {"meter": "", "prices": "HTTP 503"}
 screen.select("heater")
 screen.update(ctl, ms[0])
-page = screen.pages[4]
-out = {"names": list(screen.names), "state": page.state.text, "price": page.price.text, "band": page.band.text,
-       "bar": page.price_bar.value, "grid": page.grid.text, "element": page.element_bar.value}
+page = screen.pages["heater"]
+out = {"names": list(screen.names), "state": page.state.text(), "rows": [row.text() for row in screen.rows],
+       "bar": page.price_bar.width, "grid_bar": page.grid_bar.width}
 print("RESULT " + json.dumps(out))
 """
 
@@ -150,7 +178,10 @@ def test_heater_page_builds_and_updates_on_micropython():
     head = screen_mpy.SCRIPT[:screen_mpy.SCRIPT.index("ms = [1000]")]
     out = run_device_script(head + MPY_HEATER, timeout_s=300)
     r = json.loads([x for x in out.splitlines() if x.startswith("RESULT ")][0][len("RESULT "):])
-    assert r["names"] == ["main", "trend", "details", "boot", "heater"]
-    assert r["state"] == "ELEMENT ON  3.0 kW" and r["grid"] == "GRID export 0.50 kW"
-    assert r["price"] == "PRICE 20.00 p/kWh" and r["band"].startswith("today 10.00 .. 33.50 p/kWh")
-    assert r["bar"] == round(100 * (20000 - 10000) / 23500) and r["element"] == 100
+    assert r["names"] == ["main", "trend", "details", "system", "boot", "heater"]
+    rows = r["rows"]
+    assert r["state"] == "ELEMENT ON  3.0 kW" and rows[7] == "GRID export 0.50 kW"
+    assert rows[5] == "PRICE 20.00 p/kWh" and rows[6].split() == ["10.0", "33.5"]
+    assert r["bar"] == BAR_W * round(100 * (20000 - 10000) / 23500) // 100
+    assert r["grid_bar"] == BAR_W * round(50 * 500 / 3000) // 100
+    assert rows[11] == "prices: HTTP 503"

@@ -67,10 +67,7 @@ def cp(monkeypatch):
     module("bitmaptools", fill_region=None)
     module("displayio", Group=object, Bitmap=object, Palette=object, TileGrid=object)
     module("terminalio", FONT=None)
-    module("adafruit_display_shapes")
-    module("adafruit_display_shapes.rect", Rect=object)
-    module("adafruit_display_text")
-    module("adafruit_display_text.bitmap_label", Label=object)
+    module("vectorio", Rectangle=object)
     ns.runtime = types.SimpleNamespace(run_reason=Enum("supervisor.RunReason.STARTUP"),
                                        safe_mode_reason=Enum("supervisor.SafeModeReason.HARD_FAULT"))
 

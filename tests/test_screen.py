@@ -1,6 +1,8 @@
 """The TFT pages rendered through Blinka's displayio into a frame buffer, in every scenario of
-``hwc screenshot``: pixels and regions, text inside the screen, no redraw without a change,
-touch, dimming; and the pure parts (trend buffer, pager, words)."""
+``hwc screenshot``: text readable across a room (nothing below the 2x font, nothing off the
+screen, '...' where a line is cut), the status in colour and words, labelled trend axes, no
+redraw without a change, touch and dimming, the display objects' size on the board; and the
+pure parts (trend buffer, pager, words)."""
 
 from types import SimpleNamespace
 
@@ -10,8 +12,10 @@ import pytest
 from controller.screen import fmt
 from controller.screen.pager import Pager
 from controller.screen.trend import NO_DUTY, NONE, Trend
+from controller.screen.widgets import COLS, put
 from hwc import screenshot
-from hwc.screenshot import PAGES, SCENARIOS
+from hwc.fbdisplay import board_bytes, gfx, lines, text_of
+from hwc.screenshot import SCENARIOS
 
 
 def rgb(color):
@@ -25,58 +29,68 @@ def is_color(px, color):
     return tuple(int(v) for v in px) == rgb(color)
 
 
+def rows(screen):
+    """The text of the screen's rows: [0] the header row, [1:] the page's twelve rows."""
+    return [text_of(row) for row in screen.rows]
+
+
+def row_color(screen, i):
+    return screen.rows[i].pixel_shader[1]
+
+
 @pytest.fixture(scope="module")
 def rendered():
-    """{scenario: (ctx, screen, {page: rgb array})}; the rigs stay open for the module."""
+    """{scenario: (ctx, screen, {page: rgb array}, {page: rows})}; the rigs stay open."""
     out = {}
     rigs = []
     for name in SCENARIOS:
         rig, screen, display = screenshot.build(name, run_s=20)
         rigs.append(rig)
         shots = {}
-        for page in PAGES:
+        texts = {}
+        for page in screenshot.screen_names(screen, rig.ctl):
             screenshot.render(screen, page, rig.ctl)
             shots[page] = display.rgb().copy()
-        out[name] = (rig.ctl, screen, shots)
+            texts[page] = rows(screen)
+        out[name] = (rig.ctl, screen, shots, texts)
     yield out
     for rig in rigs:
         rig.stop()
 
 
-def labels(group, ox=0, oy=0, scale=1):
-    """(label, left, top, right, bottom) of every label under ``group`` in screen pixels;
-    (ox, oy) is where ``group``'s origin is on the screen and ``scale`` its magnification."""
-    from adafruit_display_text import LabelBase
-
-    for item in group:
-        x = ox + item.x * scale
-        y = oy + item.y * scale
-        if isinstance(item, LabelBase):
-            bx, by, bw, bh = item.bounding_box
-            s = scale * item.scale
-            yield item, x + bx * s, y + by * s, x + (bx + bw) * s, y + (by + bh) * s
-        elif hasattr(item, "scale") and hasattr(item, "__len__"):
-            yield from labels(item, x, y, scale * item.scale)
+def show(screen, ctx, page):
+    screen.select(page)
+    screen.update(ctx, ctx.clock.ticks_ms())
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-@pytest.mark.parametrize("page", PAGES)
-def test_no_text_runs_off_screen(rendered, scenario, page):
-    ctx, screen, _shots = rendered[scenario]
-    screen.select(page)
-    screen.update(ctx, ctx.clock.ticks_ms())
-    group = screen.display.root_group
-    found = list(labels(group))
-    assert len(found) >= 10
-    for label, left, top, right, bottom in found:
-        if not label.text:
-            continue
-        assert 0 <= left and right <= 480 and 0 <= top and bottom <= 320, (label.text, left, top, right, bottom)
+def test_every_text_is_2x_or_larger_and_on_the_screen(rendered, scenario):
+    """Across a room: nothing a user reads is in the 1x font (12 px, 1.8 mm on the Titano)."""
+    ctx, screen, _shots, _texts = rendered[scenario]
+    font = gfx().font.bitmap
+    for page in screen.names:
+        show(screen, ctx, page)
+        found = list(lines(screen.root, font))
+        assert len(found) >= 6, page
+        for _grid, words, scale, left, top, right, bottom in found:
+            assert scale >= 2, (page, words, scale)
+            assert 0 <= left and right <= 480 and 0 <= top and bottom <= 320, (page, words, left, top, right, bottom)
+
+
+def test_a_line_too_long_for_its_row_ends_in_an_ellipsis(rendered):
+    ctx, screen, _shots, _texts = rendered["sunny-noon"]
+    row = screen.rows[12]
+    put(gfx(), row, "resets: power_on 4, watchdog 1, brownout 2, software 7, crash 3")
+    assert text_of(row) == "resets: power_on 4, watchdog 1, brow..." and len(text_of(row)) == COLS
+    put(gfx(), row, "caf\u00e9 \u00b0C")  # characters the font lacks show as '?'
+    assert text_of(row) == "caf? ?C"
+    assert fmt.wrap("x" * 50, 20, 2) == ["x" * 20, "x" * 17 + "..."]
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_every_page_draws_something_in_every_scenario(rendered, scenario):
-    _ctx, _screen, shots = rendered[scenario]
+    _ctx, screen, shots, _texts = rendered[scenario]
+    assert set(shots) == set(screen.names)
     for page, px in shots.items():
         assert px.shape == (320, 480, 3)
         lit = (px.sum(axis=2) > 0).mean()
@@ -85,90 +99,113 @@ def test_every_page_draws_something_in_every_scenario(rendered, scenario):
 
 
 def test_fault_banner_is_red_and_says_fault_in_words(rendered):
-    ctx, screen, shots = rendered["collector-fault"]
+    ctx, screen, shots, texts = rendered["collector-fault"]
     main = shots["main"]
-    banner = main[2:42, 300:400]  # right of the headline, left of the clock: the bare banner colour
+    banner = main[2:30, 300:400]  # right of the headline, left of the clock: the bare banner colour
     assert all(is_color(px, fmt.BG[fmt.FAULT]) for px in banner.reshape(-1, 3))
-    page = screen.pages[0]
-    assert page.headline.text == "FAULT"
-    assert page.reason[0].text.startswith("FAULT: collector sensor open circuit")
-    assert page.collector.text == "FAULT" and page.collector.color == fmt.INK[fmt.FAULT]
-    assert page.alert.text.startswith("! collector sensor open circuit")
+    page = screen.pages["main"]
+    show(screen, ctx, "main")
+    assert text_of(page.headline) == "FAULT"
+    assert texts["main"][2].startswith("FAULT: collector sensor open circuit")
+    assert row_color(screen, 2) == fmt.INK[fmt.FAULT]
+    assert text_of(page.collector) == "FAULT" and page.collector.pixel_shader[1] == fmt.INK[fmt.FAULT]
+    assert texts["main"][11].startswith("! collector sensor open circuit")
     # Every page carries the fault: the header strip is red and says so.
-    for name in ("trend", "details", "boot"):
+    for name in ("trend", "details", "system", "boot"):
         assert is_color(shots[name][4, 240], fmt.BG[fmt.FAULT]), name
-    assert screen.pages[1].header.words.text == "FAULT"
-    details = screen.pages[2]
-    assert "open circuit" in details.rows[0].text and details.rows[0].color == fmt.INK[fmt.FAULT]
-    assert "missing" in details.rows[5].text  # the probe that fell off the bus
+        assert texts[name][0].endswith("FAULT"), name
+    assert texts["details"][1].split() == ["sensor", "C", "id", "state"]
+    assert texts["details"][2].split() == ["collector", "--.-", "255", "open", "circuit"]
+    assert texts["details"][7].split()[::2] == ["panel_inlet", "00008a"]  # the probe that fell off the bus
+    show(screen, ctx, "details")
+    assert texts["details"][7].endswith("missing") and row_color(screen, 7) == fmt.INK[fmt.WARN]
 
 
 @pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s != "collector-fault"])
 def test_no_red_banner_without_a_fault(rendered, scenario):
-    _ctx, screen, shots = rendered[scenario]
+    _ctx, screen, shots, _texts = rendered[scenario]
     assert not is_color(shots["main"][20, 350], fmt.BG[fmt.FAULT])
-    assert screen.pages[0].headline.text != "FAULT"
+    assert text_of(screen.pages["main"].headline) != "FAULT"
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_duty_bar_length_matches_the_duty(rendered, scenario):
-    ctx, _screen, shots = rendered[scenario]
-    row = shots["main"][232, 62:362]  # the bar: 3 px per percent from x=62
+    ctx, _screen, shots, texts = rendered[scenario]
+    row = shots["main"][236, 62:362]  # the bar: 3 px per percent from x=62
     filled = sum(1 for px in row if is_color(px, fmt.DUTY))
     assert filled == ctx.decision.duty_pct * 3
+    assert texts["main"][9].startswith("PUMP") and texts["main"][9].endswith(
+        "%d%% %s" % (ctx.decision.duty_pct, "ON" if ctx.pump_on else "off"))
 
 
 def test_scenarios_show_what_they_are_named_for(rendered):
     assert rendered["sunny-noon"][0].decision.mode == "running"
     assert 0 < rendered["sunny-noon"][0].decision.duty_pct
+    assert rendered["sunny-noon"][3]["main"][10] == "today 3.4 kWh  pump 2.6 h"  # the counters from nvm
     assert rendered["night-cool-off"][0].decision.mode == "cool_off"
-    assert rendered["night-cool-off"][1].pages[0].headline.text == "COOL-OFF"
+    assert rendered["night-cool-off"][3]["trend"][0].endswith("COOL-OFF")
     assert rendered["collector-fault"][0].decision.mode == "fault"
-    offline = rendered["offline"][1].pages[0]
-    assert "342 queued" in offline.net.text and offline.net.color == fmt.INK[fmt.WARN]
-    assert offline.alert.text.startswith("! network: bad MQTT_TOKEN (MQTT code")
+    ctx, screen, _shots, texts = rendered["offline"]
+    assert "342 queued" in texts["main"][12] and texts["main"][11].startswith("! network: bad MQTT_TOKEN (MQTT")
+    system = texts["system"]
+    assert "resets: power_on 4, watchdog 1" in system and "faults: i2c 2, mode_no_flow 1" in system
 
 
-def test_trend_page_draws_the_history(rendered):
-    ctx, screen, shots = rendered["sunny-noon"]
-    chart = shots["trend"][38:206, 44:476].reshape(-1, 3)
+def test_trend_page_draws_the_history_with_labelled_axes(rendered):
+    ctx, screen, shots, texts = rendered["sunny-noon"]
+    chart = shots["trend"][44:188, 44:476].reshape(-1, 3)
     for color in (fmt.HOT, fmt.COLD, fmt.AMBIENT):
         assert sum(1 for px in chart[::3] if is_color(px, color)) > 50
-    bars = shots["trend"][206:230, 44:476].reshape(-1, 3)
+    bars = shots["trend"][194:218, 44:476].reshape(-1, 3)
     assert any(is_color(px, fmt.DUTY) for px in bars)
-    page = screen.pages[1]
-    assert int(page.low.text) <= 15 and int(page.high.text) >= 50
+    t = texts["trend"]
+    high, middle, low = int(t[1]), int(t[4]), int(t[7])  # degrees C at the three gridlines
+    assert low <= 15 and high >= 50 and middle == (high + low) // 2
+    assert t[9].split() == ["-24h", "-18h", "-12h", "-6h", "now"]  # hours before now at the time marks
+    assert t[11].split()[::2] == ["coll", "tank", "amb", "pump"]  # the legend, each after its colour mark
+    assert t[12].startswith("degrees C;")
+    for x, color in ((8, fmt.HOT), (128, fmt.COLD), (248, fmt.AMBIENT), (356, fmt.DUTY)):
+        assert is_color(shots["trend"][284, x + 2], color)
 
 
-def test_unchanged_values_are_not_set_again_nor_redrawn(rendered):
-    ctx, screen, _shots = rendered["sunny-noon"]
-    for page in PAGES:
+def test_unchanged_values_are_not_redrawn(rendered):
+    ctx, screen, _shots, _texts = rendered["sunny-noon"]
+    for page in screen.names:
         screen.select(page)
         now = ctx.clock.ticks_ms()
         screen.update(ctx, now)
         screen.update(ctx, now)
-        texts = [t for t in vars(screen.pages[PAGES.index(page)]).values() if hasattr(t, "sets")]
-        before = sum(t.sets for t in texts)
         screen.update(ctx, now)
-        assert sum(t.sets for t in texts) == before, page
         assert screen.display.last_refresh_px == 0, page
 
 
-def test_a_changed_temperature_redraws_only_its_label(rendered):
-    ctx, screen, _shots = rendered["sunny-noon"]
-    screen.select("main")
+def test_a_changed_temperature_redraws_only_its_digits(rendered):
+    ctx, screen, _shots, _texts = rendered["sunny-noon"]
+    show(screen, ctx, "main")
     screen.update(ctx, ctx.clock.ticks_ms())
-    screen.update(ctx, ctx.clock.ticks_ms())  # Blinka redraws every element once after a page switch
-    page = screen.pages[0]
-    sets = page.collector.sets
+    page = screen.pages["main"]
     was = ctx.hot.value_c
     ctx.hot.value_c = was + 1.0
     try:
         screen.update(ctx, ctx.clock.ticks_ms())
     finally:
         ctx.hot.value_c = was
-    assert page.collector.sets == sets + 1
-    assert 0 < screen.display.last_refresh_px < 480 * 320 // 4
+    assert text_of(page.collector) == "%.1f" % (was + 1.0)
+    # the collector's changed digits at 5x (30x60 px each) and the legend-free main page: nothing else
+    assert 0 < screen.display.last_refresh_px <= 2 * 30 * 60
+
+
+def test_display_objects_fit_their_budget_on_the_board(rendered):
+    """Every page's display objects at their size on the board (CircuitPython's structs,
+    hwc.fbdisplay.board_bytes): all pages together, built once and kept, within 12 KB."""
+    _ctx, screen, _shots, _texts = rendered["heater-pv"]
+    rom = [gfx().font.bitmap]
+    groups = [page.group for page in screen.pages.values()]
+    every = board_bytes([screen.root] + groups, rom)
+    total = sum(v[1] for v in every.values())
+    print("\nDISPLAY OBJECTS (all pages, on the board): %.1f KB: %s" % (total / 1024, every))
+    assert total <= 11 * 1024  # and about 1 KB of Python objects around them: test_screen_micropython
+    assert "Label" not in every
 
 
 class Finger:
@@ -180,7 +217,7 @@ class Finger:
 
 def test_touch_pages_through_dims_and_wakes_on_a_fault():
     from controller.screen.manager import Screen
-    from hwc.fbdisplay import FramebufferDisplay, gfx
+    from hwc.fbdisplay import FramebufferDisplay
     from hwc.rig import Rig
 
     rig = Rig({"SCREEN_DIM_AFTER_S": "20", "SCREEN_HOME_AFTER_S": "15", "SCREEN_DIM_BRIGHTNESS": "0.1"})
@@ -189,16 +226,20 @@ def test_touch_pages_through_dims_and_wakes_on_a_fault():
     screen = Screen(display, gfx(), finger)
     rig.ctl.screen = screen
     rig.set_ntc_c(hot_c=45, cold_c=30)
-    assert display.root_group is screen.boot.group  # boot messages while starting
+    assert display.root_group is screen.root and screen.root[0] is screen.blank  # boot messages
+    assert rows(screen)[0] == "STARTING"
+    shown = []
+    screen_show = screen.show
+    screen.show = lambda lines, errors=(): (screen_show(lines, errors), shown.append(rows(screen)))
     try:
         rig.start()
-        shown = [row.text for row in screen.boot.rows]
-        assert "DS18B20: 5 found on D4" in shown and any('PROBE5_ROM = "28' in t for t in shown), shown
+        assert shown and shown[-1][0] == "STARTING"
+        assert "DS18B20: 5 found on D4" in shown[-1] and any('PROBE5_ROM = "28' in t for t in shown[-1]), shown
         rig.run_for(2)
-        assert display.root_group is screen.pages[0].group
+        assert screen.root[0] is screen.pages["main"].group
         finger.touch_point = (400, 160, 30000)  # right side: next page
         rig.run_for(0.5)
-        assert display.root_group is screen.pages[1].group
+        assert screen.root[0] is screen.pages["trend"].group
         rig.run_for(0.5)  # held: still one page on
         assert screen.pager.index == 1
         finger.touch_point = None
@@ -211,7 +252,8 @@ def test_touch_pages_through_dims_and_wakes_on_a_fault():
         finger.touch_point = (40, 160, 30000)  # back again wraps to the boot page
         rig.run_for(0.3)
         finger.touch_point = None
-        assert display.root_group is screen.boot.group
+        assert screen.root[0] is screen.blank and rows(screen)[0].startswith("BOOT LOG")
+        assert "DS18B20: 5 found on D4" in rows(screen)
         rig.run_for(16)
         assert screen.pager.index == 0  # home after SCREEN_HOME_AFTER_S
         assert display.brightness == 1.0
@@ -304,27 +346,41 @@ def test_pager_idle_time_survives_the_tick_wrap():
 
 def test_wrap_fills_lines_and_marks_a_cut():
     assert fmt.wrap("running: dT 9.3 K", 39, 2) == ["running: dT 9.3 K", ""]
-    lines = fmt.wrap("FAULT: collector sensor open circuit, tank sensor short circuit; pump stopped now", 39, 2)
-    assert all(len(line) <= 39 for line in lines)
-    assert lines[0] == "FAULT: collector sensor open circuit,"
-    assert lines[1].endswith("..")
-    assert fmt.wrap("x" * 50, 20, 2) == ["x" * 20, "x" * 18 + ".."]
+    lines_ = fmt.wrap("FAULT: collector sensor open circuit, tank sensor short circuit; pump stopped now", 39, 2)
+    assert all(len(line) <= 39 for line in lines_)
+    assert lines_[0] == "FAULT: collector sensor open circuit,"
+    assert lines_[1].endswith("...")
+
+
+def test_place_lays_out_a_row():
+    assert fmt.place("PUMP", 10, "63% ON") == "PUMP      63% ON"
+    assert fmt.place(fmt.place("", 1, "a"), 5, "b") == " a   b"
+
+
+def _ctx(mode, lockout=""):
+    return SimpleNamespace(decision=SimpleNamespace(mode=mode), protection=SimpleNamespace(lockout=lockout))
 
 
 def test_status_words_for_every_mode_and_unknown_ones():
-    ctx = SimpleNamespace(decision=SimpleNamespace(mode="running"), protection=None)
-    assert fmt.status(ctx) == (fmt.OK, "COLLECTING")
-    ctx.decision.mode = "frost"
-    assert fmt.status(ctx) == (fmt.WARN, "FROST GUARD")
-    ctx.decision.mode = "brand_new"
-    assert fmt.status(ctx) == (fmt.WARN, "BRAND NEW")  # never blank
-    ctx.protection = SimpleNamespace(active=(), lockout="pump dry-run", warnings=[])
-    ctx.decision.mode = "running"
-    assert fmt.status(ctx) == (fmt.FAULT, "LOCKOUT")
-    for mode in ("idle", "running", "purge", "cool_off", "overheat", "fault", "manual", "off"):
-        ctx = SimpleNamespace(decision=SimpleNamespace(mode=mode), protection=None)
-        level, words = fmt.status(ctx)
-        assert words and level in (fmt.OK, fmt.IDLE, fmt.WARN, fmt.FAULT)
+    assert fmt.status(_ctx("running")) == (fmt.OK, "COLLECTING")
+    assert fmt.status(_ctx("frost")) == (fmt.WARN, "FROST GUARD")
+    assert fmt.status(_ctx("brand_new")) == (fmt.WARN, "BRAND NEW")  # never blank
+    assert fmt.status(_ctx("run")) == (fmt.WARN, "RUN")  # a prefix of a known mode is not that mode
+    assert fmt.status(_ctx("running", lockout="pump dry-run")) == (fmt.FAULT, "LOCKOUT")
+
+
+def test_every_decision_mode_has_its_own_headline_and_level():
+    from controller.decision import MODES
+
+    seen = set()
+    for mode in MODES + ("manual", "off"):
+        level, words = fmt.status(_ctx(mode))
+        assert "|%s " % mode in fmt.MODES and words not in seen, mode
+        seen.add(words)
+    for mode in ("tank_cutoff", "emergency", "lockout", "no_flow", "fault"):
+        assert fmt.status(_ctx(mode))[0] == fmt.FAULT, mode
+    for mode in ("frost", "recool", "cool_off", "overheat"):
+        assert fmt.status(_ctx(mode))[0] == fmt.WARN, mode
 
 
 def test_network_words_tolerate_missing_parts():
@@ -335,17 +391,11 @@ def test_network_words_tolerate_missing_parts():
     assert fmt.network(SimpleNamespace(link=link)) == (fmt.WARN, "network retrying  12 queued  3 lost")
     link.state = "wifi"
     assert fmt.network(SimpleNamespace(link=link))[1].startswith("WiFi joining")
+    link.state = "sleeping"
+    assert fmt.network(SimpleNamespace(link=link)) == (fmt.WARN, "network sleeping  12 queued  3 lost")
     assert fmt.energy(SimpleNamespace(counters=None)) is None
     assert fmt.clock(SimpleNamespace(local_min=lambda: None)) is None
-
-
-def test_every_decision_mode_has_its_own_headline_and_level():
-    from controller.decision import MODES
-
-    for mode in MODES + ("manual", "off"):
-        assert mode in fmt.MODES, mode
-    assert fmt.MODES["tank_cutoff"][0] == fmt.MODES["emergency"][0] == fmt.MODES["lockout"][0] == fmt.FAULT
-    assert fmt.MODES["frost"][0] == fmt.MODES["recool"][0] == fmt.WARN
+    assert fmt.clock(SimpleNamespace(local_min=lambda: 14 * 60 + 5)) == "14:05"
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))

@@ -141,3 +141,17 @@ def test_fault_option(capsys):
             parse_faults([bad])
     assert cli.main(["simulate", "--fault", "nosuch:open:1:2", "--no-plot"]) == 2
     assert "nosuch" in capsys.readouterr().err
+
+
+def test_plain_run_names_its_firmware_warnings_and_keeps_the_checkout_clean(tmp_path, monkeypatch, capsys):
+    """`./run` is `hwc simulate`: its plot goes to out/ (git ignores /out/), and every firmware
+    warning or error the summary counts is printed by name."""
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["simulate", "--days", "0.02"]) == 0
+    out, err = capsys.readouterr()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert (tmp_path / "out" / "simulation.png").read_bytes().startswith(PNG_MAGIC)
+    assert "plot: out/simulation.png" in out
+    listed = [line for line in err.splitlines() if line.startswith("firmware: ")]
+    assert listed and all(" WARN " in line or " ERROR " in line for line in listed)
+    assert "(%d firmware warning" % len(listed) in out and "listed above as 'firmware: ...'" in out

@@ -12,8 +12,7 @@ import board
 import displayio
 import supervisor
 import terminalio
-from adafruit_display_shapes.rect import Rect as _Rect
-from adafruit_display_text.bitmap_label import Label as _Label
+import vectorio
 
 from controller.nvm import SliceStore
 
@@ -34,10 +33,10 @@ class Gfx:
     Bitmap = displayio.Bitmap
     Palette = displayio.Palette
     TileGrid = displayio.TileGrid
-    Label = _Label
-    Rect = _Rect
+    Rectangle = vectorio.Rectangle
     fill_region = bitmaptools.fill_region
     font = terminalio.FONT
+    palettes: dict = {}  # the screen's shared palettes, one per colour (controller.screen.widgets)
 
 
 def make_touch():

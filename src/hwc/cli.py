@@ -1,7 +1,9 @@
 """``hwc``: host tools for the solar hot-water controller."""
 
 import argparse
+import re
 import sys
+import textwrap
 
 from controller import VERSION
 
@@ -22,16 +24,44 @@ COMMANDS = {
 }
 
 
+_ROLE = re.compile(r":[a-z]+:`~?([^`]+)`|``([^`]+)``")
+
+
+def help_text(doc):
+    """A module docstring as help text: reStructuredText roles and literals as plain words
+    (``:class:`hwc.rig.Rig``` -> hwc.rig.Rig), ``Usage::`` as ``Usage:``."""
+    text = _ROLE.sub(lambda m: m.group(1) or m.group(2), textwrap.dedent(doc).strip())
+    return text.replace("::\n", ":\n")
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, except that a description keeps its layout: paragraphs are
+    refilled to the terminal's width, and indented lines (examples, tables) stay as written,
+    one per line."""
+
+    def _fill_text(self, text, width, indent):
+        out = []
+        for block in text.split("\n\n"):
+            lines = block.splitlines()
+            if lines and all(line[:1] in (" ", "\t") for line in lines):
+                out.append("\n".join(indent + line for line in lines))
+            else:
+                out.append(textwrap.fill(" ".join(block.split()), width, initial_indent=indent,
+                                         subsequent_indent=indent))
+        return "\n\n".join(out)
+
+
 def build_parser():
     import importlib
 
-    parser = argparse.ArgumentParser(prog="hwc", description=__doc__)
+    parser = argparse.ArgumentParser(prog="hwc", description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument("--version", action="version", version="hwc " + VERSION)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name, (module_name, help_text) in COMMANDS.items():
+    for name, (module_name, one_line) in COMMANDS.items():
         module = importlib.import_module(module_name)
-        p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip())
+        p = sub.add_parser(name, help=one_line, description=help_text(module.__doc__ or one_line),
+                           formatter_class=HelpFormatter)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser

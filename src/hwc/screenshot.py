@@ -4,13 +4,14 @@ The firmware runs in a :class:`hwc.rig.Rig` (real drivers on fake buses) with it
 drawing into a frame buffer (:mod:`hwc.fbdisplay`, Blinka's displayio). A scenario sets the
 plant's temperatures, runs the firmware for a minute and renders. The trend history before
 that minute comes from the plant simulator (:mod:`hwc.sim.plant`) over the bundled summer day,
-driven by the firmware's own pump algorithm. The network link and the counters are stand-ins
-with the attribute names of their contracts; the plant protection is the firmware's own.
+driven by the firmware's own pump algorithm. The counters are the firmware's own, restored from a
+fake nvm slice (:mod:`hwc.fakeboard`) that holds the scenario's figures; the network link is a
+stand-in with the attribute names of its contract; the plant protection is the firmware's own.
 
 Usage::
 
     hwc screenshot                                   # main page, sunny noon -> screen.png
-    hwc screenshot --page trend --scenario fault -o trend.png
+    hwc screenshot --page trend --scenario collector-fault -o trend.png
     hwc screenshot --all docs/screens                # every page in every scenario
 """
 
@@ -18,16 +19,29 @@ import os
 import sys
 from types import SimpleNamespace
 
-PAGES = ("main", "trend", "details", "boot")
+from controller.screen.manager import PAGES  # and "heater" with the heater on
+
+HEATER_PAGES = ("heater",)
 HISTORY_STEP_S = 30
 RUN_S = 40  # firmware time run with the screen on before the picture
 EPOCH_DAY = 1782864000  # 2026-07-01 00:00 UTC: the wall clock of the scenarios
 
 
 def _counters(kwh, pump_h, starts):
-    return SimpleNamespace(heat_today_kwh=kwh, heat_total_kwh=812.4 + kwh, pump_s_today=pump_h * 3600,
-                           pump_s_total=1510 * 3600 + pump_h * 3600, starts_total=4127 + starts,
-                           faults_total=3, resets={"power_on": 4, "watchdog": 1})
+    """The counters block the scenario's board has in its nvm: today's heat and pump time, and
+    totals from a season of use (the boot adds this run's power_on to the resets)."""
+    from controller.counters import Counters
+
+    c = Counters()
+    c.heat_today_wh = int(kwh * 1000)
+    c.heat_total_wh = 812400 + c.heat_today_wh
+    c.pump_s_today = int(pump_h * 3600)
+    c.pump_s_total = 1510 * 3600 + c.pump_s_today
+    c.starts_total = 4127 + starts
+    c.faults = {"i2c": 2, "mode_no_flow": 1}
+    c.resets = {"power_on": 3, "watchdog": 1}
+    c.day = EPOCH_DAY // 86400
+    return c
 
 
 def _link(state, rssi=-61, buffered=0, dropped=0, error=""):
@@ -38,9 +52,10 @@ def _link(state, rssi=-61, buffered=0, dropped=0, error=""):
 class Scenario:
     """:param hour: local time of the picture (hours since midnight of the bundled day)
     :param plant: PlantConfig overrides; :param state: callable(rig) after the rig is made
-    :param extras: callable(plant) -> attributes set on the controller (link, counters ...)"""
+    :param extras: callable(plant) -> attributes set on the controller (link ...)
+    :param counters: the Counters saved in the board's nvm before this boot"""
 
-    def __init__(self, title, hour, plant=None, state=None, extras=None, until=None, env=None):
+    def __init__(self, title, hour, plant=None, state=None, extras=None, until=None, env=None, counters=None):
         self.title = title
         self.env = env or {}  # settings besides PROBE3_NAME
         self.hour = hour
@@ -48,6 +63,7 @@ class Scenario:
         self.plant = plant or {}
         self.state = state
         self.extras = extras
+        self.counters = counters
 
 
 def _collector_open(rig):
@@ -94,24 +110,24 @@ def _heater_noon(rig):
 SCENARIOS = {
     "sunny-noon": Scenario(
         "sunny noon: collecting", 11.75, until=lambda d: d.mode == "running" and d.diff_k > 9,
-        extras=lambda p: {"link": _link("online"), "counters": _counters(3.4, 2.6, 3)}),
+        extras=lambda p: {"link": _link("online")}, counters=_counters(3.4, 2.6, 3)),
     "night-cool-off": Scenario(
         "night: tank too hot, cooling through the collector", 20.0, until=lambda d: d.mode == "cool_off",
         plant={"tank_volume_l": 120.0, "tank_initial_c": 62.0, "draws": ()},
-        extras=lambda p: {"link": _link("online", rssi=-67), "counters": _counters(0.0, 0.4, 1)}),
+        extras=lambda p: {"link": _link("online", rssi=-67)}, counters=_counters(0.0, 0.4, 1)),
     "collector-fault": Scenario(
         "collector sensor open circuit, a probe missing", 15.0, state=_collector_open,
-        extras=lambda p: {"link": _link("online", rssi=-58), "counters": _counters(4.1, 3.2, 4)}),
+        extras=lambda p: {"link": _link("online", rssi=-58)}, counters=_counters(4.1, 3.2, 4)),
     "offline": Scenario(
         "network down: telemetry queued on the device", 17.0,
         extras=lambda p: {"link": _link("backoff", rssi=None, buffered=342, dropped=0,
-                                        error="bad MQTT_TOKEN (MQTT code 5: not authorised)"),
-                          "counters": _counters(5.0, 4.1, 5)}),
+                                        error="bad MQTT_TOKEN (MQTT code 5: not authorised)")},
+        counters=_counters(5.0, 4.1, 5)),
     "heater-pv": Scenario(
         "immersion heater at noon, 3.4 kW of PV exported", 12.5, state=_heater_noon,
         env={"HEATER_ENABLED": "1", "HEATER_METER": "shelly2", "HEATER_METER_IP": "192,168,1,50",
              "HEATER_TARIFF": "cheapest", "HEATER_TOP_PROBE": "tank_top"},
-        extras=lambda p: {"link": _link("online"), "counters": _counters(2.9, 2.1, 2)}),
+        extras=lambda p: {"link": _link("online")}, counters=_counters(2.9, 2.1, 2)),
 }
 
 
@@ -168,8 +184,16 @@ def build(name, run_s=RUN_S):
     from hwc.fbdisplay import FramebufferDisplay, gfx
     from hwc.rig import Rig
 
+    from hwc.fakeboard import FakeNvm
+
     scenario = SCENARIOS[name]
-    rig = Rig(dict({"PROBE3_NAME": "tank_top"}, **scenario.env))  # the third probe sits in the tank's top sleeve
+    nvm = FakeNvm()
+    store = nvm.counter_store()
+    if scenario.counters is not None:
+        store.write(scenario.counters.encode())
+    # The third probe sits in the tank's top sleeve.
+    rig = Rig(dict({"PROBE3_NAME": "tank_top"}, **scenario.env),
+              hw_extra={"counter_store": store, "reset_cause": "power_on"})
     ctl = rig.ctl
     trend = Trend()
     plant, end_s, algo = plant_history(scenario, rig.settings, trend)
@@ -212,7 +236,7 @@ def render(screen, page, ctx):
 
 
 def add_arguments(parser):
-    parser.add_argument("--page", default="main", choices=PAGES + ("heater", "all"),
+    parser.add_argument("--page", default="main", choices=PAGES + HEATER_PAGES + ("all",),
                         help="page to render (heater: in the heater-pv scenario)")
     parser.add_argument("--scenario", default="sunny-noon", choices=tuple(SCENARIOS) + ("all",),
                         help="state of the plant and the controller")
@@ -258,6 +282,17 @@ def timing(name, seconds=30):
     return rows
 
 
+def pictures(name, pages=None):
+    """{page: PIL image} of scenario ``name``: ``pages`` (default: every page it has), in the
+    order and state ``hwc screenshot --all`` renders them. Unknown pages are left out."""
+    rig, screen, _display = build(name)
+    try:
+        names = screen_names(screen, rig.ctl)
+        return {page: render(screen, page, rig.ctl) for page in names if pages is None or page in pages}
+    finally:
+        rig.stop()
+
+
 def run(args):
     if args.timing:
         scenarios = tuple(SCENARIOS) if args.scenario == "all" else (args.scenario,)
@@ -267,26 +302,22 @@ def run(args):
             for row in timing(name):
                 print("%-16s %-8s %10.1f %10d %9.1f %9.1f %9d %9d" % ((name,) + row))
         return 0
-    pages = PAGES if args.page == "all" or args.all else (args.page,)
+    every = args.page == "all" or args.all
     scenarios = tuple(SCENARIOS) if args.scenario == "all" or args.all else (args.scenario,)
-    many = len(pages) * len(scenarios) > 1
+    many = every or len(scenarios) > 1
     out_dir = args.all or (args.output if many else None)
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)
     for name in scenarios:
-        rig, screen, _display = build(name)
-        try:
-            names = screen_names(screen, rig.ctl)
-            for page in (names if args.page == "all" or args.all else pages):
-                if page not in names:
-                    print("hwc screenshot: scenario %s has no %s page (try --scenario heater-pv)" % (name, page),
-                          file=sys.stderr)
-                    continue
-                path = os.path.join(out_dir, "%s-%s.png" % (name, page)) if out_dir else args.output
-                render(screen, page, rig.ctl).save(path)
-                print(path)
-        finally:
-            rig.stop()
+        shots = pictures(name, None if every else (args.page,))
+        if not every and args.page not in shots:
+            print("hwc screenshot: scenario %s has no %s page (try --scenario heater-pv)" % (name, args.page),
+                  file=sys.stderr)
+            continue
+        for page, image in shots.items():
+            path = os.path.join(out_dir, "%s-%s.png" % (name, page)) if out_dir else args.output
+            image.save(path)
+            print(path)
     return 0
 
 

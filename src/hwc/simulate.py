@@ -7,7 +7,8 @@ event loop's advance hook, so a simulated day takes seconds of wall time.
 
 Usage::
 
-    hwc simulate                                   # bundled summer day, default settings
+    hwc simulate                                   # bundled summer day, default settings;
+                                                   # the plot goes to out/simulation.png
     hwc simulate --days 3 --location sunny --month 7 --plot july.png
     hwc simulate --weather day.csv --settings settings.toml --json --log fw.log
     hwc simulate --fault hot:open:12:12.17         # NTC "hot" open 12:00-12:10
@@ -67,6 +68,7 @@ DAY_S = 86400.0
 PLANT_STEP_S = 0.5
 SAMPLE_S = 60.0
 DEFAULT_PROBES = 1
+DEFAULT_PLOT = os.path.join("out", "simulation.png")  # /out/ is in .gitignore: a run leaves the checkout clean
 
 SUMMARY_KEYS = (
     "days", "weather", "heat_to_tank_kwh", "absorbed_kwh", "drawn_kwh", "pump_energy_kwh",
@@ -347,7 +349,9 @@ class Simulation:
 
 
 # ---- output ---------------------------------------------------------------------------------
-def format_summary(s):
+def format_summary(s, messages_at="stderr"):
+    """The summary as text; ``messages_at``: where the firmware's warnings and errors went
+    ("stderr" or the --log file)."""
     lines = [
         "simulated %.2f day(s), weather: %s" % (s["days"], s["weather"]),
         "heat delivered to the tank  %8.2f kWh  (absorbed %.2f, drawn %.2f)"
@@ -365,12 +369,20 @@ def format_summary(s):
            s["tank_bottom_initial_c"]),
         "firmware modes              " + ", ".join("%s %.1f %%" % (m, 100 * f)
                                                    for m, f in s["mode_share"].items()),
-        "control cycles              %8d  (%d firmware warnings/errors)"
-        % (s["control_cycles"], s["firmware_errors"]),
+        "control cycles              %8d  (%s)" % (s["control_cycles"], _messages(s["firmware_errors"], messages_at)),
         "speed                       %8.0f x real time  (%.1f s wall, %d DS18B20 on the bus)"
         % (s["speed"] or 0, s["wall_s"], s["probes"]),
     ]
     return "\n".join(lines)
+
+
+def _messages(n, where):
+    """'no firmware warnings or errors', or how many and where they were listed."""
+    if not n:
+        return "no firmware warnings or errors"
+    return "%d firmware warning%s or error%s: %s" % (
+        n, "" if n == 1 else "s", "" if n == 1 else "s",
+        "listed above as 'firmware: ...'" if where == "stderr" else "in " + where)
 
 
 MODE_COLOURS = {"running": "#b8e0b8", "purge": "#b8d0f0", "cool_off": "#d0c0f0",
@@ -513,7 +525,8 @@ def add_arguments(parser):
                         help="pump control: the firmware's CONTROL_STRATEGY (default: the settings'), or "
                         "oracle, the benchmark's upper bound that reads the plant state (no firmware)")
     parser.add_argument("--seed", type=int, default=0, help="sensor noise seed (default 0)")
-    parser.add_argument("--plot", metavar="FILE", default="simulation.png", help="PNG plot (default simulation.png)")
+    parser.add_argument("--plot", metavar="FILE", default=DEFAULT_PLOT,
+                        help="PNG plot (default %s, a folder git ignores in this repository)" % DEFAULT_PLOT)
     parser.add_argument("--no-plot", action="store_true", help="do not write a plot")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     parser.add_argument("--log", metavar="FILE", help="write all firmware log lines to FILE")
@@ -682,13 +695,16 @@ def _report(args, sim, err, net=None):
         with open(args.log, "w", encoding="utf-8") as f:
             f.write("\n".join(sim.rig.log_lines) + "\n")
     elif sim.rig is not None:
-        errors = [line for line in sim.rig.log_lines if " ERROR " in line]
+        errors = sim.error_lines()  # the warnings and errors the summary counts, named here
         for line in errors[:20]:
             print("firmware: " + line, file=err)
         if len(errors) > 20:
-            print("firmware: ... %d more error lines (use --log FILE)" % (len(errors) - 20), file=err)
+            print("firmware: ... %d more warning and error lines (use --log FILE)" % (len(errors) - 20), file=err)
     if not args.no_plot:
         try:
+            folder = os.path.dirname(args.plot)
+            if folder:
+                os.makedirs(folder, exist_ok=True)
             plot(sim, args.plot)
         except OSError as exc:
             print("hwc simulate: cannot write %s: %s" % (args.plot, exc), file=err)
@@ -696,7 +712,7 @@ def _report(args, sim, err, net=None):
     if args.json:
         sys.stdout.write(json.dumps(summary) + "\n")
     else:
-        print(format_summary(summary))
+        print(format_summary(summary, args.log or "stderr"))
         if not args.no_plot:
             print("plot: %s" % args.plot)
     return rc

@@ -21,26 +21,13 @@ COLD = 0x3C8CFF
 AMBIENT = 0x50D050
 DUTY = 0xFFD200
 
-# Decision mode -> (level, headline). Unknown modes show upper-cased as a warning.
-MODES = {
-    "running": (OK, "COLLECTING"),
-    "purge": (OK, "PURGING PIPES"),
-    "idle": (IDLE, "RESTING"),
-    "cool_off": (WARN, "COOL-OFF"),
-    "overheat": (WARN, "OVERHEAT"),
-    "manual": (WARN, "MANUAL"),
-    "off": (WARN, "PUMP OFF BY HAND"),
-    "frost": (WARN, "FROST GUARD"),
-    "tank_max": (WARN, "TANK AT MAX"),
-    "collector_cooling": (WARN, "COOLING COLLECTOR"),
-    "recool": (WARN, "RECOOLING TANK"),
-    "tube_kick": (OK, "TUBE KICK"),
-    "no_flow": (FAULT, "NO FLOW"),
-    "tank_cutoff": (FAULT, "TANK CUT-OFF"),
-    "emergency": (FAULT, "EMERGENCY STOP"),
-    "lockout": (FAULT, "LOCKOUT"),
-    "fault": (FAULT, "FAULT"),
-}
+# Decision mode -> its level and headline, as "|mode level HEADLINE": one string, where a dict
+# of seventeen entries would keep seventeen more objects. Unknown modes show upper-cased as a
+# warning.
+MODES = ("|running 0COLLECTING|purge 0PURGING PIPES|idle 1RESTING|cool_off 2COOL-OFF|overheat 2OVERHEAT"
+         "|manual 2MANUAL|off 2PUMP OFF BY HAND|frost 2FROST GUARD|tank_max 2TANK AT MAX"
+         "|collector_cooling 2COOLING COLLECTOR|recool 2RECOOLING TANK|tube_kick 0TUBE KICK|no_flow 3NO FLOW"
+         "|tank_cutoff 3TANK CUT-OFF|emergency 3EMERGENCY STOP|lockout 3LOCKOUT|fault 3FAULT|")
 
 
 def temp(value_c, width=5):
@@ -49,46 +36,55 @@ def temp(value_c, width=5):
     return " " * (width - len(text)) + text
 
 
-def pct(value):
-    return "%3d%%" % value
-
-
 def hours(seconds):
-    """Seconds as '2.1 h' (or '--' when unknown)."""
-    if seconds is None:
-        return "-- h"
-    return "%.1f h" % (seconds / 3600)
+    """Seconds as '2.1 h' (or '-- h' when unknown)."""
+    return "-- h" if seconds is None else "%.1f h" % (seconds / 3600)
 
 
 def uptime(seconds):
-    days = seconds // 86400
-    rest = seconds % 86400
-    return "%dd %02d:%02d" % (days, rest // 3600, rest % 3600 // 60)
+    """Seconds as '2d 05:07' (days, hours, minutes)."""
+    return "%dd %02d:%02d" % (seconds // 86400, seconds % 86400 // 3600, seconds % 3600 // 60)
+
+
+def kwh(value):
+    """'3.2', or '--' without a heat figure (no probe pair to measure it)."""
+    return "--" if value is None else "%.1f" % value
 
 
 def clock(ctx):
-    """'14:05' local time from ``ctx.wall`` (None while unknown)."""
+    """'14:05' local time (``ctx.local_min()``), None while the wall clock is unknown."""
     minutes = ctx.local_min()
-    if minutes is None:
-        return None
-    return "%02d:%02d" % (minutes // 60, minutes % 60)
+    return None if minutes is None else "%02d:%02d" % (minutes // 60, minutes % 60)
 
 
 def status(ctx):
     """(level, headline) of the whole system: the decision's mode, raised by a lockout."""
-    prot = ctx.protection
-    if prot is not None and prot.lockout:
+    if ctx.protection.lockout:
         return FAULT, "LOCKOUT"
     mode = ctx.decision.mode
-    entry = MODES.get(mode)
+    entry = _lookup(MODES, mode)
     if entry is None:
         return WARN, mode.upper().replace("_", " ")
-    return entry
+    return ord(entry[0]) - 48, entry[1:]
+
+
+def _lookup(table, key):
+    """What follows '|key ' in ``table``, up to the next '|'; None if ``key`` is not there."""
+    at = table.find("|%s " % key)
+    if at < 0:
+        return None
+    at += len(key) + 2
+    return table[at:table.find("|", at)]
+
+
+def place(line, col, words):
+    """``line`` padded with spaces to column ``col``, then ``words``: to lay out one row."""
+    return line + " " * (col - len(line)) + words
 
 
 def wrap(text, width, lines):
     """``text`` cut into at most ``lines`` lines of ``width`` characters, at spaces where
-    possible; the last line ends in '..' if the text did not fit. Always ``lines`` items."""
+    possible; the last line ends in '...' if the text did not fit. Always ``lines`` items."""
     out = []
     while text and len(out) < lines:
         if len(text) <= width:
@@ -101,60 +97,43 @@ def wrap(text, width, lines):
         out.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     if text:
-        out[-1] = out[-1][:width - 2] + ".."
+        out[-1] = out[-1][:width - 3] + "..."
     while len(out) < lines:
         out.append("")
     return out
 
 
-def probe_named(ctx, name):
-    if not name:
-        return None
-    for probe in ctx.probes:
-        if probe.name == name:
-            return probe
-    return None
-
-
 def alerts(ctx):
-    """[(level, words)] of everything wrong, worst first."""
+    """[(level, words)] of everything wrong, faults first."""
+    bad = []
     out = []
     for sensor in (ctx.hot, ctx.cold):
         if sensor.fault is not None:
-            out.append((FAULT, sensor.fault_text()))
+            bad.append((FAULT, sensor.fault_text()))
     prot = ctx.protection
-    if prot is not None:
-        if prot.lockout:
-            out.append((FAULT, "lockout: " + prot.lockout))
-        for text in prot.warnings:
-            out.append((WARN, text))
+    if prot.lockout:
+        bad.append((FAULT, "lockout: " + prot.lockout))
     if ctx.stale_reported:
-        out.append((FAULT, "control stalled: pump stopped"))
+        bad.append((FAULT, "control stalled: pump stopped"))
+    for text in prot.warnings:
+        out.append((WARN, text))
     for probe in ctx.probes:
         if probe.rom_hex and probe.fault:
             out.append((WARN, "%s probe %s" % (probe.name, probe.fault)))
-    errors = len(ctx.settings.errors)
-    if errors:
-        out.append((WARN, "%d settings error%s: see boot page" % (errors, "" if errors == 1 else "s")))
+    n = len(ctx.settings.errors)
+    if n:
+        out.append((WARN, "%d settings error%s: see boot page" % (n, "" if n == 1 else "s")))
     link = ctx.link
     if link is not None and link.state != "online" and link.last_error:
         out.append((WARN, "network: " + link.last_error))
-    restarts = 0
-    for count in ctx.task_restarts.values():
-        restarts += count
-    if restarts:
-        out.append((WARN, "%d task restart%s: see log" % (restarts, "" if restarts == 1 else "s")))
-    out.sort(key=_level_key)
-    return out
+    n = sum(ctx.task_restarts.values())
+    if n:
+        out.append((WARN, "%d task restart%s: see log" % (n, "" if n == 1 else "s")))
+    return bad + out
 
 
-def _level_key(item):
-    return -item[0]
-
-
-# The link's states in words for the network line.
-_NET_WORDS = {"online": "MQTT online", "connecting": "MQTT connecting", "wifi": "WiFi joining",
-              "backoff": "network retrying", "off": "network off"}
+# The link's states in words for the network line (as MODES).
+_NET_WORDS = "|online MQTT online|connecting MQTT connecting|wifi WiFi joining|backoff network retrying|off network off|"
 
 
 def network(ctx):
@@ -163,7 +142,7 @@ def network(ctx):
     if link is None:
         return IDLE, "network off"
     state = link.state
-    text = _NET_WORDS.get(state) or "network " + state
+    text = _lookup(_NET_WORDS, state) or "network " + state
     if link.rssi is not None:
         text += "  %d dBm" % link.rssi
     if link.buffered:
@@ -177,20 +156,7 @@ def network(ctx):
 
 def energy(ctx):
     """'today 3.2 kWh  pump 2.1 h', or None without counters."""
-    counters = ctx.counters
-    if counters is None:
+    c = ctx.counters
+    if c is None:
         return None
-    return "today %s kWh  pump %s" % (kwh(counters.heat_today_kwh), hours(counters.pump_s_today))
-
-
-def kwh(value):
-    """'3.2', or '--' without a heat figure (no probe pair to measure it)."""
-    return "--" if value is None else "%.1f" % value
-
-
-def free_memory():
-    """Free heap bytes (CircuitPython/MicroPython), None where the runtime does not say."""
-    import gc
-
-    mem_free = getattr(gc, "mem_free", None)
-    return mem_free() if mem_free is not None else None
+    return "today %s kWh  pump %s" % (kwh(c.heat_today_kwh), hours(c.pump_s_today))

@@ -1,13 +1,21 @@
-"""The heater page (HEATER_ENABLED = 1 only; imported then): the element's state and reason,
-and three gauges as in seed 002: the price now within today's price band, the grid's import or
-export, the element's power. Reads ``ctx.heater`` (controller.heater.task.Heater)."""
+"""The heater page (HEATER_ENABLED = 1 only; imported then): the element's state in large
+words and the decision's reason under it, two gauges as in seed 002 (the price now within
+today's price band, the grid's import or export), the tank top against the target, what the
+element heats from and today's energy, and every failing source with its reason (sources
+that fail for the same reason share a line). Everything in the 2x font or larger; the row
+numbers are the screen's rows (``manager``), with the two gauges between them.
+Reads ``ctx.heater`` (controller.heater.task.Heater)."""
 
 from controller.screen import fmt
 from controller.screen.fmt import DARK, FAULT, GREY, IDLE, INK, OK, WARN, WHITE
-from controller.screen.widgets import Bar, Header, Text
+from controller.screen.widgets import COLS, bar, fill, put
 
-_X = 40
-_PX = 4  # 400 px for 100 %
+try:
+    from micropython import const
+except ImportError:  # CPython
+    const = lambda x: x  # noqa: E731
+
+BAR_W = const(348)  # the gauges' width, px: 100 % of the price band, twice the element's power
 
 
 def price_band(table, utc_min):
@@ -18,8 +26,7 @@ def price_band(table, utc_min):
     day0 = (utc_min + off) // DAY_MIN * DAY_MIN - off
     lo = hi = None
     for i in range(table.n):
-        start = table.start[i]
-        if day0 <= start < day0 + DAY_MIN:
+        if day0 <= table.start[i] < day0 + DAY_MIN:
             v = table.value[i]
             if lo is None or v < lo:
                 lo = v
@@ -33,91 +40,75 @@ def band_pct(value, band):
     return 50 if hi <= lo else 100 * (value - lo) / (hi - lo)
 
 
-class HeaterPage:
-    name = "heater"
+def failing(errors):
+    """'source, source: reason' for every reason a source's last fetch failed with."""
+    why = {}
+    for name in sorted(errors):
+        if errors[name]:
+            why[errors[name]] = why.get(errors[name], "") + ", " + name
+    return [names[2:] + ": " + reason for reason, names in why.items()]
 
-    def __init__(self, gfx):
+
+class HeaterPage:
+
+    name = "heater"
+    title = "HEATER"
+
+    def __init__(self, gfx, big):
+        self.gfx = gfx
         g = gfx.Group()
         self.group = g
-        self.header = Header(gfx, g, "HEATER")
-        self.state = Text(gfx, g, 6, 36, 3)
-        self.reason = [Text(gfx, g, 6, 70 + i * 14, 1, GREY) for i in range(2)]
-        self.price = Text(gfx, g, 6, 104, 2)
-        self.price_bar = Bar(gfx, g, _X, 128, _PX, 12, INK[OK], DARK)
-        self.band = Text(gfx, g, 6, 144, 1, GREY)
-        self.grid = Text(gfx, g, 6, 162, 2)
-        self.grid_bar = Bar(gfx, g, _X, 186, _PX, 12, INK[OK], DARK)
-        self.element = Text(gfx, g, 6, 206, 2)
-        self.element_bar = Bar(gfx, g, _X, 230, _PX, 12, INK[WARN], DARK)
-        self.small = [Text(gfx, g, 6, 254 + i * 14, 1, GREY) for i in range(4)]
+        self.price_bar = bar(gfx, g, 66, 158, BAR_W, 12, DARK)  # between the ends of row 5
+        self.grid_bar = bar(gfx, g, 66, 206, BAR_W, 12, DARK)  # and of row 7
+        self.state = big  # the screen's 3x line
 
     def update(self, ctx, level, headline):
-        self.header.set(level, headline)
+        """Change what changed; returns the rows (0 and 1 are under the state's large words)."""
+        gfx = self.gfx
         h = ctx.heater
-        power_w = ctx.settings.heater_power_w
+        s = ctx.settings
+        self.state.y = 12  # 36 px, at 3x
         if h is None:
-            why = ("needs the network (MQTT_BROKER and WiFi), which is off" if ctx.heater_relay
-                   is not None else "not running: see the boot page")
-            self.state.set("ELEMENT OFF", GREY)
-            self._reason(why)
-            self.price.set("PRICE --", GREY)
-            self.price_bar.set(0)
-            self.band.set("")
-            self.grid.set("GRID --", GREY)
-            self.grid_bar.set(0)
-            self.element.set("ELEMENT 0 W of %d W" % power_w, GREY)
-            self.element_bar.set(0)
-            for t in self.small:
-                t.set("")
-            return
+            put(gfx, self.state, "ELEMENT OFF", GREY)
+            fill(gfx, self.price_bar, BAR_W, 0, GREY, DARK)
+            fill(gfx, self.grid_bar, BAR_W, 0, GREY, DARK)
+            why = fmt.wrap("needs the network (MQTT_BROKER and WiFi), which is off"
+                           if ctx.heater_relay is not None else "not running: see the boot page",
+                           COLS, 2)
+            return [None, None, (why[0], WHITE), (why[1], WHITE)]
         on = h.state == "on"
-        self.state.set("ELEMENT %s  %.1f kW" % ("ON" if on else "OFF", h.element_w / 1000), INK[OK] if on else WHITE)
-        self._reason(h.reason)
-        self._price(h)
-        self._grid(h.grid_w, power_w)
-        self.element.set("ELEMENT %d W of %d W" % (h.element_w, power_w), INK[WARN] if on else WHITE)
-        self.element_bar.set(100 * h.element_w / power_w)
-        top = h.inp.top_c
-        self.small[0].set("tank top %s C  target %.0f C  switches %d" % (
-            fmt.temp(top, 4).strip(), h.core.decision.target_c or ctx.settings.heater_setpoint_c, h.switches))
-        bad = ["%s: %s" % (k, v) for k, v in sorted(h.errors.items()) if v]
-        self.small[1].set("sources: " + ("; ".join(bad) if bad else "all answering"),
-                          INK[WARN] if bad else GREY)
-        self.small[2].set("meter %s  tariff %s" % (ctx.settings.heater_meter, ctx.settings.heater_tariff))
-        self.small[3].set("")
-
-    def _reason(self, text):
-        lines = fmt.wrap(text, 79, 2)
-        for t, line in zip(self.reason, lines):
-            t.set(line)
-
-    def _price(self, h):
+        put(gfx, self.state, "ELEMENT ON  %.1f kW" % (h.element_w / 1000) if on else "ELEMENT OFF",
+            INK[OK] if on else WHITE)
+        why = fmt.wrap(h.reason, COLS, 2)
+        # The price now, and its place between today's lowest and highest (at the bar's ends).
         p = h.price_p_kwh
-        table = h.inp.prices
-        utc = h.inp.utc_min
-        band = price_band(table, utc) if table is not None and utc is not None else None
+        inp = h.inp
+        band = price_band(inp.prices, inp.utc_min) if inp.prices is not None and inp.utc_min is not None else None
+        scale = "" if band is None else "%-4.1f%35.1f" % (band[0] / 1000, band[1] / 1000)
         if p is None:
-            self.price.set("PRICE --  (no price for now)", GREY)
-            self.price_bar.set(0)
+            price = ("PRICE --  (no price for now)", GREY)
+            fill(gfx, self.price_bar, BAR_W, 0, GREY, DARK)
         else:
-            pct = 50
-            if band is not None:
-                pct = band_pct(p * 1000, band)
+            pct = 50 if band is None else band_pct(p * 1000, band)
             lvl = OK if pct < 34 else (WARN if pct < 67 else FAULT)
-            self.price.set("PRICE %.2f p/kWh%s" % (p, "  paid to use!" if p < 0 else ""), INK[lvl])
-            self.price_bar.set(max(pct, 1), INK[lvl])
-        if band is None:
-            self.band.set("today's prices unknown")
+            price = ("PRICE %.2f p/kWh%s" % (p, "  paid to use!" if p < 0 else ""), INK[lvl])
+            fill(gfx, self.price_bar, BAR_W, max(pct, 1), INK[lvl], DARK)
+        # The grid: export in green; the full bar is twice the element's power.
+        w = h.grid_w
+        if w is None:
+            grid = ("GRID --  (no meter reading)", GREY)
+            fill(gfx, self.grid_bar, BAR_W, 0, GREY, DARK)
         else:
-            self.band.set("today %.2f .. %.2f p/kWh: the bar is the price now within that band" % (
-                band[0] / 1000, band[1] / 1000))
-
-    def _grid(self, grid_w, power_w):
-        if grid_w is None:
-            self.grid.set("GRID --  (no meter reading)", GREY)
-            self.grid_bar.set(0)
-            return
-        export = grid_w < 0
-        lvl = OK if export else (IDLE if grid_w < 200 else WARN)
-        self.grid.set("GRID %s %.2f kW" % ("export" if export else "import", abs(grid_w) / 1000), INK[lvl])
-        self.grid_bar.set(min(100, 50 * abs(grid_w) / power_w), INK[lvl])  # full bar: twice the element
+            lvl = OK if w < 0 else (IDLE if w < 200 else WARN)
+            grid = ("GRID %s %.2f kW" % ("export" if w < 0 else "import", abs(w) / 1000), INK[lvl])
+            fill(gfx, self.grid_bar, BAR_W, 50 * abs(w) / s.heater_power_w, INK[lvl], DARK)
+        bad = failing(h.errors)
+        errors = fmt.wrap("; ".join(bad) or "meter %s, %s: all answer" % (s.heater_meter, s.heater_tariff), COLS, 2)
+        return [
+            None, None, (why[0], WHITE), (why[1], WHITE), price, (scale, GREY), grid,
+            ("0%36dkW" % (2 * s.heater_power_w // 1000), GREY),  # the grid bar's scale
+            ("tank top %s C  target %.0f C" % (fmt.temp(inp.top_c, 4).strip(),
+                                                h.core.decision.target_c or s.heater_setpoint_c), WHITE),
+            ("source %s  today %s kWh" % (getattr(h, "source", None) or "--",
+                                          fmt.kwh(getattr(h, "energy_today_kwh", None))), WHITE),
+            (errors[0], INK[WARN] if bad else GREY), (errors[1], INK[WARN])]

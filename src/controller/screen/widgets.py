@@ -1,95 +1,90 @@
-"""Building blocks of the pages: text and bars that touch displayio only on a change.
+"""What the pages change on the screen, lean on the heap: text as TileGrids of the built-in
+font's glyphs, rectangles as ``vectorio`` shapes, one shared palette per colour. (What makes
+them is in ``layout``, which is forgotten once the screen is made.)
 
-``gfx`` is the graphics namespace from ``controller.hardware.gfx()`` (or its PC twin): Group,
-Bitmap, Palette, TileGrid, Label (adafruit_display_text.bitmap_label), Rect
-(adafruit_display_shapes), fill_region (bitmaptools) and font (terminalio.FONT, 6x12 px).
+``gfx`` is the graphics namespace from ``controller.hardware.Gfx`` (or its PC twin in
+``hwc.fbdisplay``): Group, Bitmap, Palette, TileGrid, Rectangle (vectorio), fill_region
+(bitmaptools), font (terminalio.FONT: 6x12 px glyphs, ASCII at tile ``ord(c) - 32``) and
+palettes (an empty dict: the shared palettes, one per colour, made here).
+
+A line of text is one TileGrid over the font's bitmap, one tile (one byte) per character,
+inside a Group that scales it: about 100 bytes plus a byte per column on the board, where an
+``adafruit_display_text`` label costs a bitmap of its pixels plus some twenty Python attributes
+and reallocates on every change. Nothing here keeps a copy of the text: ``put`` compares the
+tiles on show and writes only the characters that changed, so an unchanged value neither
+allocates nor redraws, and a changed digit redraws one glyph.
 """
 
-from controller.screen.fmt import BG, FG, WHITE
+try:
+    from micropython import const
+except ImportError:  # CPython
+    const = lambda x: x  # noqa: E731
 
-W = 480
-H = 320
-CHAR_W = 6  # terminalio glyph cell, px at scale 1
-CHAR_H = 12
-
-
-class Text:
-    """One line of text whose top edge is at ``y``; ``align`` puts ``x`` at its left (0.0),
-    middle (0.5) or right (1.0) end.
-
-    ``set`` changes the label only when the text or colour differs, so an unchanged value
-    costs neither an allocation nor a redraw; ``sets`` counts the real changes.
-    """
-
-    def __init__(self, gfx, group, x, y, scale=2, color=WHITE, text="", align=0.0):
-        self.label = gfx.Label(gfx.font, text=text, color=color, scale=scale,
-                               anchor_point=(align, 0.0), anchored_position=(x, y))
-        self.text = text
-        self.color = color
-        self.sets = 0
-        room = W - x if align == 0.0 else (x if align == 1.0 else 2 * min(x, W - x))
-        self.cols = room // (CHAR_W * scale)  # longer text is cut (ending in "..")
-        group.append(self.label)
-
-    def set(self, text, color=None):
-        if len(text) > self.cols:
-            text = text[:self.cols - 2] + ".."
-        if text != self.text:
-            self.label.text = text
-            self.text = text
-            self.sets += 1
-        if color is not None and color != self.color:
-            self.label.color = color
-            self.color = color
-            self.sets += 1
+W = const(480)
+# The rows every page writes its 2x text into: 12 rows of 39 columns, 24 px apart from y = 32
+# (under the 30 px header), from x = 6.
+ROWS = const(12)
+COLS = const(39)
+RIGHT = const(1)  # put(): the text's right end at the line's
 
 
-class Bar:
-    """A 0..100 % bar: a 100x1 bitmap (1 px per percent) repeated in rows and scaled, so a
-    change writes only the pixels between the old and the new length."""
-
-    def __init__(self, gfx, group, x, y, px_per_pct, height_px, color, back):
-        self.gfx = gfx
-        self.bitmap = gfx.Bitmap(100, 1, 2)
-        palette = gfx.Palette(2)
-        palette[0] = back
-        palette[1] = color
-        self.palette = palette
-        rows = max(1, height_px // px_per_pct)
-        grid = gfx.TileGrid(self.bitmap, pixel_shader=palette, width=1, height=rows,
-                            tile_width=100, tile_height=1)
-        holder = gfx.Group(scale=px_per_pct, x=x, y=y)
-        holder.append(grid)
-        group.append(holder)
-        self.value = 0
-
-    def set(self, value_pct, color=None):
-        value = int(value_pct + 0.5)
-        value = 0 if value < 0 else (100 if value > 100 else value)
-        if color is not None and self.palette[1] != color:
-            self.palette[1] = color
-        old = self.value
-        if value > old:
-            self.gfx.fill_region(self.bitmap, old, 0, value, 1, 1)
-        elif value < old:
-            self.gfx.fill_region(self.bitmap, value, 0, old, 1, 0)
-        self.value = value
+def palette(gfx, color):
+    """The shared two-entry palette that draws ``color`` (index 1) on a transparent ground."""
+    p = gfx.palettes.get(color)
+    if p is None:
+        p = gfx.Palette(2)
+        p.make_transparent(0)
+        p[1] = color
+        gfx.palettes[color] = p
+    return p
 
 
-class Header:
-    """The strip at the top of a page: its title and the system status in words, on the
-    status colour (a fault shows on every page)."""
+def rect(gfx, group, x, y, width, height, color):
+    """A filled rectangle (vectorio: no bitmap behind it) appended to ``group``."""
+    r = gfx.Rectangle(pixel_shader=palette(gfx, color), x=x, y=y, width=width, height=height, color_index=1)
+    group.append(r)
+    return r
 
-    def __init__(self, gfx, group, title, height=30):
-        self.level = None
-        self.rect = gfx.Rect(0, 0, W, height, fill=BG[1])
-        group.append(self.rect)
-        self.title = Text(gfx, group, 6, (height - 24) // 2, 2, FG[1], title)
-        self.words = Text(gfx, group, W - 6, (height - 24) // 2, 2, FG[1], "", 1.0)
 
-    def set(self, level, words):
-        if level != self.level:
-            self.level = level
-            self.rect.fill = BG[level]
-        self.title.set(self.title.text, FG[level])
-        self.words.set(words, FG[level])
+def paint(gfx, shape, color):
+    """Give a rectangle or a line of text another colour (a redraw only if it differs)."""
+    p = palette(gfx, color)
+    if shape.pixel_shader is not p:
+        shape.pixel_shader = p
+
+
+def put(gfx, grid, value, color=None, align=0):
+    """Show ``value`` on the line ``grid`` (left-aligned, or RIGHT), in ``color`` if given.
+    Text longer than the line is cut and ends in '...'; a character the font lacks is '?'."""
+    cols = grid.width
+    n = len(value)
+    if n > cols:
+        value = value[:cols - 3] + "..."
+        n = cols
+    pad = cols - n if align else 0
+    for i in range(cols):
+        k = i - pad
+        tile = ord(value[k]) - 32 if 0 <= k < n else 0
+        if not 0 <= tile < 95:
+            tile = 31
+        if grid[i] != tile:
+            grid[i] = tile
+    if color is not None:
+        paint(gfx, grid, color)
+
+
+def bar(gfx, group, x, y, width, height, back):
+    """A 0..100 % bar of ``width`` px: a track in ``back`` and, over it, the rectangle whose
+    width ``fill`` sets (vectorio redraws only the span between its old and its new end).
+    Returns that rectangle."""
+    rect(gfx, group, x, y, width, height, back)
+    return rect(gfx, group, x, y, 1, height, back)
+
+
+def fill(gfx, shape, width, value_pct, color, back):
+    """Fill the bar ``shape`` (made by ``bar`` ``width`` px wide) to ``value_pct`` in ``color``."""
+    px = width * int(value_pct + 0.5) // 100
+    px = 1 if px < 1 else (width if px > width else px)
+    if shape.width != px:
+        shape.width = px
+    paint(gfx, shape, color if value_pct >= 0.5 else back)

@@ -82,7 +82,7 @@ def hardware(real):
         S["hw"] = hardware.Hardware(S["settings"].onewire_pin)
         return
     from controller.nvm import SliceStore
-    from controller.screen import manager, page_details, page_main, page_trend  # noqa: F401 - code loaded
+    from controller.screen import manager, pages  # noqa: F401 - code loaded
 
     if S["settings"].heater_enabled:
         from controller.screen import page_heater  # noqa: F401
