@@ -9,7 +9,8 @@ import sys
 import pytest
 
 import test_screen_micropython as screen_mpy
-from controller.heater.slots import SlotTable, days_from_civil
+from controller.heater.core import SlotTable
+from controller.localtime import days_from_civil, offset_at
 from controller.screen import fmt
 from controller.screen.page_heater import band_pct, price_band
 from hwc import screenshot
@@ -39,7 +40,7 @@ def test_the_heater_page_shows_state_reason_and_the_three_gauges(heater_shot):
     assert page.state.text.startswith("ELEMENT " + h.state.upper())
     assert " ".join(t.text for t in page.reason).replace("  ", " ").startswith(h.reason[:60])
     assert page.grid.text == "GRID export %.2f kW" % (-h.grid_w / 1000)
-    band = price_band(h.prices, h.inp.utc_min)
+    band = price_band(h.prices, h.utc_min, offset_at(ctx.settings, h.utc_min))
     assert page.price.text.startswith("PRICE %.2f p/kWh" % h.price_p_kwh)
     assert "today %.2f .. %.2f p/kWh" % (band[0] / 1000, band[1] / 1000) in page.band.text
     # the price bar's lit length is the price's place in today's band, 4 px per per cent
@@ -93,17 +94,19 @@ def test_no_heater_page_and_no_heater_module_when_the_heater_is_off():
     assert out.stdout.strip().endswith("('main', 'trend', 'details', 'boot') False")
 
 
-def test_price_band_is_todays_uk_date_only():
+def test_price_band_is_todays_local_date_only():
     t = SlotTable(10)
     day = days_from_civil(2024, 1, 15) * 1440  # a winter day (UTC = UK time)
     t.add(day - 30, day, 99000)  # yesterday's last slot
     t.add(day, day + 30, 12000)
     t.add(day + 600, day + 630, -2000)
     t.add(day + 1440, day + 1470, 50000)  # tomorrow
-    assert price_band(t, day + 700) == (-2000, 12000)
+    assert price_band(t, day + 700, 0) == (-2000, 12000)
+    assert price_band(t, day + 700, 60) == (-2000, 99000)  # at UTC+1, 23:30 UTC on the 14th is the 15th
+    assert price_band(t, day + 700, -60) == (-2000, 50000)  # at UTC-1, 00:00 UTC on the 16th is the 15th
     assert band_pct(-2000, (-2000, 12000)) == 0 and band_pct(12000, (-2000, 12000)) == 100
     assert band_pct(5, (5, 5)) == 50
-    assert price_band(SlotTable(4), day) is None
+    assert price_band(SlotTable(4), day, 0) is None
 
 
 MPY_HEATER = r"""
@@ -130,10 +133,10 @@ ctl = Controller(hw, load({"HEATER_ENABLED": "1", "PROBE1_NAME": "tank_top"}.get
                  log=Log(out=lambda l: None))
 h = Heater(ctl, Relay(), None)
 day = 8780 * 1440  # 2024-01-15
+h.prices = h.tables[0]
 for k in range(48):
     h.prices.add(day + 30 * k, day + 30 * k + 30, 10000 + 500 * k)
-h.inp.prices = h.prices
-h.inp.utc_min = day + 600
+h.utc_min = day + 600
 h.price_p_kwh = 20.0
 h.state, h.element_w, h.grid_w, h.reason = "on", 3000.0, -500.0, "on: pv: surplus 3500 W > 3200 W for 120 s"
 ctl.heater = h

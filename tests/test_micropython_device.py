@@ -261,15 +261,16 @@ NET_TRANSIENT = ["controller.net.session", "controller.net.events", "controller.
 # built in and no typing; counted in the network figures, which makes them a little high.
 NET_SHIMS = ["random", "typing", "types", "circuitpython_typing.socket"]
 NET_OURS_MAX_BYTES = 13 * 1024  # our resident network code: 10.5 KB when written (figures move 1-2 KB)
-# The heater keeps its task, core and meter module; the slow sources (Agile prices, carbon,
-# forecast) are imported for a fetch and dropped after it, EmonCMS only with a key.
+# The heater keeps its task, decision core and meter code (task.py, core.py, http.py); the slow
+# sources (Agile prices, carbon, forecast, with feed.py) are imported for a fetch and forgotten
+# after it (adafruit_json_stream stays once loaded), EmonCMS only with a key.
 # The settings table: read at boot and forgotten (controller.main.run, boot_settings), imported
 # again for a moment when an override arrives (controller.net.once("inbound", ...)).
 SETTINGS_TABLE = ["controller.settings_spec"]
-HEATER_IMPORTS = ["adafruit_requests", "controller.heater.task",
-                  "controller.heater.src_meter", "controller.screen.page_heater"]
-HEATER_FETCH_IMPORTS = ["controller.heater.stamps", "controller.heater.src_octopus", "controller.heater.src_carbon",
-                        "controller.heater.src_forecast", "controller.heater.emon"]
+HEATER_IMPORTS = ["adafruit_requests", "controller.localtime", "controller.heater.task",
+                  "controller.screen.page_heater"]
+HEATER_FETCH_IMPORTS = ["adafruit_json_stream", "controller.heater.feed", "controller.heater.src_octopus",
+                        "controller.heater.src_carbon", "controller.heater.src_forecast", "controller.heater.emon"]
 HEAP_BYTES = 192 * 1024
 MIN_FREE_BYTES = 80 * 1024
 

@@ -10,11 +10,11 @@ _X = 40
 _PX = 4  # 400 px for 100 %
 
 
-def price_band(table, utc_min):
-    """(lowest, highest) value of the table's slots in today's UK date, or None."""
-    from controller.heater.slots import DAY_MIN, TZ, utc_offset_min
+def price_band(table, utc_min, off):
+    """(lowest, highest) value of the table's slots in today's local date (``off``: local time
+    minus UTC, minutes), or None."""
+    from controller.localtime import DAY_MIN
 
-    off = utc_offset_min(TZ, utc_min)
     day0 = (utc_min + off) // DAY_MIN * DAY_MIN - off
     lo = hi = None
     for i in range(table.n):
@@ -77,9 +77,9 @@ class HeaterPage:
         self._grid(h.grid_w, power_w)
         self.element.set("ELEMENT %d W of %d W" % (h.element_w, power_w), INK[WARN] if on else WHITE)
         self.element_bar.set(100 * h.element_w / power_w)
-        top = h.inp.top_c
+        top = h.top_c
         self.small[0].set("tank top %s C  target %.0f C  switches %d" % (
-            fmt.temp(top, 4).strip(), h.core.decision.target_c or ctx.settings.heater_setpoint_c, h.switches))
+            fmt.temp(top, 4).strip(), h.target_c or ctx.settings.heater_setpoint_c, h.switches))
         bad = ["%s: %s" % (k, v) for k, v in sorted(h.errors.items()) if v]
         self.small[1].set("sources: " + ("; ".join(bad) if bad else "all answering"),
                           INK[WARN] if bad else GREY)
@@ -93,9 +93,13 @@ class HeaterPage:
 
     def _price(self, h):
         p = h.price_p_kwh
-        table = h.inp.prices
-        utc = h.inp.utc_min
-        band = price_band(table, utc) if table is not None and utc is not None else None
+        table = h.prices
+        utc = h.utc_min
+        band = None
+        if table is not None and utc is not None:
+            from controller.localtime import offset_at
+
+            band = price_band(table, utc, offset_at(h.ctx.settings, utc))
         if p is None:
             self.price.set("PRICE --  (no price for now)", GREY)
             self.price_bar.set(0)
