@@ -15,7 +15,8 @@ from controller.heater import emon, http
 from controller.heater.src_carbon import carbon_url
 from controller.heater.src_forecast import forecast_url
 from controller.heater.src_octopus import octopus_url
-from controller.heater.task import Heater, meter_url
+from controller.heater.check import meter_url
+from controller.heater.task import Heater
 from controller.localtime import DAY_MIN, EPOCH_2000_S
 from controller.settings import load
 from heater_ctx import make_ctx

@@ -163,4 +163,4 @@ def _heater(ctl, hardware):
         return []
     from controller.heater.task import make_task
 
-    return [("heater", make_task(ctl.heater_relay, link.radio.pool, link.radio.ssl_context, told=True))]
+    return [("heater", make_task(ctl.heater_relay, link.radio.pool, link.radio.ssl_context))]

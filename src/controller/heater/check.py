@@ -1,5 +1,6 @@
-"""The heater's settings checked at boot, in words: run by ``controller.main`` (then
-forgotten) and by ``hwc settings check``, so the PC says what the board will."""
+"""The heater's boot-time code: its settings checked, in words (run by ``controller.main``
+and by ``hwc settings check``, so the PC says what the board will), and the meter's URL. It is
+forgotten after use (``controller.forget``): heater settings cannot change at run time."""
 
 
 def pin_clash(settings):
@@ -8,7 +9,8 @@ def pin_clash(settings):
 
 
 def _ip_ok(numbers):
-    return len(numbers) == 4
+    """An IP address setting: four whole numbers 0..255 (the loader checks the range)."""
+    return len(numbers) == 4 and all(n == int(n) for n in numbers)
 
 
 def problems(settings):
@@ -34,3 +36,24 @@ def problems(settings):
         out.append((("HEATER_EMONCMS_IP",), "HEATER_EMONCMS_IP must be 4 numbers like \"192,168,1,60\", or "
                     "empty for emoncms.org: EmonCMS logging off"))
     return out
+
+
+def meter_url(s, base=None):
+    """The meter's URL (HEATER_METER); ``base`` ("http://host:port") replaces HEATER_METER_IP.
+    None when the IP setting is not 4 numbers."""
+    if base is None:
+        ip = s.heater_meter_ip
+        if not _ip_ok(ip):
+            return None
+        base = "http://%d.%d.%d.%d" % tuple(int(n) for n in ip)
+    m = s.heater_meter
+    if m == "iotawatt":
+        return "%s/query?select=[time.utc.unix,%s.watts]&begin=s-10s&end=s&group=all&format=json" % (
+            base, s.heater_meter_series)
+    if m == "shelly1":
+        return "%s/emeter/%d" % (base, s.heater_meter_channel)
+    if m == "shelly3em":
+        return base + "/status"
+    if m == "shelly2":
+        return base + "/rpc/EM.GetStatus?id=0"
+    return "%s/rpc/EM1.GetStatus?id=%d" % (base, s.heater_meter_channel)

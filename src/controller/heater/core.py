@@ -73,17 +73,6 @@ class SlotTable:
         return -1
 
 
-def window(now_local, start_h, end_h):
-    """(start, end) local minutes of the window occurrence holding ``now_local`` or the next one.
-    start_h == end_h means the whole day from start_h."""
-    start = int(start_h * 60 + 0.5)
-    length = (int(end_h * 60 + 0.5) - start) % DAY_MIN or DAY_MIN
-    ws = now_local - now_local % DAY_MIN - DAY_MIN + start
-    while now_local >= ws + length:
-        ws += DAY_MIN
-    return ws, ws + length
-
-
 class HeaterCore:
     """The decision, with its inputs and its state as attributes.
 
@@ -226,7 +215,14 @@ class HeaterCore:
             limit, why = self.threshold(now_utc + off)
             price = table.value[i]
             return price <= limit, "breakeven: %s p/kWh %s %s" % (p(price), "<=" if price <= limit else ">", why)
-        ws, we = window(now_utc + off, s.heater_window_start_h, s.heater_window_end_h)
+        # the window occurrence holding now, or the next one (start == end: the whole day)
+        local = now_utc + off
+        start = int(s.heater_window_start_h * 60 + 0.5)
+        ws = local - local % DAY_MIN - DAY_MIN + start
+        we = (int(s.heater_window_end_h * 60 + 0.5) - start) % DAY_MIN or DAY_MIN  # its length, for now
+        while local >= ws + we:
+            ws += DAY_MIN
+        we += ws
         n = s.heater_slots
         self._pick(table, ws - off, we - off, n, s.heater_contiguous)
         what = "CO2" if green else "price"

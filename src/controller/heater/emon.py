@@ -101,9 +101,9 @@ def post(heater, epoch):
     if log is None:
         log = heater.emon = Log()
     base = heater.bases.get("emoncms")
+    ip = s.heater_emoncms_ip
     if base is None:
-        ip = http.ip_text(s.heater_emoncms_ip)
-        base = EMONCMS_ORG if not s.heater_emoncms_ip else ("http://" + ip if ip else None)
+        base = EMONCMS_ORG if not ip else ("http://%d.%d.%d.%d" % tuple(int(n) for n in ip) if len(ip) == 4 else None)
     top = heater.top_c
     price = heater.price
     log.add((int(epoch) - EPOCH_2000_S, 1 if heater.state == "on" else 0, NONE if price is None else price,

@@ -8,13 +8,6 @@ to twice ``timeout_s``.
 """
 
 
-def ip_text(numbers):
-    """"a.b.c.d" of a 4-number list setting; None unless it is one."""
-    if len(numbers) != 4:
-        return None
-    return "%d.%d.%d.%d" % tuple(int(n) for n in numbers)
-
-
 def why(exc):
     """Words for an exception from the network stack or a parser."""
     name = type(exc).__name__

@@ -41,27 +41,6 @@ TIMEOUT_S = 4.0  # per HTTP request (adafruit_requests may try twice)
 _SLOW = (("octopus", "prices", 1800), ("carbon", "carbon", 2 * 3600), ("forecast", "forecast", 3 * 3600))
 
 
-def meter_url(s, base=None):
-    """The meter's URL (HEATER_METER); ``base`` ("http://host:port") replaces HEATER_METER_IP.
-    None when the IP setting is not 4 numbers."""
-    if base is None:
-        ip = http.ip_text(s.heater_meter_ip)
-        if ip is None:
-            return None
-        base = "http://" + ip
-    m = s.heater_meter
-    if m == "iotawatt":
-        return "%s/query?select=[time.utc.unix,%s.watts]&begin=s-10s&end=s&group=all&format=json" % (
-            base, s.heater_meter_series)
-    if m == "shelly1":
-        return "%s/emeter/%d" % (base, s.heater_meter_channel)
-    if m == "shelly3em":
-        return base + "/status"
-    if m == "shelly2":
-        return base + "/rpc/EM.GetStatus?id=0"
-    return "%s/rpc/EM1.GetStatus?id=%d" % (base, s.heater_meter_channel)
-
-
 def grid_w(meter, answer):
     """(W + import, None) from a meter's parsed JSON answer, or (None, why not):
 
@@ -130,8 +109,19 @@ class Heater(HeaterCore):
 
             self.session = adafruit_requests.Session(pool, ssl_context)
             self.sockets = adafruit_connection_manager.get_connection_manager(pool)
-        self.bases = bases or {}
+        self.bases = bases = bases or {}
         self.timeout_s = timeout_s
+        before = set(sys.modules)
+        from controller.heater.check import meter_url  # boot-time code: forgotten after
+
+        self.meter_url = meter_url(ctx.settings, bases.get("meter"))  # None: HEATER_METER_IP is not 4 numbers
+        forget(before)
+        s = ctx.settings
+        if s.heater_tariff != "off" or s.heater_pv_kwp:
+            # The slow sources read their answers with it. A library stays loaded once imported
+            # (controller.forget drops only our modules), so it is compiled now, on the boot's
+            # unfragmented heap, rather than at the first fetch: 3.2 KB resident (measure_memory).
+            import adafruit_json_stream  # noqa: F401
         self.tables = (SlotTable(100), SlotTable(100))  # prices in use, and the next fetch's
         self.co2_table = self.pv_tables = None  # made at the first carbon and forecast fetch
         self.next_s = {}  # source -> Clock.now_s() of its next fetch or post
@@ -165,7 +155,7 @@ class Heater(HeaterCore):
         if s.heater_meter == "none":
             self.grid_w = None
             return
-        url = meter_url(s, self.bases.get("meter"))
+        url = self.meter_url
         box = [None]
 
         def parse(resp):
@@ -294,20 +284,13 @@ class Heater(HeaterCore):
         self.element_w = 0
 
 
-def make_task(relay, pool, ssl_context=None, bases=None, timeout_s=TIMEOUT_S, poll_s=POLL_S, told=False):
-    """The coroutine function for ``start_tasks(extra=...)``; sets ``ctx.heater``. The
-    settings' ``check.problems`` are logged at the first start unless ``told`` (main said them)."""
+def make_task(relay, pool, ssl_context=None, bases=None, timeout_s=TIMEOUT_S, poll_s=POLL_S):
+    """The coroutine function for ``start_tasks(extra=...)``; sets ``ctx.heater`` (main has
+    said the settings' ``check.problems`` at boot)."""
     holder = []
 
     async def heater_task(ctx):
         if not holder:
-            if not told:
-                before = set(sys.modules)
-                from controller.heater.check import problems
-
-                for _keys, text in problems(ctx.settings):
-                    ctx.log.error("heater: " + text)
-                forget(before)
             holder.append(Heater(ctx, relay, pool, ssl_context, bases, timeout_s))
             ctx.heater = holder[0]
         heater = holder[0]
