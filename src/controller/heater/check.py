@@ -24,8 +24,9 @@ def problems(settings):
                      % s.heater_pin))
     names = [getattr(s, "probe%d_name" % i) for i in range(1, 6)]
     if s.heater_top_probe not in names:
-        out.append((("HEATER_TOP_PROBE",), "HEATER_TOP_PROBE %s names no probe (PROBE1..5_NAME): element stays off"
-                     % s.heater_top_probe))
+        out.append((("HEATER_TOP_PROBE", "HEATER_ENABLED"),
+                    "HEATER_TOP_PROBE %s names no probe (PROBE1..5_NAME): element stays off"
+                    % s.heater_top_probe))
     if not s.mqtt_broker:
         out.append((("HEATER_ENABLED", "MQTT_BROKER"),
                     "needs the network (MQTT_BROKER and WiFi), which is off: element off"))
