@@ -17,7 +17,8 @@ import adafruit_requests
 
 
 class Answer:
-    def __init__(self, body=b"", status=200, delay_s=0.0, cut_at=None, content_type="application/json", chunk=256):
+    def __init__(self, body=b"", status=200, delay_s=0.0, cut_at=None, content_type="application/json", chunk=256,
+                 pause_s=0.0):
         if not isinstance(body, (bytes, str)):
             body = json.dumps(body)
         self.body = body.encode() if isinstance(body, str) else body
@@ -26,6 +27,7 @@ class Answer:
         self.cut_at = cut_at
         self.content_type = content_type
         self.chunk = chunk  # the body goes out in pieces of this size, each flushed
+        self.pause_s = pause_s  # and this long apart (a server that drips its answer)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -55,6 +57,8 @@ class _Handler(BaseHTTPRequestHandler):
             for i in range(0, len(body), answer.chunk):
                 self.wfile.write(body[i:i + answer.chunk])
                 self.wfile.flush()
+                if answer.pause_s:
+                    srv.stop_delay.wait(answer.pause_s)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test)
         self.close_connection = True

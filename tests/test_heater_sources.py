@@ -104,6 +104,7 @@ def test_octopus_pages_are_followed(srv):
     (Answer([1, 2, 3]), "no results list in the answer"),
     (Answer(smp.octopus_page([{"value_inc_vat": "n/a", "valid_from": "soon"}])), "no usable price in 1 rows"),
     (Answer(smp.octopus_page([]), delay_s=3.0), "no answer (timed out)"),
+    (Answer(smp.octopus_page(smp.octopus_rows(smp.JAN15, [5.0] * 48)), pause_s=0.25), "timed out"),
 ])
 def test_octopus_failures_have_reasons_and_keep_the_prices_held(srv, answer, reason):
     srv.routes["/v1/products/"] = Answer(smp.octopus_page(smp.octopus_rows(smp.JAN15, smp.day_prices())))

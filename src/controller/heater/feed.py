@@ -10,20 +10,25 @@ millipence next to the exact one: a decision depends on that only between two pr
 """
 
 from adafruit_json_stream import TransientList, TransientObject, load  # noqa: F401 - the sources use them
+from adafruit_ticks import ticks_diff, ticks_ms
 
 from controller.localtime import DAY_MIN, days_from_civil
 
 
-def read(resp, reader, *args):
+def read(resp, reader, *args, limit_s=8):
     """``reader(json, *args)`` (None or the reason) over the response's body as a JSON stream,
     then: None, or the reason the answer is wrong. A body shorter than its Content-Length (the
     connection dropped) is said as such, whatever the JSON looked like where it stopped; a
-    malformed one raises ValueError (``http.get`` says it)."""
+    malformed one raises ValueError, one still coming after ``limit_s`` OSError ("timed out")
+    (``http.get`` says them)."""
     got = [0]
+    t0 = ticks_ms()
 
     def chunks():
         for chunk in resp.iter_content(256):
             got[0] += len(chunk)
+            if ticks_diff(ticks_ms(), t0) > limit_s * 1000:
+                raise OSError("timed out: answer still coming after %d s" % limit_s)  # no TimeoutError in MicroPython
             yield chunk
 
     body = chunks()

@@ -68,7 +68,7 @@ def fetch(heater, utc):
     clear(table)
 
     err = http.get(heater, carbon_url(s, utc - utc % 30, heater.bases.get("carbon", CARBON)),
-                   lambda resp: feed.read(resp, read, table))
+                   lambda resp: feed.read(resp, read, table, limit_s=2 * heater.timeout_s))
     sort(table)
     heater._report("carbon", err)
     heater.carbon = table if table.n and not err else None

@@ -63,7 +63,8 @@ def fetch(heater, utc):
     clear(tables[1])
 
     err = http.get(heater, forecast_url(s, heater.bases.get("forecast", FORECAST)),
-                   lambda resp: feed.read(resp, read, tables[0], tables[1], s))
+                   lambda resp: feed.read(resp, read, tables[0], tables[1], s,
+                                                   limit_s=2 * heater.timeout_s))
     heater._report("forecast", err)
     heater.pv_days, heater.pv_periods = (None, None) if err else tables
     return err

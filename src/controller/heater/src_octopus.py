@@ -72,7 +72,7 @@ def fetch(heater, utc):
             box[0], why = read(answer, new)
             return why
 
-        err = http.get(heater, url, lambda resp: feed.read(resp, reader))
+        err = http.get(heater, url, lambda resp: feed.read(resp, reader, limit_s=2 * heater.timeout_s))
         if err or not box[0]:
             break
         url = box[0]
