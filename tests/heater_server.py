@@ -2,9 +2,10 @@
 adafruit_requests on CPython's socket module.
 
 ``server.routes[path_prefix] = Answer(...)``: the longest matching prefix answers; every request
-is recorded in ``server.requests`` (path with query). An Answer can be a status, a body, a
-delay (to provoke timeouts), or a body cut short (the Content-Length still promises it all,
-then the connection closes).
+is recorded in ``server.requests`` (path with query). An Answer can be a status, a body (sent
+in 256-byte pieces, each flushed, as a device's TCP stack delivers it), a delay (to provoke
+timeouts), or a body cut short (the Content-Length still promises it all, then the connection
+closes).
 """
 
 import json
@@ -16,7 +17,8 @@ import adafruit_requests
 
 
 class Answer:
-    def __init__(self, body=b"", status=200, delay_s=0.0, cut_at=None, content_type="application/json"):
+    def __init__(self, body=b"", status=200, delay_s=0.0, cut_at=None, content_type="application/json", chunk=256,
+                 pause_s=0.0):
         if not isinstance(body, (bytes, str)):
             body = json.dumps(body)
         self.body = body.encode() if isinstance(body, str) else body
@@ -24,6 +26,8 @@ class Answer:
         self.delay_s = delay_s
         self.cut_at = cut_at
         self.content_type = content_type
+        self.chunk = chunk  # the body goes out in pieces of this size, each flushed
+        self.pause_s = pause_s  # and this long apart (a server that drips its answer)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -49,8 +53,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         try:
-            self.wfile.write(body if answer.cut_at is None else body[:answer.cut_at])
-            self.wfile.flush()
+            body = body if answer.cut_at is None else body[:answer.cut_at]
+            for i in range(0, len(body), answer.chunk):
+                self.wfile.write(body[i:i + answer.chunk])
+                self.wfile.flush()
+                if answer.pause_s:
+                    srv.stop_delay.wait(answer.pause_s)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test)
         self.close_connection = True
@@ -80,3 +88,6 @@ class SourceServer(ThreadingHTTPServer):
 def session():
     """An adafruit_requests Session on CPython's sockets (no TLS needed on 127.0.0.1)."""
     return adafruit_requests.Session(socket, None)
+
+
+POOL = socket  # the socket pool a Heater takes on CPython

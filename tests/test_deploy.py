@@ -44,7 +44,8 @@ def source(tmp_path):
 def drive(tmp_path):
     path = tmp_path / "CIRCUITPY"
     path.mkdir()
-    (path / "boot_out.txt").write_text("Adafruit CircuitPython 10.0.0 on 2025-01-01; PyPortal Titano\n")
+    (path / "boot_out.txt").write_text("Adafruit CircuitPython 10.0.0 on 2025-01-01; Adafruit PyPortal Titano with "
+                                       "samd51j20\nBoard ID:pyportal_titano\nUID:1A2B3C4D5E6F\n")
     return path
 
 
@@ -195,7 +196,39 @@ def test_settings_problems_are_reported_with_line_numbers(drive, source, capsys)
     (drive / "settings.toml").write_text('A = "x"\nMAX_DIFF_START_K = 8.5\n')
     assert deploy_cli(drive, source) == 0
     out = capsys.readouterr().out
-    assert "settings.toml:2: MAX_DIFF_START_K = 8.5 is not a quoted string or integer" in out
+    assert "settings.toml:2: error: MAX_DIFF_START_K = 8.5 is not a quoted string or integer" in out
+    assert "settings.toml:1: warning: A is not a setting" in out
+    assert "warning: the drive" not in out  # CircuitPython 10 on a Titano
+
+
+@pytest.mark.parametrize("boot_out, warned", [
+    ("Adafruit CircuitPython 8.2.9 on 2023-12-06; Adafruit PyPortal Titano with samd51j20\nBoard ID:pyportal_titano\n",
+     "the drive runs CircuitPython 8.2.9; the controller runs on CircuitPython 9 or 10 only"),
+    ("Adafruit CircuitPython 7.3.3 on 2022-08-29; Adafruit PyPortal Titano with samd51j20\nBoard ID:pyportal_titano\n",
+     "the drive runs CircuitPython 7.3.3"),
+    ("Adafruit CircuitPython 9.2.1 on 2024-11-20; Adafruit PyPortal with samd51j20\nBoard ID:pyportal\n",
+     "the drive is Adafruit PyPortal with samd51j20 (board ID pyportal), not a PyPortal Titano"),
+    ("Adafruit CircuitPython 10.0.3 on 2025-10-17; Adafruit Metro M4 Express with samd51j19\n",
+     "the drive is Adafruit Metro M4 Express with samd51j19, not a PyPortal Titano"),
+    ("garbage\n", "boot_out.txt names no CircuitPython version"),
+])
+def test_an_unsupported_circuitpython_or_board_is_warned_about(drive, source, capsys, boot_out, warned):
+    (drive / "boot_out.txt").write_text(boot_out)
+    assert deploy_cli(drive, source) == 0  # a warning: the files are still copied
+    out = capsys.readouterr().out
+    assert "warning: " + warned in out, out
+    assert (drive / "code.py").is_file()
+
+
+def test_the_drives_settings_are_checked_for_its_circuitpython_version(drive, source, capsys):
+    (drive / "boot_out.txt").write_text("Adafruit CircuitPython 10.3.1 on 2025-11-01; Adafruit PyPortal Titano with "
+                                        "samd51j20\nBoard ID:pyportal_titano\n")
+    (drive / "settings.toml").write_text('MIN_DIFF_K = 4.5\nHEATER_ENABLED = 1\nPROBE1_NAME = "tank_top"\n')
+    assert deploy_cli(drive, source) == 0
+    out = capsys.readouterr().out
+    # 10.2+ reads a bare 4.5 as text: a warning only; the heater without network: the board's own check
+    assert "settings.toml:1: warning: MIN_DIFF_K = 4.5" in out and "CircuitPython 9.0-10.1" not in out
+    assert "settings.toml:2: error: heater: needs the network (MQTT_BROKER and WiFi), which is off" in out
 
 
 def test_settings_option_with_missing_file_is_refused(drive, source, tmp_path, capsys):

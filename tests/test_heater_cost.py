@@ -66,9 +66,9 @@ def test_the_benchmark_drives_the_device_decision_core(monkeypatch):
     calls = []
     real = device_core.HeaterCore.decide
 
-    def spy(self, now_s, inp):
-        calls.append((now_s, inp.top_c, inp.grid_w))
-        return real(self, now_s, inp)
+    def spy(self, now_s):
+        calls.append((now_s, self.top_c, self.grid_w))
+        return real(self, now_s)
 
     monkeypatch.setattr(device_core.HeaterCore, "decide", spy)
     costbench.run_day("solar+pv", DAY, "test", 172, 6, step_s=600.0)

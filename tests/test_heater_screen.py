@@ -10,7 +10,8 @@ import sys
 import pytest
 
 import test_screen_micropython as screen_mpy
-from controller.heater.slots import SlotTable, days_from_civil
+from controller.heater.core import SlotTable
+from controller.localtime import days_from_civil, offset_at
 from controller.screen import fmt
 from controller.screen.page_heater import BAR_W, band_pct, failing, price_band
 from hwc import screenshot
@@ -48,7 +49,7 @@ def test_the_heater_page_shows_state_reason_gauges_source_and_errors(heater_shot
     # the decision's reason in the 2x rows under the state, not in small print
     assert " ".join(shown[3:5]).startswith(h.reason[:60])
     assert shown[7] == "GRID export %.2f kW" % (-h.grid_w / 1000)
-    band = price_band(h.prices, h.inp.utc_min)
+    band = price_band(h.prices, h.utc_min, offset_at(ctx.settings, h.utc_min))
     assert shown[5] == "PRICE %.2f p/kWh" % h.price_p_kwh
     assert shown[6].split() == ["%.1f" % (band[0] / 1000), "%.1f" % (band[1] / 1000)]  # the bar's ends
     assert shown[8].split() == ["0", "6kW"]
@@ -120,17 +121,19 @@ def test_no_heater_page_and_no_heater_module_when_the_heater_is_off():
     assert out.stdout.strip().endswith("('main', 'trend', 'details', 'system', 'boot') False")
 
 
-def test_price_band_is_todays_uk_date_only():
+def test_price_band_is_todays_local_date_only():
     t = SlotTable(10)
     day = days_from_civil(2024, 1, 15) * 1440  # a winter day (UTC = UK time)
     t.add(day - 30, day, 99000)  # yesterday's last slot
     t.add(day, day + 30, 12000)
     t.add(day + 600, day + 630, -2000)
     t.add(day + 1440, day + 1470, 50000)  # tomorrow
-    assert price_band(t, day + 700) == (-2000, 12000)
+    assert price_band(t, day + 700, 0) == (-2000, 12000)
+    assert price_band(t, day + 700, 60) == (-2000, 99000)  # at UTC+1, 23:30 UTC on the 14th is the 15th
+    assert price_band(t, day + 700, -60) == (-2000, 50000)  # at UTC-1, 00:00 UTC on the 16th is the 15th
     assert band_pct(-2000, (-2000, 12000)) == 0 and band_pct(12000, (-2000, 12000)) == 100
     assert band_pct(5, (5, 5)) == 50
-    assert price_band(SlotTable(4), day) is None
+    assert price_band(SlotTable(4), day, 0) is None
 
 
 MPY_HEATER = r"""
@@ -157,10 +160,10 @@ ctl = Controller(hw, load({"HEATER_ENABLED": "1", "PROBE1_NAME": "tank_top"}.get
                  log=Log(out=lambda l: None))
 h = Heater(ctl, Relay(), None)
 day = 8780 * 1440  # 2024-01-15
+h.prices = h.tables[0]
 for k in range(48):
     h.prices.add(day + 30 * k, day + 30 * k + 30, 10000 + 500 * k)
-h.inp.prices = h.prices
-h.inp.utc_min = day + 600
+h.utc_min = day + 600
 h.price_p_kwh = 20.0
 h.state, h.element_w, h.grid_w, h.reason = "on", 3000.0, -500.0, "on: pv: surplus 3500 W > 3200 W for 120 s"
 ctl.heater = h

@@ -235,7 +235,7 @@ def test_exit_0_clean_with_summary(tmp_path, capsys):
     path = tmp_path / "settings.toml"
     path.write_text('PURGE_S = "30"\nPROBE1_ROM = "%s"\nCIRCUITPY_WIFI_SSID = "home"\n' % GOOD_ROM)
     assert cli.main(["settings", "check", str(path)]) == 0
-    assert capsys.readouterr().out == "%s: OK for CircuitPython 8.0-10.1 and CircuitPython 10.2+\n" % path
+    assert capsys.readouterr().out == "%s: OK for CircuitPython 9.0-10.1 and CircuitPython 10.2+\n" % path
 
 
 def test_exit_1_on_errors_with_file_line_severity(tmp_path, capsys):
@@ -247,7 +247,7 @@ def test_exit_1_on_errors_with_file_line_severity(tmp_path, capsys):
                       "(as written, nothing reads it)" % path)
     assert out[1].startswith("%s:3: error: PURGE_S is already set on line 1" % path)
     assert out[2].startswith("%s:4: warning: NICE_TO_HAVE is not a setting" % path)
-    assert out[3] == "%s: 2 errors, 1 warning for CircuitPython 8.0-10.1 and CircuitPython 10.2+" % path
+    assert out[3] == "%s: 2 errors, 1 warning for CircuitPython 9.0-10.1 and CircuitPython 10.2+" % path
 
 
 def test_warnings_alone_exit_0_unless_strict(tmp_path, capsys):
@@ -319,3 +319,100 @@ def test_the_loader_reports_the_same_errors_and_keys_on_micropython():
     assert guest == host
     assert sum(len(errors) for errors, _keys in host) == 11
     assert ["MIN_DIFF_K", "MAX_DIFF_START_K"] in host[2][1]
+
+
+# --- what the board says at boot besides the values, pairs, hints -------------------------------------
+
+HEATER = 'HEATER_ENABLED = 1\nPROBE1_NAME = "tank_top"\nMQTT_BROKER = "tb.local"\nMQTT_TOKEN = "t0ken"\n' \
+         'CIRCUITPY_WIFI_SSID = "home"\n'
+
+
+def test_a_heater_that_checks_clean():
+    assert found(HEATER) == []
+
+
+@pytest.mark.parametrize("text, line, expected", [
+    (HEATER + 'HEATER_PIN = "D4"\n', 6, "heater: HEATER_PIN D4 is the 1-Wire bus (ONEWIRE_PIN): heater disabled"),
+    (HEATER.replace('PROBE1_NAME = "tank_top"', 'PROBE1_NAME = "top"'), 1,
+     "heater: HEATER_TOP_PROBE tank_top names no probe (PROBE1..5_NAME): element stays off"),
+    ('HEATER_ENABLED = 1\nPROBE1_NAME = "tank_top"\n', 1,
+     "heater: needs the network (MQTT_BROKER and WiFi), which is off: element off"),
+    (HEATER + 'HEATER_METER = "shelly2"\n', 6,
+     'heater: HEATER_METER shelly2 needs HEATER_METER_IP as 4 numbers like "192,168,1,50": PV rule off'),
+    ('NTC_TABLE_RAW = "250,200,210"\n', 1, "NTC table settings rejected"),
+])
+def test_the_board_time_checks_are_the_firmwares_own(text, line, expected):
+    number, severity, message = only(text)
+    assert (number, severity) == (line, ERROR)
+    assert message.startswith(expected), message
+
+
+def test_the_checker_says_what_the_board_says_at_boot(monkeypatch):
+    """The same file on the firmware's main.run (fake hardware): every heater message on its boot
+    screen is one of the checker's."""
+    from test_heater_main import drive
+
+    env = {"HEATER_ENABLED": "1", "HEATER_PIN": "D4", "MQTT_BROKER": "127.0.0.1", "HEATER_METER": "shelly1",
+           "HEATER_METER_IP": "192,168,1", "CIRCUITPY_WIFI_SSID": "home", "MQTT_TOKEN": "t"}
+    _hw, ctl = drive(monkeypatch, env, seconds=0.3)
+    said = [m for m in ctl.boot_errors if m.startswith("heater: ")]
+    assert len(said) == 3  # the pin clash, no tank_top probe, the meter's IP
+    text = "".join('%s = "%s"\n' % kv for kv in env.items())
+    messages = [m for _line, _sev, m in found(text)]
+    for m in said:
+        assert any(c.startswith(m) for c in messages), (m, messages)
+
+
+@pytest.mark.parametrize("text, severity, expected", [
+    ('MQTT_BROKER = "tb.local"\nCIRCUITPY_WIFI_SSID = "home"\n', ERROR,
+     "MQTT_BROKER is set but MQTT_TOKEN is empty: ThingsBoard takes a device only with its access token"),
+    ('MQTT_BROKER = "ha.local"\nCIRCUITPY_WIFI_SSID = "home"\nHA_DISCOVERY = 1\n', WARNING,
+     "MQTT_BROKER is set but MQTT_TOKEN is empty: fine for a broker that takes anonymous clients"),
+    ('MQTT_TOKEN = "t0ken"\n', WARNING, "MQTT_TOKEN is set but MQTT_BROKER is empty"),
+    ('MQTT_BROKER = "tb.local"\nMQTT_TOKEN = "t"\n', ERROR, "MQTT_BROKER is set but CIRCUITPY_WIFI_SSID is empty"),
+    ('CIRCUITPY_WIFI_PASSWORD = "password1"\n', WARNING, "CIRCUITPY_WIFI_PASSWORD is set but CIRCUITPY_WIFI_SSID"),
+    ('MQTT_BROKER = "tb"\nMQTT_TOKEN = "t"\nCIRCUITPY_WIFI_SSID = "h"\nMQTT_TLS = 1\n', WARNING,
+     "MQTT_TLS = 1 on port 1883"),
+    ('MQTT_BROKER = "tb"\nMQTT_TOKEN = "t"\nCIRCUITPY_WIFI_SSID = "h"\nMQTT_PORT = 8883\n', WARNING,
+     "MQTT_PORT = 8883 is the TLS port but MQTT_TLS = 0"),
+    ("HA_DISCOVERY = 1\n", WARNING, "HA_DISCOVERY = 1 but MQTT_BROKER is empty"),
+    ('HEATER_METER = "shelly2"\nHEATER_METER_IP = "192,168,1,50"\n', WARNING,
+     "heater settings with HEATER_ENABLED = 0: the heater is off"),
+    (HEATER + 'HEATER_METER_IP = "192,168,1,50"\n', WARNING,
+     'HEATER_METER_IP set but HEATER_METER = "none": no meter is read'),
+    (HEATER + 'HEATER_EMONCMS_NODE = "tank"\n', WARNING, "HEATER_EMONCMS_NODE set but HEATER_EMONCMS_KEY is empty"),
+    ("SCREEN_UTC_OFFSET_MIN = 60\n", WARNING, "SCREEN_UTC_OFFSET_MIN is the old name of TIME_UTC_OFFSET_MIN (it "
+                                              "keeps its old meaning, UTC+60 minutes without summer time)"),
+    ("TIME_UTC_OFFSET_MIN = 60\n", WARNING, 'TIME_ZONE_RULE = "uk" with TIME_UTC_OFFSET_MIN = 60'),
+])
+def test_settings_that_only_make_sense_in_pairs(text, severity, expected):
+    number, sev, message = only(text)
+    assert sev == severity and message.startswith(expected), message
+
+
+@pytest.mark.parametrize("line, expected", [
+    ('HEATER_METER_IP = "192.168.1.50"',
+     "expected a number; using default '' - write an IP address as four numbers with commas: "
+     'HEATER_METER_IP = "192,168,1,50"'),
+    ('HEATER_EMONCMS_IP = "emoncms.local"',
+     'write an IP address as four numbers with commas, e.g. HEATER_EMONCMS_IP = "192,168,1,50"'),
+    ('NTC_TABLE_RAW = "250; 200; 150"', 'separate the numbers with commas: NTC_TABLE_RAW = "250,200,150"'),
+    ('HEATER_SETPOINT_C = "60 C"', 'write the number alone (in C): HEATER_SETPOINT_C = "60"'),
+    ('HEATER_POWER_W = "3kW"', 'write the number alone (in W): HEATER_POWER_W = "3"'),
+    ('MIN_DIFF_K = "4,5"', 'write the decimal point as a point: MIN_DIFF_K = "4.5"'),
+    ('HEATER_SLOTS = "2.5"', "HEATER_SLOTS takes a whole number"),
+    ('HEATER_ENABLED = "yes please"', "write HEATER_ENABLED = 1 (on) or HEATER_ENABLED = 0 (off)"),
+    ('HEATER_METER = "Shelly2"', 'choices are case-sensitive: HEATER_METER = "shelly2"'),
+    ('HEATER_TARIFF = "cheap"', 'did you mean HEATER_TARIFF = "cheapest"?'),
+    ('HEATER_AGILE_PRODUCT = "AGILE-24-10-01"', 'write _ for - . or a space: HEATER_AGILE_PRODUCT = "AGILE_24_10_01"'),
+    ('TIME_ZONE_RULE = "EU"', 'choices are case-sensitive: TIME_ZONE_RULE = "eu"'),
+])
+def test_a_hint_for_each_common_mistake(line, expected):
+    _number, severity, message = only(line + "\n", (cpsettings.STRINGS,))
+    assert severity == ERROR and message.endswith(expected), message
+
+
+def test_circuitpython_8_is_not_supported():
+    with pytest.raises(ValueError, match="not supported: the controller runs on CircuitPython 9 and 10"):
+        semantics_for("8.2.9")
+    assert settings_check.summary([], BOTH) == "OK for CircuitPython 9.0-10.1 and CircuitPython 10.2+"

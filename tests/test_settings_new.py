@@ -82,7 +82,7 @@ def test_new_non_interactive_subprocess_then_check_subprocess(tmp_path):
     checked = subprocess.run([sys.executable, "-m", "hwc.cli", "settings", "check", str(path)],
                              capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout
-    assert checked.stdout == "%s: OK for CircuitPython 8.0-10.1 and CircuitPython 10.2+\n" % path
+    assert checked.stdout == "%s: OK for CircuitPython 9.0-10.1 and CircuitPython 10.2+\n" % path
     for semantics in cpsettings.SEMANTICS:
         getenv = read_back(path, semantics)
         assert (getenv("CIRCUITPY_WIFI_SSID"), getenv("CIRCUITPY_WIFI_PASSWORD")) == ("HomeNet", "correct-horse")

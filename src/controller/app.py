@@ -272,12 +272,15 @@ class Controller:
         return None
 
     def local_min(self):
-        """Local minutes since midnight (SCREEN_UTC_OFFSET_MIN), None while the wall clock is unknown."""
+        """Local minutes since midnight (controller.localtime: TIME_UTC_OFFSET_MIN and summer time
+        by TIME_ZONE_RULE), None while the wall clock is unknown."""
+        from controller.localtime import local_min
+
         wall = self.wall
         epoch = wall.epoch_s() if wall is not None else None
         if epoch is None:
             return None
-        return (int(epoch) // 60 + self.settings.screen_utc_offset_min) % 1440
+        return local_min(self.settings, epoch) % 1440
 
     def _switch_strategy(self):
         """CONTROL_STRATEGY changed at run time (a ThingsBoard override): a fresh algorithm that

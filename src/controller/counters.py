@@ -56,7 +56,8 @@ def clean_name(text):
 class Counters:
     """:param flow_lpm: pump flow at 100 % duty, litres per minute (PUMP_FLOW_LPM)
     :param j_per_lk: the fluid's heat per litre and kelvin (FLUID_J_PER_LK)
-    :param utc_offset_min: local time minus UTC, minutes ("today" ends at local midnight)
+    :param utc_offset_min: local time minus UTC, minutes ("today" ends at local midnight), or a
+        function of the Unix time giving it (summer time, ``controller.localtime``)
     """
 
     def __init__(self, flow_lpm=3.0, j_per_lk=WATER_J_PER_LK, utc_offset_min=0):
@@ -144,7 +145,10 @@ class Counters:
         """Start a new "today" at local midnight (``epoch_s``: Unix time, None while unknown),
         or every 24 h of uptime while the wall clock is unknown. True if a new day began."""
         if epoch_s is not None:
-            day = (int(epoch_s) + self.utc_offset_min * 60) // _DAY_S
+            off = self.utc_offset_min
+            if not isinstance(off, int):
+                off = off(epoch_s)  # summer time: controller.localtime
+            day = (int(epoch_s) + off * 60) // _DAY_S
             if self.day == 0:
                 self.day = day  # the clock just became known: today is today
                 return False

@@ -138,14 +138,19 @@ def _heater(ctl, hardware):
     """The heater task (HEATER_ENABLED=1) over the link's radio, or none, said at boot. A pin
     clash with the 1-Wire bus never creates the relay; without the network the relay is held
     off (``ctl.heater_relay``) and the task does not run."""
-    from controller.heater import check, drop
+    import sys
+
+    from controller import forget
+
+    before = set(sys.modules)
+    from controller.heater import check
 
     s = ctl.settings
-    for text in check.problems(s):
+    for _keys, text in check.problems(s):
         ctl._boot_say("heater: " + text, error=True)
     clash = check.pin_clash(s)
     check = None
-    drop("check")
+    forget(before)
     if clash:
         return []
     try:
@@ -155,11 +160,9 @@ def _heater(ctl, hardware):
         return []
     link = ctl.link
     if link is None:
-        ctl._boot_say("heater: needs the network (MQTT_BROKER and WiFi), which is off: element off", error=True)
+        if s.mqtt_broker:  # else check.problems said it
+            ctl._boot_say("heater: needs the network (MQTT_BROKER and WiFi), which is off: element off", error=True)
         return []
-    import adafruit_requests
-
     from controller.heater.task import make_task
 
-    session = adafruit_requests.Session(link.radio.pool, link.radio.ssl_context)
-    return [("heater", make_task(ctl.heater_relay, session, told=True))]
+    return [("heater", make_task(ctl.heater_relay, link.radio.pool, link.radio.ssl_context))]

@@ -46,7 +46,9 @@ def attach(ctx):
 
 
 def new_counters(settings):
-    return Counters(settings.pump_flow_lpm, settings.fluid_j_per_lk, settings.screen_utc_offset_min)
+    from controller.localtime import epoch_offset_min
+
+    return Counters(settings.pump_flow_lpm, settings.fluid_j_per_lk, lambda epoch_s: epoch_offset_min(settings, epoch_s))
 
 
 def _heat_pairs(probes):

@@ -148,11 +148,11 @@ SECTIONS = [
 
 
 def _assemble():
-    from controller import spec_heater, spec_net, spec_protect, spec_screen
+    from controller import spec_heater, spec_net, spec_protect, spec_screen, spec_time
 
     spec = _CORE
     rules = _CORE_RULES
-    for part in (spec_protect, spec_net, spec_screen, spec_heater):
+    for part in (spec_protect, spec_net, spec_time, spec_screen, spec_heater):
         if part.SPEC:
             SECTIONS.append((part.SPEC[0][0], part.TITLE))
             spec += part.SPEC

@@ -28,13 +28,13 @@ SPEC = (
     ("HEATER_MIN_ON_S", F, 120.0, 0.0, 3600.0, "s"),
     #: minimum off time
     ("HEATER_MIN_OFF_S", F, 300.0, 0.0, 3600.0, "s"),
-    #: grid meter
-    ("HEATER_METER", C, "none", ("none", "iotawatt", "shelly1", "shelly2", "shellypro"), None, ""),
-    #: meter IP: 192,168,1,50
+    #: grid meter: iotawatt; shelly1 (Gen1 EM or 3EM, one channel); shelly3em (Gen1 3EM, the house total); shelly2 (Gen2 Pro 3EM, the total); shellypro (Gen2 Pro EM, one channel)
+    ("HEATER_METER", C, "none", ("none", "iotawatt", "shelly1", "shelly3em", "shelly2", "shellypro"), None, ""),
+    #: meter IP address as four numbers with commas: "192,168,1,50"
     ("HEATER_METER_IP", L, "", 0, 255, ""),
     #: IoTaWatt series
     ("HEATER_METER_SERIES", S, "Grid", 1, 24, ""),
-    #: Shelly channel
+    #: meter channel (shelly1, shellypro)
     ("HEATER_METER_CHANNEL", I, 0, 0, 2, ""),
     #: 1: export reads +
     ("HEATER_METER_INVERT", B, False, None, None, ""),
@@ -92,7 +92,7 @@ SPEC = (
     ("HEATER_LEGIONELLA_DAYS", I, 7, 0, 14, "d"),
     #: EmonCMS key, empty = off
     ("HEATER_EMONCMS_KEY", S, "", 0, 40, ""),
-    #: EmonCMS IP, empty = cloud
+    #: EmonCMS IP address as four numbers with commas ("192,168,1,60"); empty = emoncms.org
     ("HEATER_EMONCMS_IP", L, "", 0, 255, ""),
     #: EmonCMS node
     ("HEATER_EMONCMS_NODE", S, "hwc", 1, 24, ""),

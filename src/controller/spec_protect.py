@@ -55,7 +55,7 @@ SPEC = (
     ("TUBE_KICK_RUN_S", F, 30.0, 5.0, 300.0, "s"),
     #: time from one kick to the next
     ("TUBE_KICK_EVERY_MIN", F, 30.0, 5.0, 240.0, "min"),
-    #: kicks only from this local hour (the wall clock must be known: SCREEN_UTC_OFFSET_MIN sets local time)
+    #: kicks only from this local hour (the wall clock must be known; local time: TIME_ZONE_RULE, TIME_UTC_OFFSET_MIN)
     ("TUBE_KICK_FROM_H", I, 8, 0, 23, "h"),
     #: and before this local hour
     ("TUBE_KICK_TO_H", I, 18, 1, 24, "h"),

@@ -19,8 +19,6 @@ SPEC = (
     ("SCREEN_TANK_TOP_PROBE", S, "tank_top", 0, 24, ""),
     #: name of the DS18B20 probe shown as ambient
     ("SCREEN_AMBIENT_PROBE", S, "ambient", 0, 24, ""),
-    #: local time = UTC + this, for the clock on the screen
-    ("SCREEN_UTC_OFFSET_MIN", I, 0, -720, 840, "min"),
 )
 
 # (KEY_LOW, KEY_HIGH, message): KEY_LOW's value must be below KEY_HIGH's.

@@ -57,23 +57,24 @@ def heater_env(scenario, env=None):
 
 def _utc_min(doy, t_s, year=YEAR):
     """Minutes since 2000 UTC of local time ``t_s`` on day ``doy`` of ``year`` (UK clock)."""
-    from controller.heater.slots import DAY_MIN, days_from_civil, utc_offset_min
+    from controller.localtime import DAY_MIN, days_from_civil, offset_min
 
     local = (days_from_civil(year, 1, 1) + doy - 1) * DAY_MIN + int(t_s // 60)
-    return local - utc_offset_min("uk", local)
+    return local - offset_min("uk", 0, local)
 
 
 def _table(values, doy, cap=100, year=YEAR):
     """The day's half-hourly ``values`` (p/kWh) for today and tomorrow as the device holds them
     after the 16:00 fetch: a SlotTable in millipence."""
-    from controller.heater.slots import SlotTable
+    from controller.heater.core import SlotTable
+    from controller.heater.feed import sort
 
     t = SlotTable(cap)
     for day in (0, 1):
         for k, v in enumerate(values):
             start = _utc_min(doy + day, k * SLOT_S, year)
             t.add(start, start + 30, int(round(v * 1000)))
-    t.sort()
+    sort(t)
     return t
 
 
@@ -83,7 +84,7 @@ def run_day(scenario, weather, location, doy, month, env=None, hh=None, step_s=3
     counted day as that routine leaves it); a dict of energies (kWh), cost (p), CO2 (kg) and
     checks, for the counted day."""
     from controller import settings as settings_mod
-    from controller.heater.core import HeaterCore, Inputs
+    from controller.heater.core import HeaterCore
     from hwc.sim.direct import DirectRun
     from hwc.sim.plant import Plant, PlantConfig
 
@@ -101,9 +102,9 @@ def run_day(scenario, weather, location, doy, month, env=None, hh=None, step_s=3
         plant = run.plant
     tank = Tank(plant)
     element = scenario.startswith("solar+pv")
-    core = HeaterCore(s, 0) if element else None
-    inp = Inputs()
-    inp.prices = _table(prices, doy) if s.heater_tariff != "off" else None  # the device fetches them only then
+    core = inp = HeaterCore(s, 0) if element else None  # its inputs are its attributes
+    if core is not None and s.heater_tariff != "off":  # the device fetches the prices only then
+        core.prices = _table(prices, doy)
     eff = s.heater_boiler_eff
     setpoint = s.heater_setpoint_c
     r = dict.fromkeys(("gas_heat_kwh", "element_kwh", "element_pv_kwh", "element_grid_kwh", "pump_kwh",
@@ -135,7 +136,7 @@ def run_day(scenario, weather, location, doy, month, env=None, hh=None, step_s=3
             inp.grid_w = load + pump_w + (s.heater_power_w if elem_on else 0.0) - pv
             inp.utc_min = _utc_min(doy, t % DAY_S)  # every day is the same date
             inp.pump_running = run.ctl.decision.duty_pct > 0
-            d = core.decide(int(t), inp)
+            d = core.decide(int(t))
             if d.on != elem_on and counted:
                 r["element_switches"] += 1
             elem_on = d.on

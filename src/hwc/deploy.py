@@ -15,7 +15,10 @@ complete tree. Nothing else on the drive is touched: other files in ``lib/`` sta
 ``settings.toml`` is never overwritten (``--settings FILE`` only fills in a missing one).
 
 Afterwards it lists the Adafruit libraries from ``CIRCUITPY/requirements.txt`` that are not in
-``PATH/lib`` and prints the circup command that installs them.
+``PATH/lib`` and prints the circup command that installs them. It warns when the drive's
+``boot_out.txt`` names a CircuitPython other than 9 or 10, or a board other than the PyPortal
+Titano, and checks the drive's ``settings.toml`` as ``hwc settings check`` does, for the
+CircuitPython version the drive runs.
 
 The CLI (``hwc.cli``) calls :func:`add_arguments` and :func:`run`; :func:`deploy` is the
 programmatic entry point.
@@ -35,6 +38,7 @@ from typing import Callable, Iterable, Optional, TextIO
 from hwc import cpsettings
 
 __all__ = [
+    "BootOut",
     "DeployError",
     "DeployResult",
     "RefusedError",
@@ -43,6 +47,7 @@ __all__ = [
     "default_source_root",
     "deploy",
     "find_missing_libraries",
+    "read_boot_out",
     "read_requirements",
     "run",
 ]
@@ -52,6 +57,10 @@ EXIT_ERROR = 1
 EXIT_REFUSED = 2
 
 TMP_SUFFIX = ".hwc-tmp"
+
+#: The CircuitPython major versions the controller runs on, and the board it is written for.
+SUPPORTED_MAJORS = (9, 10)
+TITANO_BOARD_ID = "pyportal_titano"
 
 #: One-line description for the CLI's subcommand help.
 DESCRIPTION = ("copy the controller (lib/controller, lib/ntc_table.py, safemode.py, code.py) onto a "
@@ -232,7 +241,60 @@ class DeployResult:
     missing_libraries: list[str] = field(default_factory=list)
     settings_present: bool = False
     settings_copied: bool = False
-    settings_problems: list[cpsettings.Problem] = field(default_factory=list)
+    #: what ``hwc settings check`` finds in the drive's settings.toml (hwc.settings_check.Diagnostic)
+    settings_problems: list = field(default_factory=list)
+    #: what is wrong with the drive's CircuitPython or board (BootOut.warnings)
+    board_warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BootOut:
+    """What a drive's boot_out.txt says: ``Adafruit CircuitPython 9.2.1 on 2024-11-20; Adafruit
+    PyPortal Titano with samd51j20`` then ``Board ID:pyportal_titano`` (each None if absent)."""
+
+    version: Optional[str] = None
+    board: Optional[str] = None
+    board_id: Optional[str] = None
+
+    @classmethod
+    def parse(cls, text: str) -> "BootOut":
+        version = board = board_id = None
+        match = re.search(r"CircuitPython (\d+(?:\.\d+)*\S*) on [^;\n]*;\s*([^\n]+)", text)
+        if match:
+            version, board = match.group(1), match.group(2).strip()
+        match = re.search(r"^Board ID:\s*(\S+)", text, re.MULTILINE)
+        if match:
+            board_id = match.group(1)
+        return cls(version, board, board_id)
+
+    def warnings(self) -> list[str]:
+        """What is wrong with this drive for the controller, in words (empty when nothing)."""
+        out = []
+        if self.version is None:
+            out.append("boot_out.txt names no CircuitPython version: the controller needs CircuitPython 9 or 10")
+        else:
+            major = int(re.match(r"\d+", self.version).group())
+            if major not in SUPPORTED_MAJORS:
+                out.append(f"the drive runs CircuitPython {self.version}; the controller runs on CircuitPython 9 "
+                           "or 10 only: install CircuitPython 10 for the PyPortal Titano "
+                           "(https://circuitpython.org/board/pyportal_titano/)")
+        titano = (self.board_id == TITANO_BOARD_ID if self.board_id is not None
+                  else self.board is not None and "titano" in self.board.lower())
+        if not titano:
+            what = self.board or "an unknown board"
+            if self.board_id:
+                what += f" (board ID {self.board_id})"
+            out.append(f"the drive is {what}, not a PyPortal Titano: the controller's pins, screen size and memory "
+                       "are the Titano's (a plain PyPortal has half its RAM)")
+        return out
+
+
+def read_boot_out(drive: Path) -> Optional[BootOut]:
+    """The drive's boot_out.txt, or None when it has none (or it cannot be read)."""
+    try:
+        return BootOut.parse((drive / "boot_out.txt").read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
 
 
 def _check_drive(drive: Path, force: bool) -> None:
@@ -291,6 +353,11 @@ def deploy(
 
     result = DeployResult(drive=drive, dry_run=dry_run)
     verb = "would copy" if dry_run else "copied"
+    boot = read_boot_out(drive)
+    if boot is not None:
+        result.board_warnings = boot.warnings()
+        for text in result.board_warnings:
+            say(f"warning: {text}")
 
     def put(src: Path, dst: Path) -> None:
         data = src.read_bytes()
@@ -346,7 +413,7 @@ def deploy(
         if settings_src is not None:
             say(f"  not copying {settings_src}: the drive already has a settings.toml "
                 "(hwc deploy never overwrites it)")
-        result.settings_problems = cpsettings.parse_file(drive_settings)[1]
+        result.settings_problems = _check_settings(drive_settings, boot)
     elif settings_src is not None:
         if not dry_run:
             try:
@@ -355,7 +422,7 @@ def deploy(
                 raise DeployError(f"writing {drive_settings} failed: {exc}") from exc
         result.settings_copied = True
         say(f"  {verb} {settings_src} -> settings.toml")
-        result.settings_problems = cpsettings.parse_file(settings_src)[1]
+        result.settings_problems = _check_settings(settings_src, boot)
 
     # 4. safemode.py (safe mode: pump off, reason recorded, reset), then code.py, last
     put(tree.safemode_py, drive / "safemode.py")
@@ -368,6 +435,23 @@ def deploy(
 
     _report(result, tree, settings_src, say)
     return result
+
+
+def _check_settings(path: Path, boot: Optional[BootOut]) -> list:
+    """``hwc settings check``'s findings for ``path``, for the drive's CircuitPython version when
+    boot_out.txt names a supported one (else for every version)."""
+    from hwc import settings_check
+
+    semantics = (cpsettings.LEGACY, cpsettings.STRINGS)
+    if boot is not None and boot.version:
+        try:
+            semantics = settings_check.semantics_for(boot.version)
+        except ValueError:
+            pass  # an unsupported version: warned about already
+    try:
+        return settings_check.check_file(path, semantics)
+    except settings_check.Unreadable as exc:
+        return [settings_check.Diagnostic(None, settings_check.ERROR, f"cannot read it: {exc}")]
 
 
 def _remove_empty_dirs(top: Path) -> None:
@@ -389,7 +473,9 @@ def _report(result: DeployResult, tree: SourceTree, settings_src: Optional[Path]
         on_drive = result.settings_present or not result.dry_run
         shown = settings_name if on_drive or settings_src is None else _display(settings_src)
         for problem in result.settings_problems:
-            say(f"warning: {problem.format(shown)}")
+            say(problem.format(shown))
+        if result.settings_problems:
+            say(f"  (what the board will say about {Path(shown).name}: fix it, then hwc settings check it)")
     else:
         example = _display(tree.settings_example)
         say(f"{drive} has no settings.toml, so every setting takes its built-in default. "

@@ -75,8 +75,8 @@ def _heater_noon(rig):
     """The immersion heater at 12:30 with 3.4 kW of PV export: a real Heater (no task, no
     network) with a synthetic Agile day of prices (hwc.sim.household); its decision core decides
     from the controller's own pump decision, so the page shows what the firmware would."""
-    from controller.heater.slots import EPOCH_2000_S
     from controller.heater.task import Heater
+    from controller.localtime import EPOCH_2000_S
     from hwc.costbench import _table
     from hwc.sim.household import day_prices
     from hwc.simulate import load_weather
@@ -86,23 +86,21 @@ def _heater_noon(rig):
 
     ctl = rig.ctl
     h = Heater(ctl, Relay(), None)
-    h.prices = h.inp.prices = _table(day_prices(load_weather(), "screenshot", 182, 7), 182, year=2026)
-    inp = h.inp
-    inp.utc_min = (EPOCH_DAY + int(12.5 * 3600) - 3600 - EPOCH_2000_S) // 60  # 12:30 BST
-    inp.top_c, inp.bottom_c, inp.grid_w = 48.5, ctl.cold.value_c, -3430.0
+    h.prices = _table(day_prices(load_weather(), "screenshot", 182, 7), 182, year=2026)
+    h.utc_min = (EPOCH_DAY + int(12.5 * 3600) - 3600 - EPOCH_2000_S) // 60  # 12:30 BST
+    h.top_c, h.bottom_c, h.grid_w = 48.5, ctl.cold.value_c, -3430
     h.errors = {"meter": "", "prices": ""}
     ctl.heater = h
 
     def decide():
-        inp.pump_running = ctl.decision.duty_pct > 0
+        h.pump_running = ctl.decision.duty_pct > 0
         now_s = ctl.clock.now_s() + 600  # past the boot's minimum off time
-        h.core.decide(now_s - 130, inp)
-        d = h.core.decide(now_s, inp)  # export held for longer than HEATER_ON_WAIT_S
-        h.state, h.reason = ("on" if d.on else "off"), d.reason
+        h.decide(now_s - 130)
+        d = h.decide(now_s)  # export held for longer than HEATER_ON_WAIT_S
+        h.state = "on" if d.on else "off"
         h.element_w = ctl.settings.heater_power_w if d.on else 0
-        h.grid_w = inp.grid_w + h.element_w
+        h.grid_w += int(h.element_w)
         h.price_p_kwh = None if d.price is None else d.price / 1000
-        h.switches = h.core.element.switches
 
     h.decide_for_screenshot = decide  # build() calls it once the pump has decided
 

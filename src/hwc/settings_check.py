@@ -3,14 +3,22 @@
 Every problem is printed as ``FILE:LINE: error|warning: message``, sorted by line:
 
 * the file as CircuitPython reads it (hwc.cpsettings): lines it cannot read, values it reads
-  differently on CircuitPython 8.0-10.1 and 10.2+, duplicate keys, ``[table]`` headers, lines
+  differently on CircuitPython 9.0-10.1 and 10.2+, duplicate keys, ``[table]`` headers, lines
   that are not ``KEY = value``, a byte-order mark, bytes that are not UTF-8;
 * keys: every key must be a setting of the controller (its settings table) or one of
   CircuitPython's own keys (CIRCUITPY_WIFI_SSID ...); a near miss of a known key is an error
   with a "did you mean", any other unknown key a warning;
 * values and cross-key rules: checked by the firmware's own loader (controller.settings.load),
   the code that runs at boot, so the checker says exactly what the board would complain about
-  (and which default it would use instead).
+  (and which default it would use instead), with a hint of how to write what the key expects
+  (``HEATER_METER_IP = "192.168.1.50"``: write ``"192,168,1,50"``);
+* what else the board says at boot about its settings, by the firmware's own functions: the
+  NTC table (controller.settings.ntc_table) and, with HEATER_ENABLED = 1, the heater's
+  controller.heater.check.problems (its pin on the 1-Wire bus, no tank-top probe, no network);
+* settings that only make sense in pairs (these the board does not check: they are advice):
+  MQTT_BROKER without MQTT_TOKEN or WiFi and the reverse, TLS on the plain port, heater keys
+  with the heater off, meter and EmonCMS keys without their switch, the old
+  SCREEN_UTC_OFFSET_MIN, TIME_ZONE_RULE "uk" with a standard offset other than UTC.
 
 An error means the controller will not use what the file says. A warning means the file works
 but is fragile (it depends on the CircuitPython version, or a key nobody reads).
@@ -71,7 +79,8 @@ TITANO_PIN_ALIASES = {"A1": "D3", "A4": "D4"}
 
 # Kinds of value CircuitPython 10.2+ returns with their quotes or brackets: never what was meant.
 _READ_WITH_QUOTES = ("literal", "multiline", "array", "table")
-_LEGACY_LABEL = "CircuitPython 8.0-10.1"
+_LEGACY_LABEL = "CircuitPython 9.0-10.1"
+SUPPORTED = "9 and 10"  # the CircuitPython versions the controller runs on (8 lacks what it needs)
 _STRINGS_LABEL = "CircuitPython 10.2+"
 
 
@@ -92,8 +101,8 @@ class Diagnostic:
 def semantics_for(version: str) -> tuple[str, ...]:
     """The cpsettings semantics a ``--circuitpython`` VERSION stands for.
 
-    ``any`` (default) and ``10`` (any 10.x): both. ``9``, ``10.1``, ``8.2.9``: LEGACY.
-    ``10.2``, ``10.3.1``, ``11``: STRINGS. Raises ValueError for anything else.
+    ``any`` (default) and ``10`` (any 10.x): both. ``9``, ``10.1``: LEGACY. ``10.2``,
+    ``10.3.1``, ``11``: STRINGS. Raises ValueError for anything else, and for 8 (not supported).
     """
     text = version.strip().lower()
     if text in ("any", "all"):
@@ -104,7 +113,10 @@ def semantics_for(version: str) -> tuple[str, ...]:
     major = int(match.group(1))
     minor = None if match.group(2) is None else int(match.group(2))
     if major < 8:
-        raise ValueError(f"CircuitPython {version} has no settings.toml (8.0 or later)")
+        raise ValueError(f"CircuitPython {version} has no settings.toml; the controller runs on CircuitPython "
+                         f"{SUPPORTED}")
+    if major < 9:
+        raise ValueError(f"CircuitPython {version} is not supported: the controller runs on CircuitPython {SUPPORTED}")
     if major == 10 and minor is None:
         return (cpsettings.LEGACY, cpsettings.STRINGS)
     if (major, minor or 0) < (10, 2):
@@ -176,6 +188,135 @@ def _pin_hint(key: str, entries_by_key: dict[str, cpsettings.Entry]) -> str:
     return f" (the PyPortal Titano's 3-pin JST ports are {ports}; the third JST port is I2C)"
 
 
+_NUMBER = re.compile(r"\s*([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)\s*([A-Za-z%/ ]+)?\s*\Z")
+
+
+def hint(entry: tuple, written: str) -> str:
+    """How to write what the settings-table entry expects, when ``written`` (the value as read)
+    looks like a common mistake; "" otherwise."""
+    key, kind, default, lo, hi, unit = entry[:6]
+    text = written.strip()
+    if kind == "list":
+        parts = re.split(r"[.;\s]+", text) if key.endswith("_IP") else re.split(r"[;\s]+", text)
+        if key.endswith("_IP") and len(parts) == 4 and all(p.isdigit() for p in parts):
+            return f' - write an IP address as four numbers with commas: {key} = "{",".join(parts)}"'
+        if key.endswith("_IP"):
+            return f' - write an IP address as four numbers with commas, e.g. {key} = "192,168,1,50"'
+        if len(parts) > 1:
+            return f' - separate the numbers with commas: {key} = "{",".join(parts)}"'
+        return ""
+    if kind in ("float", "int"):
+        if re.fullmatch(r"\s*[+-]?\d+,\d+\s*", text) and kind == "float":
+            return f' - write the decimal point as a point: {key} = "{text.replace(",", ".")}"'
+        match = _NUMBER.match(text)
+        if match and match.group(4):
+            return f' - write the number alone{" (in " + unit + ")" if unit else ""}: {key} = "{match.group(1)}"'
+        if match and kind == "int" and "." in match.group(1):
+            return f" - {key} takes a whole number"
+        return ""
+    if kind == "bool":
+        return f" - write {key} = 1 (on) or {key} = 0 (off)"
+    if kind == "choice":
+        for choice in lo:
+            if choice.lower() == text.lower():
+                return f' - choices are case-sensitive: {key} = "{choice}"'
+        close = difflib.get_close_matches(text.lower(), [c.lower() for c in lo], n=1, cutoff=0.6)
+        if close:
+            return f' - did you mean {key} = "{[c for c in lo if c.lower() == close[0]][0]}"?'
+        return ""
+    if kind == "str" and text and re.fullmatch(r"[A-Za-z0-9_\-. ]+", text) and not re.fullmatch(r"\w+", text):
+        fixed = re.sub(r"[-. ]", "_", text)
+        return f' - write _ for - . or a space: {key} = "{fixed}"'
+    return ""
+
+
+def board_checks(settings) -> list[tuple[tuple[str, ...], str]]:
+    """What the board says at boot about loaded ``settings`` besides its value errors, by the
+    firmware's own functions: [(keys, message)], each an error it shows on the boot screen."""
+    from controller import settings as settings_mod
+
+    out = []
+    if not hasattr(settings, "ntc_beta_r25_ohm") or not hasattr(settings, "heater_enabled"):
+        return out  # a smaller settings table than the firmware's (hwc settings new's tests)
+    _table, error = settings_mod.ntc_table(settings)
+    if error:
+        keys = ("NTC_BETA_R25_OHM", "NTC_BETA_K") if settings.ntc_beta_r25_ohm > 0 else ("NTC_TABLE_RAW",)
+        out.append((keys, error))
+    if settings.heater_enabled:
+        from controller.heater import check
+
+        for keys, text in check.problems(settings):
+            out.append((keys, "heater: " + text))
+    return out
+
+
+def pair_checks(settings, present: set[str]) -> list[tuple[tuple[str, ...], str, str]]:
+    """Settings that only make sense together, as [(keys, severity, message)]. ``present``: the
+    keys the file sets. The board does not check these: they are what a first install gets wrong."""
+    class _S:  # a firmware whose table lacks a key (hwc settings new's tests) reads it as off
+        def __getattr__(self, name):
+            return getattr(settings, name, None)
+
+    s = _S()
+    out = []
+    tb = "ThingsBoard takes a device only with its access token"
+    if s.mqtt_broker and not s.mqtt_token:
+        if s.ha_discovery:
+            out.append((("MQTT_BROKER", "MQTT_TOKEN"), WARNING, "MQTT_BROKER is set but MQTT_TOKEN is empty: fine "
+                        "for a broker that takes anonymous clients; " + tb))
+        else:
+            out.append((("MQTT_BROKER", "MQTT_TOKEN"), ERROR, "MQTT_BROKER is set but MQTT_TOKEN is empty: " + tb +
+                        ' (copy it from the device\'s page: MQTT_TOKEN = "...")'))
+    if s.mqtt_token and not s.mqtt_broker:
+        out.append((("MQTT_TOKEN", "MQTT_BROKER"), WARNING, "MQTT_TOKEN is set but MQTT_BROKER is empty: the "
+                    "network is off and nothing uses the token"))
+    ssid = s.circuitpy_wifi_ssid or "CIRCUITPY_WIFI_SSID" in present  # CircuitPython's own key, too
+    if s.mqtt_broker and not ssid:
+        out.append((("MQTT_BROKER", "CIRCUITPY_WIFI_SSID"), ERROR, "MQTT_BROKER is set but CIRCUITPY_WIFI_SSID is "
+                    "empty: no WiFi network to reach it"))
+    if (s.circuitpy_wifi_password or "CIRCUITPY_WIFI_PASSWORD" in present) and not ssid:
+        out.append((("CIRCUITPY_WIFI_PASSWORD", "CIRCUITPY_WIFI_SSID"), WARNING, "CIRCUITPY_WIFI_PASSWORD is set "
+                    "but CIRCUITPY_WIFI_SSID is empty: which network is it for?"))
+    if s.mqtt_broker and s.mqtt_tls and s.mqtt_port == 1883:
+        out.append((("MQTT_TLS", "MQTT_PORT"), WARNING, "MQTT_TLS = 1 on port 1883, the plain MQTT port: TLS is "
+                    "usually port 8883 (MQTT_PORT = 8883)"))
+    if s.mqtt_broker and not s.mqtt_tls and s.mqtt_port == 8883:
+        out.append((("MQTT_PORT", "MQTT_TLS"), WARNING, "MQTT_PORT = 8883 is the TLS port but MQTT_TLS = 0: "
+                    "write MQTT_TLS = 1, or MQTT_PORT = 1883"))
+    if s.ha_discovery and not s.mqtt_broker:
+        out.append((("HA_DISCOVERY", "MQTT_BROKER"), WARNING, "HA_DISCOVERY = 1 but MQTT_BROKER is empty: the "
+                    "network is off"))
+    heater_keys = sorted(k for k in present if k.startswith("HEATER_") and k != "HEATER_ENABLED")
+    if heater_keys and not s.heater_enabled:
+        out.append((tuple(heater_keys), WARNING, "heater settings with HEATER_ENABLED = 0: the heater is off and "
+                    "nothing reads them (HEATER_ENABLED = 1 switches it on)"))
+    elif s.heater_enabled:
+        meter_keys = [k for k in ("HEATER_METER_IP", "HEATER_METER_SERIES", "HEATER_METER_CHANNEL",
+                                  "HEATER_METER_INVERT") if k in present]
+        if meter_keys and s.heater_meter == "none":
+            out.append((tuple(meter_keys) + ("HEATER_METER",), WARNING, "%s set but HEATER_METER = \"none\": no "
+                        "meter is read (HEATER_METER names yours)" % ", ".join(meter_keys)))
+        emon_keys = [k for k in ("HEATER_EMONCMS_IP", "HEATER_EMONCMS_NODE") if k in present]
+        if emon_keys and not s.heater_emoncms_key:
+            out.append((tuple(emon_keys) + ("HEATER_EMONCMS_KEY",), WARNING, "%s set but HEATER_EMONCMS_KEY is "
+                        "empty: EmonCMS logging is off" % ", ".join(emon_keys)))
+    if "SCREEN_UTC_OFFSET_MIN" in present and s.screen_utc_offset_min:
+        if s.time_utc_offset_min:
+            why = "ignored, TIME_UTC_OFFSET_MIN is set"
+        elif s.time_zone_rule == "uk":
+            why = "it keeps its old meaning, UTC%+d minutes without summer time" % s.screen_utc_offset_min
+        else:
+            why = "read as TIME_UTC_OFFSET_MIN, with TIME_ZONE_RULE %s's summer time" % s.time_zone_rule
+        out.append((("SCREEN_UTC_OFFSET_MIN",), WARNING, "SCREEN_UTC_OFFSET_MIN is the old name of "
+                    "TIME_UTC_OFFSET_MIN (%s): write TIME_UTC_OFFSET_MIN = %d and TIME_ZONE_RULE = \"eu\", \"us\" "
+                    "or \"none\" for your summer time" % (why, s.screen_utc_offset_min)))
+    if s.time_zone_rule == "uk" and s.time_utc_offset_min:
+        out.append((("TIME_ZONE_RULE", "TIME_UTC_OFFSET_MIN"), WARNING, "TIME_ZONE_RULE = \"uk\" with "
+                    "TIME_UTC_OFFSET_MIN = %d: UK standard time is UTC (0); for central Europe write "
+                    "TIME_ZONE_RULE = \"eu\"" % s.time_utc_offset_min))
+    return out
+
+
 def check_text(text: str, semantics: Iterable[str] = (cpsettings.LEGACY, cpsettings.STRINGS)
                ) -> list[Diagnostic]:
     """Every problem of a settings.toml's contents, sorted by line.
@@ -189,6 +330,7 @@ def check_text(text: str, semantics: Iterable[str] = (cpsettings.LEGACY, cpsetti
     legacy = cpsettings.LEGACY in semantics
     spec, rules = _spec()
     spec_kinds = {entry[0]: entry[1] for entry in spec}
+    spec_entries = {entry[0]: entry for entry in spec}
     known = list(spec_kinds) + [k for k in CIRCUITPY_KEYS if k not in spec_kinds]
 
     entries, problems = cpsettings.scan(text)
@@ -233,9 +375,11 @@ def check_text(text: str, semantics: Iterable[str] = (cpsettings.LEGACY, cpsetti
 
     # 3. Values and cross-key rules: the firmware's loader, once per CircuitPython behaviour.
     found: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    loaded = {}
     for sem in semantics:
         settings = load(cpsettings.getenv_for_text(text, sem), spec, rules)
-        found[sem] = list(zip(settings.error_keys, settings.errors))
+        loaded[sem] = settings
+        found[sem] = list(zip(settings.error_keys, settings.errors)) + board_checks(settings)
     reported: dict[tuple[str, ...], set[str]] = {}
     for sem in semantics:
         for keys, message in found[sem]:
@@ -262,7 +406,18 @@ def check_text(text: str, semantics: Iterable[str] = (cpsettings.LEGACY, cpsetti
                 message += " (" + ", ".join(others) + ")"
             if keys[0].endswith("_PIN") and spec_kinds.get(keys[0]) == "choice" and len(keys) == 1:
                 message += _pin_hint(keys[0], by_key)
+            elif len(keys) == 1 and keys[0] in by_key and by_key[keys[0]].text is not None and "; using" in message:
+                message += hint(spec_entries[keys[0]], by_key[keys[0]].text)
             out.append(Diagnostic(line, ERROR, message, keys[0]))
+
+    # 4. Settings that only make sense together (the first behaviour's reading of the file).
+    present = set(by_key)
+    wrong = {d.key for d in out if d.severity == ERROR}
+    for keys, severity, message in pair_checks(loaded[semantics[0]], present):
+        if wrong.intersection(keys):
+            continue  # said already: one message per mistake
+        lines = sorted(by_key[k].line for k in keys if k in by_key)
+        out.append(Diagnostic(lines[0] if lines else None, severity, message, keys[0]))
 
     out.sort(key=lambda d: (d.line or 0, d.severity != ERROR))
     return out

@@ -1,154 +1,371 @@
-"""The heater's decision: which rule (if any) allows the element now, in priority order, and
-the contactor's verdict. Pure: ``Inputs`` and time in, ``HeaterDecision`` out.
+"""The heater's decision: which rule (if any) allows the element now, in priority order, and the
+contactor's verdict. Pure: ``HeaterCore``'s inputs and the time in, its decision out.
 
-Order: no reading, cut-off and plant protections switch off at once (``Element``); a negative
-price heats (paid to use power); an overdue legionella cycle heats; while the solar pump runs
-or the collector is forecast to deliver the heat the tank still needs, nothing else heats;
-then PV surplus, a due legionella cycle in its cheapest slot, and the tariff rule. The
-element is off unless one of them positively allows it.
+Order: no reading, cut-off and plant protections switch off at once; a negative price heats
+(paid to use power); an overdue legionella cycle heats; while the solar pump runs or the
+collector is forecast to deliver the heat the tank still needs, nothing else heats; then PV
+surplus (seed 000), a due legionella cycle in its cheapest slot, and the tariff rule (seed 002).
+The element is off unless one of them positively allows it.
+
+Units: times are whole seconds from ``Clock.now_s`` (``now_s``) and minutes since 2000 UTC
+(``utc_min``, ``controller.localtime``); temperatures C; powers W (+ import); prices int
+millipence per kWh (1000 = 1 p/kWh); energies int Wh. What a decision compares or rounds is
+ints, or a reading against a setting: never a float rounded at a boundary.
 """
 
-from controller.heater import rules, tariff
-from controller.heater.slots import DAY_MIN
+from array import array
 
-_KWH_PER_L_K = 4.186 / 3600  # water
+from controller.localtime import DAY_MIN, offset_at
 
+try:
+    from micropython import const
+except ImportError:  # CPython
 
-class Inputs:
-    """What a decision reads (the task fills it). Temperatures C, power W (+ import), times
-    minutes since 2000 UTC (``utc_min`` None while the wall clock is unknown)."""
-
-    def __init__(self):
-        self.top_c = None
-        self.top_why = "not read yet"
-        self.bottom_c = None
-        self.grid_w = None
-        self.grid_why = "no meter"
-        self.utc_min = None
-        self.pump_running = False
-        self.block = ""  # a plant protection acting now, in words
-        self.prices = None  # SlotTable of millipence/kWh, or None
-        self.carbon = None  # SlotTable of gCO2/kWh, or None
-        self.forecast = None  # slots.Forecast, or None
+    def const(x):
+        return x
 
 
-class HeaterDecision:
-    def __init__(self):
-        self.on = False
-        self.rule = "none"
-        self.reason = "off: starting"
-        self.target_c = 0.0
-        self.stage = rules.NORMAL
-        self.price = None  # millipence/kWh now, or None
+_DAY_S = const(86400)
+_HYST_K = const(5)  # thermostat and cut-off hysteresis
+
+
+def hhmm(t_min):
+    """"HH:MM" of a time in minutes."""
+    m = t_min % DAY_MIN
+    return "%02d:%02d" % (m // 60, m % 60)
+
+
+def p(milli):
+    """Text of a price in millipence: "7.25"."""
+    return "%.2f" % (milli / 1000)
+
+
+class SlotTable:
+    """Up to ``cap`` intervals [start, end) in minutes since 2000 with an int value each (prices
+    in millipence, grams of CO2 per kWh, Wh) in preallocated arrays, ``n`` of them in use.
+    ``version`` counts changes, so a chooser can cache what it derived from a table."""
+
+    def __init__(self, cap):
+        self.cap = cap
+        self.start = array("i", [0] * cap)
+        self.end = array("i", [0] * cap)
+        self.value = array("i", [0] * cap)
+        self.n = 0
+        self.version = 0
+
+    def add(self, start_min, end_min, value):
+        """Append one interval; False when full or empty."""
+        n = self.n
+        if n >= self.cap or end_min <= start_min:
+            return False
+        self.start[n] = start_min
+        self.end[n] = end_min
+        self.value[n] = value
+        self.n = n + 1
+        self.version += 1
+        return True
+
+    def find(self, t_min):
+        """Index of the interval holding ``t_min``; -1 if none."""
+        for i in range(self.n):
+            if self.start[i] <= t_min < self.end[i]:
+                return i
+        return -1
 
 
 class HeaterCore:
-    """:param settings: validated settings (HEATER_* attributes); :param now_s: Clock.now_s()"""
+    """The decision, with its inputs and its state as attributes.
+
+    Inputs (the task, or a simulation, sets them before ``decide``): ``top_c`` (None: no
+    reading, ``top_why`` says why), ``bottom_c``, ``grid_w`` (None: ``grid_why``), ``utc_min``
+    (None while the wall clock is unknown), ``pump_running``, ``block`` (a plant protection
+    acting now, in words, or ""), ``prices`` and ``carbon`` (SlotTables of millipence and
+    gCO2 per kWh, or None), ``pv_days`` (SlotTable of forecast Wh per local day, keyed by the
+    day's first minute) and ``pv_periods`` (forecast Wh per period, UTC), or None.
+
+    Decision: ``on``; ``rule`` that allows it ("negative", "legionella", "pv", "cheapest",
+    "greenest", "breakeven"; "none" while off); ``reason`` in words; ``target_c``; the
+    legionella ``stage`` ("normal", "pending": the last day, solar may do it; "due": the
+    cheapest slot does it; "overdue": heat now); ``price`` (millipence/kWh now, or None);
+    ``switches`` of the contactor.
+
+    :param settings: validated settings (HEATER_* attributes); :param now_s: Clock.now_s()
+    """
 
     def __init__(self, settings, now_s, cap=100):
         self.s = settings
-        self.element = rules.Element(now_s)
-        self.surplus = rules.Surplus()
-        self.legionella = rules.Legionella(now_s)
-        self.chooser = tariff.Chooser(cap)
-        self.due_chooser = tariff.Chooser(cap)
-        self.decision = HeaterDecision()
+        self.top_c = self.bottom_c = self.grid_w = self.utc_min = None
+        self.top_why = "not read yet"
+        self.grid_why = "no meter"
+        self.pump_running = False
+        self.block = ""
+        self.prices = self.carbon = self.pv_days = self.pv_periods = None
+        self.on = False
+        self.rule = "none"
+        self.reason = "off: starting"
+        self.target_c = settings.heater_setpoint_c
+        self.stage = "normal"
+        self.price = None
+        # the contactor: off at boot, and the minimum off time runs from boot (no chatter in a reboot loop)
+        self.changed_s = now_s
+        self.switches = 0
+        self.satisfied = False  # reached the target; reheat below target - hysteresis
+        self.cut = False  # above the cut-off; back below cut-off - hysteresis
+        self.pv_on = False  # the PV-surplus rule's state, and since when its change is pending
+        self.pv_since_s = None
+        self.hot_s = now_s  # the legionella temperature was last reached (or boot)
+        self.ever_hot = False
+        self.chosen = bytearray(cap)  # per table row: 1 = one of the chosen slots
+        self.count = self.picked = 0  # slots in the window, chosen
+        self._key = None
 
-    def _solar_block(self, inp, target_c):
-        if inp.pump_running:
-            return "solar pump running: the collector heats the tank"
-        fc = inp.forecast
-        if not self.s.heater_pv_kwp or fc is None or inp.utc_min is None or inp.top_c is None:
-            return ""
-        remaining = fc.remaining_kwh(inp.utc_min)
-        if remaining is None:
-            return ""
-        avg_c = inp.top_c if inp.bottom_c is None else (inp.top_c + inp.bottom_c) / 2
-        need = self.s.heater_tank_l * _KWH_PER_L_K * (target_c - avg_c)
-        heat = remaining * self.s.heater_solar_heat
-        if need > 0 and heat >= need:
-            return "collector forecast %.1f kWh today covers the %.1f kWh the tank needs" % (heat, need)
-        return ""
+    def _surplus(self, now_s):
+        """Seed 000: on once export exceeds the element power plus a margin for ON_WAIT; off once
+        import exceeds IMPORT_W for OFF_WAIT, or at once without a reading. (on, why)."""
+        s = self.s
+        grid = self.grid_w
+        if grid is None:
+            self.pv_on = False
+            self.pv_since_s = None
+            return False, "pv: no grid reading (%s)" % self.grid_why
+        if self.pv_on:
+            value, limit = grid, int(s.heater_import_w)
+            text, wait_s = "pv: import %d W > %d W", s.heater_off_wait_s
+            if grid <= limit:
+                self.pv_since_s = None
+                return True, "pv: grid %d W, import below %d W" % (grid, limit)
+        else:
+            value = int(s.heater_power_w) - grid if self.on else -grid
+            limit = int(s.heater_power_w + s.heater_margin_w)
+            text, wait_s = "pv: surplus %d W > %d W", s.heater_on_wait_s
+            if value <= limit:
+                self.pv_since_s = None
+                return False, "pv: surplus %d W <= %d W" % (value, limit)
+        if self.pv_since_s is None:
+            self.pv_since_s = now_s
+        waited = now_s - self.pv_since_s
+        text = text % (value, limit)
+        if waited < wait_s:
+            return self.pv_on, "%s for %d of %d s" % (text, waited, wait_s)
+        self.pv_on = not self.pv_on
+        self.pv_since_s = None
+        return self.pv_on, "%s for %d s" % (text, waited)
 
-    def _due(self, inp, now_utc):
-        prices = inp.prices
-        if prices is None or now_utc is None or prices.find(now_utc) < 0:
-            return True, "legionella due and no prices: heating now"
-        slot_start = now_utc - now_utc % 30
-        ch = self.due_chooser
-        ch.pick(prices, slot_start, slot_start + DAY_MIN, self.s.heater_slots, False)
-        i = prices.find(now_utc)
-        if ch.chosen[i]:
-            return True, "legionella due: %s p/kWh is among the %d cheapest known slots" % (
-                tariff.p(prices.value[i]), ch.picked)
-        return False, "legionella due: waiting for one of the %d cheapest known slots" % ch.picked
+    def _pick(self, table, ws, we, n, contiguous):
+        """Mark in ``chosen`` the n lowest-valued slots of ``table`` inside [ws, we) UTC, or the
+        lowest-sum run of n adjacent ones; cached until the table or the window changes."""
+        key = (table.version, ws, we, n, contiguous)
+        if key == self._key:
+            return
+        self._key = key
+        chosen = self.chosen
+        start, end, value = table.start, table.end, table.value
+        rows = table.n
+        count = picked = 0
+        for i in range(len(chosen)):
+            c = 2 if i < rows and start[i] >= ws and end[i] <= we else 0  # 2: a candidate
+            chosen[i] = c
+            count += c
+        count //= 2
+        if contiguous:  # rows are sorted: a run is n candidates, each starting where the last ended
+            best_i, best_sum = -1, 0
+            for i in range(rows):
+                total = k = 0
+                while k < n and i + k < rows and chosen[i + k] == 2 and (k == 0 or start[i + k] == end[i + k - 1]):
+                    total += value[i + k]
+                    k += 1
+                if k == n and (best_i < 0 or total < best_sum):
+                    best_i, best_sum = i, total
+            if best_i >= 0:
+                for j in range(best_i, best_i + n):
+                    chosen[j] = 1
+                picked = n
+        else:
+            while picked < n and picked < count:
+                best = -1
+                for i in range(rows):
+                    if chosen[i] == 2 and (best < 0 or value[i] < value[best]):
+                        best = i
+                chosen[best] = 1
+                picked += 1
+        for i in range(rows):
+            if chosen[i] == 2:
+                chosen[i] = 0
+        self.count = count
+        self.picked = picked
 
-    def _tariff(self, inp, now_utc):
+    def _tariff(self, now_utc):
+        """(on, why) of HEATER_TARIFF: the cheapest or greenest HEATER_SLOTS in the window, or
+        any half-hour at or below the break-even price."""
         s = self.s
         mode = s.heater_tariff
         if mode == "off":
             return False, "tariff rule off"
         if now_utc is None:
             return False, "tariff: time unknown"
-        if mode == "breakeven":
-            if inp.prices is None or inp.prices.n == 0:
-                return False, "breakeven: no prices"
-            return tariff.breakeven(inp.prices, now_utc, s, inp.forecast)
         green = mode == "greenest"
-        table = inp.carbon if green else inp.prices
+        table = self.carbon if green else self.prices
         if table is None or table.n == 0:
             return False, "%s: no %s" % (mode, "carbon forecast" if green else "prices")
-        return tariff.cheapest(self.chooser, table, now_utc, s, "CO2" if green else "price")
+        i = table.find(now_utc)
+        off = offset_at(s, now_utc)
+        if mode == "breakeven":
+            if i < 0:
+                return False, "breakeven: no price for now"
+            limit, why = self.threshold(now_utc + off)
+            price = table.value[i]
+            return price <= limit, "breakeven: %s p/kWh %s %s" % (p(price), "<=" if price <= limit else ">", why)
+        # the window occurrence holding now, or the next one (start == end: the whole day)
+        local = now_utc + off
+        start = int(s.heater_window_start_h * 60 + 0.5)
+        ws = local - local % DAY_MIN - DAY_MIN + start
+        we = (int(s.heater_window_end_h * 60 + 0.5) - start) % DAY_MIN or DAY_MIN  # its length, for now
+        while local >= ws + we:
+            ws += DAY_MIN
+        we += ws
+        n = s.heater_slots
+        self._pick(table, ws - off, we - off, n, s.heater_contiguous)
+        what = "CO2" if green else "price"
+        span = "%s-%s" % (hhmm(ws), hhmm(we))
+        short = "" if self.count >= n else " (only %d known)" % self.count
+        if self.count == 0:
+            return False, "%s: no %s for the %s window yet" % (mode, what, span)
+        if now_utc + off < ws or i < 0:
+            return False, "%s: waiting for the %s window (%d of %d slots chosen)" % (mode, span, self.picked, n)
+        if self.picked == 0:
+            return False, "%s: no run of %d slots in %s%s" % (mode, n, span, short)
+        on = self.chosen[i] == 1
+        return on, "%s: %s is %s the %d lowest-%s slots in %s%s" % (
+            mode, hhmm(table.start[i] + off), "one of" if on else "not among", self.picked, what, span, short)
 
-    def decide(self, now_s, inp):
-        """The decision for now (also kept in ``self.decision``)."""
+    def threshold(self, now_local):
+        """(millipence, why) the price is compared with: gas break-even, or the export value when
+        the solar forecast for the next daylight (today before noon, else tomorrow) is sunny."""
         s = self.s
-        d = self.decision
-        now_utc = inp.utc_min
-        stage = self.legionella.update(now_s, inp.top_c, s)
+        eff = int(s.heater_boiler_eff * 1000 + 0.5)
+        gas = (int(s.heater_gas_p_kwh * 1000 + 0.5) * 1000 + eff // 2) // eff
+        why = "gas break-even %s p/kWh" % p(gas)
+        if not s.heater_pv_kwp:
+            return gas, why
+        day = now_local // DAY_MIN + (1 if now_local % DAY_MIN >= 720 else 0)
+        days = self.pv_days
+        i = days.find(day * DAY_MIN) if days is not None else -1
+        if i < 0:
+            return gas, why + " (no solar forecast for that day)"
+        wh = days.value[i]
+        if wh >= int(s.heater_sunny_kwh * 1000):
+            export = int(s.heater_export_p_kwh * 1000)
+            return export, "export value %s p/kWh (sunny day ahead: %.1f kWh forecast)" % (p(export), wh / 1000)
+        return gas, "%s (dull day ahead: %.1f kWh forecast)" % (why, wh / 1000)
+
+    def _solar_first(self, target_c):
+        """Why the collector comes first now ("" when it does not): the solar pump runs, or the
+        forecast PV still to come today, times HEATER_SOLAR_HEAT, covers the heat the tank needs."""
+        if self.pump_running:
+            return "solar pump running: the collector heats the tank"
+        s = self.s
+        pt = self.pv_periods
+        now = self.utc_min
+        if not s.heater_pv_kwp or pt is None or pt.n == 0 or now is None or self.top_c is None:
+            return ""
+        if max(pt.end[:pt.n]) <= now - DAY_MIN:
+            return ""  # an old forecast
+        wh = 0
+        day_end = (now // DAY_MIN + 1) * DAY_MIN
+        for i in range(pt.n):
+            if pt.end[i] > now and pt.start[i] < day_end:
+                wh += pt.value[i]
+        avg_c = self.top_c if self.bottom_c is None else (self.top_c + self.bottom_c) / 2
+        need = int(s.heater_tank_l * 4186 * (target_c - avg_c) / 3600)  # Wh: 4186 J per litre and K
+        heat = int(wh * s.heater_solar_heat)
+        if 0 < need <= heat:
+            return "collector forecast %.1f kWh today covers the %.1f kWh the tank needs" % (heat / 1000, need / 1000)
+        return ""
+
+    def decide(self, now_s):
+        """Decide from the inputs now; returns self (``on``, ``rule``, ``reason`` ...)."""
+        s = self.s
+        now_utc = self.utc_min
+        top = self.top_c
+        # the legionella stage, from how long ago the tank top was last at LEGIONELLA_C
+        if top is not None and top >= s.heater_legionella_c:
+            self.hot_s = now_s
+            self.ever_hot = True
+        late_s = now_s - self.hot_s - s.heater_legionella_days * _DAY_S
+        stage = "normal"
+        if s.heater_legionella_days and late_s >= -_DAY_S:
+            stage = "pending" if late_s < 0 else ("due" if late_s < _DAY_S else "overdue")
         target = s.heater_setpoint_c
-        if stage != rules.NORMAL and s.heater_legionella_c > target:
+        if stage != "normal" and s.heater_legionella_c > target:
             target = s.heater_legionella_c
-        price_i = -1
-        if inp.prices is not None and now_utc is not None:
-            price_i = inp.prices.find(now_utc)
-        price = inp.prices.value[price_i] if price_i >= 0 else None
+        prices = self.prices
+        i = prices.find(now_utc) if prices is not None and now_utc is not None else -1
+        price = prices.value[i] if i >= 0 else None
         pv_on, pv_why = False, "pv: no meter"
         if s.heater_meter != "none":
-            pv_on, pv_why = self.surplus.update(now_s, inp.grid_w, self.element.on, s)
-            if inp.grid_w is None:
-                pv_why = "pv: no grid reading (%s)" % inp.grid_why
+            pv_on, pv_why = self._surplus(now_s)
+        rule = "none"
+        want = False
         if price is not None and price < 0:
-            want, rule, why = True, "negative", "price %s p/kWh: paid to use power" % tariff.p(price)
-        elif stage == rules.OVERDUE:
-            want, rule, why = True, "legionella", "legionella overdue (%s): heating now" % self.legionella.age_text(
-                now_s, s)
+            want, rule, why = True, "negative", "price %s p/kWh: paid to use power" % p(price)
+        elif stage == "overdue":
+            want, rule = True, "legionella"
+            why = "legionella overdue (%.1f d since %s): heating now" % (
+                (now_s - self.hot_s) / _DAY_S, "%.0f C" % s.heater_legionella_c if self.ever_hot else "boot")
         else:
-            rule = "none"
-            why = self._solar_block(inp, target)
-            want = False
+            why = self._solar_first(target)
             if pv_on and (not why or not s.heater_pv_solar_first):  # exported PV is spare power
                 want, rule, why = True, "pv", pv_why
             elif why:
                 pass
-            elif pv_on:
-                want, rule, why = True, "pv", pv_why
-            elif stage == rules.DUE:
-                want, why = self._due(inp, now_utc)
+            elif stage == "due":
                 rule = "legionella"
+                want, why = True, "legionella due and no prices: heating now"
+                if i >= 0:  # the cheapest known slots of the next 24 h
+                    ws = now_utc - now_utc % 30
+                    self._pick(prices, ws, ws + DAY_MIN, s.heater_slots, False)
+                    want = self.chosen[i] == 1
+                    why = ("legionella due: %s p/kWh is among the %d cheapest known slots" % (p(price), self.picked)
+                           if want else "legionella due: waiting for one of the %d cheapest known slots" % self.picked)
             else:
-                want, why = self._tariff(inp, now_utc)
+                want, why = self._tariff(now_utc)
                 if want:
                     rule = s.heater_tariff
                 elif s.heater_meter != "none":
                     why = pv_why + "; " + why
-        if inp.top_c is None:
-            why = inp.top_why
-        on, reason = self.element.decide(now_s, inp.top_c, target, want, why, s, inp.block)
-        d.on = on
-        d.rule = rule if on else "none"
-        d.reason = reason
-        d.target_c = target
-        d.stage = stage
-        d.price = price
-        return d
+        # the contactor: safety switches off at once, a rule's change waits for the minimum time
+        off = True
+        if top is None:
+            why = "no tank top reading (%s)" % self.top_why
+        elif top >= s.heater_cutoff_c or (self.cut and top > s.heater_cutoff_c - _HYST_K):
+            self.cut = True
+            why = "tank top %.1f C at the %.0f C cut-off" % (top, s.heater_cutoff_c)
+        elif self.block:
+            why = self.block
+        elif top >= target or (self.satisfied and top > target - _HYST_K):
+            self.satisfied = True
+            why = "tank top %.1f C reached %.0f C (%s)" % (top, target, why)
+        else:
+            off = False
+            self.cut = self.satisfied = False
+            if want != self.on:
+                wait = int(s.heater_min_off_s if want else s.heater_min_on_s) - (now_s - self.changed_s)
+                if wait > 0:
+                    state = "on" if self.on else "off"
+                    why = "minimum %s time, %d s left (%s)" % (state, wait, why)
+                else:
+                    self.on = want
+                    self.changed_s = now_s
+                    self.switches += 1
+        if off and self.on:
+            self.on = False
+            self.changed_s = now_s
+            self.switches += 1
+        if top is not None and top <= s.heater_cutoff_c - _HYST_K:
+            self.cut = False
+        self.rule = rule if self.on else "none"
+        self.reason = ("on: " if self.on else "off: ") + why
+        self.target_c = target
+        self.stage = stage
+        self.price = price
+        return self

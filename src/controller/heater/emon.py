@@ -1,90 +1,124 @@
-"""EmonCMS logging (HEATER_EMONCMS_KEY set): input/post of one row, input/bulk of the rows
-buffered while it was down. Imported only when a key is set."""
+"""EmonCMS logging (HEATER_EMONCMS_KEY set): a row a minute (element on/off, price, grid power,
+tank top) sent with ``input/bulk``. While EmonCMS does not take them the newest ``ROWS`` rows
+are kept (older ones are dropped and counted); once it answers they go, oldest first, in
+requests of at most ``URL_MAX`` bytes, one a minute with the new row, until the backlog has
+drained. The URL is written from percent-encoded pieces: no character-by-character quoting.
+Imported at the first post, kept (it posts every minute).
+"""
 
-from controller.heater.http import get, ip_text
+from array import array
+
+from controller.heater import http
+from controller.localtime import EPOCH_2000_S
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(x):
+        return x
+
 
 EMONCMS_ORG = "https://emoncms.org"
-_EMON_S = 60  # post period
-_BUFFER_ROWS = 60  # rows kept while EmonCMS is down
-_SAFE = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~"
+ROWS = const(60)  # rows kept while EmonCMS is down (an hour)
+URL_MAX = const(2000)  # bytes per request: far below the 8 KB web servers take
+NONE = const(-0x3FFFFFFF)  # a field without a value
+# A row of input/bulk's JSON, percent-encoded: [t,"node",{"element":1},{"price":-1.250},...]
+_ROW = "%%5B%d%%2C%%22%s%%22%%2C%%7B%%22element%%22%%3A%d%%7D%s%s%s%%5D"
+_PRICE = "%%2C%%7B%%22price%%22%%3A%s%d.%03d%%7D"  # p/kWh, from millipence
+_GRID = "%%2C%%7B%%22grid_w%%22%%3A%d%%7D"  # W
+_TOP = "%%2C%%7B%%22top_c%%22%%3A%s%d.%02d%%7D"  # C, from centi-C
 
 
-def quote(text):
-    out = []
-    for ch in text:
-        out.append(ch if ord(ch) in _SAFE else "%%%02X" % ord(ch))
-    return "".join(out)
+def _field(template, v, scale):
+    """A field's text ("" when absent); a fixed-point value is written sign, whole, fraction."""
+    if v == NONE:
+        return ""
+    if not scale:
+        return template % v
+    a = -v if v < 0 else v
+    return template % ("-" if v < 0 else "", a // scale, a % scale)
 
 
-class _Reply:
+class Log:
+    """The rows EmonCMS has not taken yet: a ring of the newest ``ROWS``, five ints each (Unix
+    time - EPOCH_2000_S, element 0/1, price millipence/kWh, grid W, tank top centi-C; NONE when
+    absent)."""
+
     def __init__(self):
-        self.text = b""
+        self.rows = array("i", [0] * (ROWS * 5))
+        self.head = 0  # the oldest row
+        self.n = 0
+        self.dropped = 0  # rows lost to the ring's size since EmonCMS last took some
 
-    def feed(self, buf, n):
-        if len(self.text) < 64:
-            self.text += bytes(buf[:min(n, 64)])
+    def add(self, row):
+        if self.n == ROWS:
+            self.head = (self.head + 1) % ROWS
+            self.n -= 1
+            self.dropped += 1
+        i = (self.head + self.n) % ROWS * 5
+        for k in range(5):
+            self.rows[i + k] = row[k]
+        self.n += 1
 
+    def row_text(self, k, node):
+        """Row ``k`` (0 = oldest) of the ring as percent-encoded JSON: [t,"node",{..},..]."""
+        i = (self.head + k) % ROWS * 5
+        r = self.rows
+        return _ROW % (r[i] + EPOCH_2000_S, node, r[i + 1], _field(_PRICE, r[i + 2], 1000),
+                       _field(_GRID, r[i + 3], 0), _field(_TOP, r[i + 4], 100))
 
-def _emon(session, url, timeout_s):
-    reply = _Reply()
-    err = get(session, url, timeout_s, reply.feed)
-    if err is None and b"ok" not in reply.text and b"true" not in reply.text:
-        err = "EmonCMS refused: %s" % reply.text.decode("utf-8", "replace")[:40]
-    return err
-
-
-def _fields(row):
-    t, on, price, grid_w, top_c = row
-    out = '{"element":%d' % on
-    for name, v in (("price", price), ("grid_w", grid_w), ("top_c", top_c)):
-        if v is not None:
-            out += ',"%s":%s' % (name, "%.2f" % v)
-    return out + "}"
-
-
-def emoncms_post(session, base, s, row, timeout_s):
-    """Post one row (unix_s, element 0/1, price p/kWh, grid W, tank top C; None = absent)."""
-    url = "%s/input/post?node=%s&fulljson=%s&apikey=%s" % (base, s.heater_emoncms_node, quote(_fields(row)),
-                                                           s.heater_emoncms_key)
-    return _emon(session, url, timeout_s)
-
-
-def emoncms_bulk(session, base, s, rows, now_unix_s, timeout_s):
-    """Replay buffered rows with their own times (input/bulk, sentat = now)."""
-    parts = []
-    for row in rows:
-        item = '[%d,"%s"' % (row[0], s.heater_emoncms_node)
-        fields = _fields(row)[1:-1].split(",")
-        for f in fields:
-            item += ",{%s}" % f
-        parts.append(item + "]")
-    url = "%s/input/bulk?data=%s&sentat=%d&apikey=%s" % (base, quote("[" + ",".join(parts) + "]"), now_unix_s,
-                                                         s.heater_emoncms_key)
-    return _emon(session, url, timeout_s)
+    def url(self, base, s, epoch):
+        """(the input/bulk URL of the oldest rows that fit in URL_MAX bytes, how many)."""
+        parts = ["%s/input/bulk?sentat=%d&apikey=%s&data=%%5B" % (base, epoch, s.heater_emoncms_key)]
+        size = len(parts[0]) + 3
+        k = 0
+        while k < self.n:
+            text = self.row_text(k, s.heater_emoncms_node)
+            if k and size + 3 + len(text) > URL_MAX:
+                break
+            if k:
+                parts.append("%2C")
+                size += 3
+            parts.append(text)
+            size += len(text)
+            k += 1
+        parts.append("%5D")
+        return "".join(parts), k
 
 
-def log(heater, now_s, epoch):
-    """One EmonCMS row of ``heater`` (task.Heater) now, or the buffered ones with it."""
+def _taken(resp):
+    text = http.head(resp, 128).strip()
+    if text == b"ok" or (b'"success"' in text and b"true" in text):
+        return None
+    return "EmonCMS refused: %s" % (http.told(text) or "answer %r" % text[:32])[:64]
+
+
+def post(heater, epoch):
+    """Add the row of ``heater`` (task.Heater) now and send the oldest rows that fit."""
     s = heater.ctx.settings
-    heater.next_s["emoncms"] = now_s + _EMON_S
+    log = heater.emon
+    if log is None:
+        log = heater.emon = Log()
     base = heater.bases.get("emoncms")
+    ip = s.heater_emoncms_ip
     if base is None:
-        ip = ip_text(s.heater_emoncms_ip)
-        base = EMONCMS_ORG if not s.heater_emoncms_ip else ("http://" + ip if ip else None)
+        base = EMONCMS_ORG if not ip else ("http://%d.%d.%d.%d" % tuple(int(n) for n in ip) if len(ip) == 4 else None)
+    top = heater.top_c
+    price = heater.price
+    log.add((int(epoch) - EPOCH_2000_S, 1 if heater.state == "on" else 0, NONE if price is None else price,
+             NONE if heater.grid_w is None else heater.grid_w,
+             NONE if top is None else (int(top * 100 + 0.5) if top >= 0 else -int(0.5 - top * 100))))
     if base is None:
-        heater._report("emoncms", "HEATER_EMONCMS_IP is not 4 numbers")
-        return
-    row = (epoch, 1 if heater.state == "on" else 0, heater.price_p_kwh, heater.grid_w, heater.inp.top_c)
-    if heater.backlog:
-        heater.backlog.append(row)
-        err = emoncms_bulk(heater.session, base, s, heater.backlog, epoch, heater._timeout())
-        if not err:
-            heater.ctx.log.info("heater: %d buffered EmonCMS rows replayed" % len(heater.backlog))
-            heater.backlog = []
+        err = "HEATER_EMONCMS_IP is not 4 numbers"
     else:
-        err = emoncms_post(heater.session, base, s, row, heater._timeout())
-        if err:
-            heater.backlog.append(row)
-    if len(heater.backlog) > _BUFFER_ROWS:
-        heater.backlog.pop(0)
+        url, k = log.url(base, s, epoch)
+        err = http.get(heater, url, _taken)
+        if not err:
+            if k > 1 or log.dropped:
+                heater.ctx.log.info("heater: %d buffered EmonCMS rows sent, %d left%s" % (
+                    k, log.n - k, ", %d older ones dropped while it was down" % log.dropped if log.dropped else ""))
+            log.head = (log.head + k) % ROWS
+            log.n -= k
+            log.dropped = 0
     heater._report("emoncms", err)

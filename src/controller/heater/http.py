@@ -1,28 +1,15 @@
-"""HTTP for the heater through adafruit_requests: a session comes in from outside (the
-ESP32's socket pool on the board, CPython's socket module on a PC). Bodies are streamed into
-a 256-byte buffer and scanned as they arrive; nothing holds a whole answer. Every call has a
-bounded time and returns None or the reason it failed, in words.
+"""HTTP for the heater through adafruit_requests' public API: one GET at a time, its socket
+closed after it (no half-read socket is ever reused), a bounded time, and None or the reason it
+failed, in words. A refusal (status other than 200) is said with the server's own reason when
+its body gives one ("HTTP 400: Invalid series: Grid"), not just its number.
 
 adafruit_requests retries a request once when the first read fails, so a dead server costs up
-to twice ``timeout_s``; the body must also arrive within twice ``timeout_s``.
+to twice ``timeout_s``.
 """
-
-from adafruit_ticks import ticks_diff, ticks_ms
-
-from controller.heater.jsonstream import JsonError, Scanner
-
-_BUF = bytearray(256)
-
-
-def ip_text(numbers):
-    """"a.b.c.d" of a 4-number list setting; None unless it is one."""
-    if len(numbers) != 4:
-        return None
-    return "%d.%d.%d.%d" % tuple(int(n) for n in numbers)
 
 
 def why(exc):
-    """Words for an exception from the network stack."""
+    """Words for an exception from the network stack or a parser."""
     name = type(exc).__name__
     if name == "OutOfRetries":  # adafruit_requests tried twice; CPython keeps the cause
         cause = getattr(exc, "__cause__", None)
@@ -33,51 +20,64 @@ def why(exc):
     return "%s: %s" % (name, text) if text else name
 
 
-def _close(session, resp):
-    if resp is None:
-        return
-    sock = resp.socket
-    if sock is not None:
-        try:
-            session._connection_manager.close_socket(sock)  # never reuse a half-read socket
-        except Exception:  # noqa: BLE001 - closing is best effort; the socket is dropped anyway
-            pass
-        resp.socket = None
-
-
-def get(session, url, timeout_s, sink, ticks=ticks_ms):
-    """GET ``url`` and pass the body to ``sink(buf, n)`` chunk by chunk; None or the reason."""
-    resp = None
-    t0 = ticks()
-    limit_ms = int(timeout_s * 2000)
+def told(body):
+    """The reason a server gives in the first bytes of its answer (bytes): the text of a
+    "message", "detail", "text" or "error" string in JSON, else its first line ("" for HTML)."""
     try:
-        resp = session.get(url, timeout=timeout_s, stream=True)
+        text = body.decode("utf-8")
+    except UnicodeError:
+        return ""
+    for key in ('"message"', '"detail"', '"text"', '"error"'):
+        i = text.find(key)
+        while i >= 0:
+            j = i + len(key)
+            while j < len(text) and text[j] in ' :\t':
+                j += 1
+            if j < len(text) and text[j] == '"':
+                end = text.find('"', j + 1)
+                return text[j + 1:end if end > 0 else len(text)]
+            i = text.find(key, j)
+    text = text.strip()
+    if text.startswith("<"):
+        return ""
+    end = text.find("\n")
+    return text if end < 0 else text[:end].strip()
+
+
+def head(resp, n):
+    """The first ``n`` bytes of the body (fewer if it is shorter)."""
+    body = b""
+    for chunk in resp.iter_content(n):
+        body += chunk
+        if len(body) >= n:
+            break
+    return body[:n]
+
+
+def get(heater, url, parse):
+    """GET ``url`` with ``heater``'s session and pass the response to ``parse(resp)`` (None or the
+    reason); None or the reason the request failed. The socket is closed after it."""
+    resp = None
+    sock = None
+    try:
+        resp = heater.session.get(url, timeout=heater.timeout_s, stream=True)
+        sock = resp.socket
         if resp.status_code != 200:
-            return "HTTP %d" % resp.status_code
-        read = resp._readinto  # pinned adafruit_requests 4.1: fills our buffer, no copies
-        while True:
-            n = read(_BUF)
-            if not n:
-                return None
-            sink(_BUF, n)
-            if ticks_diff(ticks(), t0) > limit_ms:
-                return "answer took longer than %d s" % (limit_ms // 1000)
-    except JsonError as exc:
-        return str(exc)
-    except Exception as exc:  # noqa: BLE001 - any network failure becomes a reason in words
+            text = told(head(resp, 192))[:64]
+            return "HTTP %d: %s" % (resp.status_code, text) if text else "HTTP %d" % resp.status_code
+        try:
+            return parse(resp)
+        except EOFError:
+            return "answer cut short (truncated JSON)"
+        except ValueError as exc:  # json: "syntax error in JSON" on the board, the position on CPython
+            return "malformed JSON (%s)" % str(exc)[:48]
+    except Exception as exc:  # noqa: BLE001 - any network or parse failure becomes a reason in words
         return why(exc)
     finally:
-        _close(session, resp)
-
-
-def get_json(session, url, handler, timeout_s, str_cap=48, ticks=ticks_ms):
-    """GET ``url`` and scan its JSON into ``handler``; None or the reason it failed."""
-    sc = Scanner(handler, str_cap)
-    err = get(session, url, timeout_s, sc.feed, ticks)
-    if err is None:
-        try:
-            sc.finish()
-        except JsonError as exc:
-            return str(exc)
-        err = handler.check()
-    return err
+        if resp is not None:
+            resp.close()  # frees the socket in the connection manager ...
+        if sock is not None:
+            try:
+                heater.sockets.close_socket(sock)  # ... and closes it: a half-read socket is never reused
+            except (OSError, RuntimeError):
+                pass

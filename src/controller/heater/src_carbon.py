@@ -1,15 +1,12 @@
-"""carbonintensity.org.uk forecasts: the URL and the handler (HEATER_TARIFF = "greenest");
-imported for a fetch only and dropped after it."""
+"""carbonintensity.org.uk forecasts (HEATER_TARIFF greenest): the URL and the reader of its
+answer. Imported for a fetch (every 2 h) and forgotten after it."""
 
 from controller.heater import http
-from controller.heater.slots import SlotTable
-from controller.heater.jsonstream import N, S, Handler, khash
-from controller.heater.stamps import iso, parse_time
+from controller.heater.core import SlotTable
+from controller.heater import feed
+from controller.heater.feed import TransientList, TransientObject, clear, iso, number, parse_time, sort
 
 CARBON = "https://api.carbonintensity.org.uk"
-K_CFROM = khash(b"from")
-K_CTO = khash(b"to")
-K_FORECAST = khash(b"forecast")
 
 
 def carbon_url(s, from_min, base=CARBON):
@@ -18,54 +15,61 @@ def carbon_url(s, from_min, base=CARBON):
     return "%s/intensity/%s/fw48h" % (base, iso(from_min))
 
 
-class Carbon(Handler):
-    """carbonintensity.org.uk forecasts (national ``{"data": [...]}`` or regional
-    ``{"data": {"data": [...]}}``): each ``{"from", "to", "intensity": {"forecast"}}`` into a
-    SlotTable of gCO2/kWh."""
+def _walk(obj, table, counts):
+    """Every ``{"from", "to", "intensity": {"forecast"}}`` in ``obj``, also inside a region's
+    ``"data"``; counts = [rows, unusable rows]."""
+    if isinstance(obj, TransientList):
+        for item in obj:
+            _walk(item, table, counts)
+        return
+    if not isinstance(obj, TransientObject):
+        return
+    t0 = t1 = g = None
+    row = False
+    for k in obj:
+        if k == "from":
+            row = True
+            t0 = parse_time(obj[k])
+        elif k == "to":
+            t1 = parse_time(obj[k])
+        elif k == "intensity":
+            v = obj[k]
+            if isinstance(v, TransientObject):
+                for k2 in v:
+                    if k2 == "forecast":
+                        g = v[k2]
+        elif k == "data":
+            _walk(obj[k], table, counts)
+    if row:
+        counts[0] += 1
+        if t0 is None or t1 is None or not number(g) or not table.add(t0, t1, int(g)):
+            counts[1] += 1
 
-    def __init__(self, table):
-        self.table = table
-        self.depth = -1  # depth of the object holding "from"
-        self.rows = 0
-        self.bad = 0
-        self.t0 = self.t1 = self.g = None
 
-    def value(self, sc, kind):
-        k = sc.khash
-        if kind == S and (k == K_CFROM or k == K_CTO):
-            t = parse_time(sc.sbuf, sc.slen)
-            if k == K_CFROM:
-                self.t0 = t
-                self.depth = sc.depth
-            else:
-                self.t1 = t
-        elif k == K_FORECAST and kind == N and sc.depth == self.depth + 1:
-            self.g = sc.scaled(0)
-
-    def end(self, sc, obj):
-        if obj and sc.depth == self.depth:
-            self.rows += 1
-            if self.t0 is None or self.t1 is None or self.g is None or not self.table.add(self.t0, self.t1, self.g):
-                self.bad += 1
-            self.t0 = self.t1 = self.g = None
-
-    def check(self):
-        if self.rows == 0:
-            return "no intensity forecast in the answer"
-        if self.bad == self.rows:
-            return "no usable intensity in %d rows" % self.rows
-        return None
+def read(answer, table):
+    """National ``{"data": [rows]}`` or regional ``{"data": [{"regionid", ..., "data": [rows]}]}``
+    (or ``"data": {...}``) into ``table`` (gCO2/kWh); None or the reason."""
+    counts = [0, 0]
+    _walk(answer, table, counts)
+    if counts[0] == 0:
+        return "no intensity forecast in the answer"
+    if counts[1] == counts[0]:
+        return "no usable intensity in %d rows" % counts[0]
+    return None
 
 
 def fetch(heater, utc):
-    """The carbon-intensity forecast into ``heater.carbon``; None or the reason it failed."""
+    """The carbon-intensity forecast into ``heater.carbon`` (None after a failure); None or the
+    reason it failed."""
     s = heater.ctx.settings
-    if heater.carbon is None:
-        heater.carbon = SlotTable(100)
-    heater.carbon.clear()
-    err = http.get_json(heater.session, carbon_url(s, utc - utc % 30, heater.bases.get("carbon", CARBON)),
-                        Carbon(heater.carbon), heater._timeout())
-    heater.carbon.sort()
+    table = heater.co2_table
+    if table is None:
+        table = heater.co2_table = SlotTable(100)  # made at the first fetch
+    clear(table)
+
+    err = http.get(heater, carbon_url(s, utc - utc % 30, heater.bases.get("carbon", CARBON)),
+                   lambda resp: feed.read(resp, read, table, limit_s=2 * heater.timeout_s))
+    sort(table)
     heater._report("carbon", err)
-    heater.inp.carbon = heater.carbon if heater.carbon.n and not err else None
+    heater.carbon = table if table.n and not err else None
     return err

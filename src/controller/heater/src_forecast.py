@@ -1,15 +1,13 @@
-"""Forecast.Solar: the URL and the handler (HEATER_PV_KWP > 0); imported for a fetch only and
-dropped after it."""
+"""Forecast.Solar (HEATER_PV_KWP > 0): the URL and the reader of its answer. Imported for a
+fetch (every 3 h) and forgotten after it."""
 
 from controller.heater import http
-from controller.heater.slots import TZ, Forecast
-from controller.heater.jsonstream import N, Handler, khash
-from controller.heater.slots import DAY_MIN, utc_offset_min
-from controller.heater.stamps import parse_date, parse_time
+from controller.heater.core import SlotTable
+from controller.heater import feed
+from controller.heater.feed import TransientObject, clear, number, parse_date, parse_time
+from controller.localtime import DAY_MIN, offset_at
 
 FORECAST = "https://api.forecast.solar"
-K_WH_PERIOD = khash(b"watt_hours_period")
-K_WH_DAY = khash(b"watt_hours_day")
 
 
 def forecast_url(s, base=FORECAST):
@@ -17,51 +15,56 @@ def forecast_url(s, base=FORECAST):
                                                int(s.heater_pv_az), s.heater_pv_kwp)
 
 
-class SolarForecast(Handler):
-    """Forecast.Solar ``{"result": {"watt_hours_period": {"YYYY-MM-DD HH:MM:SS": Wh}, ...,
-    "watt_hours_day": {"YYYY-MM-DD": Wh}}}``; times are the site's local time (``tz``)."""
-
-    def __init__(self, forecast, tz):
-        self.fc = forecast
-        self.tz = tz
-        self.section = 0
-        self.prev = None
-        self.periods = 0
-        self.days = 0
-
-    def begin(self, sc, obj):
-        if sc.depth == 3:
-            self.section = sc.khash
-            self.prev = None
-
-    def value(self, sc, kind):
-        if sc.depth != 3 or kind != N:
-            return
-        if self.section == K_WH_PERIOD:
-            t = parse_time(sc.kbuf, sc.klen)
-            if t is not None:
-                t -= utc_offset_min(self.tz, t)
-                self.fc.periods.add(self.prev if self.prev is not None and self.prev < t else t - 60, t, sc.scaled(0))
-                self.prev = t
-                self.periods += 1
-        elif self.section == K_WH_DAY:
-            day = parse_date(sc.kbuf, sc.klen)
-            if day is not None:
-                self.fc.days.add(day * DAY_MIN, (day + 1) * DAY_MIN, sc.scaled(0))
-                self.days += 1
-
-    def check(self):
-        return None if self.days else "no watt_hours_day in the answer"
+def read(answer, days, periods, s):
+    """``{"result": {"watt_hours_period": {"YYYY-MM-DD HH:MM:SS": Wh}, ..., "watt_hours_day":
+    {"YYYY-MM-DD": Wh}}, "message": {...}}`` into the SlotTables ``days`` (Wh per local day,
+    keyed by its first minute) and ``periods`` (Wh per period, UTC); the times are the site's
+    local time (TIME_ZONE_RULE, TIME_UTC_OFFSET_MIN). None or the reason."""
+    n_days = 0
+    if isinstance(answer, TransientObject):
+        for key in answer:
+            if key != "result":
+                continue
+            result = answer[key]
+            if not isinstance(result, TransientObject):
+                continue
+            for section in result:
+                if section == "watt_hours_period":
+                    prev = None
+                    table = result[section]
+                    if isinstance(table, TransientObject):
+                        for stamp in table:
+                            wh = table[stamp]
+                            t = parse_time(stamp)
+                            if t is not None and number(wh):
+                                t -= offset_at(s, t)
+                                periods.add(prev if prev is not None and prev < t else t - 60, t, int(wh))
+                                prev = t
+                elif section == "watt_hours_day":
+                    table = result[section]
+                    if isinstance(table, TransientObject):
+                        for stamp in table:
+                            wh = table[stamp]
+                            day = parse_date(stamp)
+                            if day is not None and number(wh):
+                                days.add(day * DAY_MIN, (day + 1) * DAY_MIN, int(wh))
+                                n_days += 1
+    return None if n_days else "no watt_hours_day in the answer"
 
 
 def fetch(heater, utc):
-    """The PV forecast into ``heater.forecast``; None or the reason it failed."""
+    """The PV forecast into ``heater.pv_days`` and ``heater.pv_periods`` (None after a failure);
+    None or the reason it failed."""
     s = heater.ctx.settings
-    if heater.forecast is None:
-        heater.forecast = Forecast()
-    heater.forecast.clear()
-    err = http.get_json(heater.session, forecast_url(s, heater.bases.get("forecast", FORECAST)),
-                        SolarForecast(heater.forecast, TZ), heater._timeout())
+    tables = heater.pv_tables
+    if tables is None:
+        tables = heater.pv_tables = (SlotTable(8), SlotTable(100))  # made at the first fetch
+    clear(tables[0])
+    clear(tables[1])
+
+    err = http.get(heater, forecast_url(s, heater.bases.get("forecast", FORECAST)),
+                   lambda resp: feed.read(resp, read, tables[0], tables[1], s,
+                                                   limit_s=2 * heater.timeout_s))
     heater._report("forecast", err)
-    heater.inp.forecast = None if err else heater.forecast
+    heater.pv_days, heater.pv_periods = (None, None) if err else tables
     return err

@@ -1,60 +1,137 @@
 """The heater task: polls the meter and the tariff, carbon and forecast sources, runs the
 decision core, drives the contactor relay and publishes ``ctx.heater``.
 
-Add it with ``Controller.start_tasks(extra=[("heater", make_task(relay, session))])`` when
-HEATER_ENABLED is 1. ``relay`` has a boolean ``value`` (a digitalio output on the board, a
-fake on a PC); ``session`` is an ``adafruit_requests.Session``. HTTP calls block the loop for
-at most a few seconds each (HEATER_HTTP_TIMEOUT_S), so at most one slow source is fetched per
-poll besides the meter.
+``main`` adds it with ``make_task(relay, pool, ssl_context)`` when HEATER_ENABLED is 1:
+``relay`` has a boolean ``value`` (a digitalio output on the board, a fake on a PC); ``pool``
+and ``ssl_context`` are the radio's socket pool and TLS context (CPython's ``socket`` module
+and None on a PC). HTTP calls block the loop for a few seconds at most (``TIMEOUT_S``), so
+each poll makes at most one slow request besides the meter's.
+
+The meter is read every poll and its code stays loaded; each slow source's module (Agile
+prices, carbon intensity, Forecast.Solar, with the JSON stream and time stamps they share in
+``feed``) is imported for its fetch, every few hours at most, and forgotten after it
+(``controller.forget``).
 """
 
 import asyncio
+import sys
 
-from controller.heater import drop, http
-from controller.heater.core import HeaterCore, Inputs
-from controller.heater.slots import DAY_MIN, EPOCH_2000_S, TZ, SlotTable, utc_offset_min
+from controller import const, forget
+from controller.decision import SHED_MODES as BLOCK_MODES
+from controller.heater import http
+from controller.heater.core import HeaterCore, SlotTable
+from controller.localtime import DAY_MIN, offset_at, utc_min_of
 
 # Pump modes in which the element stays off: the tank is, or is being made, hot enough (seed 004
 # and the plant protections of controller/protect.py). A pump lockout or a frost run does not
 # block it: with the solar loop out of action the element is what heats the water.
-from controller.decision import SHED_MODES as BLOCK_MODES
-_RETRY_S = 600  # after a failed fetch
-_FORECAST_S = 3 * 3600
-_CARBON_S = 2 * 3600
+# (controller.decision.SHED_MODES, imported above as BLOCK_MODES)
+_RETRY_S = const(600)  # after a failed fetch
 POLL_S = 10  # meter poll and decision period
 TIMEOUT_S = 4.0  # per HTTP request (adafruit_requests may try twice)
+# (source module, errors key, seconds between fetches)
+_SLOW = (("octopus", "prices", 1800), ("carbon", "carbon", 2 * 3600), ("forecast", "forecast", 3 * 3600))
 
 
-class Heater:
-    """``ctx.heater``: state ("on", "off"), reason, price_p_kwh, grid_w, element_w, plus
-    ``errors`` (source -> last failure, "" when fine) for the screen and telemetry."""
+def grid_w(meter, answer):
+    """(W + import, None) from a meter's parsed JSON answer, or (None, why not):
 
-    def __init__(self, ctx, relay, session, bases=None, timeout_s=TIMEOUT_S):
+    - "iotawatt": ``[[unix_s, W]]`` (``null`` W: no data for the series);
+    - "shelly1": Gen1 ``/emeter/N``: ``power``, unless ``is_valid`` is false;
+    - "shelly3em": Gen1 3EM ``/status``: ``total_power``, unless an ``emeters[].is_valid`` is false;
+    - "shelly2": Gen2 ``EM.GetStatus``: ``total_act_power``; "shellypro": Gen2 ``EM1.GetStatus``:
+      ``act_power``; not while its ``errors`` (or a phase's ``a_errors``..``c_errors``) has an
+      ``out_of_range:...`` or ``power_meter_failure`` flag (other flags, e.g. ``phase_sequence``,
+      do not make the power wrong); an RPC error ``{"code", "message"}`` is its message.
+    """
+    w = None
+    if meter == "iotawatt":
+        row = answer[0] if isinstance(answer, list) and answer else None
+        if isinstance(row, list) and len(row) > 1:
+            w = row[1]
+            if w is None:
+                return None, "IoTaWatt has no data for the series"
+    elif isinstance(answer, dict):
+        get = answer.get
+        if meter == "shelly1" or meter == "shelly3em":
+            for i, em in enumerate(get("emeters") or (answer,)):
+                if isinstance(em, dict) and em.get("is_valid") is False:
+                    return None, "meter reports is_valid false" + (" for emeter %d" % i if meter == "shelly3em" else "")
+            w = get("power" if meter == "shelly1" else "total_power")
+        else:
+            for key in ("errors", "a_errors", "b_errors", "c_errors"):
+                for flag in get(key) or ():
+                    if flag == "power_meter_failure" or str(flag).startswith("out_of_range"):
+                        return None, "meter flags %s: %s" % (key, flag)
+            if "code" in answer and "message" in answer:
+                return None, "meter error %s: %s" % (get("code"), get("message"))
+            w = get("total_act_power" if meter == "shelly2" else "act_power")
+    if isinstance(w, bool) or not isinstance(w, (int, float)):
+        return None, "no power value in the answer"
+    return w, None
+
+
+class Heater(HeaterCore):
+    """``ctx.heater``: the decision core (its inputs, decision and state: ``reason``, ``rule``,
+    ``top_c``, ``target_c``, ``grid_w``, ``switches``, ``prices`` ...) with the task's I/O.
+    What the screen and the network read:
+
+    - ``state``: "on" or "off"; ``reason``: the decision in words ("on: pv: surplus 3500 W >
+      3200 W for 120 s", "off: tank top 60.2 C reached 60 C (...)");
+    - ``source``: where the element's power comes from while it is on: "pv" (exported solar PV,
+      seed 000), "cheap" (grid power bought for its price: a negative price, the cheapest slots,
+      at or below break-even), "green" (grid power in the lowest-carbon slots), "legionella"
+      (the weekly legionella cycle); "none" while it is off. ``rule`` names the rule itself;
+    - ``price_p_kwh`` (float, None when unknown), ``grid_w`` (int W, + import; None without a
+      reading), ``element_w`` (HEATER_POWER_W while on, else 0), ``energy_today_kwh`` (the
+      element's energy since local midnight: its time on x HEATER_POWER_W, its nominal power),
+      ``switches``, ``top_c`` (tank top), ``target_c`` (setpoint, or the legionella temperature);
+    - ``errors``: source ("meter", "prices", "carbon", "forecast", "emoncms") -> its last failure
+      in words, "" once it answers again; every failure is logged once, and its recovery.
+    """
+
+    def __init__(self, ctx, relay, pool=None, ssl_context=None, bases=None, timeout_s=TIMEOUT_S):
+        HeaterCore.__init__(self, ctx.settings, ctx.clock.now_s())
         self.ctx = ctx
         self.relay = relay
-        self.session = session
-        self.bases = bases or {}
-        self.timeout_s = timeout_s
-        s = ctx.settings
-        self.core = HeaterCore(s, ctx.clock.now_s())
-        self.inp = Inputs()
-        self.prices = SlotTable(100)
-        self._spare = SlotTable(100)  # the next price table is read into this one
-        self.carbon = None  # SlotTable, made at the first carbon fetch (HEATER_TARIFF greenest)
-        self.forecast = None  # slots.Forecast, made at the first forecast fetch (HEATER_PV_KWP)
-        self.next_s = {"prices": 0, "carbon": 0, "forecast": 0, "emoncms": 0}
-        self.errors = {}
-        self.backlog = []
-        self.state = "off"
-        self.reason = "starting"
-        self.price_p_kwh = None
-        self.grid_w = None
-        self.element_w = 0
-        self.switches = 0
-        self._set_relay(False)
+        self.session = self.sockets = None
+        if pool is not None:
+            import adafruit_connection_manager
+            import adafruit_requests
 
-    def _set_relay(self, on):
-        self.relay.value = bool(on)
+            self.session = adafruit_requests.Session(pool, ssl_context)
+            self.sockets = adafruit_connection_manager.get_connection_manager(pool)
+        self.bases = bases = bases or {}
+        self.timeout_s = timeout_s
+        before = set(sys.modules)
+        from controller.heater.check import meter_url  # boot-time code: forgotten after
+
+        self.meter_url = meter_url(ctx.settings, bases.get("meter"))  # None: HEATER_METER_IP is not 4 numbers
+        forget(before)
+        s = ctx.settings
+        if s.heater_tariff != "off" or s.heater_pv_kwp:
+            # The slow sources read their answers with it. A library stays loaded once imported
+            # (controller.forget drops only our modules), so it is compiled now, on the boot's
+            # unfragmented heap, rather than at the first fetch: 3.2 KB resident (measure_memory).
+            import adafruit_json_stream  # noqa: F401
+        self.tables = (SlotTable(100), SlotTable(100))  # prices in use, and the next fetch's
+        self.co2_table = self.pv_tables = None  # made at the first carbon and forecast fetch
+        self.next_s = {}  # source -> Clock.now_s() of its next fetch or post
+        self.errors = {}
+        self.emon = None  # emon.Log, made at the first post (HEATER_EMONCMS_KEY)
+        self.state = "off"
+        self.source = "none"
+        self.price_p_kwh = None
+        self.element_w = 0
+        self.energy_wh = 0  # element energy today, Wh
+        self._energy_j = 0  # and the joules below a Wh
+        self._energy_s = None  # Clock.now_s() of the last accounting
+        self._day = None  # the local day (days since 2000) energy_wh belongs to
+        relay.value = False
+
+    @property
+    def energy_today_kwh(self):
+        return self.energy_wh / 1000
 
     def _report(self, source, err):
         """Log a source's failure once, and its recovery."""
@@ -65,169 +142,149 @@ class Heater:
         elif not err and was:
             self.ctx.log.info("heater: %s answers again" % source)
 
-    def _timeout(self):
-        return self.timeout_s
-
-    # --- sources ---------------------------------------------------------------------------
     def poll_meter(self):
         s = self.ctx.settings
-        inp = self.inp
         if s.heater_meter == "none":
-            inp.grid_w = None
+            self.grid_w = None
             return
-        from controller.heater import src_meter  # kept: polled every POLL_S
+        url = self.meter_url
+        box = [None]
 
-        url = src_meter.meter_url(s, self.bases.get("meter"))
-        if url is None:
-            inp.grid_w, inp.grid_why = None, "HEATER_METER_IP is not 4 numbers"
-            self._report("meter", inp.grid_why)
-            return
-        h = src_meter.Grid(s.heater_meter, s.heater_meter_channel)
-        err = http.get_json(self.session, url, h, self._timeout())
+        def parse(resp):
+            box[0], why = grid_w(s.heater_meter, resp.json())
+            return why
+
+        err = http.get(self, url, parse) if url else "HEATER_METER_IP is not 4 numbers"
         self._report("meter", err)
-        if err:
-            inp.grid_w, inp.grid_why = None, err
-        else:
-            inp.grid_w = -h.w if s.heater_meter_invert else h.w
+        self.grid_why = err
+        self.grid_w = None if err else (-1 if s.heater_meter_invert else 1) * int(box[0])
 
-    def fetch_prices(self, utc):
-        """Read the prices from now for two days (all pages); the old table stays in use
-        unless the new one is complete. None or the reason it failed."""
-        from controller.heater import src_octopus
-
-        err = src_octopus.fetch(self, utc)
-        src_octopus = None
-        drop("src_octopus")
-        drop("stamps")
-        return err
-
-    def fetch_carbon(self, utc):
-        from controller.heater import src_carbon
-
-        err = src_carbon.fetch(self, utc)
-        src_carbon = None
-        drop("src_carbon")
-        drop("stamps")
-        return err
-
-    def fetch_forecast(self, utc):
-        from controller.heater import src_forecast
-
-        err = src_forecast.fetch(self, utc)
-        src_forecast = None
-        drop("src_forecast")
-        drop("stamps")
-        return err
-    def _prices_due(self, now_s, utc):
-        if now_s < self.next_s["prices"]:
-            return False
-        if self.prices.n == 0 or self.prices.find(utc) < 0:
-            return True
-        local = (utc + utc_offset_min(TZ, utc)) % DAY_MIN
-        # tomorrow's prices appear about 16:00 UK time: fetch until the table reaches tomorrow night
-        return local >= 16 * 60 and self.prices.last_end() < utc + (24 * 60 - local) + 20 * 60
+    def fetch(self, name, utc):
+        """Fetch the slow source ``controller.heater.src_NAME`` ("octopus", "carbon",
+        "forecast") now; None or the reason it failed. Its modules are forgotten after it."""
+        before = set(sys.modules)
+        module = "controller.heater.src_" + name
+        __import__(module)
+        try:
+            return sys.modules[module].fetch(self, utc)
+        finally:
+            forget(before)
 
     def refresh_one(self, now_s, utc):
         """Fetch at most one of the slow sources that is due; True if one was fetched."""
         s = self.ctx.settings
-        plan = []
-        if s.heater_tariff != "off" and self._prices_due(now_s, utc):
-            plan.append(("prices", self.fetch_prices, 1800))
-        if s.heater_tariff == "greenest" and now_s >= self.next_s["carbon"]:
-            plan.append(("carbon", self.fetch_carbon, _CARBON_S))
-        if s.heater_pv_kwp and now_s >= self.next_s["forecast"]:
-            plan.append(("forecast", self.fetch_forecast, _FORECAST_S))
-        for name, fn, period in plan:
-            err = fn(utc)
-            self.next_s[name] = now_s + (_RETRY_S if err else period)
+        for name, key, period in _SLOW:
+            if now_s < self.next_s.get(key, 0):
+                continue
+            if name == "octopus":
+                if s.heater_tariff == "off":
+                    continue
+                t = self.prices
+                local = (utc + offset_at(s, utc)) % DAY_MIN
+                # tomorrow's prices appear about 16:00 UK time: fetch until the table reaches tomorrow night
+                if t is not None and t.find(utc) >= 0 and (
+                        local < 16 * 60 or max(t.end[:t.n]) >= utc + (24 * 60 - local) + 20 * 60):
+                    continue
+            elif not (s.heater_tariff == "greenest" if name == "carbon" else s.heater_pv_kwp):
+                continue
+            err = self.fetch(name, utc)
+            self.next_s[key] = now_s + (_RETRY_S if err else period)
             return True
         return False
 
     def log_emoncms(self, now_s, epoch):
-        if self.ctx.settings.heater_emoncms_key and epoch is not None and now_s >= self.next_s["emoncms"]:
+        if self.ctx.settings.heater_emoncms_key and epoch is not None and now_s >= self.next_s.get("emoncms", 0):
             from controller.heater import emon  # kept: posts every minute
 
-            emon.log(self, now_s, epoch)
+            self.next_s["emoncms"] = now_s + 60
+            emon.post(self, epoch)
 
-    # --- one cycle ---------------------------------------------------------------------------
     def read_plant(self):
         ctx = self.ctx
         name = ctx.settings.heater_top_probe
-        inp = self.inp
-        inp.top_c, inp.top_why = None, "no DS18B20 probe named %s" % name
+        self.top_c, self.top_why = None, "no DS18B20 probe named %s" % name
         for probe in ctx.probes:
             if probe.name == name:
-                inp.top_c = probe.value_c
-                inp.top_why = "probe %s: %s" % (name, probe.fault or "no reading")
-        inp.bottom_c = ctx.cold.value_c
+                self.top_c = probe.value_c
+                self.top_why = "probe %s: %s" % (name, probe.fault or "no reading")
+        self.bottom_c = ctx.cold.value_c
         d = ctx.decision
-        inp.pump_running = d.duty_pct > 0 and d.mode not in BLOCK_MODES
-        block = ""
-        if d.mode in BLOCK_MODES:
-            block = "pump in %s: %s" % (d.mode, d.reason)
+        blocked = d.mode in BLOCK_MODES
+        self.pump_running = d.duty_pct > 0 and not blocked
+        self.block = "pump in %s: %s" % (d.mode, d.reason) if blocked else ""
         prot = ctx.protection
-        if prot is not None:
-            for name in prot.active:
-                if name in BLOCK_MODES:
-                    block = "protection: " + name
-        inp.block = block
+        for name in prot.active if prot is not None else ():
+            if name in BLOCK_MODES:
+                self.block = "protection: " + name
 
     def _wall(self):
         wall = self.ctx.wall
         epoch = wall.epoch_s() if wall is not None else None
-        return epoch, (None if epoch is None else (epoch - EPOCH_2000_S) // 60)
+        return epoch, (None if epoch is None else utc_min_of(epoch))
 
     def slow_step(self):
         """One due slow source (prices, carbon, forecast), else the EmonCMS post: one blocking
         request at most, so the event loop runs between it and the meter poll."""
         epoch, utc = self._wall()
-        if utc is None:
-            return
-        now_s = self.ctx.clock.now_s()
-        if not self.refresh_one(now_s, utc):
-            self.log_emoncms(now_s, epoch)
+        if utc is not None:
+            now_s = self.ctx.clock.now_s()
+            if not self.refresh_one(now_s, utc):
+                self.log_emoncms(now_s, epoch)
 
     def cycle(self, slow=True):
-        """Poll, decide, switch. ``slow`` also fetches one due slow source and posts to EmonCMS
-        in the same call (tests); the task calls ``slow_step`` separately."""
+        """Account the element's energy, poll the meter, decide, switch. ``slow`` also fetches
+        one due slow source and posts to EmonCMS (tests); the task calls ``slow_step``."""
         ctx = self.ctx
+        s = ctx.settings
         now_s = ctx.clock.now_s()
         epoch, utc = self._wall()
-        self.inp.utc_min = utc
+        if self._energy_s is not None and self.on:  # on since the last cycle: it only switches here
+            self._energy_j += int(s.heater_power_w) * (now_s - self._energy_s)
+            self.energy_wh += self._energy_j // 3600
+            self._energy_j %= 3600
+        self._energy_s = now_s
+        if utc is not None:
+            day = (utc + offset_at(s, utc)) // DAY_MIN
+            if day != self._day and self._day is not None:
+                self.energy_wh = self._energy_j = 0  # local midnight
+            self._day = day
+        self.utc_min = utc
         self.poll_meter()
         if slow and utc is not None:
             self.refresh_one(now_s, utc)
         self.read_plant()
-        d = self.core.decide(now_s, self.inp)
-        was = self.state
-        self._set_relay(d.on)
-        self.state = "on" if d.on else "off"
-        if self.state != was:
-            self.switches += 1
-            ctx.log.info("heater %s: %s" % (self.state, d.reason))
-        self.reason = d.reason
-        self.price_p_kwh = None if d.price is None else d.price / 1000
-        self.grid_w = self.inp.grid_w
-        self.element_w = ctx.settings.heater_power_w if d.on else 0
+        was = self.on
+        self.decide(now_s)
+        self.relay.value = self.on
+        self.state = "on" if self.on else "off"
+        if self.on != was:
+            ctx.log.info("heater %s: %s" % (self.state, self.reason))
+        r = self.rule
+        self.source = r if r == "none" or r == "pv" or r == "legionella" else ("green" if r == "greenest" else "cheap")
+        self.price_p_kwh = None if self.price is None else self.price / 1000
+        self.element_w = s.heater_power_w if self.on else 0
         if slow:
             self.log_emoncms(now_s, epoch)
-        return d
+        return self
+
+    def stop(self):
+        """Contactor off at once (crash or cancel); a restart waits the minimum off time."""
+        self.relay.value = False
+        self.on = False
+        self.changed_s = self.ctx.clock.now_s()
+        self.state = "off"
+        self.rule = self.source = "none"
+        self.element_w = 0
 
 
-def make_task(relay, session, bases=None, timeout_s=TIMEOUT_S, poll_s=POLL_S, told=False):
-    """The coroutine function for ``start_tasks(extra=...)``; sets ``ctx.heater``. The
-    settings' ``check.problems`` are logged at the first start unless ``told`` (main said them)."""
+def make_task(relay, pool, ssl_context=None, bases=None, timeout_s=TIMEOUT_S, poll_s=POLL_S):
+    """The coroutine function for ``start_tasks(extra=...)``; sets ``ctx.heater`` (main has
+    said the settings' ``check.problems`` at boot)."""
     holder = []
 
     async def heater_task(ctx):
         if not holder:
-            if not told:
-                from controller.heater.check import problems
-
-                for text in problems(ctx.settings):
-                    ctx.log.error("heater: " + text)
-                drop("check")
-            holder.append(Heater(ctx, relay, session, bases, timeout_s))
+            holder.append(Heater(ctx, relay, pool, ssl_context, bases, timeout_s))
             ctx.heater = holder[0]
         heater = holder[0]
         try:
@@ -237,10 +294,7 @@ def make_task(relay, session, bases=None, timeout_s=TIMEOUT_S, poll_s=POLL_S, to
                 heater.slow_step()
                 await asyncio.sleep(poll_s)
         except BaseException:
-            heater._set_relay(False)  # crash or cancel: contactor off; restart waits the minimum off time
-            heater.core.element.on = False
-            heater.core.element.changed_s = ctx.clock.now_s()
-            heater.state = "off"
+            heater.stop()
             raise
 
     return heater_task

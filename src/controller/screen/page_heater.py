@@ -18,11 +18,11 @@ except ImportError:  # CPython
 BAR_W = const(348)  # the gauges' width, px: 100 % of the price band, twice the element's power
 
 
-def price_band(table, utc_min):
-    """(lowest, highest) value of the table's slots in today's UK date, or None."""
-    from controller.heater.slots import DAY_MIN, TZ, utc_offset_min
+def price_band(table, utc_min, off):
+    """(lowest, highest) value of the table's slots in today's local date (``off``: local time
+    minus UTC, minutes), or None."""
+    from controller.localtime import DAY_MIN
 
-    off = utc_offset_min(TZ, utc_min)
     day0 = (utc_min + off) // DAY_MIN * DAY_MIN - off
     lo = hi = None
     for i in range(table.n):
@@ -82,8 +82,13 @@ class HeaterPage:
         why = fmt.wrap(h.reason, COLS, 2)
         # The price now, and its place between today's lowest and highest (at the bar's ends).
         p = h.price_p_kwh
-        inp = h.inp
-        band = price_band(inp.prices, inp.utc_min) if inp.prices is not None and inp.utc_min is not None else None
+        table = h.prices
+        utc = h.utc_min
+        band = None
+        if table is not None and utc is not None:
+            from controller.localtime import offset_at
+
+            band = price_band(table, utc, offset_at(s, utc))
         scale = "" if band is None else "%-4.1f%35.1f" % (band[0] / 1000, band[1] / 1000)
         if p is None:
             price = ("PRICE --  (no price for now)", GREY)
@@ -107,8 +112,7 @@ class HeaterPage:
         return [
             None, None, (why[0], WHITE), (why[1], WHITE), price, (scale, GREY), grid,
             ("0%36dkW" % (2 * s.heater_power_w // 1000), GREY),  # the grid bar's scale
-            ("tank top %s C  target %.0f C" % (fmt.temp(inp.top_c, 4).strip(),
-                                                h.core.decision.target_c or s.heater_setpoint_c), WHITE),
-            ("source %s  today %s kWh" % (getattr(h, "source", None) or "--",
-                                          fmt.kwh(getattr(h, "energy_today_kwh", None))), WHITE),
+            ("tank top %s C  target %.0f C" % (fmt.temp(h.top_c, 4).strip(), h.target_c or s.heater_setpoint_c),
+             WHITE),
+            ("source %s  today %s kWh" % (h.source or "--", fmt.kwh(h.energy_today_kwh)), WHITE),
             (errors[0], INK[WARN] if bad else GREY), (errors[1], INK[WARN])]
