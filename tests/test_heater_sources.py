@@ -198,6 +198,8 @@ def test_flags_that_do_not_make_the_power_wrong_are_not_failures(srv):
 def test_meter_urls_from_the_ip_setting():
     s = load({"HEATER_METER": "shelly2", "HEATER_METER_IP": "192,168,1,50"}.get)
     assert meter_url(s) == "http://192.168.1.50/rpc/EM.GetStatus?id=0"
+    s = load({"HEATER_METER": "shelly2", "HEATER_METER_IP": "192.168.1.50"}.get)  # as people write it
+    assert s.errors == [] and meter_url(s) == "http://192.168.1.50/rpc/EM.GetStatus?id=0"
     s = load({"HEATER_METER": "shelly3em", "HEATER_METER_IP": "192,168,1,51"}.get)
     assert meter_url(s) == "http://192.168.1.51/status"
     s = load({"HEATER_METER": "shelly1", "HEATER_METER_IP": "10,0,0,9", "HEATER_METER_CHANNEL": "1"}.get)

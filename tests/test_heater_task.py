@@ -205,8 +205,8 @@ def test_setting_problems_are_named():
         "HEATER_PIN D4 is the 1-Wire bus (ONEWIRE_PIN): heater disabled",
         "HEATER_TOP_PROBE tank_top names no probe (PROBE1..5_NAME): element stays off",
         "needs the network (MQTT_BROKER and WiFi), which is off: element off",
-        'HEATER_METER iotawatt needs HEATER_METER_IP as 4 numbers like "192,168,1,50": PV rule off',
-        'HEATER_EMONCMS_IP must be 4 numbers like "192,168,1,60", or empty for emoncms.org: EmonCMS logging off']
+        'HEATER_METER iotawatt needs HEATER_METER_IP, an IP address like "192.168.1.50": PV rule off',
+        'HEATER_EMONCMS_IP must be an IP address like "192.168.1.60", or empty for emoncms.org: EmonCMS logging off']
     assert [keys for keys, _text in problems(s)][:3] == [
         ("HEATER_PIN", "ONEWIRE_PIN"), ("HEATER_TOP_PROBE", "HEATER_ENABLED"), ("HEATER_ENABLED", "MQTT_BROKER")]
     s = load({"HEATER_ENABLED": "1", "PROBE2_NAME": "tank_top", "MQTT_BROKER": "tb.local"}.get)

@@ -338,7 +338,7 @@ def test_a_heater_that_checks_clean():
     ('HEATER_ENABLED = 1\nPROBE1_NAME = "tank_top"\n', 1,
      "heater: needs the network (MQTT_BROKER and WiFi), which is off: element off"),
     (HEATER + 'HEATER_METER = "shelly2"\n', 6,
-     'heater: HEATER_METER shelly2 needs HEATER_METER_IP as 4 numbers like "192,168,1,50": PV rule off'),
+     'heater: HEATER_METER shelly2 needs HEATER_METER_IP, an IP address like "192.168.1.50": PV rule off'),
     ('NTC_TABLE_RAW = "250,200,210"\n', 1, "NTC table settings rejected"),
 ])
 def test_the_board_time_checks_are_the_firmwares_own(text, line, expected):
@@ -391,11 +391,10 @@ def test_settings_that_only_make_sense_in_pairs(text, severity, expected):
 
 
 @pytest.mark.parametrize("line, expected", [
-    ('HEATER_METER_IP = "192.168.1.50"',
-     "expected a number; using default '' - write an IP address as four numbers with commas: "
-     'HEATER_METER_IP = "192,168,1,50"'),
+    ('HEATER_METER_IP = "192.168.1.500"',
+     'write an IP address as four numbers 0..255, e.g. HEATER_METER_IP = "192.168.1.50"'),
     ('HEATER_EMONCMS_IP = "emoncms.local"',
-     'write an IP address as four numbers with commas, e.g. HEATER_EMONCMS_IP = "192,168,1,50"'),
+     'write an IP address as four numbers 0..255, e.g. HEATER_EMONCMS_IP = "192.168.1.50"'),
     ('NTC_TABLE_RAW = "250; 200; 150"', 'separate the numbers with commas: NTC_TABLE_RAW = "250,200,150"'),
     ('HEATER_SETPOINT_C = "60 C"', 'write the number alone (in C): HEATER_SETPOINT_C = "60"'),
     ('HEATER_POWER_W = "3kW"', 'write the number alone (in W): HEATER_POWER_W = "3"'),
@@ -410,6 +409,13 @@ def test_settings_that_only_make_sense_in_pairs(text, severity, expected):
 def test_a_hint_for_each_common_mistake(line, expected):
     _number, severity, message = only(line + "\n", (cpsettings.STRINGS,))
     assert severity == ERROR and message.endswith(expected), message
+
+
+def test_an_ip_address_is_written_as_people_write_it():
+    for written in ("192.168.1.50", "192,168,1,50"):
+        s = load({"HEATER_METER_IP": written}.get)
+        assert s.errors == [] and s.heater_meter_ip == (192, 168, 1, 50)
+    assert load({"NTC_TABLE_RAW": "250.5"}.get).ntc_table_raw == (250.5,)  # one point: a number
 
 
 def test_circuitpython_8_is_not_supported():

@@ -132,7 +132,10 @@ def parse_value(entry, raw):
         if not text:
             return ()
         items = []
-        for part in text.split(","):
+        # An IP address may be written as people write it, "192.168.1.50": with no comma and
+        # more than one point it can be no single number, so the points separate its numbers.
+        sep = "." if "," not in text and text.count(".") > 1 else ","
+        for part in text.split(sep):
             items.append(_check_range(_parse_number(F, part), lo, hi, unit))
         return tuple(items)
     raise ValueError("unknown kind %r for %s" % (kind, key))

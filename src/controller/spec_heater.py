@@ -1,7 +1,7 @@
 """Settings of the immersion heater (issue 7); see ``settings_spec`` for the entry format.
 
-Strings (S) take letters, digits and _ only: IP addresses are written as four numbers
-("192,168,1,50") and the Agile product code with _ for - ("AGILE_24_10_01"). Help is kept
+Strings (S) take letters, digits and _ only: IP addresses are lists of four numbers,
+written "192.168.1.50" (or "192,168,1,50"), and the Agile product code with _ for - ("AGILE_24_10_01"). Help is kept
 short (this table stays in RAM); docs/heater.md explains each key.
 """
 
@@ -30,7 +30,7 @@ SPEC = (
     ("HEATER_MIN_OFF_S", F, 300.0, 0.0, 3600.0, "s"),
     #: grid meter: iotawatt; shelly1 (Gen1 EM or 3EM, one channel); shelly3em (Gen1 3EM, the house total); shelly2 (Gen2 Pro 3EM, the total); shellypro (Gen2 Pro EM, one channel)
     ("HEATER_METER", C, "none", ("none", "iotawatt", "shelly1", "shelly3em", "shelly2", "shellypro"), None, ""),
-    #: meter IP address as four numbers with commas: "192,168,1,50"
+    #: meter IP address, e.g. "192.168.1.50"
     ("HEATER_METER_IP", L, "", 0, 255, ""),
     #: IoTaWatt series
     ("HEATER_METER_SERIES", S, "Grid", 1, 24, ""),
@@ -92,7 +92,7 @@ SPEC = (
     ("HEATER_LEGIONELLA_DAYS", I, 7, 0, 14, "d"),
     #: EmonCMS key, empty = off
     ("HEATER_EMONCMS_KEY", S, "", 0, 40, ""),
-    #: EmonCMS IP address as four numbers with commas ("192,168,1,60"); empty = emoncms.org
+    #: EmonCMS IP address, e.g. "192.168.1.60"; empty = emoncms.org
     ("HEATER_EMONCMS_IP", L, "", 0, 255, ""),
     #: EmonCMS node
     ("HEATER_EMONCMS_NODE", S, "hwc", 1, 24, ""),

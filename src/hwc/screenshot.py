@@ -123,7 +123,7 @@ SCENARIOS = {
         counters=_counters(5.0, 4.1, 5)),
     "heater-pv": Scenario(
         "immersion heater at noon, 3.4 kW of PV exported", 12.5, state=_heater_noon,
-        env={"HEATER_ENABLED": "1", "HEATER_METER": "shelly2", "HEATER_METER_IP": "192,168,1,50",
+        env={"HEATER_ENABLED": "1", "HEATER_METER": "shelly2", "HEATER_METER_IP": "192.168.1.50",
              "HEATER_TARIFF": "cheapest", "HEATER_TOP_PROBE": "tank_top"},
         extras=lambda p: {"link": _link("online")}, counters=_counters(2.9, 2.1, 2)),
 }

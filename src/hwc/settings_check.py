@@ -11,7 +11,8 @@ Every problem is printed as ``FILE:LINE: error|warning: message``, sorted by lin
 * values and cross-key rules: checked by the firmware's own loader (controller.settings.load),
   the code that runs at boot, so the checker says exactly what the board would complain about
   (and which default it would use instead), with a hint of how to write what the key expects
-  (``HEATER_METER_IP = "192.168.1.50"``: write ``"192,168,1,50"``);
+  (``MIN_DIFF_K = "4,5"``: write ``"4.5"``; ``HEATER_METER_IP = "192.168.1"``: an IP address has four
+  numbers);
 * what else the board says at boot about its settings, by the firmware's own functions: the
   NTC table (controller.settings.ntc_table) and, with HEATER_ENABLED = 1, the heater's
   controller.heater.check.problems (its pin on the 1-Wire bus, no tank-top probe, no network);
@@ -197,11 +198,9 @@ def hint(entry: tuple, written: str) -> str:
     key, kind, default, lo, hi, unit = entry[:6]
     text = written.strip()
     if kind == "list":
-        parts = re.split(r"[.;\s]+", text) if key.endswith("_IP") else re.split(r"[;\s]+", text)
-        if key.endswith("_IP") and len(parts) == 4 and all(p.isdigit() for p in parts):
-            return f' - write an IP address as four numbers with commas: {key} = "{",".join(parts)}"'
+        parts = re.split(r"[;\s]+", text)
         if key.endswith("_IP"):
-            return f' - write an IP address as four numbers with commas, e.g. {key} = "192,168,1,50"'
+            return f' - write an IP address as four numbers 0..255, e.g. {key} = "192.168.1.50"'
         if len(parts) > 1:
             return f' - separate the numbers with commas: {key} = "{",".join(parts)}"'
         return ""

@@ -31,10 +31,10 @@ def problems(settings):
         out.append((("HEATER_ENABLED", "MQTT_BROKER"),
                     "needs the network (MQTT_BROKER and WiFi), which is off: element off"))
     if s.heater_meter != "none" and not _ip_ok(s.heater_meter_ip):
-        out.append((("HEATER_METER_IP", "HEATER_METER"), "HEATER_METER %s needs HEATER_METER_IP as 4 numbers "
-                    "like \"192,168,1,50\": PV rule off" % s.heater_meter))
+        out.append((("HEATER_METER_IP", "HEATER_METER"), "HEATER_METER %s needs HEATER_METER_IP, an IP address "
+                    "like \"192.168.1.50\": PV rule off" % s.heater_meter))
     if s.heater_emoncms_key and s.heater_emoncms_ip and not _ip_ok(s.heater_emoncms_ip):
-        out.append((("HEATER_EMONCMS_IP",), "HEATER_EMONCMS_IP must be 4 numbers like \"192,168,1,60\", or "
+        out.append((("HEATER_EMONCMS_IP",), "HEATER_EMONCMS_IP must be an IP address like \"192.168.1.60\", or "
                     "empty for emoncms.org: EmonCMS logging off"))
     return out
 
