@@ -132,28 +132,30 @@ def link(up, broker=None):
     S["extra"].append(("link", lk.task))
 
 
-def heater(real):
-    """The relay (``hardware.heater_relay`` when ``real``), a requests Session over the radio's
-    pool, ``make_task``: main's ``_heater`` without its checks."""
-    import adafruit_requests
-    from controller.heater.task import make_task
+class _StubHardware:
+    """Stands for controller.hardware where main's boot asks it for the heater's relay."""
 
-    ctl = S["ctl"]
-    if real:
-        from controller import hardware
-
-        ctl.heater_relay = hardware.heater_relay(ctl.settings.heater_pin)
-    else:
+    @staticmethod
+    def heater_relay(pin):
         from digitalio import DigitalInOut
 
         import board
 
-        ctl.heater_relay = DigitalInOut(board.D3)
+        return DigitalInOut(getattr(board, pin))
+
+
+def heater(real):
+    """main's own ``_heater``: its boot checks, the relay (``hardware.heater_relay`` when
+    ``real``), ``make_task`` over the radio's pool; the sources answer from recorded replies."""
+    from controller import main
+
+    if real:
+        from controller import hardware
+    else:
+        hardware = _StubHardware
     for prefix, name in HTTP.items():
         _hwc_net.replies[prefix] = HTTP_DIR[0] + name
-    radio = S["radio"]
-    session = adafruit_requests.Session(radio.pool, radio.ssl_context)
-    S["extra"].append(("heater", make_task(ctl.heater_relay, session, told=True)))
+    S["extra"] += main._heater(S["ctl"], hardware)
 
 
 def watchdog(real):
