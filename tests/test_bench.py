@@ -5,7 +5,8 @@ import json
 import pytest
 
 from hwc import bench, cli
-from hwc.sim.direct import DirectRun, OracleRun
+from hwc.sim import direct
+from hwc.sim.direct import DirectRun, GreedyRun
 from hwc.sim.plant import PlantConfig
 from hwc.simulate import Simulation
 
@@ -43,15 +44,17 @@ def test_direct_run_delivers_what_the_firmware_in_the_loop_delivers(strategy):
 def test_direct_run_uses_the_device_controller_and_its_strategy():
     run = _direct_run(11.0, 1.0, {"CONTROL_STRATEGY": "onoff"})
     assert type(run.ctl.algorithm).__name__ == "OnOff"
-    assert run.ctl.control_cycles == pytest.approx(HOUR / 2, abs=2)  # every CONTROL_PERIOD_S
-    assert run.ctl.readings == pytest.approx(HOUR / 2, abs=2)
+    # every CONTROL_PERIOD_S, but once per calm stride
+    active_s = HOUR - run.calm_s
+    assert run.ctl.control_cycles == pytest.approx(active_s / 2 + run.calm_s / direct.CALM_DAY_S, abs=3)
+    assert run.ctl.readings == pytest.approx(HOUR / 2, abs=3)  # a stride gets its readings
     assert run.ctl.pump_starts >= 1 and run.pump_switches >= 1
 
 
-def test_quiet_nights_slow_the_cadence_but_not_below_the_decision_age_limit():
+def test_calm_nights_slow_the_cadence_without_a_stale_decision():
     run = _direct_run(0.0, 4.0)  # midnight to 4 am: no sun, nothing to do
-    assert run.quiet_s > 3 * HOUR
-    assert run.ctl.control_cycles < 4 * HOUR / 10  # 12 s cadence instead of 2 s
+    assert run.calm_s > 3 * HOUR
+    assert run.ctl.control_cycles < 4 * HOUR / 10  # 30 s strides instead of 2 s
     assert run.errors() == []  # never a stale decision
     assert run.plant.totals["pump_on_s"] == 0
 
@@ -62,11 +65,11 @@ def test_direct_run_rejects_bad_settings():
 
 
 def test_oracle_pumps_only_when_it_brings_hotter_water_in_and_bounds_the_controllers():
-    night = OracleRun(plant_config=PlantConfig(start_time_s=1 * HOUR, collector_initial_c=10.0))
+    night = GreedyRun(plant_config=PlantConfig(start_time_s=1 * HOUR, collector_initial_c=10.0))
     assert night.gain_k() < 0
     night.run(600)
     assert night.plant.totals["pump_on_s"] == 0
-    oracle = OracleRun(plant_config=PlantConfig(start_time_s=9 * HOUR))
+    oracle = GreedyRun(plant_config=PlantConfig(start_time_s=9 * HOUR))
     oracle.run(5 * HOUR)
     heat = oracle.plant.totals["heat_to_tank_j"]
     for strategy in ("seed", "onoff", "proportional"):

@@ -60,7 +60,7 @@ def _weathers(locations, months):
 
 def run_day(strategy, weather, env=None):
     """One day of one strategy; returns a dict of totals."""
-    from hwc.sim.direct import DirectRun, OracleRun
+    from hwc.sim.direct import DirectRun, GreedyRun as OracleRun
 
     if strategy == BOUND:
         run = OracleRun(weather=weather)

@@ -433,9 +433,9 @@ class OracleSimulation:
     rig = None
 
     def __init__(self, weather, plant_config=None):
-        from hwc.sim.direct import OracleRun
+        from hwc.sim.direct import GreedyRun
 
-        self.run_ = OracleRun(weather=weather, plant_config=plant_config, sample_s=SAMPLE_S)
+        self.run_ = GreedyRun(weather=weather, plant_config=plant_config, sample_s=SAMPLE_S)
         self.plant = self.run_.plant
         self.weather = weather
         self.samples = self.run_.samples

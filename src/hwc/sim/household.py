@@ -137,11 +137,7 @@ class Tank:
         """Put ``joules`` into tank layer ``node`` (0 = top); warmer water rises (mixed)."""
         if joules <= 0.0:
             return
-        p = self.plant
-        T = list(p._T)
-        T[node] += joules / p._ct
-        p._T = T
-        p._mix()
+        self.plant.inject(joules, node)
         self.injected_j += joules
 
     def balance_error(self):
@@ -163,3 +159,11 @@ class NoSun:
 
     def at(self, t_s):
         return 0.0, self.weather.at(t_s)[1]
+
+    def table(self):
+        """The weather's table for the plant's kernel with the irradiance rows zeroed."""
+        rows, period = self.weather.table()
+        rows = rows.copy()
+        rows[1] = 0.0
+        rows[3] = 0.0
+        return rows, period

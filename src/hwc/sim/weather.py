@@ -187,6 +187,24 @@ class Weather:
         f = (t_s - ts[i]) * self._inv[i]
         return self._poa[i] + f * self._dpoa[i], self._amb[i] + f * self._damb[i]
 
+    def table(self):
+        """(rows, period_s) for the plant's compiled kernel: a float64 array whose rows are the
+        sample times (wrap-around samples included), plane irradiance, ambient, the increments
+        of both to the next sample and the inverse segment lengths (the last column padded)."""
+        import numpy as np
+
+        if getattr(self, "_table", None) is None:
+            m = len(self._t)
+            rows = np.zeros((6, m))
+            rows[0] = self._t
+            rows[1] = self._poa
+            rows[2] = self._amb
+            rows[3, :m - 1] = self._dpoa
+            rows[4, :m - 1] = self._damb
+            rows[5, :m - 1] = self._inv
+            self._table = rows
+        return self._table, self.period_s
+
     def poa(self, t_s):
         """Irradiance on the collector plane, W/m2."""
         return self.at(t_s)[0]
