@@ -17,7 +17,9 @@ from mpy_harness import measure_memory, run_device_script
 # Inputs for the pure algorithm: a day-like sweep through every mode.
 SWEEP = ([(20.0 + i * 0.1, 20.0) for i in range(120)] + [(40.0 - i * 0.1, 28.0) for i in range(150)]
          + [(45.0, 75.0)] * 5 + [(44.0, 75.0)] * 5 + [(60.0, 59.0)] * 3 + [(101.0, 60.0)] * 3
-         + [(None, 30.0)] * 2 + [(35.0, 20.0)] * 20)
+         + [(None, 30.0)] * 2 + [(35.0, 20.0)] * 20
+         # a collector warming slowly (the burst control's watched window) and emptied
+         + [(38.003 + i * 0.01, 30.0) for i in range(200)] + [(33.0, 30.0)] * 5)
 
 ALGO_SCRIPT = """
 import json
@@ -42,7 +44,7 @@ def _result(out):
     raise AssertionError("no RESULT line in guest output:\n" + out)
 
 
-@pytest.mark.parametrize("strategy", ["seed", "onoff", "proportional"])
+@pytest.mark.parametrize("strategy", ["seed", "onoff", "proportional", "burst"])
 def test_algorithm_decides_the_same_on_micropython_as_on_cpython(strategy):
     guest = _result(run_device_script(ALGO_SCRIPT % (json.dumps(SWEEP).replace("null", "None"), strategy)))
     a = create(load({"CONTROL_STRATEGY": strategy}.get))

@@ -57,7 +57,7 @@ MODES = (IDLE, RUNNING, PURGE, COOL_OFF, OVERHEAT, FAULT, TANK_CUTOFF, EMERGENCY
 # controllers ship (controller/strategies.py), kept for users with a fixed-speed pump and for
 # the benchmark.
 SEED = "seed"
-STRATEGIES = (SEED, "onoff", "proportional")
+STRATEGIES = (SEED, "onoff", "proportional", "burst")
 
 
 def create(settings):

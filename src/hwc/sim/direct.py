@@ -36,13 +36,14 @@ from types import SimpleNamespace
 import numpy as np
 
 from controller import settings as settings_mod
-from controller.algorithm import FAULT, FROST, IDLE
+from controller.algorithm import FAULT, FROST, IDLE, TANK_MAX
 from controller.app import Controller
 from controller.log import Log
 from controller.sensors import (DS18B20_MAX_C, DS18B20_MIN_C, FAULT_BUS, FAULT_CRC, FAULT_MISSING, FAULT_POWER_ON,
                                 FAULT_RANGE)
 
 from hwc.sim import kernel as K
+from ntc_table import RAW_OK
 from hwc.sim.plant import Plant, PlantConfig
 from hwc.sim.sensors import Sensors
 
@@ -60,6 +61,33 @@ CALM_MARGIN_K = 1.0  # the true difference stays this far below the start thresh
 GREEDY_STEP_S = 2.0
 GREEDY_OFF_STEP_S = 10.0
 NOISE_BLOCK = 1 << 16
+DECISION_PROBE_KEYS = ("flow_probe", "panel_probe", "tank_top_probe")
+# Strategies that may start below the threshold they report as max_diff_k while idle: the
+# setting that holds the lowest difference they may start at.
+START_FLOOR_KEYS = {"burst": "burst_early_k"}
+
+
+class _TableMemo:
+    """The controller's NTC table with ``classify`` and ``to_c`` looked up from a list made by
+    calling them once for each of the 256 raw values: the same results, without the binary
+    search on every reading."""
+
+    def __init__(self, table):
+        self._table = table
+        self._kind = [table.classify(raw) for raw in range(256)]
+        self._c = [table.to_c(raw) if kind == RAW_OK else None for raw, kind in enumerate(self._kind)]
+
+    def __getattr__(self, name):
+        return getattr(self._table, name)
+
+    def classify(self, raw):
+        return self._kind[raw]
+
+    def to_c(self, raw):
+        c = self._c[raw]
+        if c is None:
+            return self._table.to_c(raw)  # raises, as the table does
+        return c
 
 
 class _RunBase:
@@ -106,6 +134,7 @@ class DirectRun(_RunBase):
         hw = SimpleNamespace(screen=None, board_name="direct run")
         self.ctl = Controller(hw, self.settings, ticks_ms=self._ticks_ms, log=Log(out=self.log_lines.append))
         table = self.ctl.hot.table
+        self.ctl.hot.table = self.ctl.cold.table = _TableMemo(table)
         self.sensors = Sensors(self.plant, table=table, noise_raw=noise_raw, seed=seed, faults=faults)
         self._fast = len(self.sensors.faults) == 0
         self._table = (float(table.start_c), float(table.step_c), np.array(table.raws, dtype=float))
@@ -122,7 +151,12 @@ class DirectRun(_RunBase):
         self._i_cold = t0 + p._nt - 1  # tank bottom
         where = {"panel_inlet": npipe - 1, "panel_outlet": npipe + nc - 1, "tank_inlet": t0 - 1,
                  "tank_outlet": 0, "tank_top": t0, "ambient": None}
-        self._probe_sources = [(pr, pr.name, where.get(pr.name, -1)) for pr in self.ctl.probes[:probes]]
+        # Only the probes a pump decision reads (the protection's flow, panel and tank-top probes)
+        # are fed: the others only reach the screen and telemetry.
+        s = self.settings
+        used = {getattr(s, key) for key in DECISION_PROBE_KEYS} - {""}
+        self._probe_sources = [(pr, pr.name, where.get(pr.name, -1)) for pr in self.ctl.probes[:probes]
+                               if pr.name in used]
         self.calm_s = 0.0  # time taken in calm strides
         cfg = p.config
         self._heat_k_per_w = cfg.collector.eta0 * p._an / p._cc  # collector node heating, K/s per W/m2
@@ -181,24 +215,39 @@ class DirectRun(_RunBase):
         """Seconds the plant may advance in one stride after decision ``d`` (0: not calm)."""
         if self.pump_on or d.duty_pct != 0 or not self._fast or self.ctl.manual_mode != "auto":
             return 0.0
-        if d.mode != IDLE and (d.mode != FAULT or self.ctl.hot.fault is None or self.ctl.cold.fault is not None):
-            return 0.0  # idle, or only the collector NTC faulted (it reads open below its table)
         s = self.settings
         temps = self.plant._temps
         hot = float(temps[self._i_hot])
         cold = float(temps[self._i_cold])
-        if cold > s.tank_max_c - 1.0 or cold > s.cool_off_arm_c - 1.0 or d.cool_off_armed:
-            return 0.0
-        if self.ctl.protection.active or s.tube_kick_on:
-            return 0.0
-        if s.frost_on and hot < s.frost_start_c + 2.0 or hot > s.overheat_c - 5.0:
-            return 0.0
         g = self.plant.irradiance_w_m2
         stride = CALM_DAY_S if g > 0.0 else CALM_NIGHT_S
         # How fast the difference could rise: the collector heating with no flow, the tank
         # bottom cooling under the largest draw.
-        rise_k_s = self._heat_k_per_w * g + self._draw_per_s * max(0.0, cold - self._cold_inlet_c)
-        if hot - cold < d.max_diff_k - CALM_MARGIN_K - rise_k_s * stride:
+        rise_k = (self._heat_k_per_w * g + self._draw_per_s * max(0.0, cold - self._cold_inlet_c)) * stride
+        if s.tube_kick_on or d.cool_off_armed or cold > s.cool_off_arm_c - 1.0:
+            return 0.0
+        active = self.ctl.protection.active
+        if d.mode == TANK_MAX and active == [TANK_MAX]:
+            # Solar paused at the tank maximum: calm while the tank stays above the release, the
+            # collector below collector cooling and, at night, not so far below the tank that
+            # recooling would start.
+            if (cold > s.tank_max_c - s.tank_max_hyst_k + 1.0 and hot < s.collector_cooling_c - 5.0 - rise_k
+                    and cold - hot < s.recool_diff_k - 1.0):
+                return stride
+            return 0.0
+        if cold > s.tank_max_c - 1.0 or active:
+            return 0.0
+        if d.mode == FAULT:
+            # only the collector NTC faulted: it reads open below its table
+            if self.ctl.hot.fault is None or self.ctl.cold.fault is not None:
+                return 0.0
+        elif d.mode != IDLE:
+            return 0.0
+        if s.frost_on and hot < s.frost_start_c + 2.0 or hot > s.overheat_c - 5.0 - rise_k:
+            return 0.0
+        floor_key = START_FLOOR_KEYS.get(s.control_strategy)
+        start_k = d.max_diff_k if floor_key is None else min(d.max_diff_k, getattr(s, floor_key))
+        if hot - cold < start_k - CALM_MARGIN_K - rise_k:
             return stride
         return 0.0
 
@@ -235,7 +284,10 @@ class DirectRun(_RunBase):
                 step(calm_ms / 1000.0, False)
                 self.calm_s += calm_ms / 1000.0
                 self.t_ms = t_ms + calm_ms
-                self._read_sensors(self.t_ms / 1000.0, min(CALM_FEEDS, calm_ms // sensor_ms))
+                # by day the readings of the stride (the smoothing keeps its time constant); at
+                # night, when nothing moves fast, one
+                feeds = min(CALM_FEEDS, calm_ms // sensor_ms) if plant.irradiance_w_m2 > 0.0 else 1
+                self._read_sensors(self.t_ms / 1000.0, feeds)
                 next_sensor = self.t_ms + sensor_ms
                 next_control = self.t_ms
                 continue

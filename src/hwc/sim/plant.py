@@ -462,6 +462,24 @@ class Plant:
             on = controller(self) if controller is not None else False
             self.step(min(dt_s, end - self.t_s), on)
 
+    def set_cold_inlet(self, cold_c):
+        """From now on draws and the relief valve are replaced with water at ``cold_c`` (the mains
+        temperature changes with the season)."""
+        self._par[K.P_COLD] = float(cold_c)
+
+    @property
+    def cold_inlet_c(self):
+        return float(self._par[K.P_COLD])
+
+    def reset_extremes(self):
+        """Start the extremes (max/min collector, min pipe, max tank top) afresh from now, for
+        figures of a part of a run."""
+        a = self._acc
+        a[K.A_MAX_C] = self._C.max()
+        a[K.A_MIN_C] = self._C.min()
+        a[K.A_MIN_PIPE] = min(self._R.min(), self._F.min())
+        a[K.A_MAX_T] = self._T[0]
+
     def inject(self, joules, node):
         """Put ``joules`` of heat from outside the loop (an immersion element, a boiler coil)
         into tank layer ``node`` (0 = top); warmer water rises (mixed). Not counted in the
