@@ -238,7 +238,7 @@ def test_bench_readme_tables_are_rewritten_between_markers(tmp_path, capsys):
     text = readme.read_text()
     assert "old table" not in text and text.endswith("\n\nafter\n")
     assert "| burst |" in text and "| bound |" in text and "Targets for `burst`" in text
-    assert "End to end" in text
+    assert "s wall end to end" in text and "s CPU" in text
     readme.write_text("no markers\n")
     assert cli.main(["bench", "--months", "1", "--strategies", "onoff", "--locations", "miami", "--workers", "1",
                      "--readme", str(readme)]) == 1
@@ -249,9 +249,10 @@ def test_bench_takes_a_weather_csv_as_a_location(tmp_path, capsys):
     path = tmp_path / "mysite.csv"
     w.to_csv(str(path))
     b = _bench_json(capsys, "--locations", str(path), "--strategies", "onoff")
-    labels = [row["label"] for row in b["by_segment"]["mysite"]]
-    assert labels == ["Apr"]  # the days it has; no warm-up before its first day
-    assert b["by_segment"]["mysite"][0]["results"]["onoff"]["days"] == 7
+    rows = b["by_segment"]["mysite"]
+    assert [row["label"] for row in rows if row["counted"]] == ["Apr"]  # the month it has
+    assert rows[-1]["results"]["onoff"]["days"] == 7
+    assert b["plans"]["mysite"]["days"] <= 10  # a warm-up only from days the file has
 
 
 @pytest.mark.parametrize("args", [["--months", "13"], ["--strategies", "bangbang"], ["--set", "MIN_DIFF_K"],

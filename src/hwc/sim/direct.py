@@ -266,15 +266,18 @@ class DirectRun(_RunBase):
         acc = plant._acc
         frost = self._frost
         d = ctl.decision
+        last_duty = -1
         while self.t_ms < end_ms:
             t_ms = self.t_ms
             t_s = t_ms / 1000.0
             calm_ms = 0
+            decided = False
             if t_ms >= next_sensor:
                 self._read_sensors(t_s)
                 next_sensor += sensor_ms
             if t_ms >= next_control:
                 d = ctl.control_once()
+                decided = True
                 next_control += control_ms
                 calm = self._calm_s(d)
                 if calm:
@@ -291,9 +294,15 @@ class DirectRun(_RunBase):
                 next_sensor = self.t_ms + sensor_ms
                 next_control = self.t_ms
                 continue
-            duty = ctl.effective_duty_pct()
-            ticks = self._ticks_ms()
-            on = cycler.update(ticks, duty)
+            duty = d.duty_pct
+            if decided and duty == last_duty and (duty == 0 or duty == 100):
+                # A fresh decision at full speed or off, as before: the pump drive would apply
+                # it and the cycler would say the same; its books catch up at its next call.
+                on = duty == 100
+            else:
+                duty = last_duty = ctl.effective_duty_pct()
+                ticks = self._ticks_ms()
+                on = cycler.update(ticks, duty)
             if on != self.pump_on:
                 self.pump_on = on
                 ctl.pump_on = on
@@ -304,7 +313,7 @@ class DirectRun(_RunBase):
                 self._sample(t_s, d.duty_pct, d.mode, on)
             nxt = next_sensor if next_sensor < next_control else next_control
             if 0 < duty < 100:
-                edge = t_ms + max(1, cycler.next_edge_ms(ticks))
+                edge = t_ms + max(1, cycler.next_edge_ms(self._ticks_ms()))
                 if edge < nxt:
                     nxt = edge
             if end_ms < nxt:

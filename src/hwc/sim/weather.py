@@ -579,7 +579,7 @@ def location_year(location):
             head = f.read(4096).lower()
         if CSV_TIME in head:
             w = Weather.from_csv(path)
-            w.meta.setdefault("location", w.meta.get("name", path))
+            w.meta["location"] = os.path.splitext(os.path.basename(path))[0]
             return w
     return Weather.from_tmy(location, day_of_year=1, days=365)
 
