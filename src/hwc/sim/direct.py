@@ -11,8 +11,13 @@ them, on a virtual millisecond clock:
 * every CONTROL_PERIOD_S: ``Controller.control_once()`` (the configured pump strategy, plant
   protection, manual mode: whatever the firmware's control step does);
 * at every edge of the slow PWM: ``Controller.cycler`` (``DutyCycler``) with
-  ``Controller.effective_duty_pct()``, as the pump task does, switching the plant's pump. The
-  plant is stepped to every reading, decision and edge (its compiled kernel makes that cheap).
+  ``Controller.effective_duty_pct()``, as the pump task does, switching the plant's pump (a
+  fresh decision that repeats 0 or 100 % is applied without them: they would say the same,
+  and the cycler's books catch up at its next call). The plant is stepped to every reading,
+  decision and edge (its compiled kernel makes that cheap).
+
+Only the DS18B20 probes a pump decision reads (FLOW_PROBE, PANEL_PROBE, TANK_TOP_PROBE) are
+fed; the NTC table's ``classify`` and ``to_c`` are looked up from a list of their results.
 
 What differs from the firmware in the loop: no bus transactions or task scheduling, and calm
 spells are taken in longer strides. A spell is calm when the pump is off and idle and the
