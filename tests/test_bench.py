@@ -263,6 +263,17 @@ def test_bench_rejects_bad_options(args, capsys):
     assert "hwc bench:" in capsys.readouterr().err
 
 
+def test_tune_runs_the_burst_control_with_each_grid_point_beside_the_references():
+    out = bench.tune(["miami"], [4], grid=({}, {"BURST_ON_K": "14.0"}), workers=1)
+    assert [env for env, _ in out] == [{}, {"BURST_ON_K": "14.0"}]
+    (_, a), (_, b) = out
+    for res in (a, b):
+        assert set(res["totals"]) == {"seed", "onoff", "burst"}
+        assert res["totals"]["onoff"]["heat_kwh"] == pytest.approx(a["totals"]["onoff"]["heat_kwh"])
+        assert bench.targets(res)  # judged per season
+    assert b["totals"]["burst"]["switchings"] > a["totals"]["burst"]["switchings"]  # a lower threshold
+
+
 def test_tune_grid_is_the_one_the_readme_describes():
     import pathlib
 
