@@ -79,7 +79,7 @@ from controller.algorithm import create
 from controller.protect import Protection
 from controller.settings import load
 sweep = %s
-s = load({}.get)
+s = load({"CONTROL_STRATEGY": "seed"}.get)
 a = create(s)
 p = Protection(s, a)
 out = []
@@ -96,7 +96,7 @@ def test_protection_decides_the_same_on_micropython_as_on_cpython():
     from controller.protect import Protection
 
     guest = _result(run_device_script(PROTECT_SCRIPT % json.dumps(PROTECT_SWEEP).replace("null", "None")))
-    s = load({}.get)
+    s = load({"CONTROL_STRATEGY": "seed"}.get)
     a = create(s)
     p = Protection(s, a)
     host = []
@@ -141,7 +141,7 @@ pcf = FakePcf8591(clock_s=clock_s)
 i2c.attach(0x48, pcf)
 ow = FakeOneWire(clock_s=clock_s)
 devices = [FakeDs18b20(serial=0x100 + i, temp_c=20.0 + i) for i in range(2)]
-env = {}
+env = {"CONTROL_STRATEGY": "seed"}
 for i, dev in enumerate(devices):
     ow.attach(dev)
     env["PROBE%d_ROM" % (i + 1)] = rom_hex(dev.rom)

@@ -81,7 +81,7 @@ def test_rules_reject_an_off_difference_at_or_above_the_on_difference():
     assert any("DIFF_OFF_K must be below DIFF_ON_K" in e for e in s.errors)
     assert (s.diff_off_k, s.diff_on_k) == (4.0, 6.0)
     s = load({"CONTROL_STRATEGY": "bangbang"}.get)
-    assert s.control_strategy == "seed" and any("CONTROL_STRATEGY" in e for e in s.errors)
+    assert s.control_strategy == "burst" and any("CONTROL_STRATEGY" in e for e in s.errors)  # the default
 
 
 # ---- burst ----------------------------------------------------------------------------------

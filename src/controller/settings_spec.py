@@ -84,8 +84,8 @@ _CORE = (
     # --- Pump algorithm (seed 004) ---------------------------------------------------
     #: how often the pump duty is calculated
     ("CONTROL_PERIOD_S", F, 2.0, 0.5, 60.0, "s"),
-    #: seed: the seed's adaptive algorithm (below); burst: full-speed bursts (BURST_*; the bench's best); onoff: fixed speed; proportional: commercial speed control
-    ("CONTROL_STRATEGY", C, "seed", ("seed", "onoff", "proportional", "burst"), None, ""),
+    #: burst: full-speed bursts (BURST_*; the bench's best); seed: the seed's adaptive algorithm (below); onoff: fixed speed; proportional: commercial speed control
+    ("CONTROL_STRATEGY", C, "burst", ("seed", "onoff", "proportional", "burst"), None, ""),
     #: start when hot - cold exceeds this; max_diff's start value
     ("MAX_DIFF_START_K", F, 8.0, 1.0, 40.0, "K"),
     #: stop when hot - cold falls below this
