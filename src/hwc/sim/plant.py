@@ -33,10 +33,16 @@ tank_loss + drawn + relief`` holds to rounding error (``energy_balance_error``).
 is ``sum(C_i * T_i)`` over all thermal masses (reference 0 C; only differences are reported).
 Water is taken as 4186 J/(L K) everywhere (1 kg/L; real hot water is ~2 % lighter).
 
+Draw-off follows ``draws`` every day, or a schedule of days (``draw_days``); the refill water's
+temperature can change between steps (``set_cold_inlet``, mains water by season). Figures for
+the bench: hours with the tank top at 60 C or more, hours of collector stagnation (no water
+moving, a collector node at ``stagnation_c``, 100 C, or more), relief openings.
+
 Numerics: explicit sub-steps, each no longer than the time for the pump to push one pipe
 segment's worth of heat capacity (upwind Courant number + loss <= 1, about 1.5 s by default)
-or ``max_substep_off_s`` (10 s) with the pump off. The hot path uses plain Python floats and
-lists; a simulated day at 0.5 s caller steps takes ~1-2 s of wall time.
+or ``max_substep_off_s`` (10 s) with the pump off; the tank's standby loss (time constant:
+days) is applied per chunk of at most 60 s. The state lives in numpy arrays and the sub-steps
+run compiled (``hwc.sim.kernel``, numba): a simulated day takes milliseconds.
 """
 
 import math
