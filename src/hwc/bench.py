@@ -514,8 +514,8 @@ def table_markdown(bench, strategy=NEW):
     out.extend(table_locations(b))
     out.append("")
     if NEW in b["strategies"] and SEED in b["strategies"]:
-        out.append("Targets for `%s`, per location and season (at least on/off's heat, at most %d %% of its pump "
-                   "energy, no more pump switchings than the seed, no relief opening):" % (
+        out.append("Targets for `%s`, per location and season (at least on/off's heat, at most %d %% of the pump "
+                   "energy it spends collecting, no more pump switchings than the seed, no relief opening):" % (
                        strategy, round(100 * TARGET_PUMP_VS_ONOFF)))
         out.append("")
         out.extend(table_seasons(b, strategy))
