@@ -14,6 +14,8 @@ def rig_factory():
     rigs = []
 
     def make(env=None, **kw):
+        env = dict(env or {})
+        env.setdefault("CONTROL_STRATEGY", "seed")  # these tests follow the seed's rules
         r = Rig(env, **kw)
         rigs.append(r)
         return r

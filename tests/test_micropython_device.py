@@ -17,7 +17,9 @@ from mpy_harness import run_device_script
 # Inputs for the pure algorithm: a day-like sweep through every mode.
 SWEEP = ([(20.0 + i * 0.1, 20.0) for i in range(120)] + [(40.0 - i * 0.1, 28.0) for i in range(150)]
          + [(45.0, 75.0)] * 5 + [(44.0, 75.0)] * 5 + [(60.0, 59.0)] * 3 + [(101.0, 60.0)] * 3
-         + [(None, 30.0)] * 2 + [(35.0, 20.0)] * 20)
+         + [(None, 30.0)] * 2 + [(35.0, 20.0)] * 20
+         # a collector warming slowly (the burst control's watched window) and emptied
+         + [(38.003 + i * 0.01, 30.0) for i in range(200)] + [(33.0, 30.0)] * 5)
 
 ALGO_SCRIPT = """
 import json
@@ -42,7 +44,7 @@ def _result(out):
     raise AssertionError("no RESULT line in guest output:\n" + out)
 
 
-@pytest.mark.parametrize("strategy", ["seed", "onoff", "proportional"])
+@pytest.mark.parametrize("strategy", ["seed", "onoff", "proportional", "burst"])
 def test_algorithm_decides_the_same_on_micropython_as_on_cpython(strategy):
     guest = _result(run_device_script(ALGO_SCRIPT % (json.dumps(SWEEP).replace("null", "None"), strategy)))
     a = create(load({"CONTROL_STRATEGY": strategy}.get))
@@ -77,7 +79,7 @@ from controller.algorithm import create
 from controller.protect import Protection
 from controller.settings import load
 sweep = %s
-s = load({}.get)
+s = load({"CONTROL_STRATEGY": "seed"}.get)
 a = create(s)
 p = Protection(s, a)
 out = []
@@ -94,7 +96,7 @@ def test_protection_decides_the_same_on_micropython_as_on_cpython():
     from controller.protect import Protection
 
     guest = _result(run_device_script(PROTECT_SCRIPT % json.dumps(PROTECT_SWEEP).replace("null", "None")))
-    s = load({}.get)
+    s = load({"CONTROL_STRATEGY": "seed"}.get)
     a = create(s)
     p = Protection(s, a)
     host = []
@@ -140,7 +142,7 @@ pcf = FakePcf8591(clock_s=clock_s)
 i2c.attach(0x48, pcf)
 ow = FakeOneWire(clock_s=clock_s)
 devices = [FakeDs18b20(serial=0x100 + i, temp_c=20.0 + i) for i in range(2)]
-env = {}
+env = {"CONTROL_STRATEGY": "seed"}
 for i, dev in enumerate(devices):
     ow.attach(dev)
     env["PROBE%d_ROM" % (i + 1)] = rom_hex(dev.rom)

@@ -19,6 +19,7 @@ class Plant:
     """The algorithm and the protection stepped every 2 s, as control_once does."""
 
     def __init__(self, **env):
+        env.setdefault("CONTROL_STRATEGY", "seed")  # the protections on top of the seed's rules
         self.s = load({k: str(v) for k, v in env.items()}.get)
         assert not self.s.errors, self.s.errors
         self.algo = create(self.s)
@@ -235,6 +236,7 @@ def test_protections_settings_are_checked_against_each_other():
 
 
 def _controller(**env):
+    env.setdefault("CONTROL_STRATEGY", "seed")  # the seed would run at these differences
     s = load({k: str(v) for k, v in env.items()}.get)
     ctl = Controller(SimpleNamespace(screen=None, board_name="test"), s, ticks_ms=lambda: 0, log=Log(out=lambda line: None))
     return ctl

@@ -23,6 +23,7 @@ class Board:
 
     def __init__(self, env=None, watchdog=True):
         self.env = dict(env or {})
+        self.env.setdefault("CONTROL_STRATEGY", "seed")  # the seed's runs and purges
         self.nvm = FakeNvm()
         self.watchdog = watchdog
         self.rigs = []

@@ -23,7 +23,9 @@ def replay(tmp_path, capsys, text, *extra):
 
 def test_replay_matches_the_algorithm_cycle_by_cycle(tmp_path, capsys):
     text = "t_s,hot_c,cold_c,ambient\n0,20,20,5\n5,30,20,5\n11,26,20,5\n17,22,20,5\n"
-    code, out, err = replay(tmp_path, capsys, text)
+    seed = tmp_path / "seed.toml"
+    seed.write_text('CONTROL_STRATEGY = "seed"\n')  # compared with the seed's algorithm below
+    code, out, err = replay(tmp_path, capsys, text, "--settings", str(seed))
     assert code == 0 and err == ""
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["t_s"] for r in rows] == [str(t) for t in range(0, 18, 2)]  # every 2 s
@@ -82,8 +84,10 @@ def test_missing_files(tmp_path, capsys):
     assert code == 2 and "settings file" in err
 
 
-def test_bundled_example_trace_replays_through_every_phase(capsys):
-    assert main(["replay", str(ROOT / "examples" / "trace.csv")]) == 0
+def test_bundled_example_trace_replays_through_every_phase(capsys, tmp_path):
+    seed = tmp_path / "seed.toml"
+    seed.write_text('CONTROL_STRATEGY = "seed"\n')  # the seed's phases, purge included
+    assert main(["replay", str(ROOT / "examples" / "trace.csv"), "--settings", str(seed)]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     modes = {r["mode"] for r in rows}
     assert {"idle", "running", "purge"} <= modes

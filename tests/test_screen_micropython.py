@@ -140,7 +140,7 @@ hw.i2c = i2c
 hw.onewire_pin = ow
 hw.screen = screen
 hw.board_name = "MicroPython guest"
-ctl = Controller(hw, load({"PROBE1_ROM": rom_hex(dev.rom)}.get), ticks_ms=lambda: ms[0], log=Log(out=lambda l: None))
+ctl = Controller(hw, load({"PROBE1_ROM": rom_hex(dev.rom), "CONTROL_STRATEGY": "seed"}.get), ticks_ms=lambda: ms[0], log=Log(out=lambda l: None))
 ctl.boot()
 table = ctl.hot.table
 pcf.set_raw(1, int(table.to_raw(61.0) + 0.5))

@@ -52,7 +52,7 @@ def test_default_day_runs(default_day):
 
 
 def _run(start_h, hours, faults=None):
-    sim = Simulation(weather=None, plant_config=PlantConfig(start_time_s=start_h * HOUR),
+    sim = Simulation({"CONTROL_STRATEGY": "seed"}, weather=None, plant_config=PlantConfig(start_time_s=start_h * HOUR),
                      faults=faults, probes=0)
     sim.start()
     try:

@@ -46,7 +46,7 @@ from controller.decision import COOL_OFF, FAULT, IDLE, OVERHEAT, PURGE, RUNNING,
 # controllers ship (controller/strategies.py), kept for users with a fixed-speed pump and for
 # the benchmark.
 SEED = "seed"
-STRATEGIES = (SEED, "onoff", "proportional")
+STRATEGIES = (SEED, "onoff", "proportional", "burst")
 
 
 def create(settings):

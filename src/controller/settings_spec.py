@@ -84,8 +84,8 @@ _CORE = (
     # --- Pump algorithm (seed 004) ---------------------------------------------------
     #: how often the pump duty is calculated
     ("CONTROL_PERIOD_S", F, 2.0, 0.5, 60.0, "s"),
-    #: seed: adaptive (below); onoff: fixed speed; proportional: commercial speed control
-    ("CONTROL_STRATEGY", C, "seed", ("seed", "onoff", "proportional"), None, ""),
+    #: burst: full-speed bursts (BURST_*; the bench's best); seed: the seed's adaptive algorithm (below); onoff: fixed speed; proportional: commercial speed control
+    ("CONTROL_STRATEGY", C, "burst", ("seed", "onoff", "proportional", "burst"), None, ""),
     #: start when hot - cold exceeds this; max_diff's start value
     ("MAX_DIFF_START_K", F, 8.0, 1.0, 40.0, "K"),
     #: stop when hot - cold falls below this
@@ -122,6 +122,16 @@ _CORE = (
     ("PROP_NOMINAL_K", F, 10.0, 2.0, 60.0, "K"),
     #: proportional: the speed at DIFF_OFF_K
     ("PROP_MIN_DUTY_PCT", F, 30.0, 5.0, 100.0, "%"),
+    #: burst: the highest start threshold (strong sun)
+    ("BURST_ON_K", F, 20.0, 2.0, 40.0, "K"),
+    #: burst: the lowest start threshold (a collector no longer warming)
+    ("BURST_EARLY_K", F, 7.0, 1.0, 40.0, "K"),
+    #: burst: K of start threshold above BURST_EARLY_K per K that hot - cold rose over the last BURST_WATCH_S
+    ("BURST_WAIT_GAIN", F, 4.0, 0.0, 20.0, ""),
+    #: burst: the window over which the collector's warming is watched while idle
+    ("BURST_WATCH_S", F, 120.0, 10.0, 1800.0, "s"),
+    #: burst: a burst ends when hot - cold falls below half its start threshold, or below this if that is lower
+    ("BURST_OFF_K", F, 6.0, 0.5, 30.0, "K"),
     #: on/off cycle the pump duty is applied over
     ("PWM_PERIOD_S", F, 5.0, 1.0, 60.0, "s"),
     #: the pump stops if the control decision is older than this (control task stuck)
@@ -137,6 +147,8 @@ _CORE_RULES = (
     ("DUTY_ROUND_DOWN_PCT", "DUTY_ROUND_UP_PCT", "DUTY_ROUND_DOWN_PCT must be below DUTY_ROUND_UP_PCT"),
     ("DIFF_OFF_K", "DIFF_ON_K", "DIFF_OFF_K must be below DIFF_ON_K"),
     ("DIFF_OFF_K", "PROP_NOMINAL_K", "DIFF_OFF_K must be below PROP_NOMINAL_K"),
+    ("BURST_OFF_K", "BURST_EARLY_K", "BURST_OFF_K must be below BURST_EARLY_K"),
+    ("BURST_EARLY_K", "BURST_ON_K", "BURST_EARLY_K must be below BURST_ON_K"),
 )
 
 SECTIONS = [

@@ -7,6 +7,13 @@ fault rules (PumpAlgorithm.update); only the differential rule differs.
 - ``proportional``: speed control as RESOL/Sorel-style controllers do it: start at
   DIFF_ON_K, stop below DIFF_OFF_K, in between the duty rises linearly from
   PROP_MIN_DUTY_PCT (30 %) at DIFF_OFF_K to 100 % at the nominal PROP_NOMINAL_K (10 K).
+- ``burst``: full-speed bursts that each deliver a collector's worth of hot water. The start
+  threshold follows the sun: every BURST_WATCH_S while idle it becomes BURST_EARLY_K plus
+  BURST_WAIT_GAIN times what hot - cold rose over that window, at most BURST_ON_K (a collector
+  warming fast in strong sun is worth letting run hotter; one barely warming in weak sun is
+  emptied early, before its losses grow); a burst stops below BURST_OFF_K. No PWM: a few
+  switchings an hour instead of one every PWM period. Differences are compared in whole
+  centi-kelvin (integers), never as floats.
 """
 
 from controller import milli
@@ -53,9 +60,70 @@ class Proportional(OnOff):
         return RUNNING, (raw + 50) // 100, raw / 100  # to the nearest whole %, a half up
 
 
+def _ck(k):
+    """Kelvin (float) -> whole centi-kelvin (int), rounded half away from zero."""
+    return int(k * 100 + (0.5 if k >= 0 else -0.5))
+
+
+class Burst(PumpAlgorithm):
+    """Full speed while a burst lasts, no PWM; see the module docstring."""
+
+    def __init__(self, settings):
+        s = settings
+        self.on_ck = _ck(s.burst_on_k)
+        self.off_ck = _ck(s.burst_off_k)
+        self.early_ck = _ck(s.burst_early_k)
+        self.gain_pct = _ck(s.burst_wait_gain)  # start threshold per K of warming, in hundredths
+        self.watch_s = int(s.burst_watch_s + 0.5)
+        self.start_ck = self.on_ck  # the start threshold now, centi-K
+        PumpAlgorithm.__init__(self, settings)
+
+    def _stop_ck(self):
+        """A burst empties the collector down to half the difference it started at, at most
+        down to BURST_OFF_K, centi-K."""
+        half = self.start_ck // 2
+        return half if half < self.off_ck else self.off_ck
+
+    def stop_k(self):
+        return self._stop_ck() / 100
+
+    def reset(self):
+        PumpAlgorithm.reset(self)
+        self.window_s = None  # start of the window in which the collector's warming is watched
+        self.window_ck = 0  # the difference then, centi-K
+        self.start_ck = self.on_ck  # the start threshold now, centi-K
+
+    def _differential(self, diff, now_s):
+        d = _ck(diff)
+        if self.running:
+            if d < self._stop_ck():
+                self.running = False
+                self.window_s = None
+                self.start_ck = self.on_ck
+            else:
+                self.max_diff_k = self.start_ck / 100
+                return RUNNING, 100, 100.0
+        elif self.window_s is None or now_s - self.window_s >= self.watch_s:
+            if self.window_s is not None:
+                # The faster the collector warms, the longer a wait pays: the threshold rises
+                # with the warming of the last window, from BURST_EARLY_K up to BURST_ON_K.
+                rise = d - self.window_ck
+                start = self.early_ck + (self.gain_pct * rise // 100 if rise > 0 else 0)
+                self.start_ck = start if start < self.on_ck else self.on_ck
+            self.window_s = now_s
+            self.window_ck = d
+        self.max_diff_k = self.start_ck / 100  # the start threshold now, reported as max_diff
+        if self.running or d < self.start_ck:
+            return IDLE, 0, 0.0
+        self.running = True
+        return RUNNING, 100, 100.0
+
+
 def create(name, settings):
     if name == "onoff":
         return OnOff(settings)
     if name == "proportional":
         return Proportional(settings)
+    if name == "burst":
+        return Burst(settings)
     raise ValueError("unknown control strategy %r" % name)

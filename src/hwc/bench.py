@@ -1,221 +1,547 @@
-"""Benchmark the pump control against what users could buy, and against an upper bound.
+"""Benchmark the pump controls against what users could buy, and against a physical bound.
 
-On the same weather and the same system, in one process, each strategy runs one representative
-day per month (the day whose collector-plane irradiation is closest to the month's mean) for
-each TMY location:
+For each location (a pvlib TMY name or file, or a weather CSV of ours), each control runs
+through the year in one continuous run: a week per month (the seven days whose collector-plane
+irradiation is nearest the month's mean), in calendar order, each week carrying the tank, the
+pipes and the controller over from the last, after a two-day warm-up; in the summer month
+(July north of the equator, January south of it) the week is followed by a holiday week with
+the house empty. A household of three draws its hot water every day (``hwc.sim.household``:
+weekday and weekend profiles, varied day by day), replaced with mains water at the
+temperature of the season (the Burch-Christensen correlation from the location's air).
 
-* ``seed``: our default, the seed's adaptive algorithm (CONTROL_STRATEGY = "seed");
-* ``onoff``: a classic differential thermostat, 6 K on, 4 K off, full speed;
+The controls:
+
+* ``seed``: the seed's adaptive algorithm (CONTROL_STRATEGY = "seed");
+* ``onoff``: a classic differential thermostat, 6 K on, 4 K off, full speed (the baseline);
 * ``proportional``: commercial speed control, nominal dT 10 K, minimum speed 30 %;
-* ``oracle``: knows the plant's state and runs the pump at full speed whenever that brings
-  hotter water into the tank than it takes out (an upper bound on the heat, not a controller).
+* ``burst``: full-speed bursts timed by the collector (``controller.strategies.Burst``);
+* ``greedy``: a rule, not a controller: it reads the model's true state and runs the pump at
+  full speed whenever that brings water into the tank hotter than the tank bottom.
 
-The three controllers are the device package's own code (``controller.algorithm.create``), run
-through the Controller's sensor, control and PWM objects by :class:`hwc.sim.direct.DirectRun`.
-Every day starts from the plant's initial state (tank at 40 C, collector at ambient).
-
-The controllers run with frost protection off (``BENCH_ENV``): the oracle never circulates for
-frost and the model cannot freeze, so the comparison is of collection control alone. What frost
-circulation costs (it is on by default on the board, for water-filled loops) is measured on its
-own: ``frost_cost()``, the seed with and without it, printed under the table.
-
-Targets for the default: at least 97 % of the oracle's heat and at least on/off's heat, at most
-60 % of on/off's pump energy, and no relief-valve opening.
+The firmware controls are the device package's own code (``controller.app.Controller`` with its
+sensor pipeline, plant protection and PWM cycler, all five DS18B20 probes fed) at the board's
+default settings, run by :class:`hwc.sim.direct.DirectRun`. Every week is also measured against
+:mod:`hwc.sim.bound`: the heat no pump control can exceed. The chains run in parallel on the
+machine's cores (``--workers``).
 
 Usage::
 
-    hwc bench                          # 12 days x 2 locations x 4 strategies, a table
-    hwc bench --json                   # the figures as JSON
-    hwc bench --readme README.md       # rewrite the table between the bench markers
-    hwc bench --set MIN_DIFF_K=5.0     # the default strategy with changed settings
-    hwc bench --tune                   # search seed settings that meet the targets
+    hwc bench                          # 3 locations x 13 weeks + a holiday, a table
+    hwc bench --json                   # every figure as JSON
+    hwc bench --readme README.md       # rewrite the tables between the bench markers
+    hwc bench --set MIN_DIFF_K=5.0     # the controls with changed settings
+    hwc bench --tune                   # the stratify control over TUNE_GRID
 """
 
 import json
+import os
+import resource
 import sys
 import time
 
-LOCATIONS = ("greensboro", "sand_point")
-STRATEGIES = ("seed", "onoff", "proportional", "oracle")
+_T_IMPORT = time.time()
+
+LOCATIONS = ("greensboro", "sand_point", "miami")
+NEW = "burst"
+GREEDY = "greedy"
+STRATEGIES = ("seed", "onoff", "proportional", NEW, GREEDY)
+DEFAULT_STRATEGIES = ("seed", "onoff", NEW)
 BASELINE = "onoff"
-BOUND = "oracle"
-# Settings every benchmarked controller gets unless --set says otherwise (see the docstring).
-BENCH_ENV = {"FROST_ON": "0"}
-TARGET_HEAT_VS_ORACLE = 0.97
+SEED = "seed"
+WEEK_DAYS = 7
+WARM_UP_DAYS = 2
+HOLIDAY_DAYS = 7
+PROBES = 5  # every DS18B20 slot fed, as on a fully equipped board
+TANK_INITIAL_C = 40.0
+JOB_WEIGHT = {"seed": 1.3, "proportional": 1.3, GREEDY: 0.5}  # relative CPU time of a chain
+SEASONS = (("Dec-Feb", (12, 1, 2)), ("Mar-May", (3, 4, 5)), ("Jun-Aug", (6, 7, 8)), ("Sep-Nov", (9, 10, 11)))
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 TARGET_PUMP_VS_ONOFF = 0.60
+KWH = 3.6e6
+# What the firmware's error and warning lines in a run say, for the summary.
+ERROR_KINDS = (("collector NTC open (below its table's 0 C)", "collector sensor open circuit"),
+               ("no-flow verdicts", "no flow after the start"), ("no-flow lockouts", "LOCKOUT: no flow"))
 README_BEGIN = "<!-- bench:begin (generated by `hwc bench --readme README.md`; do not edit) -->"
 README_END = "<!-- bench:end -->"
+SUM_KEYS = ("heat_kwh", "pump_kwh", "collect_pump_kwh", "switchings", "starts", "relief", "hot_h", "stag_h",
+            "frost_heat_kwh", "frost_pump_kwh", "drawn_kwh", "days", "bound_kwh", "firmware_errors")
 
 
-def _weathers(locations, months):
-    from hwc.sim.weather import Weather, representative_days
+# ---- the plan: which days, in which order, with which draws -----------------------------------
+class Segment:
+    """A stretch of a location's run: ``days`` days from chain day ``start_day``."""
 
-    out = []
-    for loc in locations:
-        days = representative_days(loc)
-        for m in months:
-            out.append((loc, m, Weather.from_tmy(loc, day_of_year=days[m - 1])))
-    return out
+    def __init__(self, label, month, start_day, days, doy, cold_inlet_c, holiday=False, counted=True):
+        self.label = label
+        self.month = month
+        self.start_day = start_day
+        self.days = days
+        self.doy = doy  # day of year of its first day
+        self.cold_inlet_c = cold_inlet_c
+        self.holiday = holiday
+        self.counted = counted
+        self.theta_c = None
+        self.collectable_kwh = None
+
+    def as_dict(self):
+        return {k: getattr(self, k) for k in ("label", "month", "start_day", "days", "doy", "cold_inlet_c",
+                                             "holiday", "counted", "theta_c", "collectable_kwh")}
 
 
-def run_day(strategy, weather, env=None):
-    """One day of one strategy; returns a dict of totals."""
-    from hwc.sim.direct import DirectRun, OracleRun
+class Plan:
+    """A location's continuous run: the weather of its days one after another, their draws, and
+    its segments (warm-up, the weeks, the holiday week)."""
 
-    if strategy == BOUND:
-        run = OracleRun(weather=weather)
-        run.run(86400.0)
-        starts = run.plant.totals["pump_starts"]
-    else:
-        settings = dict(BENCH_ENV)
-        settings.update(env or {})
-        settings["CONTROL_STRATEGY"] = strategy
-        run = DirectRun(settings, weather=weather)
-        run.run(86400.0)
-        starts = run.ctl.pump_starts
+    def __init__(self, location, months=range(1, 13), holiday=True):
+        from hwc.sim import bound
+        from hwc.sim.household import air_climate, day_draws, mains_temperature_c
+        from hwc.sim.plant import PlantConfig
+        from hwc.sim.weather import Weather, location_year, representative_weeks
+
+        year = location_year(location)
+        self.location = str(year.meta.get("location", location))
+        self.latitude = year.latitude or 0.0
+        mean_c, range_k = air_climate(year)
+        first_doy = int(year.meta.get("first_day_of_year", 1))
+        weeks = [w for w in representative_weeks(year, WEEK_DAYS) if w[0] in months]
+        if not weeks:
+            raise ValueError("%s: its weather has no days in the months asked for" % location)
+        summer = 7 if self.latitude >= 0 else 1
+        parts = []  # (first day index in the year weather, days, Segment args)
+        first = weeks[0][1]
+        warm = min(WARM_UP_DAYS, first) if year.days < 365 else WARM_UP_DAYS
+        if warm:
+            parts.append((first - warm, warm, ("warm-up", weeks[0][0], False, False)))
+        for month, start, n in weeks:
+            parts.append((start, n, (MONTHS[month - 1], month, False, True)))
+            if holiday and month == summer and (year.days >= 365 or start + n + HOLIDAY_DAYS <= year.days):
+                parts.append((start + n, HOLIDAY_DAYS, (MONTHS[month - 1] + " holiday", month, True, True)))
+        self.segments = []
+        pieces = []
+        draw_days = []
+        day = 0
+        for start, n, (label, month, is_holiday, counted) in parts:
+            doy = (first_doy - 1 + start) % 365 + 1
+            mid = (doy - 1 + n // 2) % 365 + 1
+            cold = round(mains_temperature_c(mid, mean_c, range_k, self.latitude), 1)
+            self.segments.append(Segment(label, month, day, n, doy, cold, is_holiday, counted))
+            pieces.append(year.days_slice(start, n))
+            for k in range(n):
+                d = (doy - 1 + k) % 365 + 1
+                draw_days.append(day_draws(self.location, d, (d - 1) % 7, is_holiday))
+            day += n
+        self.days = day
+        self.weather = Weather.concat(pieces, name="%s, %d days" % (self.location, day))
+        self.config = PlantConfig(draw_days=tuple(draw_days), cold_inlet_c=self.segments[0].cold_inlet_c,
+                                  tank_initial_c=TANK_INITIAL_C)
+        for seg in self.segments:
+            seg.theta_c = bound.theta_c(self.config, seg.cold_inlet_c, self.weather, seg.start_day * 86400.0,
+                                        (seg.start_day + seg.days) * 86400.0)
+            seg.collectable_kwh = bound.collectable_j(self.config, self.weather, seg.theta_c, seg.start_day * 86400.0,
+                                                      (seg.start_day + seg.days) * 86400.0) / KWH
+
+
+# ---- running a location's chain ---------------------------------------------------------------
+def _snapshot(run):
     t = run.plant.totals
-    return {
-        "heat_kwh": t["heat_to_tank_j"] / 3.6e6,
-        "pump_kwh": t["pump_energy_j"] / 3.6e6,
-        "starts": starts,
-        "pwm_cycles": t["pump_starts"],
-        "relief": t["relief_openings"],
-        "max_tank_c": t["max_tank_c"],
-    }
+    return {"heat_kwh": t["heat_to_tank_j"] / KWH, "pump_kwh": t["pump_energy_j"] / KWH,
+            "switchings": run.pump_switches, "starts": run.firmware_starts, "relief": t["relief_openings"],
+            "hot_h": t["tank_top_hours_ge_60"], "stag_h": t["stagnation_hours"],
+            "frost_heat_kwh": run.frost_heat_j / KWH, "frost_pump_kwh": run.frost_pump_s * run.plant.config.pump_power_w / KWH,
+            "drawn_kwh": t["drawn_j"] / KWH,
+            "firmware_errors": len(run.errors()) if hasattr(run, "errors") else 0}
 
 
-def run_bench(strategies=STRATEGIES, locations=LOCATIONS, months=range(1, 13), env=None, progress=None):
-    """Every strategy on every day; returns {"results": {strategy: totals}, "days": [...], ...}."""
-    weathers = _weathers(locations, list(months))
-    totals = {s: {"heat_kwh": 0.0, "pump_kwh": 0.0, "starts": 0, "pwm_cycles": 0, "relief": 0,
-                  "max_tank_c": 0.0, "wall_s": 0.0, "days": 0} for s in strategies}
-    per_day = []
-    n = len(weathers) * len(strategies)
-    done = 0
-    for loc, month, weather in weathers:
-        row = {"location": loc, "month": month}
-        for strategy in strategies:
-            t0 = time.perf_counter()
-            r = run_day(strategy, weather, env)
-            wall = time.perf_counter() - t0
-            tot = totals[strategy]
-            for key in ("heat_kwh", "pump_kwh", "starts", "pwm_cycles", "relief"):
-                tot[key] += r[key]
-            tot["max_tank_c"] = max(tot["max_tank_c"], r["max_tank_c"])
-            tot["wall_s"] += wall
-            tot["days"] += 1
-            row[strategy] = {"heat_kwh": round(r["heat_kwh"], 3), "pump_kwh": round(r["pump_kwh"], 4)}
-            done += 1
+def run_chain(strategy, plan, env=None, probes=PROBES):
+    """One control through a location's plan; returns a list of per-segment dicts (the figures
+    of that stretch, its bound and the run's head start at its beginning)."""
+    from hwc.sim import bound
+    from hwc.sim.direct import DirectRun, GreedyRun
+
+    if strategy == GREEDY:
+        run = GreedyRun(weather=plan.weather, plant_config=plan.config)
+    else:
+        settings = dict(env or {})
+        settings["CONTROL_STRATEGY"] = strategy
+        run = DirectRun(settings, weather=plan.weather, plant_config=plan.config, probes=probes)
+    out = []
+    t0 = time.process_time()
+    for seg in plan.segments:
+        run.plant.set_cold_inlet(seg.cold_inlet_c)
+        run.plant.reset_extremes()
+        head = bound.head_start_j(run.plant, seg.theta_c) / KWH
+        before = _snapshot(run)
+        run.run(seg.days * 86400.0)
+        after = _snapshot(run)
+        r = {k: after[k] - before[k] for k in after}
+        r["collect_pump_kwh"] = r["pump_kwh"] - r["frost_pump_kwh"]
+        r["max_top_c"] = run.plant.totals["max_tank_c"]
+        r["head_start_kwh"] = head
+        r["days"] = seg.days
+        r["bound_kwh"] = seg.collectable_kwh + head
+        out.append(r)
+    errors = run.errors() if hasattr(run, "errors") else []
+    kinds = {}
+    for line in errors:
+        kind = next((k for k, words in ERROR_KINDS if words in line), "other")
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return {"segments": out, "cpu_s": time.process_time() - t0, "firmware_errors": errors[:5],
+            "firmware_error_count": len(errors), "firmware_error_kinds": kinds}
+
+
+_PLANS = {}
+
+
+def _job(args):
+    strategy, location, env = args
+    return strategy, location, run_chain(strategy, _PLANS[location], env)
+
+
+def _add(total, r):
+    for k in SUM_KEYS:
+        total[k] = total.get(k, 0) + r.get(k, 0)
+    total["max_top_c"] = max(total.get("max_top_c", -100.0), r.get("max_top_c", -100.0))
+    return total
+
+
+def _ratios(group, strategies):
+    """heat/pump vs on/off, switchings vs the seed, heat vs the bound, for every strategy."""
+    base = group.get(BASELINE)
+    seed = group.get(SEED)
+    for s in strategies:
+        r = group.get(s)
+        if r is None:
+            continue
+        r["heat_per_pump"] = r["heat_kwh"] / r["pump_kwh"] if r["pump_kwh"] > 0 else None
+        r["heat_vs_bound"] = r["heat_kwh"] / r["bound_kwh"] if r["bound_kwh"] > 0 else None
+        if base is not None:
+            r["heat_vs_onoff"] = r["heat_kwh"] / base["heat_kwh"] if base["heat_kwh"] > 0 else None
+            r["pump_vs_onoff"] = r["pump_kwh"] / base["pump_kwh"] if base["pump_kwh"] > 0 else None
+            r["collect_pump_vs_onoff"] = (r["collect_pump_kwh"] / base["collect_pump_kwh"]
+                                          if base["collect_pump_kwh"] > 0 else None)
+        if seed is not None:
+            r["switchings_vs_seed"] = r["switchings"] / seed["switchings"] if seed["switchings"] else None
+
+
+def run_bench(strategies=DEFAULT_STRATEGIES, locations=LOCATIONS, months=range(1, 13), env=None, workers=None,
+              progress=None, holiday=True):
+    """Every strategy through every location's plan; returns the bench dict (see ``--json``)."""
+    import multiprocessing
+
+    timing = {"import_s": time.time() - _process_start()} if not _PLANS else {}
+    t = time.time()
+    _PLANS.clear()
+    for loc in locations:
+        plan = Plan(loc, months, holiday)
+        _PLANS[plan.location] = plan
+    timing["weather_s"] = time.time() - t
+    t = time.time()
+    from hwc.sim import kernel
+
+    kernel.warm_up()
+    timing["compile_s"] = time.time() - t
+    jobs = [(s, loc, env) for loc in _PLANS for s in strategies]
+    # the heaviest first (longest-processing-time order balances the cores): the firmware's work
+    # grows with the sun, and the seed's PWM edges cost it about a third more
+    sun = {loc: plan.weather.daily_poa_kwh_m2(step_s=3600.0) for loc, plan in _PLANS.items()}
+    jobs.sort(key=lambda j: -sun[j[1]] * JOB_WEIGHT.get(j[0], 1.0))
+    t = time.time()
+    results = {}
+    workers = workers or min(len(jobs), os.cpu_count() or 1)
+    if workers > 1:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(workers) as pool:
+            for done, (s, loc, res) in enumerate(pool.imap_unordered(_job, jobs), 1):
+                results[(s, loc)] = res
+                if progress is not None:
+                    progress(done, len(jobs))
+            pool.close()
+            pool.join()
+    else:
+        for done, job in enumerate(jobs, 1):
+            s, loc, res = _job(job)
+            results[(s, loc)] = res
             if progress is not None:
-                progress(done, n)
-        per_day.append(row)
-    wall = sum(t["wall_s"] for t in totals.values())
-    sim_s = 86400.0 * sum(t["days"] for t in totals.values())
-    for tot in totals.values():
-        tot["heat_per_pump_kwh"] = tot["heat_kwh"] / tot["pump_kwh"] if tot["pump_kwh"] > 0 else None
-        tot["speed"] = 86400.0 * tot["days"] / tot["wall_s"] if tot["wall_s"] > 0 else None
-    for s, tot in totals.items():
-        for ref in (BASELINE, BOUND):
-            if ref in totals and ref != s:
-                r = totals[ref]
-                tot["heat_vs_" + ref] = tot["heat_kwh"] / r["heat_kwh"] if r["heat_kwh"] else None
-                tot["pump_vs_" + ref] = tot["pump_kwh"] / r["pump_kwh"] if r["pump_kwh"] else None
-    return {"results": totals, "days": per_day, "locations": list(locations), "months": list(months),
-            "wall_s": wall, "speed": sim_s / wall if wall else None}
+                progress(done, len(jobs))
+    timing["runs_s"] = time.time() - t
+    timing["runs_cpu_s"] = sum(r["cpu_s"] for r in results.values())
+    return _assemble(results, strategies, list(_PLANS), timing, env)
 
 
-def frost_cost(bench, locations=LOCATIONS, months=range(1, 13), env=None):
-    """Run the seed again with frost protection on; adds bench["frost"] = {heat_kwh, pump_kwh,
-    starts}: what the circulation costs against the benchmark's frost-free run."""
-    env = dict(env or {})
-    env["FROST_ON"] = "1"
-    on = run_bench(("seed",), locations, months, env=env)["results"]["seed"]
-    off = bench["results"]["seed"]
-    bench["frost"] = {"heat_kwh": off["heat_kwh"] - on["heat_kwh"], "pump_kwh": on["pump_kwh"] - off["pump_kwh"],
-                      "starts": on["starts"] - off["starts"], "share": 1.0 - on["heat_kwh"] / off["heat_kwh"]}
+def _assemble(results, strategies, locations, timing, env):
+    bench = {"strategies": list(strategies), "locations": locations, "env": dict(env or {}), "plans": {},
+             "totals": {}, "by_location": {}, "by_season": {}, "by_segment": {}, "timing": timing,
+             "firmware_errors": {}}
+    for loc in locations:
+        plan = _PLANS[loc]
+        bench["plans"][loc] = {"latitude": plan.latitude, "days": plan.days,
+                               "segments": [seg.as_dict() for seg in plan.segments]}
+        rows = []
+        for i, seg in enumerate(plan.segments):
+            row = {"label": seg.label, "month": seg.month, "counted": seg.counted, "holiday": seg.holiday,
+                   "collectable_kwh": seg.collectable_kwh, "results": {}}
+            for s in strategies:
+                row["results"][s] = dict(results[(s, loc)]["segments"][i])
+            _ratios(row["results"], strategies)
+            rows.append(row)
+        bench["by_segment"][loc] = rows
+        per_loc = {}
+        per_season = {name: {} for name, _ in SEASONS}
+        for s in strategies:
+            errs = results[(s, loc)]["firmware_error_count"]
+            if errs:
+                bench["firmware_errors"]["%s/%s" % (s, loc)] = {
+                    "count": errs, "kinds": results[(s, loc)].get("firmware_error_kinds", {}),
+                    "first": results[(s, loc)]["firmware_errors"]}
+            for row in rows:
+                if not row["counted"]:
+                    continue
+                r = row["results"][s]
+                _add(per_loc.setdefault(s, {}), r)
+                _add(bench["totals"].setdefault(s, {}), r)
+                season = next(name for name, ms in SEASONS if row["month"] in ms)
+                _add(per_season[season].setdefault(s, {}), r)
+        _ratios(per_loc, strategies)
+        for group in per_season.values():
+            _ratios(group, strategies)
+        bench["by_location"][loc] = per_loc
+        bench["by_season"][loc] = {k: v for k, v in per_season.items() if v}
+    _ratios(bench["totals"], strategies)
+    bench["bound_violations"] = bound_violations(bench)
     return bench
 
 
-def _frost_line(bench):
-    f = bench.get("frost")
-    if f is None:
-        return None
-    return ("Frost protection (on by default on the board; off in these runs, as the oracle has none) costs "
-            "the seed %.2f kWh of heat (%.1f %% of what it collects without), %.3f kWh of pump energy and %d pump starts over these days: "
-            "tank heat circulated through the collector on freezing nights. On a glycol loop set FROST_ON = 0." % (
-                f["heat_kwh"], 100 * f["share"], f["pump_kwh"], f["starts"]))
+def bound_violations(bench):
+    """[(location, segment, strategy, heat kWh, bound kWh)] wherever a run beat the bound."""
+    out = []
+    for loc, rows in bench["by_segment"].items():
+        for row in rows:
+            for s, r in row["results"].items():
+                if r["heat_kwh"] > r["bound_kwh"]:
+                    out.append((loc, row["label"], s, r["heat_kwh"], r["bound_kwh"]))
+    return out
 
 
-def verdict(bench, strategy="seed"):
-    """[(target text, met, measured text)] for ``strategy`` against the issue's targets."""
-    res = bench["results"]
-    if strategy not in res or BASELINE not in res or BOUND not in res:
-        return []
-    r = res[strategy]
-    return [
-        ("heat >= %d %% of the oracle's" % round(100 * TARGET_HEAT_VS_ORACLE),
-         r["heat_vs_oracle"] >= TARGET_HEAT_VS_ORACLE, "%.1f %%" % (100 * r["heat_vs_oracle"])),
-        ("heat >= on/off's", r["heat_vs_onoff"] >= 1.0, "%.1f %%" % (100 * r["heat_vs_onoff"])),
-        ("pump energy <= %d %% of on/off's" % round(100 * TARGET_PUMP_VS_ONOFF),
-         r["pump_vs_onoff"] <= TARGET_PUMP_VS_ONOFF, "%.1f %%" % (100 * r["pump_vs_onoff"])),
-        ("no relief-valve opening", r["relief"] == 0, "%d" % r["relief"]),
-    ]
+def targets(bench, strategy=NEW):
+    """[(location, season, [(target, met, measured)])] for ``strategy``: at every location and in
+    every season at least on/off's heat, at most TARGET_PUMP_VS_ONOFF of its pump energy spent
+    collecting (frost circulation, the same protection rule under every control, is counted
+    apart), no more pump switchings than the seed, no relief-valve opening."""
+    out = []
+    for loc, seasons in bench["by_season"].items():
+        for season, group in seasons.items():
+            r = group.get(strategy)
+            if r is None or BASELINE not in group:
+                continue
+            checks = [("heat >= on/off", r["heat_kwh"] >= group[BASELINE]["heat_kwh"], _pct(r.get("heat_vs_onoff"))),
+                      ("pump <= %d %% of on/off" % round(100 * TARGET_PUMP_VS_ONOFF),
+                       r["collect_pump_kwh"] <= TARGET_PUMP_VS_ONOFF * group[BASELINE]["collect_pump_kwh"],
+                       _pct(r.get("collect_pump_vs_onoff")))]
+            if SEED in group:
+                checks.append(("switchings <= seed", r["switchings"] <= group[SEED]["switchings"],
+                               _pct(r.get("switchings_vs_seed"))))
+            checks.append(("no relief opening", r["relief"] == 0, "%d" % r["relief"]))
+            out.append((loc, season, checks))
+    return out
 
 
+def losing_months(bench, strategy):
+    """{location: [segment labels where ``strategy`` delivered less heat than on/off]}."""
+    out = {}
+    for loc, rows in bench["by_segment"].items():
+        out[loc] = [row["label"] for row in rows if row["counted"] and strategy in row["results"]
+                    and BASELINE in row["results"]
+                    and row["results"][strategy]["heat_kwh"] < row["results"][BASELINE]["heat_kwh"]]
+    return out
+
+
+# ---- timing of the whole command --------------------------------------------------------------
+def _process_start():
+    """Wall-clock time this process started (Linux: from /proc; else when this module loaded)."""
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime_s = float(f.read().split()[0])
+        return time.time() - uptime_s + start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return _T_IMPORT
+
+
+def finish_timing(bench):
+    """Add the end-to-end wall time (from process start), CPU time (this process and its
+    workers, user + sys) and the load average."""
+    t = bench["timing"]
+    t["wall_s"] = time.time() - _process_start()
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t["cpu_s"] = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    t["cores"] = os.cpu_count()
+    try:
+        t["load_avg"] = list(os.getloadavg())
+    except OSError:
+        t["load_avg"] = None
+    parts = ("import_s", "weather_s", "compile_s", "runs_s")
+    t["other_s"] = max(0.0, t["wall_s"] - sum(t.get(k, 0.0) for k in parts))
+    return bench
+
+
+# ---- tables -----------------------------------------------------------------------------------
 def _pct(x):
     return "-" if x is None else "%.1f %%" % (100 * x)
 
 
-def _row(strategy, r):
-    """One strategy's figures for the tables: name, heat, pump, heat per pump kWh, starts,
-    relief openings, and the four ratios (a reference against itself is 100 %)."""
-    return (strategy, r["heat_kwh"], r["pump_kwh"],
-            "-" if r["heat_per_pump_kwh"] is None else "%.0f" % r["heat_per_pump_kwh"],
-            r["starts"], r["relief"],
-            _pct(r.get("heat_vs_onoff", 1.0 if strategy == BASELINE else None)),
-            _pct(r.get("pump_vs_onoff", 1.0 if strategy == BASELINE else None)),
-            _pct(r.get("heat_vs_oracle", 1.0 if strategy == BOUND else None)),
-            _pct(r.get("pump_vs_oracle", 1.0 if strategy == BOUND else None)))
+def _kwh(x, digits=1):
+    return ("%%.%df" % digits) % x
 
 
-def table_markdown(bench):
-    res = bench["results"]
-    lines = ["| strategy | heat to tank | pump energy | heat per pump kWh | pump starts | relief openings "
-             "| heat vs on/off | pump vs on/off | heat vs oracle | pump vs oracle |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for s, r in res.items():
-        lines.append("| %s | %.2f kWh | %.3f kWh | %s | %d | %d | %s | %s | %s | %s |" % _row(s, r))
-    days = len(bench["months"])
-    lines.append("")
-    lines.append("%d representative days (one per month) at each of %s; %.0f simulated seconds per wall "
-                 "second, %.0f s in all." % (days, " and ".join(bench["locations"]), bench["speed"] or 0,
-                                             bench["wall_s"]))
-    checks = verdict(bench)
-    if checks:
-        lines.append("")
-        lines.append("Targets for the default (seed): " + "; ".join(
-            "%s: %s %s" % (text, measured, "met" if ok else "NOT met") for text, ok, measured in checks) + ".")
-    if _frost_line(bench):
-        lines.append("")
-        lines.append(_frost_line(bench))
-    return "\n".join(lines)
+def table_totals(bench):
+    lines = ["| control | heat to tank | pump energy (of it frost circulation) | heat per pump kWh | pump switchings "
+             "| firmware starts | relief openings | tank top >= 60 C | collector stagnation | heat vs on/off "
+             "| collecting pump vs on/off | all pump vs on/off | switchings vs seed | heat vs bound |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    bound = None
+    for s, r in bench["totals"].items():
+        bound = r["bound_kwh"]
+        lines.append("| %s | %.1f kWh | %.2f kWh (%.2f) | %s | %d | %d | %d | %.0f h | %.1f h | %s | %s | %s | %s | %s |" % (
+            s, r["heat_kwh"], r["pump_kwh"], r["frost_pump_kwh"],
+            "-" if r["heat_per_pump"] is None else "%.0f" % r["heat_per_pump"],
+            r["switchings"], r["starts"], r["relief"], r["hot_h"], r["stag_h"],
+            _pct(r.get("heat_vs_onoff", 1.0 if s == BASELINE else None)),
+            _pct(r.get("collect_pump_vs_onoff", 1.0 if s == BASELINE else None)),
+            _pct(r.get("pump_vs_onoff", 1.0 if s == BASELINE else None)),
+            _pct(r.get("switchings_vs_seed", 1.0 if s == SEED else None)), _pct(r["heat_vs_bound"])))
+    if bound is not None:
+        lines.append("| bound | %.1f kWh | | | | | | | | | | | | 100.0 %% |" % bound)
+    return lines
 
 
-def table_text(bench):
-    res = bench["results"]
-    head = "%-13s %9s %9s %8s %7s %6s %8s %8s %8s %8s %8s" % (
-        "strategy", "heat kWh", "pump kWh", "kWh/kWh", "starts", "relief", "heat/oo", "pump/oo",
-        "heat/or", "pump/or", "speed")
-    out = [head]
-    for s, r in res.items():
-        out.append("%-13s %9.2f %9.3f %8s %7d %6d %8s %8s %8s %8s %7.0fx" % (_row(s, r) + (r["speed"] or 0,)))
-    out.append("%d day(s) x %d location(s): %.1f s wall, %.0f simulated s per wall s" % (
-        len(bench["months"]), len(bench["locations"]), bench["wall_s"], bench["speed"] or 0))
-    for text, ok, measured in verdict(bench):
-        out.append("target %-34s %-9s %s" % (text + ":", measured, "met" if ok else "NOT MET"))
-    if _frost_line(bench):
-        out.append(_frost_line(bench))
+def table_locations(bench):
+    strategies = bench["strategies"]
+    lines = ["| location | bound | " + " | ".join("%s heat" % s for s in strategies) + " | "
+             + " | ".join("%s pump collecting" % s for s in strategies) + " |",
+             "|---|---:|" + "---:|" * (2 * len(strategies))]
+    for loc, group in bench["by_location"].items():
+        any_r = next(iter(group.values()))
+        lines.append("| %s | %.1f kWh | " % (loc, any_r["bound_kwh"])
+                     + " | ".join("%.1f kWh (%s)" % (group[s]["heat_kwh"], _pct(group[s].get("heat_vs_onoff", 1.0)))
+                                  for s in strategies) + " | "
+                     + " | ".join("%.2f kWh (%s)" % (group[s]["collect_pump_kwh"],
+                                                     _pct(group[s].get("collect_pump_vs_onoff", 1.0)))
+                                  for s in strategies) + " |")
+    return lines
+
+
+def table_months(bench, strategy):
+    """Per location and week: the bound, on/off's heat, and ``strategy`` and the seed against it."""
+    others = [s for s in bench["strategies"] if s not in (BASELINE, GREEDY)]
+    lines = ["| location | week | cold water | bound | on/off heat | on/off pump collecting | "
+             + " | ".join("%s heat / pump vs on/off" % s for s in others) + " | tank top max | relief |",
+             "|---|---|---:|---:|---:|---:|" + "---:|" * len(others) + "---:|---:|"]
+    for loc, rows in bench["by_segment"].items():
+        plan = bench["plans"][loc]
+        for row, seg in zip(rows, plan["segments"]):
+            if not row["counted"]:
+                continue
+            res = row["results"]
+            base = res[BASELINE]
+            cells = []
+            for s in others:
+                r = res[s]
+                mark = " **<**" if r["heat_kwh"] < base["heat_kwh"] else ""
+                cells.append("%s / %s%s" % (_pct(r.get("heat_vs_onoff")), _pct(r.get("collect_pump_vs_onoff")), mark))
+            top = max(r["max_top_c"] for r in res.values())
+            relief = sum(r["relief"] for r in res.values())
+            lines.append("| %s | %s | %.0f C | %.1f | %.2f | %.3f | %s | %.0f C | %d |" % (
+                loc, row["label"], seg["cold_inlet_c"], row["collectable_kwh"], base["heat_kwh"], base["collect_pump_kwh"],
+                " | ".join(cells), top, relief))
+    return lines
+
+
+def table_seasons(bench, strategy=NEW):
+    lines = ["| location | season | heat vs on/off | pump vs on/off | switchings vs seed | relief | all met |",
+             "|---|---|---:|---:|---:|---:|---|"]
+    for loc, season, checks in targets(bench, strategy):
+        by = {text.split(" ")[0]: (ok, m) for text, ok, m in checks}
+        cells = []
+        for key in ("heat", "pump", "switchings", "no"):
+            ok, m = by.get(key, (True, "-"))
+            cells.append(m if ok else "**%s**" % m)
+        lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            loc, season, cells[0], cells[1], cells[2], cells[3], "yes" if all(ok for _, ok, _ in checks) else "**no**"))
+    return lines
+
+
+def timing_line(bench):
+    t = bench["timing"]
+    wall = t.get("wall_s") or 0.0
+    parts = [("start-up and imports", t.get("import_s", 0.0)), ("weather and plans", t.get("weather_s", 0.0)),
+             ("kernel cache load", t.get("compile_s", 0.0)), ("the runs", t.get("runs_s", 0.0)),
+             ("the rest", t.get("other_s", 0.0))]
+    load = t.get("load_avg")
+    return ("This run: %.0f s wall end to end (from the process's start), %.0f s CPU (user + sys, the command "
+            "and its worker processes; the runs alone %.0f s) on %d cores, load average %s at the end (other "
+            "work on the machine stretches the wall time): %s." % (
+                wall, t.get("cpu_s", 0.0), t.get("runs_cpu_s", 0.0), t.get("cores") or 0,
+                " / ".join("%.1f" % x for x in load) if load else "-",
+                ", ".join("%s %.0f s (%.0f %%)" % (name, v, 100 * v / wall if wall else 0) for name, v in parts)))
+
+
+def _frost_line(bench):
+    parts = []
+    for s, r in bench["totals"].items():
+        if r.get("frost_pump_kwh"):
+            parts.append("%s %.2f kWh of tank heat and %.3f kWh of pump energy" % (
+                s, -r["frost_heat_kwh"], r["frost_pump_kwh"]))
+    if not parts:
+        return None
+    return ("Frost protection is on, as on the board by default (FROST_ON = 1; set 0 for a glycol loop); "
+            "circulating tank water through the frosty collector cost " + "; ".join(parts) + ".")
+
+
+def table_markdown(bench, strategy=NEW):
+    b = bench
+    out = []
+    locs = ", ".join(b["locations"])
+    days = sum(p["days"] for p in b["plans"].values())
+    out.append("%d locations (%s), %d simulated days each control (warm-ups included), tank and controller "
+               "carried from day to day." % (len(b["locations"]), locs, days))
+    out.append("")
+    out.extend(table_totals(b))
+    out.append("")
+    out.append("Per location (heat and pump energy, and against on/off):")
+    out.append("")
+    out.extend(table_locations(b))
+    out.append("")
+    if NEW in b["strategies"] and SEED in b["strategies"]:
+        out.append("Targets for `%s`, per location and season (at least on/off's heat, at most %d %% of the pump "
+                   "energy it spends collecting, no more pump switchings than the seed, no relief opening):" % (
+                       strategy, round(100 * TARGET_PUMP_VS_ONOFF)))
+        out.append("")
+        out.extend(table_seasons(b, strategy))
+        out.append("")
+    out.append("Per week (the bound is the heat no control can exceed; **<** marks less heat than on/off):")
+    out.append("")
+    out.extend(table_months(b, strategy))
+    out.append("")
+    for s in [x for x in b["strategies"] if x not in (BASELINE, GREEDY)]:
+        lost = losing_months(b, s)
+        out.append("- `%s` loses heat against on/off in: %s." % (s, "; ".join(
+            "%s %s" % (loc, ", ".join(m) if m else "none") for loc, m in lost.items())))
+    v = b["bound_violations"]
+    out.append("- Bound: %s." % ("no run beat it" if not v else "%d runs beat it: %s" % (len(v), v[:3])))
+    if _frost_line(b):
+        out.append("- " + _frost_line(b))
+    if b["firmware_errors"]:
+        out.append("- Firmware error and warning lines: %s." % "; ".join(
+            "%s %s" % (key, ", ".join("%d %s" % (n, kind) for kind, n in sorted(v["kinds"].items())))
+            for key, v in sorted(b["firmware_errors"].items())))
+    out.append("- " + timing_line(b))
     return "\n".join(out)
+
+
+def table_text(bench, strategy=NEW):
+    return table_markdown(bench, strategy)
 
 
 def write_readme(path, markdown, begin=README_BEGIN, end=README_END):
@@ -231,50 +557,56 @@ def write_readme(path, markdown, begin=README_BEGIN, end=README_END):
         f.write(text)
 
 
-# ---- tuning ---------------------------------------------------------------------------------
-# The measured frontier of a 37-point search (MIN_DIFF_K 6..8, MAX_DIFF_START_K 10..14, PURGE_S
-# 0..180 and a few others): more heat costs pump energy; nothing met all four targets.
+# ---- tuning -----------------------------------------------------------------------------------
+# The burst control's settings tried around its defaults (README, "hwc bench"): the defaults, a
+# lower and a higher full threshold, a slower-rising threshold, and earlier starts with lower stops.
 TUNE_GRID = (
     {},
-    {"MIN_DIFF_K": "7.0", "MAX_DIFF_START_K": "10.0", "PURGE_S": "120.0"},
-    {"MIN_DIFF_K": "6.0", "MAX_DIFF_START_K": "10.0", "PURGE_S": "120.0"},
-    {"MIN_DIFF_K": "7.0", "MAX_DIFF_START_K": "11.0", "PURGE_S": "60.0"},
-    {"MIN_DIFF_K": "7.5", "MAX_DIFF_START_K": "12.0", "PURGE_S": "90.0"},
-    {"MIN_DIFF_K": "7.0", "MAX_DIFF_START_K": "12.0", "PURGE_S": "60.0"},
-    {"MIN_DIFF_K": "7.0", "MAX_DIFF_START_K": "12.0", "PURGE_S": "90.0", "DUTY_SHRINK_BELOW_PCT": "0.0"},
-    {"MIN_DIFF_K": "7.0", "MAX_DIFF_START_K": "14.0", "PURGE_S": "0.0"},
+    {"BURST_ON_K": "14.0"},
+    {"BURST_ON_K": "24.0"},
+    {"BURST_WAIT_GAIN": "2.5"},
+    {"BURST_EARLY_K": "6.0", "BURST_OFF_K": "5.5"},
+    {"BURST_EARLY_K": "5.0", "BURST_OFF_K": "4.5"},
 )
 
 
-def tune(locations=LOCATIONS, months=range(1, 13), progress=None, grid=TUNE_GRID):
-    """Run the seed with each settings change in ``grid``; returns [(env, results)]."""
-    base = run_bench(("onoff", "oracle"), locations, months)
+def tune(locations=LOCATIONS, months=range(1, 13), progress=None, grid=TUNE_GRID, workers=None):
+    """The new control with each settings change in ``grid`` beside on/off and the seed; returns
+    [(env, bench)]."""
+    base = run_bench((SEED, BASELINE), locations, months, workers=workers)
     out = []
     for env in grid:
-        b = run_bench(("seed",), locations, months, env=env)
-        b["results"].update(base["results"])
-        res = b["results"]
-        for ref in (BASELINE, BOUND):
-            res["seed"]["heat_vs_" + ref] = res["seed"]["heat_kwh"] / res[ref]["heat_kwh"]
-            res["seed"]["pump_vs_" + ref] = res["seed"]["pump_kwh"] / res[ref]["pump_kwh"]
-        out.append((env, b))
+        b = run_bench((NEW,), locations, months, env=env, workers=workers)
+        merged = {}
+        for loc in b["by_segment"]:
+            for row, brow in zip(b["by_segment"][loc], base["by_segment"][loc]):
+                row["results"].update(brow["results"])
+        b["strategies"] = [SEED, BASELINE, NEW]
+        b = _assemble({(s, loc): {"segments": [row["results"][s] for row in b["by_segment"][loc]],
+                                  "cpu_s": 0.0, "firmware_errors": [], "firmware_error_count": 0,
+                                  "firmware_error_kinds": {}}
+                       for loc in b["by_segment"] for s in b["strategies"]}, b["strategies"], list(b["by_segment"]),
+                      b["timing"], env)
+        merged.update(b)
+        out.append((env, merged))
         if progress is not None:
             progress(len(out), len(grid))
     return out
 
 
-# ---- CLI ------------------------------------------------------------------------------------
+# ---- CLI --------------------------------------------------------------------------------------
 def add_arguments(parser):
     parser.add_argument("--locations", default=",".join(LOCATIONS),
-                        help="comma-separated TMY locations (default %s)" % ",".join(LOCATIONS))
+                        help="comma-separated pvlib TMY names or files, or weather CSVs (default %s)" % ",".join(LOCATIONS))
     parser.add_argument("--months", default="1-12", help="months to run, e.g. 1-12 or 1,4,7 (default 1-12)")
-    parser.add_argument("--strategies", default=",".join(STRATEGIES),
-                        help="comma-separated, from %s" % ", ".join(STRATEGIES))
+    parser.add_argument("--strategies", default=",".join(DEFAULT_STRATEGIES),
+                        help="comma-separated, from %s (default %s)" % (", ".join(STRATEGIES), ",".join(DEFAULT_STRATEGIES)))
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a setting for the controllers, as in settings.toml (repeatable)")
+    parser.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--readme", metavar="FILE", help="rewrite the table between the bench markers in FILE")
-    parser.add_argument("--tune", action="store_true", help="search seed settings against the targets")
+    parser.add_argument("--readme", metavar="FILE", help="rewrite the tables between the bench markers in FILE")
+    parser.add_argument("--tune", action="store_true", help="run the %s control over TUNE_GRID" % NEW)
 
 
 def _months(text):
@@ -315,7 +647,8 @@ def day_options(args):
     env = _env(args.set)
     locations = [x.strip() for x in args.locations.split(",") if x.strip()]
     for loc in locations:
-        _resolve_location(loc)
+        if not (loc.lower().endswith(".csv") and os.path.exists(loc)):
+            _resolve_location(loc)
     return months, env, locations
 
 
@@ -327,6 +660,8 @@ def run(args):
         bad = [s for s in strategies if s not in STRATEGIES]
         if bad or not strategies:
             raise ValueError("unknown strategy %s (use %s)" % (", ".join(bad), ", ".join(STRATEGIES)))
+        if args.workers is not None and args.workers < 1:
+            raise ValueError("--workers must be at least 1")
     except ValueError as exc:  # WeatherError is one too
         print("hwc bench: %s" % exc, file=err)
         return 2
@@ -338,13 +673,19 @@ def run(args):
         err.flush()
 
     if args.tune:
-        for env_i, b in tune(locations, months, progress):
-            marks = ", ".join("%s %s" % (m, "ok" if ok else "NO") for _, ok, m in verdict(b))
-            print("%-55s %s" % (" ".join("%s=%s" % kv for kv in env_i.items()) or "(defaults)", marks))
+        for env_i, b in tune(locations, months, progress, workers=args.workers):
+            r = b["totals"][NEW]
+            met = all(ok for _, _, checks in targets(b) for _, ok, _ in checks)
+            print("%-60s heat %s pump %s switchings %s %s" % (
+                " ".join("%s=%s" % kv for kv in env_i.items()) or "(defaults)", _pct(r.get("heat_vs_onoff")),
+                _pct(r.get("pump_vs_onoff")), _pct(r.get("switchings_vs_seed")), "all targets met" if met else "NOT met"))
         return 0
-    bench = run_bench(strategies, locations, months, env=env, progress=progress)
-    if "seed" in strategies and "FROST_ON" not in env:
-        frost_cost(bench, locations, months, env)
+    try:
+        bench = run_bench(strategies, locations, months, env=env, workers=args.workers, progress=progress)
+    except ValueError as exc:
+        print("hwc bench: %s" % exc, file=err)
+        return 2
+    finish_timing(bench)
     if args.json:
         sys.stdout.write(json.dumps(bench) + "\n")
     else:
@@ -355,4 +696,8 @@ def run(args):
         except (OSError, ValueError) as exc:
             print("hwc bench: %s" % exc, file=err)
             return 1
+    if bench["bound_violations"]:
+        print("hwc bench: %d runs beat the physical bound (a model or bound error): %s" % (
+            len(bench["bound_violations"]), bench["bound_violations"][:3]), file=err)
+        return 1
     return 0

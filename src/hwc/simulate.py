@@ -13,7 +13,8 @@ Usage::
     hwc simulate --weather day.csv --settings settings.toml --json --log fw.log
     hwc simulate --fault hot:open:12:12.17         # NTC "hot" open 12:00-12:10
     hwc simulate --strategy onoff                  # CONTROL_STRATEGY=onoff in the firmware
-    hwc simulate --strategy oracle                 # the benchmark's bound (no firmware)
+    hwc simulate --strategy burst                  # the full-speed burst control
+    hwc simulate --strategy greedy                 # the bench's greedy reference rule (no firmware)
     hwc simulate --mqtt tb.example.org --token A1B2C3   # publish to a ThingsBoard device
 
 The summary goes to stdout (``--json``: one JSON object and nothing else); firmware error
@@ -69,6 +70,16 @@ PLANT_STEP_S = 0.5
 SAMPLE_S = 60.0
 DEFAULT_PROBES = 1
 DEFAULT_PLOT = os.path.join("out", "simulation.png")  # /out/ is in .gitignore: a run leaves the checkout clean
+GREEDY_NAMES = ("greedy", "oracle")  # "oracle": what the greedy rule was called before it was named for what it is
+
+
+def _strategy_choices():
+    from controller.algorithm import STRATEGIES
+
+    return tuple(STRATEGIES) + GREEDY_NAMES
+
+
+STRATEGY_CHOICES = _strategy_choices()
 
 SUMMARY_KEYS = (
     "days", "weather", "heat_to_tank_kwh", "absorbed_kwh", "drawn_kwh", "pump_energy_kwh",
@@ -438,16 +449,17 @@ def plot(sim, path):
     plt.close(fig)
 
 
-class OracleSimulation:
-    """``--strategy oracle``: the benchmark's upper bound on the same plant, with the same summary
-    and plot (firmware-only fields describe the oracle's own decisions)."""
+class GreedySimulation:
+    """``--strategy greedy``: the bench's greedy reference rule on the same plant (it reads the
+    model's true state; no firmware), with the same summary and plot (firmware-only fields
+    describe the rule's own decisions)."""
 
     rig = None
 
     def __init__(self, weather, plant_config=None):
-        from hwc.sim.direct import OracleRun
+        from hwc.sim.direct import GreedyRun
 
-        self.run_ = OracleRun(weather=weather, plant_config=plant_config, sample_s=SAMPLE_S)
+        self.run_ = GreedyRun(weather=weather, plant_config=plant_config, sample_s=SAMPLE_S)
         self.plant = self.run_.plant
         self.weather = weather
         self.samples = self.run_.samples
@@ -481,7 +493,7 @@ class OracleSimulation:
             "tank_top_initial_c": round(self.tank_top_initial_c, 2),
             "tank_bottom_initial_c": round(self.tank_bottom_initial_c, 2),
             "tank_top_final_c": round(p.tank_top_c, 2), "tank_bottom_final_c": round(p.tank_bottom_c, 2),
-            "mode_share": {"oracle on": round(on_share, 4), "oracle off": round(1.0 - on_share, 4)},
+            "mode_share": {"greedy on": round(on_share, 4), "greedy off": round(1.0 - on_share, 4)},
             "control_cycles": self.run_.decisions, "firmware_errors": 0, "task_restarts": 0,
             "energy_balance_error": p.energy_balance_error(), "probes": 0,
             "wall_s": round(self.wall_s, 2),
@@ -521,9 +533,10 @@ def add_arguments(parser):
                         help="scripted sensor fault, hours of simulated time from the start, e.g. "
                         "hot:open:12:12.17 (sensors: hot, cold and the DS18B20 names; kinds: %s); "
                         "repeatable" % ", ".join(FAULT_KINDS))
-    parser.add_argument("--strategy", choices=("seed", "onoff", "proportional", "oracle"),
+    parser.add_argument("--strategy", choices=STRATEGY_CHOICES,
                         help="pump control: the firmware's CONTROL_STRATEGY (default: the settings'), or "
-                        "oracle, the benchmark's upper bound that reads the plant state (no firmware)")
+                        "greedy, the bench's reference rule that reads the plant state (no firmware; "
+                        "'oracle' is its old name)")
     parser.add_argument("--seed", type=int, default=0, help="sensor noise seed (default 0)")
     parser.add_argument("--plot", metavar="FILE", default=DEFAULT_PLOT,
                         help="PNG plot (default %s, a folder git ignores in this repository)" % DEFAULT_PLOT)
@@ -583,14 +596,14 @@ def run(args):
     except SimulationError as exc:
         print("hwc simulate: %s" % exc, file=err)
         return 2
-    if args.strategy == "oracle":
+    if args.strategy in GREEDY_NAMES:
         if net is not None:
-            print("hwc simulate: --mqtt needs the firmware; the oracle has no link", file=err)
+            print("hwc simulate: --mqtt needs the firmware; the %s has no link" % args.strategy, file=err)
             return 2
         if faults:
-            print("hwc simulate: --fault needs the firmware; the oracle reads the plant itself", file=err)
+            print("hwc simulate: --fault needs the firmware; the %s reads the plant itself" % args.strategy, file=err)
             return 2
-        sim = OracleSimulation(weather)
+        sim = GreedySimulation(weather)
         sim.run(args.days * DAY_S, progress=ProgressBar(err) if args.days > 1 else None)
         return _report(args, sim, err)
     if args.strategy is not None:

@@ -1,40 +1,54 @@
 """Fast plant runs for the benchmark: the device package's control pipeline without the tasks.
 
 ``hwc simulate`` runs the whole firmware (asyncio tasks, locks, real Adafruit drivers on bit-level
-fake buses) and manages about a simulated day in half a minute. The benchmark needs a hundred
+fake buses) and manages about a simulated day in half a minute. The benchmark needs thousands of
 days, so :class:`DirectRun` calls the same device objects directly, in the order the tasks call
 them, on a virtual millisecond clock:
 
 * every SENSOR_PERIOD_S: the simulated raw ADC values go through the Controller's
   ``NtcSensor`` pipeline (fault classification, lookup table, smoothing), and the DS18B20
-  slots get the plant's temperatures at 1/16 C;
-* every CONTROL_PERIOD_S: ``Controller.control_once()`` (the configured pump strategy, manual
-  mode and whatever else the firmware's control step does);
+  slots (the first ``probes``) get the plant's temperatures at 1/16 C;
+* every CONTROL_PERIOD_S: ``Controller.control_once()`` (the configured pump strategy, plant
+  protection, manual mode: whatever the firmware's control step does);
 * at every edge of the slow PWM: ``Controller.cycler`` (``DutyCycler``) with
-  ``Controller.effective_duty_pct()``, as the pump task does, switching the plant's pump.
+  ``Controller.effective_duty_pct()``, as the pump task does, switching the plant's pump (a
+  fresh decision that repeats 0 or 100 % is applied without them: they would say the same,
+  and the cycler's books catch up at its next call). The plant is stepped to every reading,
+  decision and edge (its compiled kernel makes that cheap).
 
-What differs from the firmware in the loop: no bus transactions or task scheduling; while the
-pump is off the plant advances in steps of up to ``OFF_STEP_S`` (its own integration step when
-nothing flows), so a reading can lag the model by that much; and on a quiet night (no sun, pump
-off and idle, no cool-off armed, the difference below the stop point, so no rule can start the
-pump) sensors and control run every ``QUIET_PERIOD_S`` instead of every 2 s (or more often, to
-stay within DECISION_MAX_AGE_S). A test checks that
-both paths deliver the same heat on the same day to within a few per cent.
+Only the DS18B20 probes a pump decision reads (FLOW_PROBE, PANEL_PROBE, TANK_TOP_PROBE) are
+fed; the NTC table's ``classify`` and ``to_c`` are looked up from a list of their results.
 
-:class:`OracleRun` is the benchmark's upper bound: it reads the plant's true state and runs the
-pump at full speed whenever the water it would bring into the tank (the flow pipe's and the
-collector's contents, weighted by heat capacity) is hotter than the tank bottom it displaces.
+What differs from the firmware in the loop: no bus transactions or task scheduling, and calm
+spells are taken in longer strides. A spell is calm when the pump is off and idle and the
+plant's true temperatures are far from every rule that could start it: the differential
+start (``decision.max_diff_k``, the start threshold every strategy reports while idle) less
+CALM_MARGIN_K, cool-off, recooling, frost, overheat; or the collector NTC reads open because
+the collector is colder than its table (a frosty day with the default table). Then the plant
+advances CALM_DAY_S (CALM_NIGHT_S without sun) at once, the NTCs are fed one reading per
+SENSOR_PERIOD_S of it (at most CALM_FEEDS, all of the current value with fresh noise: the
+smoothing keeps its time constant), and control runs once at the end. Tests check that both
+paths deliver the same heat on the same days.
+
+:class:`GreedyRun` is the benchmark's greedy reference rule (not a controller, not a bound): it
+reads the plant's true state and runs the pump at full speed whenever the water it would bring
+into the tank (the flow pipe's and the collector's contents, weighted by heat capacity) is
+hotter than the tank bottom it displaces. The bound is :mod:`hwc.sim.bound`.
 """
 
 from types import SimpleNamespace
 
+import numpy as np
+
 from controller import settings as settings_mod
-from controller.algorithm import IDLE
+from controller.algorithm import FAULT, FROST, IDLE, TANK_MAX
 from controller.app import Controller
 from controller.log import Log
 from controller.sensors import (DS18B20_MAX_C, DS18B20_MIN_C, FAULT_BUS, FAULT_CRC, FAULT_MISSING, FAULT_POWER_ON,
                                 FAULT_RANGE)
 
+from hwc.sim import kernel as K
+from ntc_table import RAW_OK
 from hwc.sim.plant import Plant, PlantConfig
 from hwc.sim.sensors import Sensors
 
@@ -45,9 +59,40 @@ PROBE_FAULT_WORDS = {"missing": FAULT_MISSING, "short": FAULT_BUS, "crc": FAULT_
 
 TICKS_PERIOD = 1 << 29
 TICKS_START_MS = TICKS_PERIOD - 30_000  # 30 s before the device tick counter wraps, as the rig
-OFF_STEP_S = 10.0
-QUIET_PERIOD_S = 30.0
-ORACLE_STEP_S = 2.0
+CALM_DAY_S = 10.0
+CALM_NIGHT_S = 30.0
+CALM_FEEDS = 5
+CALM_MARGIN_K = 1.0  # the true difference stays this far below the start threshold (and what a stride can add)
+GREEDY_STEP_S = 2.0
+GREEDY_OFF_STEP_S = 10.0
+NOISE_BLOCK = 1 << 16
+DECISION_PROBE_KEYS = ("flow_probe", "panel_probe", "tank_top_probe")
+# Strategies that may start below the threshold they report as max_diff_k while idle: the
+# setting that holds the lowest difference they may start at.
+START_FLOOR_KEYS = {"burst": "burst_early_k"}
+
+
+class _TableMemo:
+    """The controller's NTC table with ``classify`` and ``to_c`` looked up from a list made by
+    calling them once for each of the 256 raw values: the same results, without the binary
+    search on every reading."""
+
+    def __init__(self, table):
+        self._table = table
+        self._kind = [table.classify(raw) for raw in range(256)]
+        self._c = [table.to_c(raw) if kind == RAW_OK else None for raw, kind in enumerate(self._kind)]
+
+    def __getattr__(self, name):
+        return getattr(self._table, name)
+
+    def classify(self, raw):
+        return self._kind[raw]
+
+    def to_c(self, raw):
+        c = self._c[raw]
+        if c is None:
+            return self._table.to_c(raw)  # raises, as the table does
+        return c
 
 
 class _RunBase:
@@ -57,6 +102,10 @@ class _RunBase:
         self.sample_s = sample_s
         self.samples = []  # (t_s, G, ambient, collector out, tank top, tank bottom, duty, mode, pump)
         self._next_sample_s = 0.0
+        self.pump_on = False
+        self.pump_switches = 0  # on-edges of the pump at the plant (PWM included)
+        self.frost_heat_j = 0.0  # heat to the tank while frost protection ran the pump (negative)
+        self.frost_pump_s = 0.0
 
     def _sample(self, t_s, duty, mode, on):
         p = self.plant
@@ -72,6 +121,7 @@ class DirectRun(_RunBase):
     :param weather: a :class:`hwc.sim.weather.Weather`
     :param plant_config: a :class:`hwc.sim.plant.PlantConfig`
     :param seed: sensor noise seed; ``noise_raw``: ADC noise, raw steps
+    :param faults: scripted sensor faults (:class:`hwc.sim.sensors.FaultScript` or a list)
     :param sample_s: keep a plot sample this often (0: none)
     :param probes: how many DS18B20 slots (first N) get the plant's temperatures
     """
@@ -88,107 +138,233 @@ class DirectRun(_RunBase):
         self.log_lines = []
         hw = SimpleNamespace(screen=None, board_name="direct run")
         self.ctl = Controller(hw, self.settings, ticks_ms=self._ticks_ms, log=Log(out=self.log_lines.append))
-        self.sensors = Sensors(self.plant, table=self.ctl.hot.table, noise_raw=noise_raw, seed=seed,
-                               faults=faults)
-        self._probe_sources = [(p, p.name if p.name in self.sensors.ds18_sources else None)
-                               for p in self.ctl.probes[:probes]]
-        self.quiet_s = 0.0  # time spent in quiet-night cadence
-        self.pump_on = False
-        self.pump_switches = 0
+        table = self.ctl.hot.table
+        self.ctl.hot.table = self.ctl.cold.table = _TableMemo(table)
+        self.sensors = Sensors(self.plant, table=table, noise_raw=noise_raw, seed=seed, faults=faults)
+        self._fast = len(self.sensors.faults) == 0
+        self._table = (float(table.start_c), float(table.step_c), np.array(table.raws, dtype=float))
+        self._table_min_c = float(table.min_c)
+        self._rng = np.random.default_rng(seed)
+        self._noise_raw = float(noise_raw)
+        self._noise = np.zeros(NOISE_BLOCK)
+        self._noise_i = NOISE_BLOCK
+        # Plant state indices the sensors sit on (flow order: return pipe, collector, flow, tank).
+        p = self.plant
+        npipe, nc = p._np, p._nc
+        t0 = 2 * npipe + nc
+        self._i_hot = npipe + nc - 1  # collector outlet
+        self._i_cold = t0 + p._nt - 1  # tank bottom
+        where = {"panel_inlet": npipe - 1, "panel_outlet": npipe + nc - 1, "tank_inlet": t0 - 1,
+                 "tank_outlet": 0, "tank_top": t0, "ambient": None}
+        # Only the probes a pump decision reads (the protection's flow, panel and tank-top probes)
+        # are fed: the others only reach the screen and telemetry.
+        s = self.settings
+        used = {getattr(s, key) for key in DECISION_PROBE_KEYS} - {""}
+        self._probe_sources = [(pr, pr.name, where.get(pr.name, -1)) for pr in self.ctl.probes[:probes]
+                               if pr.name in used]
+        self.calm_s = 0.0  # time taken in calm strides
+        cfg = p.config
+        self._heat_k_per_w = cfg.collector.eta0 * p._an / p._cc  # collector node heating, K/s per W/m2
+        rates = [e.litres / (e.duration_min * 60.0) for day in ((cfg.draws,) + tuple(cfg.draw_days))
+                 for e in day if e.litres > 0 and e.duration_min > 0]
+        self._draw_per_s = max(rates + [cfg.relief_flow_l_min / 60.0]) / p._vt
+        self._cold_inlet_c = float(cfg.cold_inlet_c)
+        self._frost = FROST
 
     def _ticks_ms(self):
         return (TICKS_START_MS + self.t_ms) % TICKS_PERIOD
 
-    def _read_sensors(self, t_s):
+    def _read_sensors(self, t_s, feeds=1):
         ctl = self.ctl
+        if self._fast:
+            temps = self.plant._temps
+            start, step, raws = self._table
+            hot, cold = ctl.hot, ctl.cold
+            for _ in range(feeds):
+                k = self._noise_i
+                if k + 2 > NOISE_BLOCK:
+                    self._noise = self._rng.standard_normal(NOISE_BLOCK) * self._noise_raw
+                    k = 0
+                self._noise_i = k + 2
+                raw_hot, raw_cold = K.ntc_pair(start, step, raws, temps, self._i_hot, self._i_cold, self._noise, k)
+                hot.feed_raw(raw_hot)
+                cold.feed_raw(raw_cold)
+                ctl.readings += 1
+            if self._probe_sources:
+                now_s = ctl.clock.now_s()
+                for probe, _name, i in self._probe_sources:
+                    if i is None:
+                        temp = self.plant.ambient_c
+                    elif i < 0:
+                        continue  # a name the plant has no temperature for: never fed
+                    else:
+                        temp = float(temps[i])
+                    temp = round(min(DS18B20_MAX_C, max(DS18B20_MIN_C, temp)) * 16.0) / 16.0
+                    probe.feed(temp, None, now_s)
+            return
         sensors = self.sensors
-        ctl.hot.feed_raw(sensors.ntc_raw("hot", t_s))
-        ctl.cold.feed_raw(sensors.ntc_raw("cold", t_s))
+        for _ in range(feeds):
+            ctl.hot.feed_raw(sensors.ntc_raw("hot", t_s))
+            ctl.cold.feed_raw(sensors.ntc_raw("cold", t_s))
+            ctl.readings += 1
         now_s = ctl.clock.now_s()
-        for probe, source in self._probe_sources:
-            if source is not None:
-                temp, kind = sensors.ds18_state(source, t_s)
-                if kind is None and not DS18B20_MIN_C <= temp <= DS18B20_MAX_C:
-                    kind = "range"
-                probe.feed(temp if kind is None else None, PROBE_FAULT_WORDS.get(kind, kind), now_s)
-        ctl.readings += 1
+        for probe, name, _i in self._probe_sources:
+            if name not in sensors.ds18_sources:
+                continue
+            temp, kind = sensors.ds18_state(name, t_s)
+            if kind is None and not DS18B20_MIN_C <= temp <= DS18B20_MAX_C:
+                kind = "range"
+            probe.feed(temp if kind is None else None, PROBE_FAULT_WORDS.get(kind, kind), now_s)
+
+    def _calm_s(self, d):
+        """Seconds the plant may advance in one stride after decision ``d`` (0: not calm)."""
+        if self.pump_on or d.duty_pct != 0 or not self._fast or self.ctl.manual_mode != "auto":
+            return 0.0
+        s = self.settings
+        temps = self.plant._temps
+        hot = float(temps[self._i_hot])
+        cold = float(temps[self._i_cold])
+        g = self.plant.irradiance_w_m2
+        stride = CALM_DAY_S if g > 0.0 else CALM_NIGHT_S
+        # How fast the difference could rise: the collector heating with no flow, the tank
+        # bottom cooling under the largest draw.
+        rise_k = (self._heat_k_per_w * g + self._draw_per_s * max(0.0, cold - self._cold_inlet_c)) * stride
+        if s.tube_kick_on or d.cool_off_armed or cold > s.cool_off_arm_c - 1.0:
+            return 0.0
+        active = self.ctl.protection.active
+        if d.mode == TANK_MAX and active == [TANK_MAX]:
+            # Solar paused at the tank maximum: calm while the tank stays above the release, the
+            # collector below collector cooling and, at night, not so far below the tank that
+            # recooling would start.
+            if (cold > s.tank_max_c - s.tank_max_hyst_k + 1.0 and hot < s.collector_cooling_c - 5.0 - rise_k
+                    and cold - hot < s.recool_diff_k - 1.0):
+                return stride
+            return 0.0
+        if cold > s.tank_max_c - 1.0 or active:
+            return 0.0
+        if d.mode == FAULT:
+            # only the collector NTC faulted: it reads open below its table
+            if self.ctl.hot.fault is None or self.ctl.cold.fault is not None:
+                return 0.0
+        elif d.mode != IDLE:
+            return 0.0
+        if s.frost_on and hot < s.frost_start_c + 2.0 or hot > s.overheat_c - 5.0 - rise_k:
+            return 0.0
+        floor_key = START_FLOOR_KEYS.get(s.control_strategy)
+        start_k = d.max_diff_k if floor_key is None else min(d.max_diff_k, getattr(s, floor_key))
+        if hot - cold < start_k - CALM_MARGIN_K - rise_k:
+            return stride
+        return 0.0
 
     def run(self, duration_s):
         """Advance ``duration_s`` seconds of firmware and plant time."""
         ctl = self.ctl
         s = self.settings
         plant = self.plant
+        step = plant.step
         sensor_ms = int(s.sensor_period_s * 1000)
         control_ms = int(s.control_period_s * 1000)
-        quiet_ms = int(min(QUIET_PERIOD_S, 0.8 * s.decision_max_age_s) * 1000)
         end_ms = self.t_ms + int(duration_s * 1000)
         next_sensor = next_control = self.t_ms
-        pending_off_s = 0.0
         cycler = ctl.cycler
         sample_s = self.sample_s
+        acc = plant._acc
+        frost = self._frost
+        d = ctl.decision
+        last_duty = -1
         while self.t_ms < end_ms:
             t_ms = self.t_ms
             t_s = t_ms / 1000.0
+            calm_ms = 0
+            decided = False
             if t_ms >= next_sensor:
                 self._read_sensors(t_s)
                 next_sensor += sensor_ms
             if t_ms >= next_control:
                 d = ctl.control_once()
+                decided = True
                 next_control += control_ms
-                if (d.duty_pct == 0 and not self.pump_on and plant.irradiance_w_m2 <= 0.0
-                        and d.diff_k is not None and d.diff_k < d.min_diff_k and not d.cool_off_armed
-                        and d.mode == IDLE):
-                    next_control = next_sensor = t_ms + quiet_ms
-                    self.quiet_s += quiet_ms / 1000.0
-            ticks = self._ticks_ms()
-            on = cycler.update(ticks, ctl.effective_duty_pct())
+                calm = self._calm_s(d)
+                if calm:
+                    calm_ms = min(int(calm * 1000), end_ms - t_ms)
+            if calm_ms > sensor_ms:
+                # A calm stride: the plant advances, the NTCs get the readings of the stride.
+                step(calm_ms / 1000.0, False)
+                self.calm_s += calm_ms / 1000.0
+                self.t_ms = t_ms + calm_ms
+                # by day the readings of the stride (the smoothing keeps its time constant); at
+                # night, when nothing moves fast, one
+                feeds = min(CALM_FEEDS, calm_ms // sensor_ms) if plant.irradiance_w_m2 > 0.0 else 1
+                self._read_sensors(self.t_ms / 1000.0, feeds)
+                next_sensor = self.t_ms + sensor_ms
+                next_control = self.t_ms
+                continue
+            duty = d.duty_pct
+            if decided and duty == last_duty and (duty == 0 or duty == 100):
+                # A fresh decision at full speed or off, as before: the pump drive would apply
+                # it and the cycler would say the same; its books catch up at its next call.
+                on = duty == 100
+            else:
+                duty = last_duty = ctl.effective_duty_pct()
+                ticks = self._ticks_ms()
+                on = cycler.update(ticks, duty)
             if on != self.pump_on:
                 self.pump_on = on
                 ctl.pump_on = on
-                self.pump_switches += 1
+                if on:
+                    self.pump_switches += 1
                 ctl.pump_switches += 1
             if sample_s and t_s >= self._next_sample_s:
-                if pending_off_s:
-                    plant.step(pending_off_s, False)
-                    pending_off_s = 0.0
-                self._sample(t_s, ctl.decision.duty_pct, ctl.decision.mode, on)
-            edge_ms = cycler.next_edge_ms(ticks)
-            nxt = min(next_sensor, next_control, end_ms, t_ms + max(1, edge_ms))
+                self._sample(t_s, d.duty_pct, d.mode, on)
+            nxt = next_sensor if next_sensor < next_control else next_control
+            if 0 < duty < 100:
+                edge = t_ms + max(1, cycler.next_edge_ms(self._ticks_ms()))
+                if edge < nxt:
+                    nxt = edge
+            if end_ms < nxt:
+                nxt = end_ms
             dt_s = (nxt - t_ms) / 1000.0
-            if on:
-                if pending_off_s:
-                    plant.step(pending_off_s, False)
-                    pending_off_s = 0.0
-                plant.step(dt_s, True)
+            if d.mode == frost:
+                before = acc[K.A_TO_TANK]
+                step(dt_s, on)
+                self.frost_heat_j += acc[K.A_TO_TANK] - before
+                if on:
+                    self.frost_pump_s += dt_s
             else:
-                pending_off_s += dt_s
-                if pending_off_s >= OFF_STEP_S:
-                    plant.step(pending_off_s, False)
-                    pending_off_s = 0.0
+                step(dt_s, on)
             self.t_ms = nxt
-        if pending_off_s:
-            plant.step(pending_off_s, False)
 
     def errors(self):
         return [line for line in self.log_lines if " ERROR " in line or " WARN " in line]
 
+    @property
+    def firmware_starts(self):
+        """Pump starts as the firmware counts them (a decision going from 0 % to more)."""
+        return self.ctl.pump_starts
 
-class OracleRun(_RunBase):
-    """The upper bound: full speed whenever pumping brings hotter water into the tank."""
+
+class GreedyRun(_RunBase):
+    """The greedy reference rule: full speed whenever pumping brings hotter water into the tank
+    than it takes out, judged on the model's true state. Not a bound: a day on which running
+    the pump costs pipe heat is one it loses."""
 
     def __init__(self, weather=None, plant_config=None, sample_s=0.0):
         from hwc.simulate import load_weather
 
         super().__init__(weather if weather is not None else load_weather(), plant_config, sample_s)
-        self.pump_on = False
-        self.pump_switches = 0
         self.decisions = 0
+        p = self.plant
+        self._weights = np.concatenate([np.full(p._nc, p._cc), np.full(p._np, p._cp)])
+        self._slice = slice(p._np, 2 * p._np + p._nc)  # collector and flow pipe
+        self._bottom = 2 * p._np + p._nc + p._nt - 1
+        self._wsum = float(self._weights.sum())
+        self.firmware_starts = 0
 
     def gain_k(self):
         """Heat-capacity-weighted mean of the water pumping would bring in, minus the tank bottom, K."""
-        p = self.plant
-        incoming = (p._cc * sum(p._C) + p._cp * sum(p._F)) / (p._cc * len(p._C) + p._cp * len(p._F))
-        return incoming - p.tank_bottom_c
+        temps = self.plant._temps
+        incoming = float(self._weights @ temps[self._slice]) / self._wsum
+        return incoming - float(temps[self._bottom])
 
     def run(self, duration_s):
         plant = self.plant
@@ -198,8 +374,10 @@ class OracleRun(_RunBase):
             self.decisions += 1
             if on != self.pump_on:
                 self.pump_on = on
-                self.pump_switches += 1
+                if on:
+                    self.pump_switches += 1
+                    self.firmware_starts += 1
             if self.sample_s and plant.t_s >= self._next_sample_s:
-                self._sample(plant.t_s, 100 if on else 0, "oracle", on)
-            step = ORACLE_STEP_S if on else OFF_STEP_S
-            plant.step(min(step, end - plant.t_s), on)
+                self._sample(plant.t_s, 100 if on else 0, "greedy", on)
+            stride = GREEDY_STEP_S if on else GREEDY_OFF_STEP_S
+            plant.step(min(stride, end - plant.t_s), on)

@@ -137,11 +137,7 @@ class Tank:
         """Put ``joules`` into tank layer ``node`` (0 = top); warmer water rises (mixed)."""
         if joules <= 0.0:
             return
-        p = self.plant
-        T = list(p._T)
-        T[node] += joules / p._ct
-        p._T = T
-        p._mix()
+        self.plant.inject(joules, node)
         self.injected_j += joules
 
     def balance_error(self):
@@ -163,3 +159,75 @@ class NoSun:
 
     def at(self, t_s):
         return 0.0, self.weather.at(t_s)[1]
+
+    def table(self):
+        """The weather's table for the plant's kernel with the irradiance rows zeroed."""
+        rows, period = self.weather.table()
+        rows = rows.copy()
+        rows[1] = 0.0
+        rows[3] = 0.0
+        return rows, period
+
+
+# ---- hot-water use and the cold water it is replaced with (hwc bench's week runs) ----------
+# A household of three's day of hot water, in litres of tank water: (start hour, litres,
+# minutes). Weekdays: two showers before work, a basin at lunch, cooking and the dishes, an
+# evening shower (160 L). Weekends: later showers, more cooking, a bath (213 L).
+WEEKDAY_DRAWS = ((6.75, 45.0, 8.0), (7.33, 35.0, 6.0), (7.67, 6.0, 2.0), (12.5, 4.0, 2.0),
+                 (18.25, 10.0, 5.0), (19.5, 20.0, 8.0), (21.25, 40.0, 7.0))
+WEEKEND_DRAWS = ((8.5, 45.0, 8.0), (9.0, 35.0, 6.0), (9.5, 8.0, 3.0), (13.0, 10.0, 5.0),
+                 (17.5, 90.0, 10.0), (19.5, 20.0, 8.0), (21.5, 5.0, 2.0))
+DRAW_JITTER_MIN = 20.0  # each draw moves up to this much earlier or later, day by day
+DRAW_VOLUME_JITTER = 0.2  # and takes up to this share more or less
+
+
+def day_draws(location, day_of_year, weekday, holiday=False):
+    """The draw events (``hwc.sim.plant.DrawEvent``) of one day: the weekday or weekend profile
+    with each draw's time and volume varied, deterministically per location and day; none on a
+    holiday (the house is empty).
+
+    :param weekday: 0 = Monday .. 6 = Sunday
+    """
+    from hwc.sim.plant import DrawEvent
+
+    if holiday:
+        return ()
+    rng = random.Random("draws/%s/%d" % (location, day_of_year))
+    profile = WEEKEND_DRAWS if weekday >= 5 else WEEKDAY_DRAWS
+    out = []
+    for start_h, litres, minutes in profile:
+        start_h += rng.uniform(-DRAW_JITTER_MIN, DRAW_JITTER_MIN) / 60.0
+        litres *= 1.0 + rng.uniform(-DRAW_VOLUME_JITTER, DRAW_VOLUME_JITTER)
+        out.append(DrawEvent(start_h % 24.0, round(litres, 1), minutes))
+    return tuple(out)
+
+
+def mains_temperature_c(day_of_year, annual_mean_c, monthly_range_k, latitude=0.0):
+    """Cold-water (mains) temperature on a day of the year, C: the correlation of Burch and
+    Christensen (NREL, 2007) used by EnergyPlus and BEopt, from the outdoor air's annual mean
+    and the spread of its monthly means; half a year later in the southern hemisphere. Never
+    below 1 C."""
+    mean_f = annual_mean_c * 9.0 / 5.0 + 32.0
+    range_f = monthly_range_k * 9.0 / 5.0
+    ratio = 0.4 + 0.01 * (mean_f - 44.0)
+    lag = 35.0 - 1.0 * (mean_f - 44.0)
+    if latitude < 0:
+        day_of_year += 182.5
+    t_f = mean_f + 6.0 + ratio * range_f / 2.0 * math.sin(math.radians(0.986 * (day_of_year - 15.0 - lag) - 90.0))
+    return max(1.0, (t_f - 32.0) * 5.0 / 9.0)
+
+
+def air_climate(weather):
+    """(annual mean, spread of the monthly means) of a year's outdoor air, C and K; from the
+    months the weather covers."""
+    from hwc.sim.weather import month_of_day
+
+    first_doy = int(weather.meta.get("first_day_of_year", 1))
+    sums = {}
+    for t, _p, _g, a in weather.samples():
+        m = month_of_day((first_doy - 1 + int(t // DAY_S)) % 365 + 1)
+        s = sums.setdefault(m, [0.0, 0])
+        s[0] += a
+        s[1] += 1
+    means = [s / n for s, n in sums.values()]
+    return sum(means) / len(means), max(means) - min(means)

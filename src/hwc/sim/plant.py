@@ -33,14 +33,24 @@ tank_loss + drawn + relief`` holds to rounding error (``energy_balance_error``).
 is ``sum(C_i * T_i)`` over all thermal masses (reference 0 C; only differences are reported).
 Water is taken as 4186 J/(L K) everywhere (1 kg/L; real hot water is ~2 % lighter).
 
+Draw-off follows ``draws`` every day, or a schedule of days (``draw_days``); the refill water's
+temperature can change between steps (``set_cold_inlet``, mains water by season). Figures for
+the bench: hours with the tank top at 60 C or more, hours of collector stagnation (no water
+moving, a collector node at ``stagnation_c``, 100 C, or more), relief openings.
+
 Numerics: explicit sub-steps, each no longer than the time for the pump to push one pipe
 segment's worth of heat capacity (upwind Courant number + loss <= 1, about 1.5 s by default)
-or ``max_substep_off_s`` (10 s) with the pump off. The hot path uses plain Python floats and
-lists; a simulated day at 0.5 s caller steps takes ~1-2 s of wall time.
+or ``max_substep_off_s`` (10 s) with the pump off; the tank's standby loss (time constant:
+days) is applied per chunk of at most 60 s. The state lives in numpy arrays and the sub-steps
+run compiled (``hwc.sim.kernel``, numba): a simulated day takes milliseconds.
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import kernel as K
 
 WATER_J_PER_LK = 4186.0  # volumetric heat capacity of water, J/(L K) (1 kg/L)
 DAY_S = 86400.0
@@ -119,6 +129,9 @@ class PlantConfig:
     tank_initial_c: float | tuple = 40.0  # uniform, or one value per node (top first)
     cold_inlet_c: float = 15.0
     draws: tuple = DEFAULT_DRAWS  # repeated every day (time of day of the plant clock)
+    # A schedule of days instead: day k of the plant clock (day 0 starts at the weather's first
+    # midnight) draws draw_days[k % len(draw_days)] (a tuple of DrawEvent); empty: ``draws``.
+    draw_days: tuple = ()
     relief_open_c: float = 95.0
     relief_close_c: float = 91.0
     relief_flow_l_min: float = 10.0
@@ -133,6 +146,9 @@ class PlantConfig:
     # Numerics.
     max_substep_off_s: float = 10.0
     hot_threshold_c: float = 60.0  # for tank_top_hours_ge_60
+    # Collector stagnation: time with no water moving while a collector node is at or above
+    # this (water would boil at atmospheric pressure), for stagnation_hours.
+    stagnation_c: float = 100.0
 
     def validate(self):
         if self.collector_nodes < 1 or self.tank_nodes < 2 or self.pipe_segments < 1:
@@ -152,8 +168,11 @@ class Plant:
     """The plant, advanced by :meth:`step`. See the module docstring for the physics.
 
     :param config: a :class:`PlantConfig`
-    :param weather: an object with ``at(t_s) -> (plane irradiance W/m2, ambient C)``
-        (:class:`hwc.sim.weather.Weather`)
+    :param weather: a :class:`hwc.sim.weather.Weather` (or anything with its ``at(t_s)`` and
+        ``table()``)
+
+    The state lives in numpy arrays that the compiled kernel (:mod:`hwc.sim.kernel`) advances;
+    the properties below read it as Python floats.
     """
 
     def __init__(self, config=None, weather=None):
@@ -165,12 +184,10 @@ class Plant:
         config.validate()
         self.config = cfg = config
         self.weather = weather
-        self._weather_at = weather.at
+        self._wx, period = weather.table()
         self.t_s = 0.0
         self._t0 = float(cfg.start_time_s)
         g, ta = weather.at(self._t0)
-        self.irradiance_w_m2 = g
-        self.ambient_c = ta
         self.pump_on = False
 
         col = cfg.collector
@@ -181,9 +198,6 @@ class Plant:
         self._nc, self._np, self._nt = nc, npipe, nt
         self._area = col.area_m2
         self._an = col.area_m2 / nc
-        self._eta0 = col.eta0
-        self._a1 = col.a1_w_m2k
-        self._a2 = col.a2_w_m2k2
         self._cc = (col.dry_capacity_j_per_k + col.fluid_l * cpf) / nc  # per collector node
         seg_len = cfg.pipe_length_m / npipe
         self._cp = seg_len * (cfg.pipe_volume_l_per_m * cpf + cfg.pipe_wall_j_per_mk)
@@ -191,136 +205,172 @@ class Plant:
         self._vt = cfg.tank_volume_l / nt  # litres per tank node
         self._ct = self._vt * WATER_J_PER_LK
         self._uat = cfg.tank_ua_w_per_k / nt
-        self._troom = cfg.tank_room_c
-        self._flow_l_s = cfg.pump_flow_l_min / 60.0
-        self._mcp = self._flow_l_s * cpf  # W/K while the pump runs
-        self._cold = float(cfg.cold_inlet_c)
-        self._relief_l_s = cfg.relief_flow_l_min / 60.0
-        self._relief_open = float(cfg.relief_open_c)
-        self._relief_close = float(cfg.relief_close_c)
-        self._hot = float(cfg.hot_threshold_c)
+        self._mcp = cfg.pump_flow_l_min / 60.0 * cpf  # W/K while the pump runs
+        relief_l_s = cfg.relief_flow_l_min / 60.0
 
-        # Draw schedule: (start, end, litres/s) in seconds of day, with a copy shifted back a
-        # day for events that run past midnight.
-        draws = []
-        for d in cfg.draws:
-            if d.litres <= 0 or d.duration_min <= 0:
-                continue
-            s = (d.start_h * 3600.0) % DAY_S
-            e = s + d.duration_min * 60.0
-            rate = d.litres / (d.duration_min * 60.0)
-            draws.append((s, e, rate))
-            if e > DAY_S:
-                draws.append((s - DAY_S, e - DAY_S, rate))
-        self._draws = tuple(draws)
-        max_draw = max([r for _, _, r in draws] + [self._relief_l_s])
+        # Draw schedule: events queued a few days ahead as absolute (start, end, litres/s) on
+        # the plant clock, from the day before the start (an event may run past midnight).
+        rates = [d.litres / (d.duration_min * 60.0) for day in ((cfg.draws,) + tuple(cfg.draw_days))
+                 for d in day if d.litres > 0 and d.duration_min > 0]
+        max_draw = max(rates + [relief_l_s])
+        self._pending = []
+        self._draw_day = int(math.floor(self._t0 / DAY_S)) - 1
+        self._dr = None
+        self._queue_draws(self._t0)
 
         # Sub-step limits (explicit scheme: sum of outflow coefficients of every cell <= 1).
-        loss_max = self._an * (self._a1 + 2 * self._a2 * 250.0)
-        lim_on = [self._cp / (self._mcp + self._uap), self._cc / (self._mcp + loss_max),
-                  self._ct / (self._mcp + self._uat + max_draw * WATER_J_PER_LK)]
-        self._h_on = min(lim_on)
-        self._h_off = min(cfg.max_substep_off_s, 0.5 * self._cc / loss_max,
-                          0.5 * self._ct / (self._uat + max_draw * WATER_J_PER_LK))
+        loss_max = self._an * (col.a1_w_m2k + 2 * col.a2_w_m2k2 * 250.0)
+        h_on = min(self._cp / (self._mcp + self._uap), self._cc / (self._mcp + loss_max),
+                   self._ct / (self._mcp + self._uat + max_draw * WATER_J_PER_LK))
+        h_off = min(cfg.max_substep_off_s, 0.5 * self._cc / loss_max,
+                    0.5 * self._ct / (self._uat + max_draw * WATER_J_PER_LK))
+        self._h_on = h_on
 
-        # State.
+        par = np.zeros(K.P_SLOTS)
+        par[K.P_NC], par[K.P_NP], par[K.P_NT] = nc, npipe, nt
+        par[K.P_AN], par[K.P_AREA] = self._an, col.area_m2
+        par[K.P_ETA0], par[K.P_A1], par[K.P_A2] = col.eta0, col.a1_w_m2k, col.a2_w_m2k2
+        par[K.P_CC], par[K.P_CP], par[K.P_UAP] = self._cc, self._cp, self._uap
+        par[K.P_CT], par[K.P_UAT], par[K.P_VT] = self._ct, self._uat, self._vt
+        par[K.P_OUTDOOR] = 1.0 if cfg.tank_room_c is None else 0.0
+        par[K.P_TROOM] = 0.0 if cfg.tank_room_c is None else float(cfg.tank_room_c)
+        par[K.P_MCP], par[K.P_COLD] = self._mcp, float(cfg.cold_inlet_c)
+        par[K.P_RELIEF_LS] = relief_l_s
+        par[K.P_RELIEF_OPEN], par[K.P_RELIEF_CLOSE] = float(cfg.relief_open_c), float(cfg.relief_close_c)
+        par[K.P_HOT], par[K.P_STAG] = float(cfg.hot_threshold_c), float(cfg.stagnation_c)
+        par[K.P_H_ON], par[K.P_H_OFF] = h_on, h_off
+        par[K.P_PERIOD] = period
+        self._par = par
+
+        # State, in flow order: return pipe, collector, flow pipe, tank (top first).
         tc0 = ta if cfg.collector_initial_c is None else float(cfg.collector_initial_c)
         tp0 = ta if cfg.pipe_initial_c is None else float(cfg.pipe_initial_c)
-        self._C = [tc0] * nc
-        self._R = [tp0] * npipe  # return pipe: tank bottom -> collector inlet
-        self._F = [tp0] * npipe  # flow pipe: collector outlet -> tank
         if isinstance(cfg.tank_initial_c, (int, float)):
-            self._T = [float(cfg.tank_initial_c)] * nt
+            tank = [float(cfg.tank_initial_c)] * nt
         else:
-            self._T = [float(v) for v in cfg.tank_initial_c]
-            self._mix()
-        self._relief_is_open = False
-
-        # Totals.
-        self._absorbed = 0.0
-        self._closs = 0.0
-        self._ploss = 0.0
-        self._tloss = 0.0
-        self._drawn = 0.0
-        self._drawn_l = 0.0
-        self._relief_j = 0.0
-        self._relief_l = 0.0
-        self._relief_n = 0
-        self._to_tank = 0.0
-        self._pump_on_s = 0.0
+            tank = [float(v) for v in cfg.tank_initial_c]
+        temps = np.array([tp0] * npipe + [tc0] * nc + [tp0] * npipe + tank)
+        self._temps = temps
+        self._R = temps[:npipe]  # views into temps
+        self._C = temps[npipe:npipe + nc]
+        self._F = temps[npipe + nc:2 * npipe + nc]
+        self._T = temps[2 * npipe + nc:]
+        self._tank0 = 2 * npipe + nc
+        K.mix(temps, self._tank0, nt)
+        acc = np.zeros(K.A_SLOTS)
+        acc[K.A_MAX_C] = acc[K.A_MIN_C] = tc0
+        acc[K.A_MIN_PIPE] = tp0
+        acc[K.A_MAX_T] = temps[self._tank0]
+        acc[K.A_G], acc[K.A_TA] = g, ta
+        self._acc = acc
+        self._advance = K.advance
         # Fault injection: True makes the pump move no water (seized, air-locked, valve shut).
         self.pump_blocked = False
         self._pump_starts = 0
-        self._max_c = max(self._C)
-        self._min_c = min(self._C)
-        self._min_pipe = tp0
-        self._max_t = self._T[0]
-        self._hot_s = 0.0
+        self._pump_on_s = 0.0
         self._e0 = self.stored_energy_j()
+
+    def _queue_draws(self, until_s):
+        """Queue draw events of whole days until the queue reaches two days past ``until_s``
+        (absolute plant clock); drops those that ended before ``until_s`` - a day."""
+        changed = self._dr is None
+        while self._draw_day * DAY_S < until_s + 2 * DAY_S:
+            day = self._draw_day
+            base = day * DAY_S
+            for d in self._day_draws(day):
+                if d.litres <= 0 or d.duration_min <= 0:
+                    continue
+                s = base + (d.start_h * 3600.0) % DAY_S
+                self._pending.append((s, s + d.duration_min * 60.0, d.litres / (d.duration_min * 60.0)))
+            self._draw_day = day + 1
+            changed = True
+        if changed:
+            self._pending = sorted(e for e in self._pending if e[1] > until_s - DAY_S)
+            self._dr = np.array(self._pending, dtype=float).reshape(len(self._pending), 3)
+            if self._dr is not None and hasattr(self, "_acc"):
+                self._acc[K.A_DIDX] = 0
+        self._draw_horizon_s = self._draw_day * DAY_S - DAY_S
+
+    def _day_draws(self, day):
+        """The draw events of plant-clock day ``day`` (day 0: the weather's first midnight)."""
+        days = self.config.draw_days
+        if days:
+            return days[day % len(days)]
+        return self.config.draws
 
     # ---- state views --------------------------------------------------------------------------
     @property
+    def irradiance_w_m2(self):
+        """Plane irradiance at the last sub-step, W/m2."""
+        return float(self._acc[K.A_G])
+
+    @property
+    def ambient_c(self):
+        """Outdoor air temperature at the last sub-step, C."""
+        return float(self._acc[K.A_TA])
+
+    @property
     def collector_c(self):
         """Mean collector temperature (the EN 12975 'mean fluid temperature')."""
-        return sum(self._C) / self._nc
+        return float(self._C.mean())
 
     @property
     def collector_nodes_c(self):
-        return list(self._C)
+        return [float(x) for x in self._C]
 
     @property
     def panel_outlet_c(self):
         """Collector outlet (top of the collector, where the hot NTC sits)."""
-        return self._C[-1]
+        return float(self._C[-1])
 
     collector_out_c = panel_outlet_c
 
     @property
     def panel_inlet_c(self):
         """Collector inlet: the last segment of the return pipe."""
-        return self._R[-1]
+        return float(self._R[-1])
 
     @property
     def tank_inlet_c(self):
         """End of the flow pipe where it enters the tank."""
-        return self._F[-1]
+        return float(self._F[-1])
 
     @property
     def tank_outlet_c(self):
         """Return pipe just after the tank's bottom outlet (a pipe-mounted probe)."""
-        return self._R[0]
+        return float(self._R[0])
 
     @property
     def tank_nodes_c(self):
         """Tank layer temperatures, top first."""
-        return list(self._T)
+        return [float(x) for x in self._T]
 
     @property
     def tank_top_c(self):
-        return self._T[0]
+        return float(self._T[0])
 
     @property
     def tank_bottom_c(self):
         """Bottom layer (where the cold NTC's pocket is)."""
-        return self._T[-1]
+        return float(self._T[-1])
 
     @property
     def tank_mean_c(self):
-        return sum(self._T) / self._nt
+        return float(self._T.mean())
 
     @property
     def return_pipe_c(self):
         """Return pipe segment temperatures, tank end first."""
-        return list(self._R)
+        return [float(x) for x in self._R]
 
     @property
     def flow_pipe_c(self):
         """Flow pipe segment temperatures, collector end first."""
-        return list(self._F)
+        return [float(x) for x in self._F]
 
     @property
     def relief_open(self):
-        return self._relief_is_open
+        return bool(self._acc[K.A_RELIEF_OPEN])
 
     @property
     def time_of_day_s(self):
@@ -343,32 +393,38 @@ class Plant:
 
     def stored_energy_j(self):
         """Sum of C_i * T_i over collector, pipes and tank (reference 0 C)."""
-        return (self._cc * sum(self._C) + self._cp * (sum(self._R) + sum(self._F))
-                + self._ct * sum(self._T))
+        return float(self._cc * self._C.sum() + self._cp * (self._R.sum() + self._F.sum())
+                     + self._ct * self._T.sum())
+
+    def loop_heat_capacity_j_per_k(self):
+        """Heat capacity of the collector and both pipes (fluid and solids), J/K."""
+        return self._nc * self._cc + 2 * self._np * self._cp
 
     @property
     def totals(self):
         """Running totals since the start (energies in J)."""
+        a = self._acc
         return {
-            "absorbed_j": self._absorbed,
-            "collector_loss_j": self._closs,
-            "pipe_loss_j": self._ploss,
-            "tank_loss_j": self._tloss,
-            "drawn_j": self._drawn,
-            "drawn_litres": self._drawn_l,
-            "relief_j": self._relief_j,
-            "relief_openings": self._relief_n,
-            "relief_litres": self._relief_l,
-            "heat_to_tank_j": self._to_tank,
+            "absorbed_j": float(a[K.A_ABSORBED]),
+            "collector_loss_j": float(a[K.A_CLOSS]),
+            "pipe_loss_j": float(a[K.A_PLOSS]),
+            "tank_loss_j": float(a[K.A_TLOSS]),
+            "drawn_j": float(a[K.A_DRAWN]),
+            "drawn_litres": float(a[K.A_DRAWN_L]),
+            "relief_j": float(a[K.A_RELIEF_J]),
+            "relief_openings": int(a[K.A_RELIEF_N]),
+            "relief_litres": float(a[K.A_RELIEF_L]),
+            "heat_to_tank_j": float(a[K.A_TO_TANK]),
             "pump_energy_j": self._pump_on_s * self.config.pump_power_w,
             "pump_on_s": self._pump_on_s,
             "pump_starts": self._pump_starts,
             "stored_change_j": self.stored_energy_j() - self._e0,
-            "max_collector_c": self._max_c,
-            "min_collector_c": self._min_c,
-            "min_pipe_c": self._min_pipe,
-            "max_tank_c": self._max_t,
-            "tank_top_hours_ge_60": self._hot_s / 3600.0,
+            "max_collector_c": float(a[K.A_MAX_C]),
+            "min_collector_c": float(a[K.A_MIN_C]),
+            "min_pipe_c": float(a[K.A_MIN_PIPE]),
+            "max_tank_c": float(a[K.A_MAX_T]),
+            "tank_top_hours_ge_60": float(a[K.A_HOT_S]) / 3600.0,
+            "stagnation_hours": float(a[K.A_STAG_S]) / 3600.0,
         }
 
     def energy_balance_error(self):
@@ -391,23 +447,19 @@ class Plant:
             if dt_s == 0.0:
                 return
             raise ValueError("dt_s must not be negative")
-        pump_on = bool(pump_on)
-        if pump_on and not self.pump_on:
-            self._pump_starts += 1
-        self.pump_on = pump_on
-        moving = pump_on and not self.pump_blocked  # a blocked pump draws power but moves no water
-        hmax = self._h_on if moving else self._h_off
-        n = int(math.ceil(dt_s / hmax - 1e-9))
-        if n < 1:
-            n = 1
-        h = dt_s / n
-        sub = self._substep_on if moving else self._substep_off
-        t = self.t_s
-        for k in range(n):
-            sub(t + k * h, h)
-        self.t_s = t + dt_s
         if pump_on:
+            if not self.pump_on:
+                self._pump_starts += 1
+                self.pump_on = True
             self._pump_on_s += dt_s
+        else:
+            self.pump_on = False
+        start = self._t0 + self.t_s
+        if start + dt_s > self._draw_horizon_s:
+            self._queue_draws(start + dt_s)
+        self._advance(self._temps, self._acc, self._par, self._wx, self._dr, start, float(dt_s),
+                      bool(pump_on) and not self.pump_blocked)  # a blocked pump moves no water
+        self.t_s += dt_s
 
     def run(self, duration_s, controller=None, dt_s=1.0):
         """Convenience loop: ``controller(plant) -> pump_on`` each ``dt_s`` (default: off)."""
@@ -416,179 +468,28 @@ class Plant:
             on = controller(self) if controller is not None else False
             self.step(min(dt_s, end - self.t_s), on)
 
-    def _collector_gain(self, C, g, ta, h):
-        """Update collector nodes for sun and losses only (no advection). Returns nothing."""
-        an_h = self._an * h
-        a1, a2 = self._a1, self._a2
-        sun = self._eta0 * g
-        inv = an_h / self._cc
-        loss = 0.0
-        for i in range(len(C)):
-            d = C[i] - ta
-            q = a1 * d + a2 * d * abs(d)
-            loss += q
-            C[i] += inv * (sun - q)
-        self._closs += an_h * loss
-        self._absorbed += self._area * sun * h
+    def set_cold_inlet(self, cold_c):
+        """From now on draws and the relief valve are replaced with water at ``cold_c`` (the mains
+        temperature changes with the season)."""
+        self._par[K.P_COLD] = float(cold_c)
 
-    def _substep_on(self, t, h):
-        g, ta = self._weather_at(self._t0 + t + 0.5 * h)
-        self.irradiance_w_m2 = g
-        self.ambient_c = ta
-        R, C, F, T = self._R, self._C, self._F, self._T
-        mcp_h = self._mcp * h
-        tb = T[-1]
-        r_end = R[-1]
-        c_end = C[-1]
-        f_end = F[-1]
+    @property
+    def cold_inlet_c(self):
+        return float(self._par[K.P_COLD])
 
-        # Pipes: upwind advection + loss, old values throughout.
-        kp = mcp_h / self._cp
-        lp = self._uap * h / self._cp
-        a = 1.0 - kp - lp
-        b = lp * ta
-        sr = sum(R)
-        sf = sum(F)
-        self._ploss += self._uap * h * (sr + sf - 2 * self._np * ta)
-        self._R = R = [a * x + kp * p + b for p, x in zip([tb] + R[:-1], R)]
-        self._F = F = [a * x + kp * p + b for p, x in zip([c_end] + F[:-1], F)]
+    def reset_extremes(self):
+        """Start the extremes (max/min collector, min pipe, max tank top) afresh from now, for
+        figures of a part of a run."""
+        a = self._acc
+        a[K.A_MAX_C] = self._C.max()
+        a[K.A_MIN_C] = self._C.min()
+        a[K.A_MIN_PIPE] = min(self._R.min(), self._F.min())
+        a[K.A_MAX_T] = self._T[0]
 
-        # Collector nodes: advection from the upstream node (old values), sun, loss.
-        kc = mcp_h / self._cc
-        an_h = self._an * h
-        inv = an_h / self._cc
-        a1, a2 = self._a1, self._a2
-        sun = self._eta0 * g
-        prev = r_end
-        loss = 0.0
-        for i in range(self._nc):
-            x = C[i]
-            d = x - ta
-            q = a1 * d + a2 * d * abs(d)
-            loss += q
-            C[i] = x + kc * (prev - x) + inv * (sun - q)
-            prev = x
-        self._closs += an_h * loss
-        self._absorbed += self._area * sun * h
-        cmax = max(C)
-        if cmax > self._max_c:
-            self._max_c = cmax
-        cmin = min(C)
-        if cmin < self._min_c:
-            self._min_c = cmin
-
-        # Tank: the flow enters the uppermost layer not warmer than itself and flows down.
-        nt = self._nt
-        k = 0
-        while k < nt - 1 and T[k] > f_end:
-            k += 1
-        kt = mcp_h / self._ct
-        prev = f_end
-        for j in range(k, nt):
-            x = T[j]
-            T[j] = x + kt * (prev - x)
-            prev = x
-        self._to_tank += mcp_h * (f_end - tb)
-        if k > 0 and T[k] > T[k - 1]:
-            self._mix()
-        self._tank_common(t, h, ta)
-
-    def _substep_off(self, t, h):
-        g, ta = self._weather_at(self._t0 + t + 0.5 * h)
-        self.irradiance_w_m2 = g
-        self.ambient_c = ta
-        # Pipes: static, losing heat.
-        lp = self._uap * h / self._cp
-        a = 1.0 - lp
-        b = lp * ta
-        R, F = self._R, self._F
-        self._ploss += self._uap * h * (sum(R) + sum(F) - 2 * self._np * ta)
-        self._R = [a * x + b for x in R]
-        self._F = [a * x + b for x in F]
-        C = self._C
-        self._collector_gain(C, g, ta, h)
-        cmax = max(C)
-        if cmax > self._max_c:
-            self._max_c = cmax
-        cmin = min(C)
-        if cmin < self._min_c:
-            self._min_c = cmin
-        self._tank_common(t, h, ta)
-
-    def _tank_common(self, t, h, ta):
-        """Tank standby loss, draw-off, relief valve, bookkeeping (both pump states)."""
-        T = self._T
-        troom = ta if self._troom is None else self._troom
-        lt = self._uat * h / self._ct
-        st = sum(T)
-        self._tloss += self._uat * h * (st - self._nt * troom)
-        self._T = T = [x - lt * (x - troom) for x in T]
-
-        # Draw-off: volume in [tod, tod + h) from the daily schedule.
-        if self._draws:
-            tod = (self._t0 + t) % DAY_S
-            end = tod + h
-            vol = 0.0
-            for s, e, rate in self._draws:
-                if s < end and e > tod:
-                    vol += (min(e, end) - max(s, tod)) * rate
-                if end > DAY_S and s < end - DAY_S and e > 0.0:  # step crosses midnight
-                    vol += (min(e, end - DAY_S) - max(s, 0.0)) * rate
-            if vol > 0.0:
-                self._drawn += self._shift_up(vol)
-                self._drawn_l += vol
-
-        top = T[0]
-        if top > self._max_t:
-            self._max_t = top
-        # Relief valve on the top layer.
-        if not self._relief_is_open:
-            if T[0] >= self._relief_open:
-                self._relief_is_open = True
-                self._relief_n += 1
-        if self._relief_is_open:
-            vol = self._relief_l_s * h
-            self._relief_j += self._shift_up(vol)
-            self._relief_l += vol
-            if self._T[0] <= self._relief_close:
-                self._relief_is_open = False
-
-        top = self._T[0]
-        if top >= self._hot:
-            self._hot_s += h
-        pmin = min(min(self._R), min(self._F))
-        if pmin < self._min_pipe:
-            self._min_pipe = pmin
-
-    def _shift_up(self, vol):
-        """Take ``vol`` litres from the top, feed cold water into the bottom (upwind).
-
-        Returns the energy removed relative to the cold inlet, J.
-        """
-        T = self._T
-        cold = self._cold
-        vt = self._vt
-        removed = 0.0
-        while vol > 0.0:
-            v = vol if vol <= vt else vt
-            vol -= v
-            f = v / vt
-            removed += v * WATER_J_PER_LK * (T[0] - cold)
-            T = [x + f * (y - x) for x, y in zip(T, T[1:] + [cold])]
-        self._T = T
-        return removed
-
-    def _mix(self):
-        """Remove temperature inversions (a layer warmer than the one above) by mixing."""
-        blocks = []  # [sum, count], top first
-        for x in self._T:
-            s, c = x, 1
-            while blocks and blocks[-1][0] * c < s * blocks[-1][1]:
-                ps, pc = blocks.pop()
-                s += ps
-                c += pc
-            blocks.append([s, c])
-        T = []
-        for s, c in blocks:
-            T.extend([s / c] * c)
-        self._T = T
+    def inject(self, joules, node):
+        """Put ``joules`` of heat from outside the loop (an immersion element, a boiler coil)
+        into tank layer ``node`` (0 = top); warmer water rises (mixed). Not counted in the
+        totals: the caller keeps its own account."""
+        if joules > 0.0:
+            self._T[node] += joules / self._ct
+            K.mix(self._temps, self._tank0, self._nt)

@@ -187,6 +187,24 @@ class Weather:
         f = (t_s - ts[i]) * self._inv[i]
         return self._poa[i] + f * self._dpoa[i], self._amb[i] + f * self._damb[i]
 
+    def table(self):
+        """(rows, period_s) for the plant's compiled kernel: a float64 array whose rows are the
+        sample times (wrap-around samples included), plane irradiance, ambient, the increments
+        of both to the next sample and the inverse segment lengths (the last column padded)."""
+        import numpy as np
+
+        if getattr(self, "_table", None) is None:
+            m = len(self._t)
+            rows = np.zeros((6, m))
+            rows[0] = self._t
+            rows[1] = self._poa
+            rows[2] = self._amb
+            rows[3, :m - 1] = self._dpoa
+            rows[4, :m - 1] = self._damb
+            rows[5, :m - 1] = self._inv
+            self._table = rows
+        return self._table, self.period_s
+
     def poa(self, t_s):
         """Irradiance on the collector plane, W/m2."""
         return self.at(t_s)[0]
@@ -204,6 +222,43 @@ class Weather:
     def samples(self):
         """List of (t_s, poa, ghi, ambient) as given (without the wrap-around samples)."""
         return list(zip(*self._raw))
+
+    def days_slice(self, first_day, n_days):
+        """A new Weather of the ``n_days`` whole days from day ``first_day`` (0-based) of this one
+        (wrapping around its period), sampled as given; metadata kept, ``first_day_of_year``
+        moved on."""
+        times, poa, ghi, amb = self._raw
+        out = ([], [], [], [])
+        for k in range(n_days):
+            day = (first_day + k) % self.days
+            lo, hi = day * DAY_S, (day + 1) * DAY_S
+            for t, p, g, a in zip(times, poa, ghi, amb):
+                if lo <= t < hi:
+                    for lst, v in zip(out, (t - lo + k * DAY_S, p, g, a)):
+                        lst.append(v)
+        if not out[0]:
+            raise WeatherError("no weather samples in days %d..%d" % (first_day, first_day + n_days - 1))
+        meta = dict(self.meta)
+        if "first_day_of_year" in meta:
+            meta["first_day_of_year"] = (int(meta["first_day_of_year"]) - 1 + first_day) % 365 + 1
+        return Weather(out[0], out[1], out[3], ghi_w_m2=out[2], days=n_days, meta=meta)
+
+    @classmethod
+    def concat(cls, parts, name=None):
+        """One Weather running through ``parts`` (Weathers of whole days) one after another."""
+        times, poa, ghi, amb = [], [], [], []
+        day = 0
+        for w in parts:
+            for t, p, g, a in w.samples():
+                times.append(t + day * DAY_S)
+                poa.append(p)
+                ghi.append(g)
+                amb.append(a)
+            day += w.days
+        meta = dict(parts[0].meta)
+        if name is not None:
+            meta["name"] = name
+        return cls(times, poa, amb, ghi_w_m2=ghi, days=day, meta=meta)
 
     def daily_poa_kwh_m2(self, step_s=60.0):
         """Mean daily plane irradiation, kWh/m2 (integrated from the interpolated profile)."""
@@ -511,6 +566,52 @@ def representative_days(location, method="mean", tilt=None, azimuth=None):
         mean = sum(daily[d0:d1]) / (d1 - d0)
         best = min(range(d0, d1), key=lambda d: (abs(daily[d] - mean), abs(d - (d0 + 14))))
         out.append(best + 1)
+    return out
+
+
+def location_year(location):
+    """The weather of a benchmark location: a pvlib TMY name or file (365 days), or a weather CSV
+    of ours (``timestamp``, ``poa_w_m2`` or ``ghi_w_m2``, ``ambient_c``; whole days, any number),
+    as one :class:`Weather` whose ``first_day_of_year`` says where it starts."""
+    path = str(location)
+    if path.lower().endswith(".csv") and os.path.exists(path):
+        with open(path, newline="") as f:
+            head = f.read(4096).lower()
+        if CSV_TIME in head:
+            w = Weather.from_csv(path)
+            w.meta["location"] = os.path.splitext(os.path.basename(path))[0]
+            return w
+    return Weather.from_tmy(location, day_of_year=1, days=365)
+
+
+def representative_weeks(weather, week_days=7):
+    """[(month, first day index, number of days)]: for each month the weather covers, the run of
+    ``week_days`` consecutive days in that month whose mean collector-plane irradiation is
+    nearest the month's mean (ties: nearest the middle of the month). A month with fewer days
+    in the data gets all it has."""
+    first_doy = int(weather.meta.get("first_day_of_year", 1))
+    daily = [0.0] * weather.days
+    for t, p, _g, _a in weather.samples():
+        d = int(t // DAY_S)
+        if 0 <= d < weather.days:
+            daily[d] += p
+    by_month = {}
+    for i in range(weather.days):
+        doy = (first_doy - 1 + i) % 365 + 1
+        by_month.setdefault(month_of_day(doy), []).append(i)
+    out = []
+    for month in sorted(by_month):
+        idx = by_month[month]
+        if len(idx) <= week_days:
+            out.append((month, idx[0], len(idx)))
+            continue
+        mean = sum(daily[i] for i in idx) / len(idx)
+        mid = idx[len(idx) // 2]
+        starts = [idx[k] for k in range(len(idx) - week_days + 1)
+                  if idx[k + week_days - 1] - idx[k] == week_days - 1]
+        best = min(starts, key=lambda s: (abs(sum(daily[s:s + week_days]) / week_days - mean),
+                                          abs(s + week_days // 2 - mid)))
+        out.append((month, best, week_days))
     return out
 
 
