@@ -147,14 +147,14 @@ def test_burst_runs_at_full_speed_only_never_a_pwm_duty():
     assert a.update(35.99, 30.0, 100).duty_pct == 0
 
 
-def test_burst_compares_whole_centikelvin_not_floats():
+def test_burst_compares_whole_millikelvin_not_floats():
     # 0.1 + 0.2 is 0.30000000000000004 as a float: the threshold decision must not see that
-    from controller.strategies import _ck
+    from controller import milli
 
-    assert _ck(0.1 + 0.2) == 30 and _ck(19.999999) == 2000 and _ck(-0.004) == 0 and _ck(-0.006) == -1
+    assert milli(0.1 + 0.2) == 300 and milli(19.9999999) == 20000 and milli(-0.0004) == 0
     assert 32.3 - 30.0 < 2.3  # as floats, 2.299999999999997
     a = burst(burst_on_k="2.3", burst_early_k="1.5", burst_off_k="0.5")
-    assert a.update(32.3, 30.0, 0).mode == A.RUNNING  # 230 centi-K reaches the 230 centi-K threshold
+    assert a.update(32.3, 30.0, 0).mode == A.RUNNING  # 2300 mK reaches the 2300 mK threshold
 
 
 def test_burst_fault_stops_and_forgets_the_window():
@@ -164,7 +164,7 @@ def test_burst_fault_stops_and_forgets_the_window():
     assert a.running
     d = a.update(None, 30.0, 4, "collector sensor open circuit")
     assert (d.mode, d.duty_pct) == (A.FAULT, 0) and not a.running
-    assert a.window_s is None and a.start_ck == 2000
+    assert a.window_s is None and a.start_mk == 20000
 
 
 def test_burst_settings_must_keep_their_order():

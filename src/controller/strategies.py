@@ -13,7 +13,7 @@ fault rules (PumpAlgorithm.update); only the differential rule differs.
   warming fast in strong sun is worth letting run hotter; one barely warming in weak sun is
   emptied early, before its losses grow); a burst stops below BURST_OFF_K. No PWM: a few
   switchings an hour instead of one every PWM period. Differences are compared in whole
-  centi-kelvin (integers), never as floats.
+  milli-kelvin (integers), never as floats.
 """
 
 from controller import milli
@@ -60,60 +60,56 @@ class Proportional(OnOff):
         return RUNNING, (raw + 50) // 100, raw / 100  # to the nearest whole %, a half up
 
 
-def _ck(k):
-    """Kelvin (float) -> whole centi-kelvin (int), rounded half away from zero."""
-    return int(k * 100 + (0.5 if k >= 0 else -0.5))
-
-
 class Burst(PumpAlgorithm):
-    """Full speed while a burst lasts, no PWM; see the module docstring."""
+    """Full speed while a burst lasts, no PWM; see the module docstring. Differences in mK."""
 
     def __init__(self, settings):
         s = settings
-        self.on_ck = _ck(s.burst_on_k)
-        self.off_ck = _ck(s.burst_off_k)
-        self.early_ck = _ck(s.burst_early_k)
-        self.gain_pct = _ck(s.burst_wait_gain)  # start threshold per K of warming, in hundredths
-        self.watch_s = int(s.burst_watch_s + 0.5)
-        self.start_ck = self.on_ck  # the start threshold now, centi-K
+        self.on_mk = milli(s.burst_on_k)
+        self.off_mk = milli(s.burst_off_k)
+        self.early_mk = milli(s.burst_early_k)
+        self.gain_pct = round(s.burst_wait_gain * 100)  # start threshold per K of warming, in hundredths
+        self.watch_s = round(s.burst_watch_s)
+        self.start_mk = self.on_mk  # the start threshold now
         PumpAlgorithm.__init__(self, settings)
 
-    def _stop_ck(self):
+    def _stop_mk(self):
         """A burst empties the collector down to half the difference it started at, at most
-        down to BURST_OFF_K, centi-K."""
-        half = self.start_ck // 2
-        return half if half < self.off_ck else self.off_ck
+        down to BURST_OFF_K."""
+        half = self.start_mk // 2
+        return half if half < self.off_mk else self.off_mk
 
     def stop_k(self):
-        return self._stop_ck() / 100
+        return self._stop_mk() / 1000
 
     def reset(self):
         PumpAlgorithm.reset(self)
         self.window_s = None  # start of the window in which the collector's warming is watched
-        self.window_ck = 0  # the difference then, centi-K
-        self.start_ck = self.on_ck  # the start threshold now, centi-K
+        self.window_mk = 0  # the difference then
+        self.start_mk = self.on_mk
+        self.max_diff_uk = self.on_mk * 1000
 
-    def _differential(self, diff, now_s):
-        d = _ck(diff)
+    def _differential(self, diff_mk, now_s):
+        d = diff_mk
         if self.running:
-            if d < self._stop_ck():
+            if d < self._stop_mk():
                 self.running = False
                 self.window_s = None
-                self.start_ck = self.on_ck
+                self.start_mk = self.on_mk
             else:
-                self.max_diff_k = self.start_ck / 100
+                self.max_diff_uk = self.start_mk * 1000
                 return RUNNING, 100, 100.0
         elif self.window_s is None or now_s - self.window_s >= self.watch_s:
             if self.window_s is not None:
                 # The faster the collector warms, the longer a wait pays: the threshold rises
                 # with the warming of the last window, from BURST_EARLY_K up to BURST_ON_K.
-                rise = d - self.window_ck
-                start = self.early_ck + (self.gain_pct * rise // 100 if rise > 0 else 0)
-                self.start_ck = start if start < self.on_ck else self.on_ck
+                rise = d - self.window_mk
+                start = self.early_mk + (self.gain_pct * rise // 100 if rise > 0 else 0)
+                self.start_mk = start if start < self.on_mk else self.on_mk
             self.window_s = now_s
-            self.window_ck = d
-        self.max_diff_k = self.start_ck / 100  # the start threshold now, reported as max_diff
-        if self.running or d < self.start_ck:
+            self.window_mk = d
+        self.max_diff_uk = self.start_mk * 1000  # the start threshold now, reported as max_diff
+        if self.running or d < self.start_mk:
             return IDLE, 0, 0.0
         self.running = True
         return RUNNING, 100, 100.0

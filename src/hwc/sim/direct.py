@@ -41,7 +41,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from controller import settings as settings_mod
-from controller.algorithm import FAULT, FROST, IDLE, TANK_MAX
+from controller.decision import FAULT, FROST, IDLE, TANK_MAX
 from controller.app import Controller
 from controller.log import Log
 from controller.sensors import (DS18B20_MAX_C, DS18B20_MIN_C, FAULT_BUS, FAULT_CRC, FAULT_MISSING, FAULT_POWER_ON,
@@ -142,7 +142,7 @@ class DirectRun(_RunBase):
         self.ctl.hot.table = self.ctl.cold.table = _TableMemo(table)
         self.sensors = Sensors(self.plant, table=table, noise_raw=noise_raw, seed=seed, faults=faults)
         self._fast = len(self.sensors.faults) == 0
-        self._table = (float(table.start_c), float(table.step_c), np.array(table.raws, dtype=float))
+        self._table = (table.start_mc / 1000, table.step_mc / 1000, np.array(table.sixteenths, dtype=float) / 16)
         self._table_min_c = float(table.min_c)
         self._rng = np.random.default_rng(seed)
         self._noise_raw = float(noise_raw)
