@@ -127,8 +127,8 @@ import json
 from controller.app import Controller
 from controller.log import Log
 from controller.settings import load
-from controller.net.remote import Remote
-from controller.net.hass import Hass
+from controller.net import once
+from controller.net.link import make_link
 
 
 class HW:
@@ -149,24 +149,19 @@ class Mqtt:
         self.sent.append(["will " + topic, msg, retain])
 
 
-class Link:
-    pass
-
-
-env = {"PROBE1_ROM": "28000100000000d3", "HA_DISCOVERY": "1"}
+env = {"PROBE1_ROM": "28000100000000d3", "HA_DISCOVERY": "1", "MQTT_BROKER": "ha"}
 lines = []
 ctx = Controller(HW(), load(env.get), ticks_ms=lambda: 1000, log=Log(out=lines.append))
 ctx.hot.value_c = 61.256
-link = Link()
-link.ctx = ctx
-link.remote = Remote(ctx)
-hass = Hass(link)
+link = make_link(ctx, None, rand=lambda: 0.0)
+hass = link.hass
 mqtt = Mqtt()
+link.mqtt = mqtt
 hass.before_connect(mqtt)
 hass.on_connect(mqtt)
 results = []
 for payload in (b"ON", b"bogus", b'{"mode": "manual", "duty_pct": 55}', b'{"mode": 5}', b"[]", b"OFF"):
-    hass.on_message(hass.command_topic, payload, mqtt)
+    once("inbound", "one", link, hass.command_topic, payload)
     results.append([ctx.manual_mode, ctx.manual_duty_pct])
 out = {"sent": mqtt.sent, "results": results, "rejected": hass.rejected, "commands": hass.commands,
        "log": [l.split("] ", 1)[1] for l in lines if "Home Assistant" in l]}

@@ -20,7 +20,7 @@ import pathlib
 import uuid
 
 from controller import VERSION
-from controller.net import api
+from hwc import netapi as api
 from controller.settings_spec import PROBE_DEFAULT_NAMES
 from controller.spec_kinds import C, I
 

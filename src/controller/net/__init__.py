@@ -1,22 +1,22 @@
 """The network link (issue 4): telemetry, remote settings and commands over MQTT.
 
-Pure parts (points, remote, inbound, rpc, saved, wall) do no I/O; ``link`` runs the MQTT client,
-with ``session`` (connecting) and ``events`` (failures, incoming messages) imported per use.
+``link`` (with ``points`` and ``wall``) stays loaded while the link runs; the rest is imported
+for each use and forgotten after (``once``): ``session`` on connect, ``inbound`` (and, for a
+setting, ``remote``, ``limits`` and ``saved``) while a message is handled, ``hass_config``
+when Home Assistant wants its configs.
 """
 
 import sys
 
 
 def once(name, fn, *args):
-    """``controller.net.<name>.<fn>(*args)``, then that module and every controller module it
-    imported are forgotten again (``controller.forget``), so code that runs rarely (the RPC
-    handlers, the saved-override record, the settings table they check against) takes no RAM
-    between uses. The modules must keep no object alive that outlives the call."""
+    """``controller.net.<name>.<fn>(*args)``, then every controller module it imported is
+    forgotten again (``controller.forget``). The modules must keep no object alive that
+    outlives the call."""
     from controller import forget
 
     before = set(sys.modules)
-    full = "controller.net." + name
-    module = __import__(full, None, None, (fn,))
+    module = __import__("controller.net." + name, None, None, (fn,))
     try:
         return getattr(module, fn)(*args)
     finally:

@@ -1,40 +1,147 @@
-"""Remote control from ThingsBoard: the state it leaves (overrides, rejections, a pending
-reboot). The handling of each message is in ``inbound``, imported only while a message is
-handled, so that code takes no RAM in between."""
+"""Remote settings: the overrides ThingsBoard sets (shared attributes, the setSetting RPC),
+checked as one whole set. Every update, deletion, the full set on connect and the saved
+record at boot go through ``update``, so the settings in force always satisfy every rule
+between keys, the protected keys' rules too. Imported while a message is handled (or at
+boot) and forgotten after: see ``controller.net.once``."""
 
-from controller.net import once
+import json
+
+from controller.net.limits import RULES, TABLE, WHY
+from controller.settings import parse_value
+from controller.spec_kinds import B, C, F, I, L, R, S, T
+
+_KINDS = {"f": F, "i": I, "b": B, "s": S, "c": C, "r": R, "l": L, "t": T}
+MAGIC = b"HO"  # the saved record: magic, length (2), checksum (2), JSON
 
 
-class Remote:
-    """:param ctx: the Controller (gets ``overrides``)
-    :param store: a store (``read()``/``write(bytes)``) or None
-    :param saved: ``saved.apply_saved``'s result, or None"""
+def row(key):
+    """The table line of ``key`` split in words, or None for an unknown key."""
+    at = TABLE.find("\n" + key + " ") if isinstance(key, str) and key else -1
+    if at < 0:
+        return None
+    return TABLE[at + 1:TABLE.find("\n", at + 1)].split(" ")
 
-    def __init__(self, ctx, store=None, saved=None):
-        self.ctx = ctx
-        self.store = store
-        overrides, base, _ = saved or ({}, {}, [])
-        ctx.overrides = overrides
-        self.base = base  # key -> the settings.toml value an override replaced
-        self.rejected = {}  # key -> reason, from the last update
-        self.reboot_pending = False
-        self.report = False  # overrides or rejections changed since the link last reported them
-        self.dirty = False  # overrides changed since they were last saved
 
-    def set(self, key, raw):
-        """Override one setting; "" or the reason it was rejected (then nothing changed)."""
-        return once("inbound", "set_setting", self, key, raw)
+def check(key, raw):
+    """(value, "") if ThingsBoard may set ``key`` to ``raw`` (the key alone, no rules),
+    else (None, why not)."""
+    parts = row(key)
+    if parts is None:
+        return None, "unknown setting"
+    if len(parts) == 2:
+        return None, WHY[parts[1]]
+    kind, lo, hi, unit = _KINDS[parts[1]], parts[2], parts[3], parts[4]
+    if kind == C:
+        lo, hi = tuple(lo.split("|")), None
+    elif kind in (F, L):
+        lo, hi = float(lo), float(hi)
+    elif kind in (I, S, T):
+        lo, hi = int(lo), int(hi)
+    if kind == L and isinstance(raw, list):  # a JSON array of numbers
+        raw = ",".join([str(x) for x in raw])
+    try:
+        return parse_value((key, kind, None, lo, hi, "" if unit == "." else unit), raw), ""
+    except (ValueError, TypeError, OverflowError) as exc:
+        return None, str(exc)
 
-    def save(self):
-        """Persist the overrides if they changed since the last save (see ``saved.save``)."""
-        if self.store is not None and self.dirty:
-            self.dirty = not once("saved", "save", self)
 
-    def on_attributes(self, payload, full=False):
-        """A shared-attributes update, or with ``full`` the response to the request on
-        connect (see ``inbound.on_attributes``)."""
-        once("inbound", "on_attributes", self, payload, full)
+def update(settings, overrides, base, sets, deletes=(), full=False):
+    """Apply one update to the overrides as a whole set; returns (changed, refused).
 
-    def on_rpc(self, payload):
-        """The response dict for one server-side RPC request; {"error": ...} if refused."""
-        return once("inbound", "on_rpc", self, payload)
+    :param settings: the Settings in force (changed in place)
+    :param overrides: {KEY: value} in force (changed in place)
+    :param base: {KEY: settings.toml value} of the overridden keys (changed in place)
+    :param sets: {KEY: raw value} this update sets; ``deletes``: keys it deletes
+    :param full: ``sets`` is the whole set (the answer on connect, the saved record): an
+        override not in it goes
+
+    A refused value changes nothing (a live update keeps the override in force; with
+    ``full`` the key falls back to settings.toml). When the resulting set breaks a rule
+    between keys, the keys of this update in that rule are refused; if none is, the older
+    overrides in it go (a deletion may leave them inconsistent). ``changed``: [(KEY, value)]
+    now in force; ``refused``: {KEY: why}."""
+    refused = {}
+    want = {} if full else dict(overrides)
+    for key in deletes:
+        want.pop(key, None)
+    fresh = []
+    for key in sets:
+        value, why = check(key, sets[key])
+        if why:
+            refused[key] = why
+        else:
+            want[key] = value
+            fresh.append(key)
+
+    def now(k):
+        if k in want:
+            return want[k]
+        return base[k] if k in base else getattr(settings, k.lower())
+
+    rules = RULES.split(" ")
+    guard = 4 * len(rules)
+    while guard:
+        guard -= 1
+        bad = None
+        for rule in rules:
+            low, high = rule.split("<")
+            if now(low) >= now(high):
+                bad = (low, high)
+                break
+        if bad is None:
+            break
+        drop = [k for k in bad if k in fresh] or [k for k in bad if k in want]
+        if not drop:
+            break  # two settings.toml values: the loader already said so
+        for k in drop:
+            refused[k] = "%s must be below %s" % bad
+            if k in fresh:
+                fresh.remove(k)
+                if k in overrides and not full:
+                    want[k] = overrides[k]
+                    continue
+            want.pop(k, None)
+    changed = []
+    for key in list(overrides) + [k for k in want if k not in overrides]:
+        attr = key.lower()
+        if key in want:
+            value = want[key]
+            if key not in base:
+                base[key] = getattr(settings, attr)
+        else:
+            value = base.pop(key)
+        if getattr(settings, attr) != value or (key in want) != (key in overrides):
+            setattr(settings, attr, value)
+            changed.append((key, value))
+    overrides.clear()
+    overrides.update(want)
+    return changed, refused
+
+
+def checksum(data):
+    """Fletcher-16 of ``data``."""
+    a = b = 0
+    for byte in data:
+        a = (a + byte) % 255
+        b = (b + a) % 255
+    return (b << 8) | a
+
+
+def pack(overrides):
+    """The saved record (bytes) of ``overrides`` (dict key -> value)."""
+    body = json.dumps(overrides).encode("utf-8")
+    c = checksum(body)
+    return MAGIC + bytes((len(body) >> 8, len(body) & 255, c >> 8, c & 255)) + body
+
+
+def save(link):
+    """Persist the link's overrides unless the store holds them already; False (logged,
+    never raised) if that failed."""
+    data = pack(link.ctx.overrides)
+    try:
+        if link.store.read()[:len(data)] != data:
+            link.store.write(data)
+    except (OSError, ValueError) as exc:
+        link.ctx.log.error("could not save remote settings: %s" % exc)
+        return False
+    return True
