@@ -3,6 +3,7 @@ CPython sockets, a paho-mqtt client playing ThingsBoard; the virtual clock is pa
 the rate limit and every point carries its simulated time."""
 
 import json
+import math
 import time
 
 import pytest
@@ -86,3 +87,26 @@ def test_pacing_and_helpers():
     assert parse_broker("tb.example.org") == ("tb.example.org", 1883) and parse_broker("h:8883") == ("h", 8883)
     start = last_midnights_epoch_s(1, now_s=time.mktime((2026, 3, 29, 15, 0, 0, 0, 0, -1)))
     assert time.localtime(start)[:6] == (2026, 3, 28, 0, 0, 0)
+
+
+def test_a_refused_token_is_retried_at_the_device_pace_in_real_time(tmp_path, capsys):
+    """With a wrong token the simulated device retries with its backoff in real time
+    (NET_BACKOFF_MIN_S doubling), not on the virtual clock, whatever the simulation speed."""
+    import re
+
+    from mqtt_broker import Broker
+
+    refusing = Broker(tmp_path / "refusing", anonymous=False).start()
+    try:
+        t0 = time.monotonic()
+        rc = cli.main(["simulate", "--mqtt", "127.0.0.1:%d" % refusing.port, "--token", "wrong", "--days", "0.01",
+                       "--no-plot", "--json"])
+        wall_s = time.monotonic() - t0
+    finally:
+        refusing.stop()
+    out, err = capsys.readouterr()
+    assert rc == 1 and "not authorised" in json.loads(out)["mqtt"]["last_error"]
+    log = (tmp_path / "refusing" / "broker.log").read_text()
+    attempts = len(re.findall(r"New connection from", log))
+    # 2 s, then 4, 8, ... (each drawn from its upper half): at most 2 + log2 of the run's seconds.
+    assert 1 <= attempts <= 2 + math.log2(wall_s + 1), (attempts, wall_s)
