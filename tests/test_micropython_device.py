@@ -254,9 +254,9 @@ DEVICE_IMPORTS += ["controller.screen.fmt", "controller.screen.trend", "controll
 # connection opens or a message is handled, and forgotten after (controller.net.once).
 NET_LIBRARIES = ["adafruit_minimqtt.adafruit_minimqtt"]  # with adafruit_connection_manager
 NET_IMPORTS = NET_LIBRARIES + ["controller.net", "controller.net.points", "controller.net.wall",
-                               "controller.net.store", "controller.net.remote", "controller.net.link"]
-NET_TRANSIENT = ["controller.net.session", "controller.net.events", "controller.net.inbound", "controller.net.rpc",
-                 "controller.net.saved"]
+                               "controller.net.link"]
+NET_TRANSIENT = ["controller.net.session", "controller.net.defaults", "controller.net.inbound", "controller.net.rpc",
+                 "controller.net.remote", "controller.net.limits", "controller.net.saved", "controller.net.thin"]
 # Guest-only stand-ins the MQTT libraries import (tests/mpy_shims): CircuitPython has random
 # built in and no typing; counted in the network figures, which makes them a little high.
 NET_SHIMS = ["random", "typing", "types", "circuitpython_typing.socket"]

@@ -30,8 +30,11 @@ WHY = {
 WIRING_PREFIXES = ("NTC_", "PROBE")
 WIRING = ("PCF8591_ADDRESS", "ONEWIRE_PIN", "COOL_OFF_ARM_C", "COOL_OFF_DISARM_C", "COOL_OFF_DIFF_K", "OVERHEAT_C",
           "DECISION_MAX_AGE_S", "HEATER_ENABLED", "HEATER_PIN", "HEATER_TOP_PROBE", "HEATER_CUTOFF_C")
-# Read once when the tasks start: a remote value could not take effect at once.
-AT_BOOT = ("SENSOR_PERIOD_S", "CONTROL_PERIOD_S", "PWM_PERIOD_S", "TELEMETRY_BUFFER_KB")
+# Read once when the tasks, the screen or the counters start: a remote value could not take
+# effect at once, so ThingsBoard may not set them (every remote setting applies at once).
+AT_BOOT = ("SENSOR_PERIOD_S", "CONTROL_PERIOD_S", "PWM_PERIOD_S", "TELEMETRY_BUFFER_KB", "SCREEN_BRIGHTNESS",
+           "SCREEN_DIM_AFTER_S", "SCREEN_DIM_BRIGHTNESS", "SCREEN_HOME_AFTER_S", "SCREEN_TREND_HOURS",
+           "SCREEN_AMBIENT_PROBE", "SCREEN_UTC_OFFSET_MIN")
 # Never leave the device (not in the "settings" client attribute either).
 SECRETS = ("CIRCUITPY_WIFI_PASSWORD", "MQTT_TOKEN", "HEATER_EMONCMS_KEY")
 # The link's own settings ThingsBoard may change.

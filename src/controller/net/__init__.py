@@ -1,9 +1,10 @@
 """The network link (issue 4): telemetry, remote settings and commands over MQTT.
 
 ``link`` (with ``points`` and ``wall``) stays loaded while the link runs; the rest is imported
-for each use and forgotten after (``once``): ``session`` on connect, ``inbound`` (and, for a
-setting, ``remote``, ``limits`` and ``saved``) while a message is handled, ``hass_config``
-when Home Assistant wants its configs.
+for each use and forgotten after (``once``): ``session`` (and ``defaults``) on connect and when
+Home Assistant wants its configs, ``inbound`` (and ``rpc`` for an RPC, ``remote`` and ``limits``
+for a setting) while a message is handled, ``thin`` when the telemetry buffer is full,
+``saved`` at boot.
 """
 
 import sys

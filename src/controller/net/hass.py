@@ -2,7 +2,7 @@
 
 Imported only when HA_DISCOVERY is on. On every connect it publishes, retained, one
 discovery config per entity under ``<HA_PREFIX>/<component>/<HA_NODE_ID>/<object>/config``
-(``hass_config``, imported for that): a temperature sensor per configured sensor, the duty,
+(``session.announce``): a temperature sensor per configured sensor, the duty,
 mode and collector-tank difference, the pump output as a binary sensor, and the manual pump
 mode as a switch. All entities read one JSON state message on ``solar_hwc/<node>/state``
 (retained; sent every TELEMETRY_PERIOD_S and after each command) and share the availability
@@ -15,7 +15,6 @@ Home Assistant's "online" on ``<HA_PREFIX>/status`` are handled).
 
 import json
 
-from controller.net import once
 from controller.net.points import sensors_of
 
 
@@ -45,8 +44,11 @@ class Hass:
         mqtt.will_set(self.availability_topic, "offline", True)
 
     def on_connect(self, mqtt):
-        """Every entity's discovery config, "online", and the state."""
-        once("hass_config", "announce", self, mqtt)
+        """Every entity's discovery config (``session.announce``, loaded while a connection opens
+        or Home Assistant restarts), "online", and the state."""
+        from controller.net.session import announce
+
+        announce(self, mqtt)
         mqtt.publish(self.availability_topic, "online", True)
         self.publish_state(mqtt)
 

@@ -13,6 +13,7 @@ import json
 from controller import VERSION
 from controller.net.link import ONLINE, OWN_ATTRS, TOPIC
 from controller.net.defaults import DEFAULTS, SHARED
+from controller.net.points import sensors_of
 
 
 def connect(link):
@@ -73,3 +74,33 @@ def hello(link, mqtt):
                      OWN_ATTRS.decode(), json.dumps(ctx.overrides), json.dumps(link.rejected), json.dumps(VERSION),
                      json.dumps(getattr(ctx.hw, "board_name", "?")), settings_text(ctx.settings),
                      json.dumps(ctx.settings.errors)))
+
+
+# --- Home Assistant's discovery configs (HA_DISCOVERY = 1; see ``hass``) ------------------------
+_DEVICE = ('"device":{"identifiers":["%s"],"name":"Solar hot water %s","model":%s,"manufacturer":"solar-hwc",'
+           '"sw_version":"%s"}')
+_CONFIG = ('{"name":"%s","unique_id":"%s_%s","state_topic":"%s","availability_topic":"%s",'
+           '"value_template":"{{ value_json.%s }}",%s%s}')
+_MEASURE = ',"unit_of_measurement":"%s","state_class":"measurement"'
+
+
+def entities(hass):
+    """[(topic, config JSON)] of every entity, in publishing order: one long text per config, so
+    its words are not interned names (which stay in RAM)."""
+    ctx = hass.link.ctx
+    node = hass.node
+    device = _DEVICE % (node, node, json.dumps(getattr(ctx.hw, "board_name", "?")), VERSION)
+    rows = [("sensor", name + "_c", getattr(sensor, "label", name) + " temperature",
+             ',"device_class":"temperature"' + _MEASURE % "\u00b0C") for name, sensor in sensors_of(ctx)]
+    rows += [("sensor", "duty_pct", "pump duty", _MEASURE % "%"), ("sensor", "diff_k", "collector - tank", _MEASURE % "K"),
+             ("sensor", "mode", "mode", ""), ("binary_sensor", "pump_on", "pump", ',"device_class":"running"'),
+             ("switch", "manual", "manual pump", ',"command_topic":"%s","icon":"mdi:pump"' % hass.command_topic)]
+    return [("%s/%s/%s/%s/config" % (hass.prefix, component, node, obj),
+             _CONFIG % (name, node, obj, hass.state_topic, hass.availability_topic, obj, device, extra))
+            for component, obj, name, extra in rows]
+
+
+def announce(hass, mqtt):
+    """Every entity's discovery config, retained."""
+    for topic, config in entities(hass):
+        mqtt.publish(topic, config, True)
