@@ -448,3 +448,42 @@ def test_docs_list_every_key_method_and_shared_attribute():
         assert "`%s`" % method in doc, method
     for entry in api.shared_attributes():
         assert "`%s`" % entry[0] in doc, entry[0]
+
+
+def test_the_link_uses_no_private_attribute_of_a_library():
+    """adafruit_minimqtt and the connection manager only through their public API: a private
+    attribute (``_sock``, ``_close_socket``, ...) may change in any release, and circup
+    installs the current one. Our own modules' private names are ours to use."""
+    import ast
+    from pathlib import Path
+
+    net = Path(__file__).resolve().parents[1] / "src" / "controller" / "net"
+    trees = {p.name: ast.parse(p.read_text()) for p in net.glob("*.py")}
+    ours = set()
+    for tree in trees.values():
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                ours.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                ours.add(node.attr)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                ours.add(node.id)
+    foreign = []
+    for name, tree in trees.items():
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+                    and node.attr not in ours):
+                foreign.append("%s:%d %s" % (name, node.lineno, node.attr))
+    assert foreign == []
+
+
+def test_requirements_name_the_library_versions_the_tests_pin():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    requirements = (root / "CIRCUITPY" / "requirements.txt").read_text()
+    pyproject = (root / "pyproject.toml").read_text()
+    for library in ("minimqtt", "connectionmanager", "esp32spi", "requests"):
+        pin = pyproject.split('"adafruit-circuitpython-%s==' % library)[1].split('"')[0]
+        name = {"connectionmanager": "connection_manager"}.get(library, library)
+        assert "adafruit_%s %s" % (name, pin) in requirements, library
