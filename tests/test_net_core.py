@@ -487,3 +487,43 @@ def test_requirements_name_the_library_versions_the_tests_pin():
         pin = pyproject.split('"adafruit-circuitpython-%s==' % library)[1].split('"')[0]
         name = {"connectionmanager": "connection_manager"}.get(library, library)
         assert "adafruit_%s %s" % (name, pin) in requirements, library
+
+
+def test_the_heater_in_telemetry_status_and_live_texts():
+    """ctx.heater (controller.heater.task.Heater, None with HEATER_ENABLED = 0): its state, what
+    decides it, its power, the price and today's energy in the points; its reason with the newest
+    point and in getStatus. ``source`` and ``energy_today_kwh`` are read when the heater has them."""
+    link = make_link_for()
+    ctx = link.ctx
+    pts = link.points
+    pts.add(0, link)
+    assert not {k for k in pts.values(0) if k.startswith("heater")}  # no heater: no heater keys
+    ctx.heater = SimpleNamespace(state="on", reason="pv: surplus 3400 W > 3200 W", price_p_kwh=12.345,
+                                 element_w=3000.0, source="pv", energy_today_kwh=4.56, errors={})
+    pts.status_at = None
+    pts.add(1000, link)
+    v = pts.values(1)
+    assert (v["heater_state"], v["heater_source"], v["heater_w"]) == ("on", "pv", 3000)
+    assert (v["heater_price_p_kwh"], v["heater_energy_today_kwh"]) == (12.35, 4.56)
+    ctx.heater = SimpleNamespace(state="off", reason="off: minimum off time", price_p_kwh=None, element_w=0,
+                                 errors={})  # a heater without source and energy yet
+    pts.add(2000, link)
+    v = pts.values(2)
+    assert (v["heater_state"], v["heater_w"]) == ("off", 0) and "heater_source" not in v
+    assert "heater_price_p_kwh" not in v  # not a status point
+    status = rpc.on_rpc(link, b'{"method": "getStatus"}')
+    assert status["heater"] == {"state": "off", "reason": "off: minimum off time", "source": None}
+    # The heater's settings are remote settings like the others.
+    assert rpc.on_rpc(link, b'{"method": "setSetting", "params": {"key": "HEATER_TARIFF", "value": "cheapest"}}') == {
+        "key": "HEATER_TARIFF", "value": "cheapest"}
+    assert ctx.settings.heater_tariff == "cheapest"
+    # The reasons, in words, with the newest point of a message.
+    sent = []
+    link.mqtt = SimpleNamespace(publish=lambda topic, msg, retain=False, qos=0: sent.append((topic, msg, qos)))
+    link.wall.set_epoch_ms(1_800_000_000_000, "test")
+    link.send()
+    topic, text, qos = sent[0]
+    newest = json.loads(text)[-1]["values"]
+    assert topic == "v1/devices/me/telemetry" and qos == 1
+    assert newest["heater_reason"] == "off: minimum off time" and newest["reason"] == ctx.decision.reason
+    assert all("reason" not in p["values"] for p in json.loads(text)[:-1])
