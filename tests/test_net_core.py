@@ -236,16 +236,19 @@ def test_the_table_is_generated_from_the_settings_tables():
 def test_protection_policy_and_single_key_checks():
     for key in ("OVERHEAT_C", "COOL_OFF_ARM_C", "DECISION_MAX_AGE_S", "PROBE1_ROM", "NTC_HOT_CHANNEL", "MQTT_BROKER",
                 "CIRCUITPY_WIFI_PASSWORD", "ONEWIRE_PIN", "REMOTE_MANUAL_MAX_S", "TANK_MAX_C", "HEATER_CUTOFF_C",
-                "HEATER_ENABLED", "HEATER_EMONCMS_KEY", "CONTROL_PERIOD_S", "TELEMETRY_BUFFER_KB"):
+                "HEATER_ENABLED", "HEATER_EMONCMS_KEY", "CONTROL_PERIOD_S", "TELEMETRY_BUFFER_KB", "SCREEN_BRIGHTNESS",
+                "HEATER_METER"):
         assert remote.check(key, 1)[1].endswith("settings.toml only"), key
-    for key in ("MIN_DIFF_K", "PURGE_S", "TELEMETRY_PERIOD_S", "HEATER_SETPOINT_C", "HEATER_TARIFF", "SCREEN_BRIGHTNESS"):
+    for key in ("MIN_DIFF_K", "PURGE_S", "TELEMETRY_PERIOD_S", "HEATER_SETPOINT_C", "HEATER_TARIFF",
+                "SCREEN_TANK_TOP_PROBE"):
         assert key in SHARED.split(","), key
     assert remote.check("MIN_DIFF_K", "5.5") == (5.5, "")
     assert remote.check("MIN_DIFF_K", 10 ** 400)[1] and remote.check("MIN_DIFF_K", 31)[1] == "out of range 0.5..30 K"
     assert remote.check("HEATER_TARIFF", "cheapest") == ("cheapest", "")
     assert "expected one of" in remote.check("HEATER_TARIFF", "free")[1]
     assert remote.check("NOPE", 1)[1] == "unknown setting" and remote.check(None, 1)[1] == "unknown setting"
-    assert remote.check("HEATER_METER_IP", [10, 0, 0, 9]) == ((10.0, 0.0, 0.0, 9.0), "")
+    assert remote.check("HEATER_EMONCMS_IP", [10, 0, 0, 9]) == ((10.0, 0.0, 0.0, 9.0), "")
+    assert remote.check("HEATER_METER_IP", [10, 0, 0, 9])[1] == "read once at boot: settings.toml only"
     assert {e[0] for e in api.shared_attributes()} == set(SHARED.split(","))
 
 

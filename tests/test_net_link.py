@@ -277,8 +277,8 @@ def test_rpcs_valid_and_invalid(fw, tb):
     assert tb.rpc("setMode", {"mode": "auto"})["mode"] == "auto"
     assert tb.rpc("setSetting", {"key": "PURGE_S", "value": 30}) == {"key": "PURGE_S", "value": 30.0}
     assert fw.settings.purge_s == 30.0
-    assert tb.rpc("setSetting", {"key": "HEATER_METER_IP", "value": [192, 168, 1, 50]})["value"] == [192.0, 168.0,
-                                                                                                      1.0, 50.0]
+    assert tb.rpc("setSetting", {"key": "HEATER_EMONCMS_IP", "value": [192, 168, 1, 50]})["value"] == [
+        192.0, 168.0, 1.0, 50.0]
     assert tb.rpc("clearFaults")["cleared"]
     assert tb.rpc("reboot") == {"rebooting": True}
     wait_for(lambda: fw.reboots == 1, what="reboot callback")

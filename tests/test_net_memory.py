@@ -1,6 +1,5 @@
 """What the network link costs in RAM, on the MicroPython interpreter (32-bit heap, figures after
-gc.collect(), on top of the default build's imports and adafruit_minimqtt; see
-tests/test_micropython_device.py for the default build):
+gc.collect(), on top of the default build's imports and adafruit_minimqtt):
 
 * resident: what stays loaded while the link runs (``controller.net``, ``wall``, ``points``,
   ``link``), and Home Assistant discovery (``hass``) with HA_DISCOVERY = 1;
@@ -19,8 +18,17 @@ reaches (see the report printed)."""
 import pytest
 
 from mpy_harness import run_top_level
-from test_micropython_device import DEVICE_IMPORTS, NET_LIBRARIES, NET_SHIMS
 
+# The default build's imports (the device package and the Adafruit libraries it uses; displayio-
+# based modules need the board), the guest-only stand-ins the MQTT library imports
+# (tests/mpy_shims: CircuitPython has random built in and no typing) and the MQTT library.
+DEVICE_IMPORTS = ["asyncio", "adafruit_ticks", "adafruit_bus_device.i2c_device", "adafruit_pcf8591.pcf8591",
+                  "adafruit_onewire.bus", "adafruit_onewire.device", "adafruit_ds18x20", "ntc_table",
+                  "controller", "controller.settings", "controller.clock", "controller.sensors",
+                  "controller.algorithm", "controller.log", "controller.display", "controller.tasks", "controller.app",
+                  "controller.protect", "controller.counters", "controller.health", "controller.recovery"]
+NET_SHIMS = ["random", "typing", "types", "circuitpython_typing.socket"]
+NET_LIBRARIES = ["adafruit_minimqtt.adafruit_minimqtt"]  # with adafruit_connection_manager
 BASE = DEVICE_IMPORTS + NET_SHIMS + NET_LIBRARIES
 RESIDENT = ["controller.net", "controller.net.wall", "controller.net.points", "controller.net.link"]
 HASS = ["controller.net.hass"]

@@ -34,7 +34,8 @@ WIRING = ("PCF8591_ADDRESS", "ONEWIRE_PIN", "COOL_OFF_ARM_C", "COOL_OFF_DISARM_C
 # effect at once, so ThingsBoard may not set them (every remote setting applies at once).
 AT_BOOT = ("SENSOR_PERIOD_S", "CONTROL_PERIOD_S", "PWM_PERIOD_S", "TELEMETRY_BUFFER_KB", "SCREEN_BRIGHTNESS",
            "SCREEN_DIM_AFTER_S", "SCREEN_DIM_BRIGHTNESS", "SCREEN_HOME_AFTER_S", "SCREEN_TREND_HOURS",
-           "SCREEN_AMBIENT_PROBE", "SCREEN_UTC_OFFSET_MIN")
+           "SCREEN_AMBIENT_PROBE", "SCREEN_UTC_OFFSET_MIN", "HEATER_METER", "HEATER_METER_IP",
+           "HEATER_METER_SERIES", "HEATER_METER_CHANNEL")
 # Never leave the device (not in the "settings" client attribute either).
 SECRETS = ("CIRCUITPY_WIFI_PASSWORD", "MQTT_TOKEN", "HEATER_EMONCMS_KEY")
 # The link's own settings ThingsBoard may change.
