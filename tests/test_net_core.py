@@ -155,7 +155,7 @@ def test_a_day_is_thinned_to_a_point_per_10_minutes_at_most_none_lost_in_order()
 def test_only_a_buffer_that_cannot_be_thinned_further_drops_the_oldest():
     ctx = make_ctx()
     pts = Points(ctx, 2048)
-    taken = _plant(pts, ctx, 4 * 86400, period_s=60)
+    taken = _plant(pts, ctx, 2 * 86400, period_s=120)
     got = decoded(pts)
     stamps = [t for t, _ in got]
     assert pts.dropped > 0 and pts.thinned > 0 and len(got) + pts.dropped + pts.thinned == len(taken)

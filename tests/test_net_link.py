@@ -180,7 +180,8 @@ def test_protected_keys_rules_are_checked_too(broker, tb):
 
 
 def test_a_new_start_threshold_applies_while_idle(broker, tb):
-    fw = NetFirmware(broker.port, env={"PURGE_S": "0"}).start()
+    fw = NetFirmware(broker.port, env={"PURGE_S": "0", "NTC_SMOOTHING": "1.0", "SENSOR_PERIOD_S": "1",
+                                       "CONTROL_PERIOD_S": "0.5"}).start()
     try:
         wait_for(lambda: fw.link.state == "online", what="online")
         set_hot(fw, 42.0)  # a few K over the tank: the pump stops

@@ -22,6 +22,7 @@ from netfw import TB, wait_for
 from test_net_simulate import SETTINGS, tb  # noqa: F401 - the fake ThingsBoard fixture
 
 DAYS = 0.05  # 72 simulated minutes, about 9 s of wall time at 250 x
+PROBES = 1
 
 
 def test_broker_outages_and_sensor_faults_lose_no_point_and_kill_no_task(broker, tb, tmp_path, capsys):  # noqa: F811 - tb is imported
@@ -68,6 +69,12 @@ def test_broker_outages_and_sensor_faults_lose_no_point_and_kill_no_task(broker,
     assert "mqtt: %d points in" % net["points_sent"] in err
 
 
+def _pace(sim, speed):
+    """Pace the simulation at ``speed`` times real time from now on."""
+    sim.pacer.speed = float(speed)
+    sim.pacer.t0 = None
+
+
 def _outage(broker, tb, outage_h, before_h=0.25, after_h=0.5):  # noqa: F811
     """The firmware on a simulated plant, online ``before_h``, the broker down ``outage_h``,
     then online ``after_h`` (simulated hours) and drained. (link, points received, outage
@@ -78,7 +85,7 @@ def _outage(broker, tb, outage_h, before_h=0.25, after_h=0.5):  # noqa: F811
     env = {"MQTT_BROKER": "127.0.0.1", "MQTT_PORT": str(broker.port), "MQTT_TOKEN": "t", "TIME_SOURCE": "ntp",
            "REPLAY_BATCH": "100", "REPLAY_PER_S": "10", "NET_BACKOFF_MIN_S": "0.5", "NET_BACKOFF_MAX_S": "2"}
     weather = load_weather(location="greensboro", month=7, days=math.ceil((before_h + outage_h + after_h) / 24))
-    sim = Simulation(env, weather=weather, probes=1, record_cycles=False)
+    sim = Simulation(env, weather=weather, probes=PROBES, record_cycles=False)
     epoch = 1_750_000_000
     sim.attach_link(lambda: epoch + sim.loop.time(), speed=2000)
     link = sim.link
@@ -91,7 +98,9 @@ def _outage(broker, tb, outage_h, before_h=0.25, after_h=0.5):  # noqa: F811
         down_ms = (epoch + sim.loop.time()) * 1000
         broker.stop()
         subscribed = tb.subscribes
+        _pace(sim, 100_000)  # nothing to send: the plant as fast as it runs
         sim.run_for(outage_h * 3600)
+        _pace(sim, 2000)
         sim.radio.up = False  # the WiFi too, while ThingsBoard's side comes back
         sim.run_for(10)
         broker.start()
