@@ -77,6 +77,11 @@ def test_last_will_says_offline_when_the_link_dies(fw, ha):
     wait_for(lambda: ha.availability()[-1:] == ["online"] and fw.link.state == "online", what="online again")
     assert ha.availability() == ["online", "offline", "online"]
     assert fw.link.mqtt_connects == 2
+    # A failure with the socket still alive (a timeout): the link closes cleanly, which keeps
+    # the broker from sending the will, so it says "offline" itself.
+    fw.call(fw.link.fail, "test: a publish timed out")
+    wait_for(lambda: ha.availability()[-2:] == ["offline", "online"] and fw.link.mqtt_connects == 3,
+             what="offline, then online again")
 
 
 def test_switch_turns_manual_mode_on_and_off(fw, ha):

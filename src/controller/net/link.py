@@ -133,8 +133,6 @@ class Link:
             try:
                 await asyncio.sleep(self.step_s)
             except BaseException:  # cancelled: leave no socket behind
-                if self.hass is not None and self.mqtt is not None:
-                    self.hass.goodbye(self.mqtt)
                 self.close()
                 raise
 
@@ -209,10 +207,13 @@ class Link:
 
     def close(self):
         """Drop the MQTT connection (adafruit_minimqtt's disconnect: it frees the socket even
-        when the DISCONNECT cannot be sent)."""
+        when the DISCONNECT cannot be sent). Home Assistant is told "offline" first: a clean
+        DISCONNECT keeps the broker from publishing the last will."""
         mqtt = self.mqtt
         self.mqtt = None
         if mqtt is not None:
+            if self.hass is not None:
+                self.hass.goodbye(mqtt)
             try:
                 mqtt.disconnect()
             except Exception:  # noqa: BLE001 - the connection is going anyway
