@@ -82,7 +82,8 @@ def test_network_memory_budgets(figures, capsys):
     (resident, resident_compile), (with_hass, hass_compile), uses = figures
     with capsys.disabled():
         print("\nNETWORK MEMORY (MicroPython, 32-bit heap, on top of the default build and adafruit_minimqtt):")
-        print("  resident: %.1f KB (the largest module's compile allocates %.1f KB); with Home Assistant discovery %.1f KB "
+        print("  resident: %.1f KB (the largest module's compile allocates %.1f KB); "
+              "with Home Assistant discovery %.1f KB "
               "(issue 12's target %.0f KB)" % (resident / 1024, resident_compile / 1024, with_hass / 1024,
                                                 RESIDENT_TARGET / 1024))
         print("  offline buffer: %.0f KB, allocated at boot (TELEMETRY_BUFFER_KB)" % (BUFFER_BYTES / 1024))

@@ -153,7 +153,8 @@ def check_profile_predicate(p, value_type, path):
     assert p["type"] == value_type, path
     assert set(p) == ({"type", "operation", "value", "ignoreCase"} if p["type"] == "STRING" else
                       {"type", "operation", "value"}), path
-    check_profile_value(p["value"], path + ".value", {"NUMERIC": (int, float), "STRING": str, "BOOLEAN": bool}[p["type"]])
+    python_type = {"NUMERIC": (int, float), "STRING": str, "BOOLEAN": bool}[p["type"]]
+    check_profile_value(p["value"], path + ".value", python_type)
 
 
 def check_profile_rule(rule, path):
@@ -449,7 +450,8 @@ def test_every_key_is_one_the_firmware_publishes(docs):
 def test_a_typo_in_a_key_is_caught(docs, where):
     profile, dashboard, cfs = copy.deepcopy(docs)
     if where == "alarm":
-        profile["profileData"]["alarms"][0]["createRules"]["MAJOR"]["condition"]["condition"][0]["key"]["key"] = "cold_temp_c"
+        rule = profile["profileData"]["alarms"][0]["createRules"]["MAJOR"]
+        rule["condition"]["condition"][0]["key"]["key"] = "cold_temp_c"
     elif where == "cf":
         cfs["tank_cold.json"]["configuration"]["arguments"]["cold_c"]["refEntityKey"]["key"] = "cold_temp_c"
     elif where == "widget":
@@ -611,7 +613,8 @@ def test_pump_mode_buttons_send_what_the_firmware_takes_and_show_its_refusals(do
     # A refusal shows the firmware's own words; no answer says so.
     link = new_link()
     link.ctx.settings.remote_manual_max_s = 600  # a shorter cap in settings.toml: "Pump 100 % for 1 h" is refused
-    toasts, _ = run_action(actions[1]["customFunction"], lambda request: inbound.answer(link, json.dumps(request).encode()))
+    toasts, _ = run_action(actions[1]["customFunction"],
+                           lambda request: inbound.answer(link, json.dumps(request).encode()))
     assert toasts == [["error", "Refused by the controller: setMode: timeout_s must be 0..600 s"]]
     toasts, _ = run_action(actions[0]["customFunction"], lambda request: None)
     assert toasts == [["error", "No answer from the controller (504)"]]
@@ -697,7 +700,8 @@ def profile_evaluator(alarm, attributes):
         return value["defaultValue"]
 
     def holds(rule, latest):
-        return all(_holds(f["predicate"], latest.get(f["key"]["key"]), value_of) for f in rule["condition"]["condition"])
+        return all(_holds(f["predicate"], latest.get(f["key"]["key"]), value_of)
+                   for f in rule["condition"]["condition"])
 
     def wait_s(rule):
         spec = rule["condition"]["spec"]

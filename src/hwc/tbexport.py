@@ -166,7 +166,8 @@ def alarm_offline():
     def active(value):
         return ("active", "ATTRIBUTE", "BOOLEAN", ("BOOLEAN", "EQUAL", value))
 
-    return ("offline", "Device offline", {"MAJOR": _rule([active(False)], "no data for longer than the inactivity timeout")},
+    return ("offline", "Device offline",
+            {"MAJOR": _rule([active(False)], "no data for longer than the inactivity timeout")},
             _rule([active(True)], "the device sends again"))
 
 

@@ -1,8 +1,9 @@
 """The link task: WiFi, MQTT to ThingsBoard, telemetry with offline buffering and replay,
 RPCs and shared attributes. Every network call is bounded by MQTT_TIMEOUT_S so the control
-and pump tasks never wait longer than that. Opening a session (``session``) and handling
-what arrives (``inbound``, ``remote``, ``saved``) are imported for each use and forgotten
-after (``controller.net.once``); this module and ``points`` stay."""
+and pump tasks never wait longer than that. Opening a session (``session``), handling what
+arrives (``inbound`` with ``rpc`` or ``remote``) and thinning a full buffer (``thin``) are
+imported for each use and forgotten after (``controller.net.once``); this module, ``points``
+and ``wall`` stay."""
 
 import asyncio
 import json
@@ -33,6 +34,7 @@ _POLL_S = 0.05  # socket timeout while connected; one mqtt.loop() blocks about t
 _STEP_S = 0.2  # the task's own period
 
 OFF, WIFI, CONNECTING, ONLINE, BACKOFF = "off", "wifi", "connecting", "online", "backoff"
+
 
 def describe(exc):
     """Words for a failed network call: a refused MQTT connect by its CONNACK code (what to do

@@ -92,7 +92,8 @@ def entities(hass):
     device = _DEVICE % (node, node, json.dumps(getattr(ctx.hw, "board_name", "?")), VERSION)
     rows = [("sensor", name + "_c", getattr(sensor, "label", name) + " temperature",
              ',"device_class":"temperature"' + _MEASURE % "\u00b0C") for name, sensor in sensors_of(ctx)]
-    rows += [("sensor", "duty_pct", "pump duty", _MEASURE % "%"), ("sensor", "diff_k", "collector - tank", _MEASURE % "K"),
+    rows += [("sensor", "duty_pct", "pump duty", _MEASURE % "%"),
+             ("sensor", "diff_k", "collector - tank", _MEASURE % "K"),
              ("sensor", "mode", "mode", ""), ("binary_sensor", "pump_on", "pump", ',"device_class":"running"'),
              ("switch", "manual", "manual pump", ',"command_topic":"%s","icon":"mdi:pump"' % hass.command_topic)]
     return [("%s/%s/%s/%s/config" % (hass.prefix, component, node, obj),
