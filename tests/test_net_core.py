@@ -392,7 +392,23 @@ for p in (b'{"method":"setMode","params":{"mode":"manual","duty_pct":30}}', b'{"
 once("inbound", "on_attributes", link, b'{"MAX_DIFF_GROW": 1.02, "COOL_OFF_ARM_C": 99, "PURGE_S": "x"}')
 once("inbound", "on_attributes", link, b'{"MAX_DIFF_START_K": 20, "MIN_DIFF_K": 15}')
 once("inbound", "on_attributes", link, b'{"deleted": ["MAX_DIFF_START_K"]}')
+class M:
+    def __init__(self):
+        self.sent = []
+
+    def publish(self, topic, msg, retain=False, qos=0):
+        self.sent.append([topic, msg])
+
+
+m = M()
+once("session", "hello", link, m)
+small = Points(ctx, 600)  # thinned and dropped on the board's interpreter as on CPython
+for i in range(400):
+    ctx.hot.value_c = 40 + (i % 7) * 0.1
+    small.add(i * 5000)
 out = {
+    "hello": json.loads(m.sent[0][1]), "small": [small.count, small.thinned, small.dropped],
+    "small_ts": [p["ts"] for p in json.loads(small.encode(100000, lambda t: t, "", 1000)[0])],
     "encoded": json.loads(pts.encode(5000, wall.epoch_ms_at)[0]), "thinned": pts.thinned,
     "purge": ctx.settings.purge_s, "overheat": ctx.settings.overheat_c, "gone": gone,
     "rpc": rpcs, "manual": [ctx.manual_mode, ctx.manual_duty_pct],
@@ -400,7 +416,8 @@ out = {
     "min_diff": ctx.settings.min_diff_k, "max_start": ctx.settings.max_diff_start_k,
     "saved": once("saved", "unpack", store.read())[0],
     "resident": sorted(m for m in ("controller.net.inbound", "controller.net.saved", "controller.net.remote",
-                                   "controller.net.limits", "controller.net.rpc") if m in sys.modules),
+                                   "controller.net.limits", "controller.net.rpc", "controller.net.session",
+                                   "controller.net.defaults", "controller.net.thin") if m in sys.modules),
 }
 print("RESULT " + json.dumps(out))
 """
@@ -437,6 +454,13 @@ def test_pure_core_runs_the_same_on_micropython():
     assert guest["min_diff"] == 4.0 and guest["max_start"] == 8.0
     assert guest["rejected"] == ["COOL_OFF_ARM_C", "MIN_DIFF_K", "OVERHEAT_C", "PURGE_S"]
     assert guest["saved"] == guest["overrides"]
+    hello = guest["hello"]
+    assert hello["overrides"] == guest["overrides"] and hello["settings"]["MQTT_BROKER"] == "tb"
+    assert hello["settings"]["MAX_DIFF_GROW"] == 1.02 and "MIN_DIFF_K" not in hello["settings"]  # not a default
+    count, thinned, dropped = guest["small"]
+    stamps = guest["small_ts"]
+    assert thinned > 0 and count + thinned + dropped == 400 and stamps == sorted(set(stamps))
+    assert max(b - a for a, b in zip(stamps, stamps[1:])) <= 600_000
 
 
 def test_docs_list_every_key_method_and_shared_attribute():
