@@ -554,3 +554,26 @@ def test_the_heater_in_telemetry_status_and_live_texts():
     assert topic == "v1/devices/me/telemetry" and qos == 1
     assert newest["heater_reason"] == "off: minimum off time" and newest["reason"] == ctx.decision.reason
     assert all("reason" not in p["values"] for p in json.loads(text)[:-1])
+
+
+raw_values = (st.none() | st.booleans() | st.integers(-10 ** 6, 10 ** 6) | st.floats(allow_nan=True)
+              | st.text(max_size=12) | st.sampled_from(["0x1F", "-0x10", " 12 ", "4.5", "1e3", "on", "Off", "nan",
+                                                        "inf", "", "seed", "cheapest", "AGILE_24_10_01", "a-b",
+                                                        "1,2,3", "192,168,1,50", "300,1"]))
+
+
+@hsettings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(SHARED.split(",")), raw_values)
+def test_the_links_parser_is_the_loaders(key, raw):
+    """The link checks a remote value with its own copy of the loader's rules (the loader is
+    read at boot and not kept): same value, same words, for every key ThingsBoard may set."""
+    from controller.settings import parse_value
+    from controller.settings_spec import SPEC
+
+    entry = next(e for e in SPEC if e[0] == key)
+    try:
+        expected = (parse_value(entry, raw), "")
+    except (ValueError, TypeError, OverflowError) as exc:
+        expected = (None, str(exc))
+    got = remote.check(key, raw)
+    assert got == expected or (got[1] == expected[1] == "" and got[0] != got[0] and expected[0] != expected[0])

@@ -7,10 +7,7 @@ boot) and forgotten after: see ``controller.net.once``."""
 import json
 
 from controller.net.limits import RULES, TABLE, WHY
-from controller.settings import parse_value
-from controller.spec_kinds import B, C, F, I, L, R, S, T
 
-_KINDS = {"f": F, "i": I, "b": B, "s": S, "c": C, "r": R, "l": L, "t": T}
 MAGIC = b"HO"  # the saved record: magic, length (2), checksum (2), JSON
 
 
@@ -30,19 +27,85 @@ def check(key, raw):
         return None, "unknown setting"
     if len(parts) == 2:
         return None, WHY[parts[1]]
-    kind, lo, hi, unit = _KINDS[parts[1]], parts[2], parts[3], parts[4]
-    if kind == C:
-        lo, hi = tuple(lo.split("|")), None
-    elif kind in (F, L):
-        lo, hi = float(lo), float(hi)
-    elif kind in (I, S, T):
-        lo, hi = int(lo), int(hi)
-    if kind == L and isinstance(raw, list):  # a JSON array of numbers
-        raw = ",".join([str(x) for x in raw])
     try:
-        return parse_value((key, kind, None, lo, hi, "" if unit == "." else unit), raw), ""
+        return parse(parts[1], parts[2], parts[3], "" if parts[4] == "." else parts[4], raw), ""
     except (ValueError, TypeError, OverflowError) as exc:
         return None, str(exc)
+
+
+# The loader's rules for a value (controller.settings.parse_value), for the kinds ThingsBoard
+# may set, here because the loader is read at boot and not kept: the link must not compile it
+# again for each setting. tests/test_net_core.py holds the two to the same values and words.
+
+def parse(kind, lo, hi, unit, raw):
+    """The value of a setting of ``kind`` (a table letter) from ``raw``; ValueError (the
+    loader's words) when it does not fit."""
+    if kind in "fil":
+        if kind == "l":
+            if isinstance(raw, list):  # a JSON array of numbers
+                raw = ",".join([str(x) for x in raw])
+            text = str(raw).strip()
+            return tuple([_range(_number("f", part), lo, hi, unit) for part in text.split(",")]) if text else ()
+        return _range(_number(kind, raw), lo, hi, unit)
+    if kind == "b":
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("expected 0 or 1")
+    text = str(raw) if kind == "t" else str(raw).strip()
+    if kind == "c":
+        choices = lo.split("|")
+        if text not in choices:
+            raise ValueError("expected one of %s" % ", ".join(choices))
+        return text
+    if not int(lo) <= len(text) <= int(hi):
+        raise ValueError("length must be %s..%s characters" % (lo, hi))
+    if kind == "s":
+        for ch in text:
+            if not (ch.isalpha() or ch.isdigit() or ch == "_"):
+                raise ValueError("only letters, digits and _ allowed")
+    return text
+
+
+def _number(kind, raw):
+    if isinstance(raw, bool):
+        raise ValueError("expected a number, got a boolean")
+    value = raw
+    if not isinstance(raw, (int, float)):
+        text = str(raw).strip()
+        if not text:
+            raise ValueError("empty")
+        try:
+            if kind == "i":
+                lowered = text.lower()
+                value = int(text, 16 if lowered.startswith("0x") or lowered.startswith("-0x") else 10)
+            else:
+                value = float(text)
+        except ValueError:
+            raise ValueError("expected a whole number" if kind == "i" else "expected a number")
+    if kind == "i":
+        if isinstance(value, float):
+            if value != int(value):
+                raise ValueError("expected a whole number")
+            value = int(value)
+        return value
+    value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("not a finite number")
+    return value
+
+
+def _range(value, lo, hi, unit):
+    if not float(lo) <= value <= float(hi):
+        raise ValueError("out of range %s..%s%s" % (_text(lo), _text(hi), (" " + unit) if unit else ""))
+    return value
+
+
+def _text(number):
+    """A bound as the loader writes it: 30.0 -> "30", 0.5 -> "0.5"."""
+    return number[:-2] if number.endswith(".0") else number
 
 
 def update(settings, overrides, base, sets, deletes=(), full=False):
