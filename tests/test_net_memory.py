@@ -35,14 +35,15 @@ HASS = ["controller.net.hass"]
 # What each use imports (as ``once`` does: the first module imports the others).
 USES = {
     "a connection opens": ["controller.net.defaults", "controller.net.session"],
-    "an RPC (getStatus, setMode, clearFaults, reboot)": ["controller.net.inbound", "controller.net.rpc"],
+    "an RPC (getStatus, setMode, clearFaults, reboot) or a Home Assistant command": ["controller.net.inbound",
+                                                                                    "controller.net.rpc"],
     "a setting (shared attributes, setSetting)": ["controller.net.inbound", "controller.net.limits",
                                                   "controller.net.remote"],
     "the buffer is thinned": ["controller.net.thin"],
     "boot: the saved overrides": ["controller.net.limits", "controller.net.remote", "controller.net.saved"],
 }
 RESIDENT_TARGET = 8 * 1024  # issue 12
-RESIDENT_MAX = 12 * 1024  # what the resident code with HA reaches: 11.5 KB (the report, issue 12)
+RESIDENT_MAX = 12 * 1024 + 512  # what the resident code with HA reaches: 12.0 KB (the report, issue 12)
 USE_MAX = 12 * 1024  # issue 12: the extra while a connection opens or a message is handled
 COMPILE_MAX = 12 * 1024  # no single import needs a large compile block
 RESIDUE_MAX = 2 * 1024  # names interned by a use, left after it is forgotten

@@ -33,7 +33,9 @@ def handle(link):
 def one(link, topic, payload):
     hass = link.hass
     if hass is not None and topic in (hass.command_topic, hass.status_topic):
-        _hass(link, hass, topic, payload)
+        from controller.net.rpc import hass_message
+
+        hass_message(link, hass, topic, payload)
     elif topic == TOPIC + "rpc/response/%d" % link._time_id:
         _on_time(link, payload)
     elif topic.startswith(_RPC_REQ):
@@ -45,45 +47,6 @@ def one(link, topic, payload):
             on_attributes(link, payload)
     elif topic.startswith(TOPIC + "attributes/response/"):
         on_attributes(link, payload, True)
-
-
-def _hass(link, hass, topic, payload):
-    """Home Assistant: "online" on its status topic (it restarted: it wants the configs), or a
-    switch command (``hass_command``); the state goes again either way."""
-    mqtt = link.mqtt
-    if topic == hass.status_topic:
-        if payload == b"online":
-            hass.on_connect(mqtt)
-        return
-    error = hass_command(link, payload)
-    if error:
-        hass.rejected += 1
-        text = repr(payload[:40]) + ("..." if len(payload) > 40 else "")
-        link.ctx.log.warn("Home Assistant: pump command %s rejected: %s" % (text, error))
-    else:
-        hass.commands += 1
-    hass.publish_state(mqtt)  # the switch shows what really happened
-
-
-def hass_command(link, payload):
-    """Apply a switch command ("ON", "OFF" or setMode params) through the setMode RPC; "" or
-    why it was refused."""
-    if len(payload) > 256:
-        return "too long (%d bytes)" % len(payload)
-    if payload == b"ON":
-        params = {"mode": "manual"}
-    elif payload == b"OFF":
-        params = {"mode": "auto"}
-    else:
-        try:
-            params = json.loads(payload)
-        except (ValueError, UnicodeError):
-            return 'expected ON, OFF or setMode params such as {"mode": "manual", "duty_pct": 50}'
-        if not isinstance(params, dict):
-            return "expected ON, OFF or a JSON object"
-    from controller.net.rpc import rpc
-
-    return rpc(link, "setMode", params).get("error", "")
 
 
 def publish_attributes(link):

@@ -1,6 +1,9 @@
-"""ThingsBoard's server-side RPCs: getStatus, setMode, setSetting, clearFaults, reboot. Each
-answer is a dict ({"error": ...} if refused); a refused request changes nothing. Imported for
-an RPC (``inbound``) and forgotten after."""
+"""ThingsBoard's server-side RPCs: getStatus, setMode, setSetting, clearFaults, reboot, and
+Home Assistant's switch (through setMode). Each answer is a dict ({"error": ...} if refused);
+a refused request changes nothing. Imported for an RPC or a Home Assistant message
+(``inbound``) and forgotten after."""
+
+import json
 
 from controller import VERSION
 from controller.net.inbound import set_setting
@@ -99,3 +102,40 @@ def _clear_faults(link):
     ctx.log.info("faults cleared from ThingsBoard")
     return {"cleared": ["i2c_errors", "task_restarts", "link_error", "rejected_settings", "protection"],
             "active": ctx.fault_text()}
+
+
+def hass_message(link, hass, topic, payload):
+    """Home Assistant: "online" on its status topic (it restarted: it wants the configs), or a
+    switch command (``hass_command``); the state goes again either way."""
+    mqtt = link.mqtt
+    if topic == hass.status_topic:
+        if payload == b"online":
+            hass.on_connect(mqtt)
+        return
+    error = hass_command(link, payload)
+    if error:
+        hass.rejected += 1
+        text = repr(payload[:40]) + ("..." if len(payload) > 40 else "")
+        link.ctx.log.warn("Home Assistant: pump command %s rejected: %s" % (text, error))
+    else:
+        hass.commands += 1
+    hass.publish_state(mqtt)  # the switch shows what really happened
+
+
+def hass_command(link, payload):
+    """Apply a switch command ("ON", "OFF" or setMode params) through the setMode RPC; "" or
+    why it was refused."""
+    if len(payload) > 256:
+        return "too long (%d bytes)" % len(payload)
+    if payload == b"ON":
+        params = {"mode": "manual"}
+    elif payload == b"OFF":
+        params = {"mode": "auto"}
+    else:
+        try:
+            params = json.loads(payload)
+        except (ValueError, UnicodeError):
+            return 'expected ON, OFF or setMode params such as {"mode": "manual", "duty_pct": 50}'
+        if not isinstance(params, dict):
+            return "expected ON, OFF or a JSON object"
+    return rpc(link, "setMode", params).get("error", "")
