@@ -186,9 +186,11 @@ def test_a_new_start_threshold_applies_while_idle(broker, tb):
         wait_for(lambda: fw.link.state == "online", what="online")
         set_hot(fw, 42.0)  # a few K over the tank: the pump stops
         wait_for(lambda: fw.ctl.decision.mode == "idle", timeout_s=60, what="idle")
-        assert fw.ctl.algorithm.max_diff_k == 8.0
+        assert fw.ctl.decision.max_diff_k == 8.0
         assert tb.rpc("setSetting", {"key": "MAX_DIFF_START_K", "value": 12})["value"] == 12.0
-        assert fw.ctl.algorithm.max_diff_k == 12.0  # at once, not at the next stop
+        cycles = fw.ctl.control_cycles
+        wait_for(lambda: fw.ctl.control_cycles > cycles, what="the next control cycle")
+        assert fw.ctl.decision.max_diff_k == 12.0  # at once, not at the next stop
         set_hot(fw, 50.5)  # about 10 K: would have started at 8, not at 12
         wait_for(lambda: 9.0 < fw.ctl.decision.diff_k < 11.5, what="dT about 10 K")
         cycles = fw.ctl.control_cycles
