@@ -44,7 +44,8 @@ class NetFirmware:
         self.onewire = FakeOneWire(clock_s=time.monotonic)
         full_env = {"MQTT_BROKER": "127.0.0.1", "MQTT_PORT": str(broker_port), "MQTT_TOKEN": "token",
                     "TELEMETRY_PERIOD_S": "0.5", "NET_BACKOFF_MIN_S": "0.5", "NET_BACKOFF_MAX_S": "5",
-                    "REPLAY_PER_S": "20"}
+                    "REPLAY_PER_S": "20",
+                    "CONTROL_STRATEGY": "seed"}  # the tests speak of the seed's thresholds (burst is the default)
         for i in range(probes):
             dev = FakeDs18b20(serial=0x100 + i, temp_c=20.0 + i)
             self.onewire.attach(dev)
@@ -156,13 +157,24 @@ class FakeThingsBoard:
             out.extend(body)
         return out
 
-    def rpc(self, method, params=None, raw=None, timeout_s=30):
-        """Send a server-side RPC (or ``raw`` bytes) and wait for the device's response."""
-        self.rpc_id += 1
-        rid = str(self.rpc_id)
+    def rpc(self, method, params=None, raw=None, timeout_s=30, rid=None):
+        """Send a server-side RPC (or ``raw`` bytes) with the id ``rid`` (the next of this
+        client's own by default) and wait for the device's response."""
+        if rid is None:
+            self.rpc_id += 1
+            rid = self.rpc_id
+        rid = str(rid)
         payload = raw if raw is not None else json.dumps({"method": method, "params": params or {}})
         self.client.publish(TB + "rpc/request/" + rid, payload)
         return wait_for(lambda: self.got(TB + "rpc/response/" + rid), timeout_s, "RPC response %s" % rid)[0]
+
+    def attributes(self):
+        """The client attribute messages the device sent, oldest first."""
+        return self.got(TB + "attributes")
+
+    def reported(self):
+        """The last overrides/rejected_settings report."""
+        return [a for a in self.attributes() if "rejected_settings" in a][-1]
 
     def set_shared(self, values):
         self.shared.update(values)

@@ -77,6 +77,11 @@ def test_last_will_says_offline_when_the_link_dies(fw, ha):
     wait_for(lambda: ha.availability()[-1:] == ["online"] and fw.link.state == "online", what="online again")
     assert ha.availability() == ["online", "offline", "online"]
     assert fw.link.mqtt_connects == 2
+    # A failure with the socket still alive (a timeout): the link closes cleanly, which keeps
+    # the broker from sending the will, so it says "offline" itself.
+    fw.call(fw.link.fail, "test: a publish timed out")
+    wait_for(lambda: ha.availability()[-2:] == ["offline", "online"] and fw.link.mqtt_connects == 3,
+             what="offline, then online again")
 
 
 def test_switch_turns_manual_mode_on_and_off(fw, ha):
@@ -127,8 +132,8 @@ import json
 from controller.app import Controller
 from controller.log import Log
 from controller.settings import load
-from controller.net.remote import Remote
-from controller.net.hass import Hass
+from controller.net import once
+from controller.net.link import make_link
 
 
 class HW:
@@ -149,24 +154,19 @@ class Mqtt:
         self.sent.append(["will " + topic, msg, retain])
 
 
-class Link:
-    pass
-
-
-env = {"PROBE1_ROM": "28000100000000d3", "HA_DISCOVERY": "1"}
+env = {"PROBE1_ROM": "28000100000000d3", "HA_DISCOVERY": "1", "MQTT_BROKER": "ha"}
 lines = []
 ctx = Controller(HW(), load(env.get), ticks_ms=lambda: 1000, log=Log(out=lines.append))
 ctx.hot.value_c = 61.256
-link = Link()
-link.ctx = ctx
-link.remote = Remote(ctx)
-hass = Hass(link)
+link = make_link(ctx, None, rand=lambda: 0.0)
+hass = link.hass
 mqtt = Mqtt()
+link.mqtt = mqtt
 hass.before_connect(mqtt)
 hass.on_connect(mqtt)
 results = []
 for payload in (b"ON", b"bogus", b'{"mode": "manual", "duty_pct": 55}', b'{"mode": 5}', b"[]", b"OFF"):
-    hass.on_message(hass.command_topic, payload, mqtt)
+    once("inbound", "one", link, hass.command_topic, payload)
     results.append([ctx.manual_mode, ctx.manual_duty_pct])
 out = {"sent": mqtt.sent, "results": results, "rejected": hass.rejected, "commands": hass.commands,
        "log": [l.split("] ", 1)[1] for l in lines if "Home Assistant" in l]}

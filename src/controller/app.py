@@ -232,6 +232,8 @@ class Controller:
             return
         if decision.mode not in _MANUAL_OVERRIDES:
             return
+        if self.manual_mode == MANUAL and self.protection.refuse_manual(decision):
+            return
         decision.mode = self.manual_mode
         decision.duty_pct = self.manual_duty_pct
 

@@ -179,6 +179,15 @@ class Protection:
         self.prev_mode = d.mode
         return d
 
+    def refuse_manual(self, d):
+        """True, with the decision held at TANK_MAX, when a manual run would heat a tank at its
+        maximum (the collector warmer than the tank bottom): a manual mode never does that."""
+        if self.tank_max and d.hot_c is not None and d.cold_c is not None and d.hot_c > d.cold_c:
+            s = self.s
+            self._hold(d, TANK_MAX, 0, s.tank_max_c, s.tank_max_c - s.tank_max_hyst_k)
+            return True
+        return False
+
     def _fault(self, d, panel_c, tank_c):
         """The algorithm's FAULT: off, except the backup overheat run on the panel probe."""
         s = self.s

@@ -23,9 +23,9 @@ SPEC = (
     ("MQTT_TIMEOUT_S", F, 1.0, 0.2, 5.0, "s"),
     #: telemetry period
     ("TELEMETRY_PERIOD_S", F, 5.0, 0.5, 300.0, "s"),
-    #: points kept while offline (about 50 bytes each)
-    ("TELEMETRY_BUFFER", I, 300, 10, 3000, ""),
-    #: buffered points per replay message
+    #: offline buffer, allocated at boot: 12 KB hold over an hour at full resolution, then thinned to a point per 10 min
+    ("TELEMETRY_BUFFER_KB", I, 12, 2, 48, "KB"),
+    #: buffered points per replay message at most (a message also stays under 1.5 KB)
     ("REPLAY_BATCH", I, 20, 1, 100, ""),
     #: replay messages per second at most
     ("REPLAY_PER_S", F, 2.0, 0.1, 50.0, ""),

@@ -61,23 +61,15 @@ class Proportional(OnOff):
 
 
 class Burst(PumpAlgorithm):
-    """Full speed while a burst lasts, no PWM; see the module docstring. Differences in mK."""
-
-    def __init__(self, settings):
-        s = settings
-        self.on_mk = milli(s.burst_on_k)
-        self.off_mk = milli(s.burst_off_k)
-        self.early_mk = milli(s.burst_early_k)
-        self.gain_pct = round(s.burst_wait_gain * 100)  # start threshold per K of warming, in hundredths
-        self.watch_s = round(s.burst_watch_s)
-        self.start_mk = self.on_mk  # the start threshold now
-        PumpAlgorithm.__init__(self, settings)
+    """Full speed while a burst lasts, no PWM; see the module docstring. Differences in mK;
+    the settings are read every cycle, so a remote change applies at once."""
 
     def _stop_mk(self):
         """A burst empties the collector down to half the difference it started at, at most
         down to BURST_OFF_K."""
         half = self.start_mk // 2
-        return half if half < self.off_mk else self.off_mk
+        off = milli(self.s.burst_off_k)
+        return half if half < off else off
 
     def stop_k(self):
         return self._stop_mk() / 1000
@@ -86,28 +78,33 @@ class Burst(PumpAlgorithm):
         PumpAlgorithm.reset(self)
         self.window_s = None  # start of the window in which the collector's warming is watched
         self.window_mk = 0  # the difference then
-        self.start_mk = self.on_mk
-        self.max_diff_uk = self.on_mk * 1000
+        self.start_mk = milli(self.s.burst_on_k)  # the start threshold now
+        self.max_diff_uk = self.start_mk * 1000
 
     def _differential(self, diff_mk, now_s):
+        s = self.s
         d = diff_mk
+        on_mk = milli(s.burst_on_k)
         if self.running:
             if d < self._stop_mk():
                 self.running = False
                 self.window_s = None
-                self.start_mk = self.on_mk
+                self.start_mk = on_mk
             else:
                 self.max_diff_uk = self.start_mk * 1000
                 return RUNNING, 100, 100.0
-        elif self.window_s is None or now_s - self.window_s >= self.watch_s:
+        elif self.window_s is None or now_s - self.window_s >= round(s.burst_watch_s):
             if self.window_s is not None:
                 # The faster the collector warms, the longer a wait pays: the threshold rises
-                # with the warming of the last window, from BURST_EARLY_K up to BURST_ON_K.
+                # with the warming of the last window, from BURST_EARLY_K up to BURST_ON_K
+                # (BURST_WAIT_GAIN in hundredths: K of threshold per K of warming).
                 rise = d - self.window_mk
-                start = self.early_mk + (self.gain_pct * rise // 100 if rise > 0 else 0)
-                self.start_mk = start if start < self.on_mk else self.on_mk
+                start = milli(s.burst_early_k) + (round(s.burst_wait_gain * 100) * rise // 100 if rise > 0 else 0)
+                self.start_mk = start if start < on_mk else on_mk
             self.window_s = now_s
             self.window_mk = d
+        elif self.start_mk > on_mk:  # BURST_ON_K lowered while waiting
+            self.start_mk = on_mk
         self.max_diff_uk = self.start_mk * 1000  # the start threshold now, reported as max_diff
         if self.running or d < self.start_mk:
             return IDLE, 0, 0.0

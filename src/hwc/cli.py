@@ -19,6 +19,7 @@ COMMANDS = {
     "cost": ("hwc.costbench", "a year's hot-water cost and CO2: gas, solar, PV diversion, tariff rules"),
     "screenshot": ("hwc.screenshot", "render the TFT pages to PNG files through the device's screen code"),
     "thingsboard": ("hwc.tbexport", "write the ThingsBoard device profile (alarm rules) and dashboard JSON"),
+    "net-tables": ("hwc.nettables", "regenerate the network link's compact settings table (controller/net/limits.py)"),
     "soak": ("hwc.soak", "run many control cycles on MicroPython and print the live heap"),
     "memory": ("hwc.memory", "the firmware's heap on a 32-bit 192 KB MicroPython heap, per configuration and module"),
 }

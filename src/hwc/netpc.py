@@ -11,11 +11,49 @@ import socket
 import ssl
 import time
 
+CONNECT_S = 10.0  # a TCP connect (and TLS handshake) on a PC may take this long
+
+
+class _Socket(socket.socket):
+    """A CPython socket whose connect waits up to CONNECT_S whatever its timeout: on the
+    device the socket timeout bounds reads only (the ESP32 bounds its own connect), and the
+    link sets it to its short poll."""
+
+    def connect(self, address):
+        wait = self.gettimeout()
+        self.settimeout(max(wait or 0, CONNECT_S))
+        try:
+            super().connect(address)
+        finally:
+            self.settimeout(wait)
+
+
+class _SSLSocket(ssl.SSLSocket):
+    def connect(self, address):
+        wait = self.gettimeout()
+        self.settimeout(max(wait or 0, CONNECT_S))
+        try:
+            super().connect(address)
+        finally:
+            self.settimeout(wait)
+
+
+class HostPool:
+    """The ``socket`` module as adafruit_connection_manager sees a socket pool, with
+    ``_Socket``s (each HostRadio has its own pool, so its own connection manager)."""
+
+    def __getattr__(self, name):
+        return getattr(socket, name)
+
+    def socket(self, *args, **kwargs):
+        return _Socket(*args, **kwargs)
+
 
 class HostRadio:
     def __init__(self, ntp=True):
-        self.pool = socket
+        self.pool = HostPool()
         self.ssl_context = ssl.create_default_context()
+        self.ssl_context.sslsocket_class = _SSLSocket
         self.up = True
         self.ntp = ntp
         self.connect_calls = 0
@@ -120,7 +158,7 @@ def drain(link, timeout_s=60.0, sleep=time.sleep):
         if link.state != "online" or link.mqtt is None:
             break
         try:
-            link.send(link.wall.mono_ms())
+            link.send()
         except Exception as exc:  # noqa: BLE001 - reported as unsent points
             link.fail("%s: %s" % (type(exc).__name__, exc))
             break

@@ -39,9 +39,12 @@ MQTT_PORT and MQTT_TOKEN from ``--settings``): the firmware's own link (``contro
 runs on the virtual clock over CPython sockets (``hwc.netpc``) and publishes to the broker
 as the device would. The virtual clock is then paced against the wall clock:
 
-* by default as fast as ThingsBoard's rate limit allows: at most REPLAY_PER_S messages per
-  real second of REPLAY_BATCH points, i.e. ``--speed`` up to REPLAY_PER_S x REPLAY_BATCH x
-  TELEMETRY_PERIOD_S (200 x real time with the defaults; a day in about 7 minutes). Each
+* by default at half the pace ThingsBoard's rate limit allows: at most REPLAY_PER_S messages
+  per real second of REPLAY_BATCH points, i.e. ``--speed`` up to REPLAY_PER_S x REPLAY_BATCH x
+  TELEMETRY_PERIOD_S (200 x real time with the defaults), and by default half of that (100 x:
+  a day in about 15 minutes), so a backlog after a broker outage drains while live points go
+  on. Sending and reconnecting are paced in real time, so a broker that refuses the token sees
+  the device's backoff, not the virtual clock's. Each
   point carries its simulated time as ``ts``: the simulated days are stamped as the last whole
   days before today (midnight to midnight, this computer's time zone), so a dashboard showing
   "the last days" shows them with the right times of day. What is still buffered at the end
@@ -281,7 +284,10 @@ class Simulation:
         self.link = link = make_link(self.ctl, self.radio)
         link.poll_s = 0.001  # the virtual loop must not wait on the socket
         link.step_s = step_s or max(0.2, min(speed / 50.0, self.rig.settings.telemetry_period_s / 2))
-        link.send_clock = lambda: int(time.monotonic() * 1000)
+        # Sending (REPLAY_PER_S) and reconnecting (the backoff) are paced in real time: a real
+        # broker sees the device's rates, never the virtual clock's.
+        link.clock = lambda: int(time.monotonic() * 1000)
+        link.message_chars = 1 << 20  # the PC has the RAM: REPLAY_BATCH alone sizes a message
         self.pacer = Pacer(speed)
         self.loop.advance_hooks.append(self.pacer)
         return link
@@ -545,14 +551,14 @@ def add_arguments(parser):
     parser.add_argument("--log", metavar="FILE", help="write all firmware log lines to FILE")
     parser.add_argument("--mqtt", nargs="?", const="", metavar="HOST[:PORT]",
                         help="publish to this MQTT broker (ThingsBoard) as the device would; alone: "
-                        "MQTT_BROKER/MQTT_PORT from --settings. Paced as fast as REPLAY_PER_S allows, "
+                        "MQTT_BROKER/MQTT_PORT from --settings. Paced at half what REPLAY_PER_S allows, "
                         "stamped with the simulated time (see --realtime)")
     parser.add_argument("--token", metavar="TOKEN", help="with --mqtt: the device access token (MQTT_TOKEN)")
     parser.add_argument("--realtime", action="store_true",
                         help="with --mqtt: run at the wall clock's speed, stamped with it (a live dashboard)")
     parser.add_argument("--speed", type=float, metavar="X",
-                        help="with --mqtt: simulated seconds per real second (default: the most the rate "
-                        "limit allows)")
+                        help="with --mqtt: simulated seconds per real second (default: half the most the "
+                        "rate limit allows, leaving room to send a backlog)")
 
 
 def parse_faults(specs):
@@ -664,7 +670,9 @@ def mqtt_options(args, env):
             raise SimulationError("--realtime runs at speed 1: leave out --speed")
         speed = 1.0
     else:
-        speed = limit if args.speed is None else args.speed
+        # By default half the rate limit's pace: the other half is the headroom that drains the
+        # backlog after a broker outage while live points go on.
+        speed = limit / 2 if args.speed is None else args.speed
         if not 0 < speed <= limit:
             raise SimulationError(
                 "--speed %g: must be above 0 and at most %g, the rate limit's pace (REPLAY_PER_S %g x "

@@ -1,7 +1,10 @@
 """The network link (issue 4): telemetry, remote settings and commands over MQTT.
 
-Pure parts (points, remote, inbound, rpc, saved, wall) do no I/O; ``link`` runs the MQTT client,
-with ``session`` (connecting) and ``events`` (failures, incoming messages) imported per use.
+``link`` (with ``points`` and ``wall``) stays loaded while the link runs; the rest is imported
+for each use and forgotten after (``once``): ``session`` (and ``defaults``) on connect and when
+Home Assistant wants its configs, ``inbound`` (and ``rpc`` for an RPC, ``remote`` and ``limits``
+for a setting) while a message is handled, ``thin`` when the telemetry buffer is full,
+``saved`` at boot.
 """
 
 

@@ -1,30 +1,25 @@
 """Home Assistant MQTT discovery (HA_DISCOVERY=1), for users whose broker is Home Assistant's.
 
 Imported only when HA_DISCOVERY is on. On every connect it publishes, retained, one
-discovery config per entity under ``<HA_PREFIX>/<component>/<HA_NODE_ID>/<object>/config``:
-a temperature sensor per configured sensor, the duty, mode and collector-tank difference,
-the pump output as a binary sensor, and the manual pump mode as a switch. All entities read
-one JSON state message on ``solar_hwc/<node>/state`` (retained; sent every TELEMETRY_PERIOD_S
-and after each command) and share the availability topic ``solar_hwc/<node>/availability``: "online"
-(retained) once connected, "offline" as the MQTT last will, so the broker says it when the
-link dies. The switch's command topic ``solar_hwc/<node>/manual/set`` takes "ON" (manual at
-100 %), "OFF" (auto) or a setMode params object, and goes through the setMode RPC's
-validation; anything else is logged and changes nothing. When Home Assistant announces
-itself ("online" on ``<HA_PREFIX>/status``) the configs are sent again.
+discovery config per entity under ``<HA_PREFIX>/<component>/<HA_NODE_ID>/<object>/config``
+(``session.announce``): a temperature sensor per configured sensor, the duty,
+mode and collector-tank difference, the pump output as a binary sensor, and the manual pump
+mode as a switch. All entities read one JSON state message on ``solar_hwc/<node>/state``
+(retained; sent every TELEMETRY_PERIOD_S and after each command) and share the availability
+topic ``solar_hwc/<node>/availability``: "online" (retained) once connected, "offline" as the
+MQTT last will, so the broker says it when the link dies. The switch's command topic
+``solar_hwc/<node>/manual/set`` takes "ON" (manual at 100 %), "OFF" (auto) or a setMode
+params object, through the setMode RPC's validation (``inbound``, where the commands and
+Home Assistant's "online" on ``<HA_PREFIX>/status`` are handled).
 """
 
 import json
 
-from controller.net import once
 from controller.net.points import sensors_of
-
-ONLINE = "online"
-OFFLINE = "offline"
-_MAX_COMMAND_BYTES = 256
 
 
 class Hass:
-    """:param link: the ``Link`` (its ctx, remote and MQTT client)"""
+    """:param link: the ``Link`` (its ctx and MQTT client)"""
 
     def __init__(self, link):
         s = link.ctx.settings
@@ -46,25 +41,24 @@ class Hass:
 
     def before_connect(self, mqtt):
         """The last will: "offline", retained, published by the broker if the link dies."""
-        mqtt.will_set(self.availability_topic, OFFLINE, True)
+        mqtt.will_set(self.availability_topic, "offline", True)
 
     def on_connect(self, mqtt):
-        self.announce(mqtt)
-        mqtt.publish(self.availability_topic, ONLINE, True)
+        """Every entity's discovery config (``session.announce``, loaded while a connection opens
+        or Home Assistant restarts), "online", and the state."""
+        from controller.net.session import announce
+
+        announce(self, mqtt)
+        mqtt.publish(self.availability_topic, "online", True)
         self.publish_state(mqtt)
 
     def goodbye(self, mqtt):
         """"offline" on a clean stop (the will covers the rest); errors are the stop's business."""
         try:
-            mqtt.publish(self.availability_topic, OFFLINE, True)
+            mqtt.publish(self.availability_topic, "offline", True)
         except Exception:  # noqa: BLE001 - the link is going down anyway
             pass
 
-    def announce(self, mqtt):
-        """Every entity's discovery config, retained (``hass_config``, imported for this)."""
-        once("hass_config", "announce", self, mqtt)
-
-    # --- state -------------------------------------------------------------------------
     def state(self):
         """The state message every entity reads (a dict)."""
         ctx = self.link.ctx
@@ -85,44 +79,3 @@ class Hass:
         if now_ms >= self._next_ms:
             self._next_ms = now_ms + int(self.link.ctx.settings.telemetry_period_s * 1000)
             self.publish_state(mqtt)
-
-    # --- incoming ----------------------------------------------------------------------
-    def handles(self, topic):
-        return topic in (self.command_topic, self.status_topic)
-
-    def on_message(self, topic, payload, mqtt):
-        if topic == self.status_topic:
-            if payload == b"online":  # Home Assistant (re)started: it wants the configs
-                self.announce(mqtt)
-                self.publish_state(mqtt)
-            return
-        error = self.command(payload)
-        if error:
-            self.rejected += 1
-            self.link.ctx.log.warn("Home Assistant: pump command %s rejected: %s" % (_show(payload), error))
-        else:
-            self.commands += 1
-        self.publish_state(mqtt)  # the switch shows what really happened
-
-    def command(self, payload):
-        """Apply a switch command through the setMode RPC; "" or why it was refused."""
-        if len(payload) > _MAX_COMMAND_BYTES:
-            return "too long (%d bytes)" % len(payload)
-        if payload == b"ON":
-            params = {"mode": "manual"}
-        elif payload == b"OFF":
-            params = {"mode": "auto"}
-        else:
-            try:
-                params = json.loads(payload)
-            except (ValueError, UnicodeError):
-                return 'expected ON, OFF or setMode params such as {"mode": "manual", "duty_pct": 50}'
-            if not isinstance(params, dict):
-                return "expected ON, OFF or a JSON object"
-        response = once("rpc", "handle", self.link.remote, "setMode", params)
-        return response.get("error", "")
-
-
-def _show(payload):
-    text = repr(payload[:40])
-    return text + "..." if len(payload) > 40 else text

@@ -1,151 +1,60 @@
-"""What arrives from ThingsBoard: shared-attribute setting overrides and server-side RPCs,
-handled for a ``remote.Remote``. Pure logic: bytes in, a response dict out; it never raises on
-bad input and never applies a value that failed validation. Plant-safety settings cannot be
-changed from the network. Imported for each message through ``controller.net.once`` and
-forgotten again: none of this stays in RAM between messages.
-"""
+"""What arrives over MQTT: ThingsBoard's RPCs and shared attributes, the server's time, Home
+Assistant's commands. Bytes in, answers and settings out; it never raises on bad input and
+never applies a value that failed validation. Imported while the link handles its inbox
+(``Link.step``) and forgotten after; the RPC methods (``rpc``) only for an RPC, the settings
+engine (``remote``, with its table in ``limits``) only when a setting arrives."""
 
 import json
 
-from controller import settings as settings_mod
-from controller import settings_spec, spec_heater, spec_net, spec_protect
-from controller.net import once
+from controller.net.link import OWN_ATTRS, OWN_ID, TOPIC
 
 MAX_REQUEST_BYTES = 1024
-# Never from the network: sensor wiring and calibration, the safety rules, the link itself.
-PROTECTED = ("PCF8591_ADDRESS", "ONEWIRE_PIN", "COOL_OFF_ARM_C", "COOL_OFF_DISARM_C", "COOL_OFF_DIFF_K",
-             "OVERHEAT_C", "DECISION_MAX_AGE_S")
-_PROTECTED_PREFIXES = ("NTC_", "PROBE")
-_NET_ALLOWED = ("TELEMETRY_PERIOD_S", "REPLAY_BATCH", "REPLAY_PER_S")
-# The link's client attributes (and "deleted"): never settings.
-CLIENT_KEYS = ("deleted", "overrides", "rejected_settings", "firmware", "board", "settings", "settings_errors")
-# Read once at start: an override of these applies after a reboot.
-REBOOT_KEYS = ("CONTROL_PERIOD_S", "SENSOR_PERIOD_S", "PWM_PERIOD_S", "TELEMETRY_BUFFER")
+_RPC_REQ = TOPIC + "rpc/request/"
+_KEPT_REJECTIONS = 24
 
 
-def entry_of(key):
-    for entry in settings_spec.SPEC:
-        if entry[0] == key:
-            return entry
-    return None
+def handle(link):
+    """Every queued message, oldest first; then "busy" for the RPCs that found the inbox full,
+    and the overrides and rejections if they changed."""
+    while link.inbox:
+        topic, payload = link.inbox.pop(0)
+        one(link, topic, payload)
+    for rid in link.busy:
+        link.mqtt.publish(TOPIC + "rpc/response/" + rid, '{"error":"busy: too many requests at once; try again"}')
+    if link.busy or link.inbox_lost:
+        link.ctx.log.warn("network: %d RPCs answered busy, %d messages dropped (arriving too fast)" % (
+            len(link.busy), link.inbox_lost))
+    link.busy = []
+    link.inbox_lost = 0
+    if link.report:
+        publish_attributes(link)
 
 
-def protected(key):
-    if key in PROTECTED:
-        return True
-    for prefix in _PROTECTED_PREFIXES:
-        if key.startswith(prefix):
-            return True
-    for part in (spec_protect, spec_heater):
-        for entry in part.SPEC:
-            if entry[0] == key:
-                return True
-    for entry in spec_net.SPEC:
-        if entry[0] == key:
-            return key not in _NET_ALLOWED
-    return False
+def one(link, topic, payload):
+    hass = link.hass
+    if hass is not None and topic in (hass.command_topic, hass.status_topic):
+        from controller.net.rpc import hass_message
+
+        hass_message(link, hass, topic, payload)
+    elif topic == TOPIC + "rpc/response/%d" % link._time_id:
+        _on_time(link, payload)
+    elif topic.startswith(_RPC_REQ):
+        rid = topic[len(_RPC_REQ):]
+        if not (rid.isdigit() and int(rid) >= OWN_ID):  # not our own request, echoed by a plain broker
+            link.mqtt.publish(TOPIC + "rpc/response/" + rid, json.dumps(answer(link, payload)))
+    elif topic == TOPIC + "attributes":
+        if not payload.startswith(OWN_ATTRS):  # our own, echoed by a plain broker
+            on_attributes(link, payload)
+    elif topic.startswith(TOPIC + "attributes/response/"):
+        on_attributes(link, payload, True)
 
 
-def overridable():
-    return [e[0] for e in settings_spec.SPEC if not protected(e[0])]
-
-
-def check(settings, key, raw):
-    """(value, "") if ``key`` may be set to ``raw`` now, else (None, reason)."""
-    if not isinstance(key, str) or entry_of(key) is None:
-        return None, "unknown setting"
-    if protected(key):
-        return None, "safety or wiring setting: settings.toml only"
-    try:
-        value = settings_mod.parse_value(entry_of(key), raw)
-    except (ValueError, TypeError, OverflowError) as exc:
-        return None, str(exc)
-    attr = key.lower()
-    old = getattr(settings, attr)
-    setattr(settings, attr, value)
-    try:
-        for low, high, message in settings_spec.ORDER_RULES:
-            if getattr(settings, low.lower()) >= getattr(settings, high.lower()):
-                return None, message
-    finally:
-        setattr(settings, attr, old)
-    return value, ""
-
-
-def shared_keys():
-    """The attribute request's "sharedKeys": every overridable setting, comma-separated."""
-    return ",".join(overridable())
-
-
-def set_setting(remote, key, raw):
-    """Override one setting; "" or the reason it was rejected (then nothing changed)."""
-    ctx = remote.ctx
-    value, reason = check(ctx.settings, key, raw)
-    if reason:
-        _reject(remote, key, raw, reason)
-        return reason
-    attr = key.lower()
-    if key not in remote.base:
-        remote.base[key] = getattr(ctx.settings, attr)
-    if ctx.overrides.get(key) != value or getattr(ctx.settings, attr) != value:
-        setattr(ctx.settings, attr, value)
-        ctx.overrides[key] = value
-        remote.report = remote.dirty = True
-        ctx.log.info("remote setting %s = %r%s" % (
-            key, value, " (applies after a reboot)" if key in REBOOT_KEYS else ""))
-    remote.rejected.pop(key, None)
-    return ""
-
-
-def _unset(remote, key):
-    ctx = remote.ctx
-    if key in ctx.overrides:
-        setattr(ctx.settings, key.lower(), remote.base[key])
-        del ctx.overrides[key]
-        remote.report = remote.dirty = True
-        ctx.log.info("remote setting %s removed: back to %r" % (key, remote.base[key]))
-
-
-def _reject(remote, key, raw, reason):
-    key = str(key)[:40]
-    if len(remote.rejected) < 8 or key in remote.rejected:
-        remote.rejected[key] = reason
-        remote.report = True
-    remote.ctx.log.warn("remote setting %s = %s rejected: %s" % (key, str(raw)[:40], reason))
-
-
-def on_attributes(remote, payload, full=False):
-    """A shared-attributes update ({"KEY": value} or {"deleted": [...]}), or with ``full``
-    the response to the request on connect ({"shared": {...}}), which is the whole set."""
-    data, error = _decode(payload)
-    if error:
-        _reject(remote, "(payload)", "", error)
-        return
-    if full:
-        data = data.get("shared", {})
-        if not isinstance(data, dict):
-            _reject(remote, "shared", data, "not a table")
-            return
-        for key in list(remote.ctx.overrides):
-            if key not in data:
-                _unset(remote, key)
-    deleted = data.get("deleted")
-    if isinstance(deleted, list):
-        for key in deleted:
-            if isinstance(key, str):
-                _unset(remote, key)
-    for key in data:
-        if key not in CLIENT_KEYS:  # our own client attributes, echoed by a plain broker
-            set_setting(remote, key, data[key])
-    remote.save()
-
-
-def on_rpc(remote, payload):
-    """The response dict for one server-side RPC request; {"error": ...} if refused."""
-    data, error = _decode(payload)
-    if error:
-        return {"error": error}
-    return once("rpc", "handle", remote, data.get("method"), data.get("params"))
+def publish_attributes(link):
+    """The overrides and the rejected remote settings (firmware, board and settings go with
+    them on connect: ``session.hello``)."""
+    link.report = False
+    link.mqtt.publish(TOPIC + "attributes", '%s%s,"rejected_settings":%s}' % (
+        OWN_ATTRS.decode(), json.dumps(link.ctx.overrides), json.dumps(link.rejected)))
 
 
 def _decode(payload):
@@ -158,3 +67,107 @@ def _decode(payload):
     if not isinstance(data, dict):
         return None, "expected a JSON object"
     return data, ""
+
+
+def _on_time(link, payload):
+    try:
+        value = json.loads(payload)
+    except (ValueError, UnicodeError):
+        return
+    if isinstance(value, dict):
+        value = value.get("time", value.get("ts"))
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 1e11:
+        value *= 1000  # seconds
+    if link.wall.set_epoch_ms(value, "server"):
+        link.ctx.log.info("wall clock set from the server")
+
+
+# --- remote settings -----------------------------------------------------------------------
+def on_attributes(link, payload, full=False):
+    """A shared-attributes update ({"KEY": value, ...} or {"deleted": [...]}), or with
+    ``full`` the answer to the request on connect ({"shared": {...}}): the whole set."""
+    data, error = _decode(payload)
+    if error:
+        settings(link, {}, (), False, {"(payload)": error})
+        return
+    if full:
+        data = data.get("shared", {})
+        if not isinstance(data, dict):
+            settings(link, {}, (), False, {"shared": "not a table"})
+            return
+    deleted = data.pop("deleted", None)
+    deletes = [k for k in deleted if isinstance(k, str)] if isinstance(deleted, list) else ()
+    for key in ("overrides", "rejected_settings", "firmware", "board", "settings", "settings_errors"):
+        data.pop(key, None)  # our own client attributes, echoed by a plain broker
+    settings(link, data, deletes, full)
+
+
+def settings(link, sets, deletes=(), full=False, refused=None):
+    """Apply one update through the whole-set check (``remote.update``): log it, keep and
+    report the refusals, save the overrides, and let the algorithm take a new start value
+    while idle. The refusals {KEY: why} of this update."""
+    from controller.net.remote import update
+
+    ctx = link.ctx
+    refused = refused or {}
+    if sets or deletes or full:
+        changed, more = update(ctx.settings, ctx.overrides, link.base, sets, deletes, full)
+        refused.update(more)
+    else:
+        changed = []
+    log = ctx.log
+    for key, value in changed:
+        how = "remote setting %s = %r" if key in ctx.overrides else "remote setting %s removed: back to %r"
+        log.info(how % (key, value))
+    if full:
+        link.rejected = {}
+    for key in sets:
+        link.rejected.pop(key, None)
+    for key in deletes:
+        link.rejected.pop(key, None)
+    for key in refused:
+        text = str(sets.get(key, ""))[:40] if isinstance(sets, dict) else ""
+        log.warn("remote setting %s = %s rejected: %s" % (str(key)[:40], text, refused[key]))
+        if key in link.rejected or len(link.rejected) < _KEPT_REJECTIONS:
+            link.rejected[str(key)[:40]] = refused[key]
+    if changed or refused:
+        link.report = True
+    if changed:
+        link.dirty = True
+        algorithm = ctx.algorithm
+        if not algorithm.running:
+            algorithm.stop()  # idle: the next start uses MAX_DIFF_START_K as it is now
+    if link.dirty and link.store is not None:
+        from controller.net.remote import save
+
+        link.dirty = not save(link)
+    return refused
+
+
+def answer(link, payload):
+    """The response dict for one server-side RPC request; {"error": ...} if refused. setSetting
+    is answered here (its engine is ``remote``); the other methods by ``rpc``."""
+    data, error = _decode(payload)
+    if error:
+        return {"error": error}
+    method = data.get("method")
+    if method != "setSetting":
+        from controller.net.rpc import rpc
+
+        return rpc(link, method, data.get("params"))
+    try:
+        return set_setting(link, data.get("params"))
+    except Exception as exc:  # noqa: BLE001 - a remote request must never crash the link
+        return {"error": "%s: %s" % (method, exc)}
+
+
+def set_setting(link, params):
+    """setSetting {"key": KEY, "value": VALUE}: one override, through the whole-set check."""
+    if not isinstance(params, dict) or not isinstance(params.get("key"), str) or "value" not in params:
+        raise ValueError('params must be {"key": KEY, "value": VALUE}')
+    key = params["key"]
+    refused = settings(link, {key: params["value"]})
+    if key in refused:
+        return {"error": "%s: %s" % (key[:40], refused[key])}
+    value = link.ctx.overrides[key]
+    return {"key": key, "value": list(value) if isinstance(value, tuple) else value}

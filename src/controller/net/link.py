@@ -1,35 +1,64 @@
 """The link task: WiFi, MQTT to ThingsBoard, telemetry with offline buffering and replay,
 RPCs and shared attributes. Every network call is bounded by MQTT_TIMEOUT_S so the control
-and pump tasks never wait longer than that."""
+and pump tasks never wait longer than that. Opening a session (``session``), handling what
+arrives (``inbound`` with ``rpc`` or ``remote``) and thinning a full buffer (``thin``) are
+imported for each use and forgotten after (``controller.net.once``); this module, ``points``
+and ``wall`` stay."""
 
 import asyncio
+import json
 
 from controller.net import once
 from controller.net.points import Points
-from controller.net.remote import Remote
-from controller.net.wall import Backoff, Wall
+from controller.net.wall import Wall
+
+try:
+    from micropython import const
+except ImportError:
+    def const(x):
+        return x
 
 TOPIC = "v1/devices/me/"
+# The device's own request ids (its time request, the attribute request) start here: ThingsBoard
+# numbers a device's server-side RPCs 0, 1, 2, ..., so the two never meet, and the echo of our
+# own request on a plain broker is told apart by its id.
+OWN_ID = const(1000000000)
+OWN_ATTRS = b'{"overrides":'  # how our own client attributes start (a plain broker echoes them)
+_INBOX_MAX = const(8)
+_BUSY_MAX = const(16)  # RPCs beyond a full inbox that are still answered "busy"
+_WIFI_WAIT_S = const(20)
+_RESYNC_MS = const(21600000)  # the server's time again every 6 h
+_CLOCK_WAIT_MS = const(30000)
+MESSAGE_CHARS = const(1536)  # a telemetry message stays under this (the board allocates it whole)
 _POLL_S = 0.05  # socket timeout while connected; one mqtt.loop() blocks about this long
 _STEP_S = 0.2  # the task's own period
-_WIFI_WAIT_S = 20
-_TIME_RESYNC_S = 6 * 3600
-_INBOX_MAX = 8
-_OWN_ATTRS = b'{"overrides":'
 
 OFF, WIFI, CONNECTING, ONLINE, BACKOFF = "off", "wifi", "connecting", "online", "backoff"
 
 
+def describe(exc):
+    """Words for a failed network call: a refused MQTT connect by its CONNACK code (what to do
+    first: the screen shows 40 characters), else the exception's type and text (and cause)."""
+    args = getattr(exc, "args", ())
+    code = args[1] if type(exc).__name__ == "MMQTTException" and len(args) > 1 else None
+    if code in (4, 5):
+        return "bad MQTT_TOKEN (MQTT code %d%s)" % (code, ": not authorised" if code == 5 else "")
+    if code in (1, 2, 3):
+        return "MQTT connect refused (code %d)" % code
+    cause = getattr(exc, "__cause__", None)
+    return "%s: %s%s" % (type(exc).__name__, exc, " (%s)" % cause if cause else "")
+
+
 class Link:
     """:param ctx: the Controller; :param radio: the network interface (see docs/thingsboard.md)
-    :param remote: a ``Remote``; :param rand: float in [0, 1); :param reboot: callable or None
-    :param mem_free: callable giving free heap bytes, or None"""
+    :param store: where overrides persist (``read()``/``write(bytes)``) or None
+    :param saved: ``saved.apply_saved``'s result, or None; :param rand: float in [0, 1)
+    :param reboot: callable or None; :param mem_free: callable giving free heap bytes, or None"""
 
-    def __init__(self, ctx, radio, remote, rand, reboot=None, mem_free=None):
+    def __init__(self, ctx, radio, store, saved, rand, reboot=None, mem_free=None):
         s = ctx.settings
         self.ctx = ctx
         self.radio = radio
-        self.remote = remote
         self.reboot = reboot
         self.state = OFF
         self.rssi = None
@@ -39,24 +68,34 @@ class Link:
         self.messages_sent = 0  # telemetry messages acknowledged by the broker
         self.last_error = ""
         self.wall = Wall(ctx.clock.ticks_ms)
-        self.points = Points(ctx, s.telemetry_buffer, mem_free)
-        self.backoff = Backoff(s.net_backoff_min_s, s.net_backoff_max_s, rand)
-        self.failures = 0
+        self.points = Points(ctx, s.telemetry_buffer_kb * 1024, mem_free)
+        self.rand = rand
+        self.failures = 0  # failed attempts in a row (the backoff grows with them)
         self.inbox = []
         self.inbox_lost = 0
+        self.busy = []  # ids of RPCs that arrived with the inbox full: answered "busy"
         self.mqtt = None
         self.hass = None  # a ``hass.Hass`` with HA_DISCOVERY=1
+        # Remote settings (``remote``, ``inbound``): the settings.toml values overrides
+        # replaced, the refused ones {KEY: why}, and what is still to be reported or saved.
+        self.store = store
+        self.base = saved[1] if saved else {}
+        self.rejected = {}
+        self.reboot_pending = False
+        self.report = False
+        self.dirty = False
         # The device's timing; a simulation on a virtual clock (hwc simulate --mqtt) sets its
-        # own: the socket wait while online, the task's period, and the clock (ms) that paces
-        # sending under REPLAY_PER_S.
+        # own: the socket wait while online, the task's period, the real-time ms clock that
+        # paces sending (REPLAY_PER_S) and reconnecting (the backoff), and the message size.
         self.poll_s = _POLL_S
         self.step_s = _STEP_S
-        self.send_clock = self.wall.mono_ms
-        self._until = 0  # mono ms: end of a backoff or of the WiFi wait
+        self.clock = self.wall.mono_ms
+        self.message_chars = MESSAGE_CHARS
+        self._until = 0  # clock ms: end of a backoff or of the WiFi wait
         self._next_send = 0
-        self._req = 0
+        self._req = OWN_ID
+        self._time_id = -1  # our pending time request
         self._time_asked = None
-        self._time_topic = "-"
         self._wifi_up = False
         self._ntp_at = 0
         self._online_at = 0
@@ -64,11 +103,16 @@ class Link:
 
     @property
     def buffered(self):
-        return len(self.points)
+        return self.points.count
 
     @property
     def dropped(self):
         return self.points.dropped
+
+    def request_id(self):
+        """A new id for a request of ours (never one of ThingsBoard's RPC ids)."""
+        self._req += 1
+        return self._req
 
     # --- the task ---------------------------------------------------------------------------
     async def task(self, ctx):
@@ -84,15 +128,13 @@ class Link:
             try:
                 self.step(now)
             except Exception as exc:  # noqa: BLE001 - a network fault must not end the task
-                self.fail(once("events", "describe", exc))
-            if self.remote.reboot_pending and self.reboot is not None:
+                self.fail(describe(exc))
+            if self.reboot_pending and self.reboot is not None:
                 await asyncio.sleep(1)
                 self.reboot()
             try:
                 await asyncio.sleep(self.step_s)
             except BaseException:  # cancelled: leave no socket behind
-                if self.hass is not None and self.mqtt is not None:
-                    self.hass.goodbye(self.mqtt)
                 self.close()
                 raise
 
@@ -104,18 +146,18 @@ class Link:
             self.ctx.log.info("WiFi connected")
         self._wifi_up = up
         state = self.state
-        if state == BACKOFF and now < self._until:
+        if state == BACKOFF and self.clock() < self._until:
             return
         if state in (OFF, BACKOFF):
             if not up:
                 s = self.ctx.settings
                 radio.start_connect(s.circuitpy_wifi_ssid, s.circuitpy_wifi_password)
-                self._until = now + _WIFI_WAIT_S * 1000
+                self._until = self.clock() + _WIFI_WAIT_S * 1000
             self.state = state = WIFI
         if not up:
             if state != WIFI:
                 return self.fail("WiFi lost")
-            if now >= self._until:
+            if self.clock() >= self._until:
                 return self.fail("WiFi: no connection to %r" % self.ctx.settings.circuitpy_wifi_ssid)
             return
         self.rssi = radio.rssi()
@@ -127,77 +169,106 @@ class Link:
         if state == WIFI:
             self.state = state = CONNECTING
         if state == CONNECTING:
-            self.connect()
+            once("session", "connect", self)
             self._online_at = now
             return
         self.mqtt.loop(self.poll_s)
-        self.handle_inbox()
+        if self.inbox or self.busy or self.inbox_lost:
+            once("inbound", "handle", self)
         self.ask_time(now)
-        if not self.wall.known() and now - self._online_at > 30000 and not self._no_clock_told:
+        if not self.wall.known() and now - self._online_at > _CLOCK_WAIT_MS and not self._no_clock_told:
             self._no_clock_told = True
             self.ctx.log.warn("network: no wall clock yet; telemetry held (see TIME_SOURCE)")
-        self.send(now)
+        self.send()
         if self.hass is not None:
             self.hass.tick(now, self.mqtt)
 
     def fail(self, error):
-        """A failed step: close, back off, reset the ESP32 after ESP_RESET_AFTER in a row
-        (``events.fail``)."""
-        once("events", "fail", self, error)
+        """A failed step: close, back off (exponentially, with jitter) and, after
+        ESP_RESET_AFTER failures in a row, reset the ESP32 alone (the board runs on)."""
+        self.last_error = error
+        self.close()
+        s = self.ctx.settings
+        # NET_BACKOFF_MIN_S doubling to NET_BACKOFF_MAX_S, each delay drawn from its upper half
+        delay_s = min(s.net_backoff_min_s * (1 << min(self.failures, 16)), s.net_backoff_max_s)
+        delay_s *= 0.5 + 0.5 * self.rand()
+        self.failures += 1
+        self._until = self.clock() + int(delay_s * 1000)
+        self.state = BACKOFF
+        log = self.ctx.log
+        log.warn("network: %s; retry in %d s" % (error, delay_s))
+        every = s.esp_reset_after
+        if every and self.failures % every == 0:
+            self.esp_resets += 1
+            log.warn("network: %d failures in a row; resetting the WiFi co-processor" % self.failures)
+            try:
+                self.radio.reset()
+            except Exception as exc:  # noqa: BLE001 - the next attempt reports what is still wrong
+                log.error("network: WiFi co-processor reset failed: %s" % exc)
+            self._wifi_up = False
 
     def close(self):
-        """Drop the MQTT connection (``events.close``)."""
-        if self.mqtt is not None:
-            once("events", "close", self)
+        """Drop the MQTT connection (adafruit_minimqtt's disconnect: it frees the socket even
+        when the DISCONNECT cannot be sent). Home Assistant is told "offline" first: a clean
+        DISCONNECT keeps the broker from publishing the last will."""
+        mqtt = self.mqtt
+        self.mqtt = None
+        if mqtt is not None:
+            if self.hass is not None:
+                self.hass.goodbye(mqtt)
+            try:
+                mqtt.disconnect()
+            except Exception:  # noqa: BLE001 - the connection is going anyway
+                pass
 
     # --- MQTT -------------------------------------------------------------------------------
-    def connect(self):
-        """One MQTT connection attempt (``session.connect``); raises when it fails."""
-        once("session", "connect", self)
-
     def _on_message(self, client, topic, payload):
         # Only queue: this runs inside minimqtt calls, which must not be re-entered.
         if len(self.inbox) < _INBOX_MAX:
             self.inbox.append((topic, payload))
+        elif topic.startswith(TOPIC + "rpc/request/") and len(self.busy) < _BUSY_MAX:
+            self.busy.append(topic[len(TOPIC) + 12:])
         else:
             self.inbox_lost += 1
-
-    def handle_inbox(self):
-        """The queued incoming messages (``events.handle_inbox``), when there are any."""
-        if self.inbox or self.inbox_lost:
-            once("events", "handle_inbox", self)
 
     def ask_time(self, now):
         """Client-side RPC getCurrentTime on connect and every few hours."""
         if self.ctx.settings.time_source == "ntp":
             return
         asked = self._time_asked
-        if asked is None or now - asked > (_TIME_RESYNC_S * 1000 if self.wall.known() else 10000):
+        if asked is None or now - asked > (_RESYNC_MS if self.wall.known() else 10000):
             self._time_asked = now
-            self._req += 1
-            self._time_topic = TOPIC + "rpc/response/%d" % self._req
-            self.mqtt.publish(TOPIC + "rpc/request/%d" % self._req, '{"method":"getCurrentTime","params":{}}')
+            self._time_id = self.request_id()
+            self.mqtt.publish(TOPIC + "rpc/request/%d" % self._time_id, '{"method":"getCurrentTime","params":{}}')
 
-    def send(self, now):
-        """Send the oldest buffered points as one array, QoS 1; forget them once acknowledged.
-        Messages are spaced by 1/REPLAY_PER_S while a backlog drains."""
-        if not self.points.count or not self.wall.known():
+    def send(self):
+        """Send the oldest buffered points as one array (at most REPLAY_BATCH, and under
+        ``message_chars``), QoS 1; forget them once acknowledged. Messages are spaced by
+        1/REPLAY_PER_S of ``clock`` while a backlog drains."""
+        points = self.points
+        if not points.count or not self.wall.known():
             return
-        at = self.send_clock()
+        at = self.clock()
         if at < self._next_send:
             return
-        s = self.ctx.settings
-        n = min(s.replay_batch, self.points.count)
-        self.mqtt.publish(TOPIC + "telemetry", self.points.encode(n, self.wall.epoch_ms_at), qos=1)
-        self.points.forget(n)
+        ctx = self.ctx
+        s = ctx.settings
+        # The reasons, in words, go with the newest point only.
+        live = '"reason":' + json.dumps(ctx.decision.reason)
+        heater = ctx.heater
+        if heater is not None:
+            live += ',"heater_reason":' + json.dumps(heater.reason)
+        text, n = points.encode(self.message_chars, self.wall.epoch_ms_at, live, s.replay_batch)
+        self.mqtt.publish(TOPIC + "telemetry", text, qos=1)
+        points.forget(n)
         self.messages_sent += 1
         self._next_send = at + int(1000 / s.replay_per_s)
 
 
 def make_link(ctx, radio, store=None, saved=None, reboot=None, rand=None, mem_free=None):
-    """The Link for ``ctx`` (also set as ``ctx.link``; ``ctx.wall`` its clock), or None with
-    ``ctx.link = None`` when MQTT_BROKER is empty."""
-    remote = Remote(ctx, store, saved)
+    """The Link for ``ctx`` (also set as ``ctx.link``; ``ctx.wall`` its clock, ``ctx.overrides``
+    the overrides in force), or None with ``ctx.link = None`` when MQTT_BROKER is empty."""
+    ctx.overrides = saved[0] if saved else {}
     if not ctx.settings.mqtt_broker:
         ctx.link = None
         ctx.wall = Wall(ctx.clock.ticks_ms)
@@ -207,7 +278,7 @@ def make_link(ctx, radio, store=None, saved=None, reboot=None, rand=None, mem_fr
         import random
 
         rand = random.random
-    link = Link(ctx, radio, remote, rand, reboot, mem_free)
+    link = Link(ctx, radio, store, saved, rand, reboot, mem_free)
     if ctx.settings.ha_discovery:
         from controller.net.hass import Hass
 

@@ -1,27 +1,38 @@
-"""Telemetry points: sampled from the controller into a bounded ring of compact arrays.
+"""Telemetry points: sampled from the controller into one fixed byte buffer, delta-coded, and
+thinned when the buffer fills (docs/thingsboard.md, "Offline buffer").
 
-A point is one row of integers (temperatures in hundredths of a degree, counters as they
-are) plus the link's monotonic milliseconds when it was taken, so about 50 bytes. Its
-wall-clock timestamp is computed when it is sent, so points taken before the clock was
-known get correct timestamps once it is. When the ring is full the oldest point is
-overwritten and counted in ``dropped``.
+A point is a record of the values that changed since the record before it: the time step in
+tenths of a second (and whether it is a status point), bitmaps of the changed values and their
+changes, as zigzag varints; about 10 bytes with five probes, so TELEMETRY_BUFFER_KB = 12 holds
+well over an hour at the 5 s default. The status keys (counters, RSSI, free heap,
+totals) are sampled and sent once a minute. When the buffer is full, ``thin`` (imported for
+that) thins the oldest three quarters; only when even that leaves no room does the oldest
+point go, counted in ``dropped``. A point's wall-clock timestamp is computed when it is sent,
+so points taken before the clock was known are stamped right once it is.
 """
 
-import json
 from array import array
 
-NONE = -32768  # "no value" in the narrow array
-_MASK32 = 0xFFFFFFFF
-_NARROW_MAX = 32767
+from controller.net import once
 
-# Fixed fields after the sensors: (key, scale, wide). scale 100 = two decimals.
-FIXED = (
-    ("duty_pct", 1, 0), ("mode", 0, 0), ("max_diff_k", 100, 0), ("diff_k", 100, 0),
-    ("pump_on", 1, 0), ("rssi", 1, 0), ("heat_today_kwh", 100, 0),
-    ("wifi_connects", 1, 1), ("mqtt_connects", 1, 1), ("esp_resets", 1, 1), ("pump_starts", 1, 1), ("uptime_s", 1, 1),
-    ("free_bytes", 1, 1), ("dropped", 1, 1),
-    ("heat_total_kwh", 100, 1), ("pump_hours_total", 100, 1), ("pump_starts_total", 1, 1), ("resets_total", 1, 0),
-)
+try:
+    from micropython import const
+except ImportError:
+    def const(x):
+        return x
+
+NONE = const(-268435456)  # "no value": -(1 << 28), so every change stays a small int on the board
+_LIM = const(268435455)
+_STATUS_DS = const(600)  # status values once a minute (times are in tenths of a second)
+_WORDS = const(40)  # distinct mode and heater words kept
+_MIN_BYTES = const(512)
+
+# The values after the sensors' temperatures and their fault bits, as "key:how" (how: 2 two
+# decimals, w a word, nothing an integer): the values of every point, then the status.
+FAST = "duty_pct mode:w max_diff_k:2 diff_k:2 pump_on heater_state:w heater_source:w heater_w"
+STATUS = ("rssi wifi_connects mqtt_connects esp_resets pump_starts free_bytes dropped thinned heat_today_kwh:2 "
+          "heat_total_kwh:2 pump_hours_total:2 pump_starts_total resets_total heater_price_p_kwh:2 "
+          "heater_energy_today_kwh:2")
 
 
 def sensors_of(ctx):
@@ -42,150 +53,242 @@ def fmt(value, scale):
     return "%s%d.%02d" % (sign, value // 100, value % 100)
 
 
-class Points:
-    """:param ctx: the Controller; :param size: points kept
-    :param mem_free: callable giving free heap bytes, or None"""
+def _int(value, scale=1):
+    """A reading as a stored integer (rounded half away from zero), NONE for None."""
+    if value is None or value == NONE:
+        return NONE
+    v = value * scale
+    v = int(v + 0.5) if v >= 0 else -int(-v + 0.5)
+    return _LIM if v > _LIM else -_LIM if v < -_LIM else v
 
-    def __init__(self, ctx, size, mem_free=None):
+
+class Points:
+    """:param ctx: the Controller; :param nbytes: buffer size (TELEMETRY_BUFFER_KB * 1024)
+    :param mem_free: callable giving free heap bytes, or None
+
+    ``count`` points are buffered; ``total`` were ever taken; ``dropped`` were lost (the
+    buffer could not be thinned further); ``thinned`` were removed by thinning."""
+
+    def __init__(self, ctx, nbytes, mem_free=None):
         self.ctx = ctx
         self.mem_free = mem_free
         self.sensors = sensors_of(ctx)
-        keys = []
-        layout = []  # (key, scale, wide, index in its array)
-        narrow = wide = 0
-        for name, _ in self.sensors:
-            layout.append((name + "_c", 100, 0, narrow))
-            narrow += 1
-        for key, scale, is_wide in FIXED:
-            if is_wide:
-                layout.append((key, scale, 1, wide))
-                wide += 1
-            else:
-                layout.append((key, scale, 0, narrow))
-                narrow += 1
-        for item in layout:
-            keys.append(item[0])
-        self.fault_mask_at = narrow  # one bit per sensor
-        narrow += 1
-        self.layout = layout
-        self.nn = narrow
-        self.nw = wide
-        self.size = size
-        # From a bytearray: a raw copy on MicroPython too. "I"/"i" are 32 bits everywhere.
-        self.t = array("I", bytearray(4 * size))
-        self.narrow = array("h", bytearray(2 * size * narrow))
-        self.wide = array("i", bytearray(4 * size * wide))
-        self.modes = []
-        self.head = 0  # oldest
-        self.count = 0
-        self.dropped = 0
-        self.total = 0  # points ever taken
-        self.keys = keys + [name + "_fault" for name, _ in self.sensors]
+        self.ns = len(FAST.split()) + 1 + len(self.sensors)  # where the status values start
+        n = self.ns + len(STATUS.split())
+        self.buf = bytearray(max(nbytes, _MIN_BYTES))
+        self.head = self.tail = self.count = self.total = self.dropped = self.thinned = 0
+        self.words = []
+        self.t0_s = ctx.clock.now_s()  # uptime when the link's clock read 0
+        self.status_at = None  # when the last status point was taken; None: the next one is
+        self._step = 0  # thinning spacing now (``thin``), tenths of a second
+        # Value vectors: [0] the state before the oldest point, [1] a point being read, [2] the
+        # last point kept while thinning, [3] the newest point, [4] the point being taken.
+        self._v = [array("i", bytearray(4 * n)) for _ in range(5)]
+        self._t = [0, 0, 0, 0]
+        self._p = 0  # read position
+        self._st = 0  # the point just read is a status point
 
     def __len__(self):
         return self.count
 
-    def _mode_index(self, mode):
-        modes = self.modes
-        for i in range(len(modes)):
-            if modes[i] == mode:
+    # --- sampling -----------------------------------------------------------------------
+    def _word(self, word):
+        if word is None:
+            return NONE
+        words = self.words
+        for i in range(len(words)):
+            if words[i] == word:
                 return i
-        modes.append(mode)
-        return len(modes) - 1
+        if len(words) >= _WORDS:
+            return NONE
+        words.append(word)
+        return len(words) - 1
 
-    def add(self, t_ms, link=None):
-        """Take a point now (``t_ms``: the link's monotonic ms); the oldest goes if full."""
-        if self.count == self.size:
-            self.head = (self.head + 1) % self.size
-            self.count -= 1
-            self.dropped += 1
-        slot = (self.head + self.count) % self.size
-        self.count += 1
-        self.total += 1
-        self.t[slot] = t_ms & _MASK32
-        self._fill(slot, link)
-
-    def _fill(self, slot, link):
+    def _sample(self, link, status):
         ctx = self.ctx
         d = ctx.decision
-        counters = ctx.counters
-        n0 = slot * self.nn
-        w0 = slot * self.nw
-        nv = self.narrow
-        wv = self.wide
-        mask = 0
-        i = 0
+        h = ctx.heater
+        v = self._v[4]
+        mask = i = 0
         for _, sensor in self.sensors:
-            v = sensor.value_c
-            nv[n0 + i] = _narrow(v, 100)
+            v[i] = _int(sensor.value_c, 100)
             if sensor.fault is not None:
                 mask |= 1 << i
             i += 1
-        nv[n0 + self.fault_mask_at] = mask
-        vals = (d.duty_pct, self._mode_index(d.mode), d.max_diff_k, d.diff_k, 1 if ctx.pump_on else 0,
-                link.rssi if link is not None else None,
-                counters.heat_today_kwh if counters is not None else None,
-                link.wifi_connects if link is not None else 0, link.mqtt_connects if link is not None else 0,
-                link.esp_resets if link is not None else 0,
-                ctx.pump_starts, ctx.clock.now_s(), self.mem_free() if self.mem_free else None, self.dropped,
-                counters.heat_total_kwh if counters is not None else None,
-                counters.pump_s_total / 3600 if counters is not None else None,
-                counters.starts_total if counters is not None else None,
-                counters.resets_total if counters is not None else None)
-        k = len(self.sensors)
-        for j in range(len(FIXED)):
-            _, scale, is_wide, at = self.layout[k + j]
-            v = vals[j]
-            if is_wide:
-                wv[w0 + at] = NONE if v is None else int(v * scale + 0.5) if scale > 1 else int(v)
-            else:
-                nv[n0 + at] = _narrow(v, scale or 1)
+        for x in (mask, d.duty_pct, self._word(d.mode), _int(d.max_diff_k, 100), _int(d.diff_k, 100),
+                  1 if ctx.pump_on else 0, h and self._word(h.state), h and self._word(h.source),
+                  h and h.element_w):
+            v[i] = _int(x)
+            i += 1
+        if not status:
+            return  # the status values stay as they were
+        c = ctx.counters
+        for x in (link and link.rssi, link and link.wifi_connects, link and link.mqtt_connects,
+                  link and link.esp_resets, ctx.pump_starts, self.mem_free and self.mem_free(), self.dropped,
+                  self.thinned, c and _int(c.heat_today_kwh, 100), c and _int(c.heat_total_kwh, 100),
+                  c and _int(c.pump_s_total / 36), c and c.starts_total, c and c.resets_total,
+                  h and _int(h.price_p_kwh, 100), h and _int(h.energy_today_kwh, 100)):
+            v[i] = _int(x)
+            i += 1
 
-    def values(self, i):
-        """Point ``i`` (0 = oldest) as a dict of JSON-ready Python values."""
-        return json.loads(self._values_json((self.head + i) % self.size))
+    def add(self, t_ms, link=None):
+        """Take a point now (``t_ms``: the link's monotonic ms); thins or drops old ones if full."""
+        t = t_ms // 100
+        status = self.status_at is None or t - self.status_at >= _STATUS_DS
+        if status:
+            self.status_at = t
+        self._sample(link, status)
+        if len(self.buf) - self.tail < 4 + 5 * len(self._v[4]):  # the longest a record can be
+            once("thin", "make_room", self, 4 + 5 * len(self._v[4]))
+        last, new = self._v[3], self._v[4]
+        self.tail = self._put(self.tail, status, t - self._t[3], last, new)
+        self._t[3] = t
+        for i in range(len(new)):
+            last[i] = new[i]
+        self.count += 1
+        self.total += 1
 
-    def _values_json(self, slot):
-        n0 = slot * self.nn
-        w0 = slot * self.nw
+    # --- records --------------------------------------------------------------------------
+    def _w(self, pos, v):
+        """Write ``v`` as a zigzag varint at ``pos``; the position after it."""
+        v = v << 1 if v >= 0 else ((-v) << 1) - 1
+        buf = self.buf
+        while v >= 0x80:
+            buf[pos] = (v & 0x7F) | 0x80
+            v >>= 7
+            pos += 1
+        buf[pos] = v
+        return pos + 1
+
+    def _r(self):
+        """Read a zigzag varint at the read position."""
+        buf = self.buf
+        p = self._p
+        v = shift = 0
+        while True:
+            b = buf[p]
+            p += 1
+            v |= (b & 0x7F) << shift
+            if b < 0x80:
+                break
+            shift += 7
+        self._p = p
+        return -((v + 1) >> 1) if v & 1 else v >> 1
+
+    def _put(self, pos, status, dt, old, new):
+        """Write the record of ``new`` after ``old`` at ``pos``: the time step and the status
+        flag in one varint, a byte with a bit per group of eight values that changed, then for
+        each such group a byte with a bit per changed value and their changes. The position
+        after it."""
+        buf = self.buf
+        pos = self._w(pos, -dt - 1 if status else dt)
+        groups = pos
+        buf[groups] = 0
+        pos += 1
+        n = len(new)
+        for g in range(0, n, 8):
+            bits = 0
+            for i in range(g, min(g + 8, n)):
+                if new[i] != old[i]:
+                    bits |= 1 << (i - g)
+            if bits:
+                buf[groups] |= 1 << (g >> 3)
+                buf[pos] = bits
+                pos += 1
+                for i in range(g, min(g + 8, n)):
+                    if bits & (1 << (i - g)):
+                        pos = self._w(pos, new[i] - old[i])
+        return pos
+
+    def _get(self, v):
+        """Apply the record at the read position to the vector ``v``; its time step (``_st``:
+        a status point)."""
+        buf = self.buf
+        dt = self._r()
+        self._st = dt < 0
+        groups = buf[self._p]
+        self._p += 1
+        for g in range(0, len(v), 8):
+            if groups & (1 << (g >> 3)):
+                bits = buf[self._p]
+                self._p += 1
+                for i in range(8):
+                    if bits & (1 << i):
+                        v[g + i] += self._r()
+        return -dt - 1 if dt < 0 else dt
+
+    def _copy(self, src, dst):
+        self._t[dst] = self._t[src]
+        a, b = self._v[src], self._v[dst]
+        for i in range(len(a)):
+            b[i] = a[i]
+
+    def forget(self, n, lost=False):
+        """Remove the ``n`` oldest points (sent and acknowledged; ``lost``: dropped)."""
+        n = min(n, self.count)
+        self._p = self.head
+        for _ in range(n):
+            self._t[0] += self._get(self._v[0])
+        self.head = self._p
+        self.count -= n
+        if lost:
+            self.dropped += n
+        if not self.count:
+            self.head = self.tail = self._step = 0
+
+    # --- reading ------------------------------------------------------------------------
+    def _json(self, t, live):
+        v = self._v[1]
         parts = []
-        for key, scale, is_wide, at in self.layout:
-            v = self.wide[w0 + at] if is_wide else self.narrow[n0 + at]
-            if v == NONE:
+        i = 0
+        for name, _ in self.sensors:
+            if v[i] != NONE:
+                parts.append('"%s_c":%s' % (name, fmt(v[i], 100)))
+            i += 1
+        for j in range(len(self.sensors)):
+            parts.append('"%s_fault":%d' % (self.sensors[j][0], (v[i] >> j) & 1))
+        i += 1
+        for key in (FAST + " " + STATUS if self._st else FAST).split():
+            x = v[i]
+            i += 1
+            if x == NONE:
                 continue
-            if scale == 0:
-                parts.append('"%s":%s' % (key, json.dumps(self.modes[v])))
-            else:
-                parts.append('"%s":%s' % (key, fmt(v, scale)))
-        mask = self.narrow[n0 + self.fault_mask_at]
-        for i in range(len(self.sensors)):
-            parts.append('"%s_fault":%d' % (self.sensors[i][0], (mask >> i) & 1))
+            if key[-2:] == ":2":
+                parts.append('"%s":%s' % (key[:-2], fmt(x, 100)))
+            elif key[-2:] != ":w":
+                parts.append('"%s":%d' % (key, x))
+            elif x < len(self.words):
+                parts.append('"%s":"%s"' % (key[:-2], self.words[x]))
+        if self._st:
+            parts.append('"uptime_s":%d' % (self.t0_s + t // 10))
+        if live:
+            parts.append(live)
         return "{" + ",".join(parts) + "}"
 
-    def encode(self, n, epoch_ms_at):
-        """JSON array of the ``n`` oldest points, each {"ts": ms, "values": {...}}.
+    def encode(self, limit, epoch_ms_at, live="", most=1000):
+        """(JSON array text, points in it) of the oldest points, {"ts": ms, "values": {...}}
+        each: ``most`` points and ``limit`` characters at most (one point at least). ``live``:
+        JSON members added to the newest point only (the reason texts). ``epoch_ms_at(t_ms)``
+        gives a point's wall-clock ms. Nothing is removed (``forget`` after the broker
+        acknowledged)."""
+        self._copy(0, 1)
+        self._p = self.head
+        t = self._t[0]
+        out = []
+        size = n = 0
+        while n < self.count and n < most:
+            t += self._get(self._v[1])
+            text = '{"ts":%d,"values":%s}' % (epoch_ms_at(t * 100),
+                                              self._json(t, live if n == self.count - 1 else ""))
+            if n and size + len(text) + 3 > limit:
+                break
+            out.append(text)
+            size += len(text) + 1
+            n += 1
+        return "[" + ",".join(out) + "]", n
 
-        ``epoch_ms_at(t_ms)`` gives the wall-clock ms of a point's monotonic ms."""
-        parts = []
-        for i in range(min(n, self.count)):
-            slot = (self.head + i) % self.size
-            parts.append('{"ts":%d,"values":%s}' % (epoch_ms_at(self.t[slot]), self._values_json(slot)))
-        return "[" + ",".join(parts) + "]"
+    def values(self, i):
+        """Point ``i`` (0 = oldest) as a dict of JSON-ready values (host tools and tests)."""
+        import json
 
-    def forget(self, n):
-        """Remove the ``n`` oldest points (after the broker acknowledged them)."""
-        n = min(n, self.count)
-        self.head = (self.head + n) % self.size
-        self.count -= n
-
-
-def _narrow(value, scale):
-    if value is None:
-        return NONE
-    v = value * scale
-    v = int(v + 0.5) if v >= 0 else -int(-v + 0.5)
-    if v > _NARROW_MAX:
-        return _NARROW_MAX
-    if v <= NONE:
-        return NONE + 1
-    return v
+        return json.loads(self.encode(1 << 30, lambda t: t, "", i + 1)[0])[i]["values"]

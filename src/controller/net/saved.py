@@ -1,34 +1,17 @@
-"""The saved remote setting overrides: a small JSON record with a length and a checksum, read
-once at boot (``apply_saved``) and written when the overrides change (``save``). Imported
-for each use through ``controller.net.once`` and forgotten again: it is not kept in RAM."""
+"""The saved remote setting overrides, read once at boot (``apply_saved``, through the
+whole-set check of ``remote.update``); ``remote`` writes the record (a small JSON record with
+a length and a checksum). Imported for that and forgotten after (``controller.net.once``)."""
 
 import json
 
-from controller.net.inbound import check
+from controller.net.remote import MAGIC, checksum, update
 
-_MAGIC = b"HO"
 _HEADER = 6  # magic, length (2), checksum (2)
-
-
-def checksum(data):
-    """Fletcher-16 of ``data``."""
-    a = b = 0
-    for byte in data:
-        a = (a + byte) % 255
-        b = (b + a) % 255
-    return (b << 8) | a
-
-
-def pack(overrides):
-    """bytes for ``overrides`` (dict key -> value)."""
-    body = json.dumps(overrides).encode("utf-8")
-    c = checksum(body)
-    return _MAGIC + bytes((len(body) >> 8, len(body) & 255, c >> 8, c & 255)) + body
 
 
 def unpack(data):
     """(overrides dict, error text or ""): an empty or erased record is no error."""
-    if len(data) < _HEADER or data[0:2] != _MAGIC:
+    if len(data) < _HEADER or data[0:2] != MAGIC:
         if data[0:2] in (b"", b"\x00\x00", b"\xff\xff"):
             return {}, ""
         return {}, "saved overrides: no valid record"
@@ -46,9 +29,10 @@ def unpack(data):
 
 
 def apply_saved(settings, store):
-    """Apply the overrides saved in ``store`` (at boot, before the controller is built).
-
-    Returns (overrides, base, messages): base holds the settings.toml values they replaced."""
+    """Apply the overrides saved in ``store`` (at boot, before the controller is built), as a
+    whole set: a saved value that no longer passes (a firmware update changed a range or a
+    rule) is dropped and said. Returns (overrides, base, messages): base holds the
+    settings.toml values they replaced."""
     overrides = {}
     base = {}
     messages = []
@@ -60,26 +44,9 @@ def apply_saved(settings, store):
         saved, error = {}, "saved overrides unreadable: %s" % exc
     if error:
         messages.append(error)
-    for key in saved:
-        value, reason = check(settings, key, saved[key])
-        if reason:
-            messages.append("saved override %s = %r dropped: %s" % (key, saved[key], reason))
-            continue
-        base[key] = getattr(settings, key.lower())
-        setattr(settings, key.lower(), value)
-        overrides[key] = value
+    changed, refused = update(settings, overrides, base, saved, full=True)
+    for key in refused:
+        messages.append("saved override %s = %r dropped: %s" % (str(key)[:40], saved[key], refused[key]))
+    for key, value in changed:
         messages.append("override from ThingsBoard: %s = %r" % (key, value))
     return overrides, base, messages
-
-
-def save(remote):
-    """Persist ``remote``'s overrides unless the store holds them already; False (logged,
-    never raised) if that failed."""
-    data = pack(remote.ctx.overrides)
-    try:
-        if remote.store.read()[:len(data)] != data:
-            remote.store.write(data)
-    except (OSError, ValueError) as exc:
-        remote.ctx.log.error("could not save remote settings: %s" % exc)
-        return False
-    return True

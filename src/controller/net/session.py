@@ -1,72 +1,107 @@
 """Opening an MQTT session for the link: connect, subscribe, tell ThingsBoard who we are and
 ask for the shared attributes. Runs once per connection, imported through
-``controller.net.once`` and forgotten again, so it takes no RAM while the link is online."""
+``controller.net.once`` and forgotten again, so it takes no RAM while the link is online.
+
+Only adafruit_minimqtt's public API: the socket timeout is the link's poll (a TCP connect on
+the ESP32 is bounded by its own firmware, not by it), the CONNACK and every QoS 1
+acknowledgement wait at most MQTT_TIMEOUT_S (``recv_timeout``), and each session gets its
+own connection-manager key (``session_id``), so a socket that a reset ESP32 could not close
+never blocks the next connect."""
 
 import json
 
 from controller import VERSION
-from controller.net import once
-
-_SECRETS = ("CIRCUITPY_WIFI_PASSWORD", "MQTT_TOKEN")
+from controller.net.link import ONLINE, OWN_ATTRS, TOPIC
+from controller.net.defaults import DEFAULTS, SHARED
+from controller.net.points import sensors_of
 
 
 def connect(link):
-    """One attempt: TCP connect within a third of MQTT_TIMEOUT_S, CONNACK within the rest;
-    raises when it fails (the link backs off)."""
+    """One attempt; raises when it fails (the link backs off)."""
     from adafruit_minimqtt.adafruit_minimqtt import MQTT
-
-    from controller.net.link import ONLINE, TOPIC
 
     ctx = link.ctx
     s = ctx.settings
-    limit_s = s.mqtt_timeout_s
     mqtt = MQTT(broker=s.mqtt_broker, port=s.mqtt_port, username=s.mqtt_token or None, password="",
                 is_ssl=s.mqtt_tls, socket_pool=link.radio.pool, ssl_context=link.radio.ssl_context,
-                socket_timeout=limit_s / 3, recv_timeout=limit_s / 3 + 0.01, connect_retries=1,
+                socket_timeout=link.poll_s, recv_timeout=max(s.mqtt_timeout_s, 2 * link.poll_s), connect_retries=1,
                 keep_alive=int(3 * s.telemetry_period_s) + 30, use_binary_mode=True)
     mqtt.on_message = link._on_message
     link.mqtt = mqtt
     hass = link.hass
     if hass is not None:
         hass.before_connect(mqtt)
-    mqtt.connect()
-    poll_s = link.poll_s
-    mqtt._sock.settimeout(poll_s)
-    mqtt._socket_timeout = poll_s
-    mqtt._recv_timeout = limit_s - poll_s
+    mqtt.connect(session_id=str(link.mqtt_connects))
     topics = [(TOPIC + "rpc/request/+", 0), (TOPIC + "attributes", 0), (TOPIC + "attributes/response/+", 0),
               (TOPIC + "rpc/response/+", 0)]
     mqtt.subscribe(topics + hass.topics() if hass is not None else topics)
     link.mqtt_connects += 1
     link.failures = 0
-    link.backoff.reset()
+    link.points.status_at = None  # the next point carries the counters this connect changed
     link.state = ONLINE
     ctx.log.info("MQTT connected to %s:%d" % (s.mqtt_broker, s.mqtt_port))
-    _hello(link, mqtt, TOPIC)
-    link._req += 1
-    mqtt.publish(TOPIC + "attributes/request/%d" % link._req,
-                 json.dumps({"sharedKeys": once("inbound", "shared_keys")}))
+    hello(link, mqtt)
+    mqtt.publish(TOPIC + "attributes/request/%d" % link.request_id(), '{"sharedKeys":"%s"}' % SHARED)
     link._time_asked = None
     if hass is not None:
         hass.on_connect(mqtt)
 
 
-def _hello(link, mqtt, topic):
-    """Client attributes on connect: firmware, board, the settings in effect (no secrets),
-    the settings problems, the overrides and rejected remote settings."""
-    from controller.settings_spec import SPEC
+def settings_text(settings):
+    """The settings in force that differ from their defaults, as a JSON object (secrets left
+    out): the "settings" client attribute."""
+    parts = []
+    for line in DEFAULTS.split("\n"):
+        words = line.split(" ")
+        if len(words) < 2:
+            continue
+        value = getattr(settings, words[0].lower())
+        text = json.dumps(list(value) if isinstance(value, tuple) else value)
+        if text.replace(" ", "") != words[1]:
+            parts.append('"%s":%s' % (words[0], text))
+    return "{" + ",".join(parts) + "}"
 
+
+def hello(link, mqtt):
+    """Client attributes on connect: the overrides and rejected remote settings, firmware,
+    board, the settings that differ from their defaults and the settings problems."""
     ctx = link.ctx
-    s = ctx.settings
-    settings = {}
-    for entry in SPEC:
-        if entry[0] not in _SECRETS:
-            value = getattr(s, entry[0].lower())
-            settings[entry[0]] = list(value) if isinstance(value, tuple) else value
-    link.remote.report = False
-    # "overrides" first, as a plain broker's echo of our own attributes is known by it
+    link.report = False
+    # "overrides" first: a plain broker's echo of our own attributes is known by it
     # (MicroPython's dicts have no order, so the object is written by hand).
-    mqtt.publish(topic + "attributes", '{"overrides":%s,"rejected_settings":%s,"firmware":%s,"board":%s,'
-                 '"settings":%s,"settings_errors":%s}' % (
-                     json.dumps(ctx.overrides), json.dumps(link.remote.rejected), json.dumps(VERSION),
-                     json.dumps(getattr(ctx.hw, "board_name", "?")), json.dumps(settings), json.dumps(s.errors)))
+    mqtt.publish(TOPIC + "attributes", '%s%s,"rejected_settings":%s,"firmware":%s,"board":%s,"settings":%s,'
+                 '"settings_errors":%s}' % (
+                     OWN_ATTRS.decode(), json.dumps(ctx.overrides), json.dumps(link.rejected), json.dumps(VERSION),
+                     json.dumps(getattr(ctx.hw, "board_name", "?")), settings_text(ctx.settings),
+                     json.dumps(ctx.settings.errors)))
+
+
+# --- Home Assistant's discovery configs (HA_DISCOVERY = 1; see ``hass``) ------------------------
+_DEVICE = ('"device":{"identifiers":["%s"],"name":"Solar hot water %s","model":%s,"manufacturer":"solar-hwc",'
+           '"sw_version":"%s"}')
+_CONFIG = ('{"name":"%s","unique_id":"%s_%s","state_topic":"%s","availability_topic":"%s",'
+           '"value_template":"{{ value_json.%s }}",%s%s}')
+_MEASURE = ',"unit_of_measurement":"%s","state_class":"measurement"'
+
+
+def entities(hass):
+    """[(topic, config JSON)] of every entity, in publishing order: one long text per config, so
+    its words are not interned names (which stay in RAM)."""
+    ctx = hass.link.ctx
+    node = hass.node
+    device = _DEVICE % (node, node, json.dumps(getattr(ctx.hw, "board_name", "?")), VERSION)
+    rows = [("sensor", name + "_c", getattr(sensor, "label", name) + " temperature",
+             ',"device_class":"temperature"' + _MEASURE % "\u00b0C") for name, sensor in sensors_of(ctx)]
+    rows += [("sensor", "duty_pct", "pump duty", _MEASURE % "%"),
+             ("sensor", "diff_k", "collector - tank", _MEASURE % "K"),
+             ("sensor", "mode", "mode", ""), ("binary_sensor", "pump_on", "pump", ',"device_class":"running"'),
+             ("switch", "manual", "manual pump", ',"command_topic":"%s","icon":"mdi:pump"' % hass.command_topic)]
+    return [("%s/%s/%s/%s/config" % (hass.prefix, component, node, obj),
+             _CONFIG % (name, node, obj, hass.state_topic, hass.availability_topic, obj, device, extra))
+            for component, obj, name, extra in rows]
+
+
+def announce(hass, mqtt):
+    """Every entity's discovery config, retained."""
+    for topic, config in entities(hass):
+        mqtt.publish(topic, config, True)

@@ -1,4 +1,4 @@
-"""Time for the link: monotonic milliseconds, the wall clock, and reconnect backoff."""
+"""Time for the link: monotonic milliseconds and the wall clock."""
 
 from adafruit_ticks import ticks_diff
 
@@ -47,25 +47,3 @@ class Wall:
         """Unix ms of a stored point's monotonic ms (kept modulo 2**32)."""
         now = self.mono_ms()
         return self._offset_ms + now - ((now - t_ms) & _MASK32)
-
-
-class Backoff:
-    """Exponential backoff with jitter: ``min_s``, doubling to ``max_s``, each delay drawn
-    uniformly from its upper half. :param rand: callable giving a float in [0, 1)"""
-
-    def __init__(self, min_s, max_s, rand):
-        self.min_s = min_s
-        self.max_s = max_s
-        self.rand = rand
-        self.failures = 0
-
-    def next_s(self):
-        """The delay before the next attempt after one more failure."""
-        base = self.min_s * (2 ** min(self.failures, 16))
-        if base > self.max_s:
-            base = self.max_s
-        self.failures += 1
-        return base * (0.5 + 0.5 * self.rand())
-
-    def reset(self):
-        self.failures = 0
