@@ -96,7 +96,7 @@ TARGETS = {
 
 # --- what is loaded ---------------------------------------------------------------------------
 # Libraries in /lib (circup installs the bundle's .mpy): loaded as .mpy.
-MPY_LIBRARIES = ("asyncio", "adafruit_ticks", "adafruit_pcf8591", "adafruit_onewire", "adafruit_ds18x20",
+MPY_LIBRARIES = ("asyncio", "adafruit_ticks", "adafruit_pcf8591", "adafruit_onewire", "adafruit_ds18x20", "adafruit_json_stream",
                  "adafruit_minimqtt", "adafruit_display_shapes")
 # Frozen into the Titano's CircuitPython (bytecode in flash; a frozen module shadows /lib), and
 # adafruit_bus_device, built in (C): both at their frozen cost.
