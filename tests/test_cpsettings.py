@@ -131,7 +131,7 @@ def test_unsupported_bare_values(raw, kind, strings_value, hint):
     assert entry.legacy_value is None and entry.legacy_error
     assert len(problems) == 1 and problems[0].line == 2 and problems[0].key == "K"
     assert hint in problems[0].message
-    assert "raises ValueError on CircuitPython 8.0-10.1" in problems[0].message
+    assert "raises ValueError on CircuitPython 9.0-10.1" in problems[0].message
     assert parse(text, LEGACY)[0] == {"OK": "fine"}
     assert parse(text, STRINGS)[0] == {"OK": "fine", "K": strings_value}
 

@@ -193,7 +193,7 @@ def test_duplicate_key():
 def test_bare_float_is_an_error_for_circuitpython_10_1_and_a_warning_for_10_2():
     text = "# tuning\nMIN_DIFF_K = 4.5\n"
     expected = ('MIN_DIFF_K = 4.5 is not a quoted string or integer: os.getenv() raises ValueError on '
-                "CircuitPython 8.0-10.1 and returns '4.5' on 10.2+ - write MIN_DIFF_K = \"4.5\"")
+                "CircuitPython 9.0-10.1 and returns '4.5' on 10.2+ - write MIN_DIFF_K = \"4.5\"")
     assert found(text, semantics_for("10.1")) == [(2, ERROR, expected)]
     assert found(text, semantics_for("9")) == [(2, ERROR, expected)]
     assert found(text) == [(2, ERROR, expected)]

@@ -466,7 +466,7 @@ def _value_problem(entry: Entry) -> Optional[str]:
     shown = f"{key} = {raw}"
     if kind in ("string", "integer"):
         return None
-    legacy = "os.getenv() raises ValueError on CircuitPython 8.0-10.1"
+    legacy = "os.getenv() raises ValueError on CircuitPython 9.0-10.1"
     new = "returns the default on 10.2+" if entry.text is None else f"returns {entry.text!r} on 10.2+"
     if kind == "empty":
         return f'{key} has no value: {legacy} and {new} - write {key} = "" for an empty string'
