@@ -190,9 +190,10 @@ def run_for(seconds):
     _until[0] = _hwc_clock.t[0] + int(seconds * 1000)
 
 
-def tick():
+def tick(quiet=False):
     """One wake-up: the clock jumps to the next task's time (not past the end of ``run_for``),
-    then every task due runs once. Prints ``RUN-DONE`` when the time is up."""
+    then every task due runs once. True (and ``RUN-DONE`` printed unless ``quiet``) when the
+    time is up."""
     import asyncio
     from adafruit_ticks import ticks_diff, ticks_ms
 
@@ -202,14 +203,20 @@ def tick():
         dt = ticks_diff(head.ph_key, ticks_ms())
         if dt > left:
             _hwc_clock.advance(left)
-            print("RUN-DONE")
-            return
+            return _done(quiet)
         _hwc_clock.advance(dt)
     elif left > 0:
         _hwc_clock.advance(left)
     asyncio.run(_nop())
     if _hwc_clock.t[0] >= _until[0]:
+        return _done(quiet)
+    return False
+
+
+def _done(quiet):
+    if not quiet:
         print("RUN-DONE")
+    return True
 
 
 async def _nop():
