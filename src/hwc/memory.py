@@ -399,8 +399,9 @@ def build_tree(dest: Path) -> list:
         if rel.parts[0] == BUILTINS.name:
             rel = Path(*rel.parts[1:])
         freeze(rel, path)
-    # The harness's own guest modules (flash loader, boot helper) and the test equipment.
-    for name in ("_hwc_flash.py", "_hwc_boot.py", "_hwc_net.py"):
+    # The harness's own guest modules (flash loader, boot helper, the long run's driver and
+    # sockets) and the test equipment.
+    for name in ("_hwc_flash.py", "_hwc_boot.py", "_hwc_net.py", "_hwc_run.py", "_hwc_sockets.py"):
         shutil.copyfile(GUEST / name, dest / name)
     (dest / "_hwc_http").mkdir()
     for name, data in http_replies().items():
@@ -413,6 +414,40 @@ def build_tree(dest: Path) -> list:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(_mpy(path.name, path.read_text()))
     return flash
+
+
+_TREES = {}
+
+
+def _inputs_key():
+    """What the tree is built from, as (path, size, mtime) of every input file."""
+    roots = [SRC / "controller", GUEST, SRC / "hwc" / "fakebus", REPO / "tests" / "heater_samples.py"]
+    key = []
+    for root in roots:
+        paths = [root] if root.is_file() else sorted(root.rglob("*.py"))
+        for path in paths:
+            st = path.stat()
+            key.append((str(path), st.st_size, st.st_mtime_ns))
+    st = (SRC / "ntc_table.py").stat()
+    key.append(("ntc_table", st.st_size, st.st_mtime_ns))
+    return tuple(key)
+
+
+def cached_tree():
+    """(tree, flash) of :func:`build_tree`, built once per process in a temporary directory
+    (removed at exit) and again only when a source changed. Read it, do not change it."""
+    import atexit
+
+    key = _inputs_key()
+    hit = _TREES.get("tree")
+    if hit is not None and hit[0] == key:
+        return hit[1], hit[2]
+    tmp = tempfile.mkdtemp(prefix="hwc-memory-")
+    atexit.register(shutil.rmtree, tmp, True)
+    tree = Path(tmp) / "lib"
+    flash = build_tree(tree)
+    _TREES["tree"] = (key, tree, flash)
+    return tree, flash
 
 
 # --- running it -------------------------------------------------------------------------------
@@ -442,15 +477,13 @@ def run_steps(steps, *, peaks=True, timeout_s=600, heap_bytes=HEAP_BYTES, equipm
     missing = node_ready()
     if missing:
         raise RuntimeError("hwc memory: " + missing)
-    with tempfile.TemporaryDirectory(prefix="hwc-memory-") as tmp:
-        tree = Path(tmp) / "lib"
-        flash = build_tree(tree)
-        job = {"tree": str(tree), "heap_bytes": heap_bytes, "flash": flash,
-               "equipment": list(equipment),
-               "steps": [dict(s, peak=bool(peaks and s.get("kind") == "import"), tick=s.get("tick"),
-                              max_ticks=s.get("max_ticks", 0)) for s in steps]}
-        proc = subprocess.run(["node", str(NODE_RUNNER)], input=json.dumps(job), capture_output=True,
-                              text=True, timeout=timeout_s, cwd=str(REPO))
+    tree, flash = cached_tree()
+    job = {"tree": str(tree), "heap_bytes": heap_bytes, "flash": flash,
+           "equipment": list(equipment),
+           "steps": [dict(s, peak=bool(peaks and s.get("kind") == "import"), tick=s.get("tick"),
+                          max_ticks=s.get("max_ticks", 0)) for s in steps]}
+    proc = subprocess.run(["node", str(NODE_RUNNER)], input=json.dumps(job), capture_output=True,
+                          text=True, timeout=timeout_s, cwd=str(REPO))
     if proc.returncode != 0:
         raise RuntimeError("the WebAssembly memory runner failed (exit %d):\n%s%s"
                            % (proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))

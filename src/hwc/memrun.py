@@ -37,8 +37,10 @@ resident there (about 1.5). The unix heap is chosen so that its free space after
 the board's (192 KB minus the 32-bit resident), so every byte the run allocates beyond the boot
 costs here up to twice what it costs on the board: the raw figures are pessimistic. The figures
 "scaled back to the board" divide what the run takes below the free space after boot by the
-factor: ``board = free_after_boot_board - (free_after_boot_here - here) / factor``, for the free
-heap and for the largest block alike (an estimate: a buffer costs the same bytes in both).
+factor: ``board = free_after_boot_board - (free_after_boot_here - here) / factor``. The largest
+free block is scaled by 1/factor (a hole left by freed objects is as much bigger here as they
+are): the smaller of the two estimates (the top block of the heap would scale like the free
+space), so the conservative one.
 When the firmware does not fit the board's heap with the boot target met (the 32-bit free after
 boot below :data:`MIN_RUN_FREE`, 48 KB plus the 6 KB margin), the run is given the free space
 of the boot target instead, in this interpreter's bytes (``MIN_RUN_FREE x factor``), and its
@@ -71,7 +73,6 @@ BLOCK = 32  # the unix port's GC block (64-bit: 4 words)
 MIN_RUN_FREE = memory.TARGETS["boot_free"][1] + memory.MARGIN_BYTES
 PROBE_HEAP = 2048 * KB
 TB = "v1/devices/me/"
-EXTRA = ("_hwc_run.py", "_hwc_sockets.py")
 
 
 def unix_ready() -> str | None:
@@ -97,8 +98,14 @@ ATTRS_DELETE = {"deleted": ["MIN_DIFF_K", "TELEMETRY_PERIOD_S", "SCREEN_BRIGHTNE
 PAGES = ("main", "trend", "details", "boot", "heater")
 
 
+BOOTED = "booted, WiFi down"  # the phase whose end is "after boot" (the pages built at the first update)
+BOOTED_S = 4
+
+
 def boot_plan():
-    """main's boot path with everything on (the same calls as hwc.memory's 'everything')."""
+    """main's boot path with everything on (the same calls as hwc.memory's 'everything'), and
+    the tasks for BOOTED_S seconds with the WiFi down: the display task builds every page at
+    its first update, so "after boot" is after that."""
     return [["import", "code.py: import controller.main", "controller.main"],
             ["boot", "boot: settings read", "settings", ["everything"]],
             ["boot", "boot: hardware (screen built)", "hardware", [True]],
@@ -108,36 +115,53 @@ def boot_plan():
             ["boot", "boot: heater relay, session, make_task", "heater", [True]],
             ["boot", "boot: watchdog", "watchdog", [True]],
             ["boot", "boot: Controller.boot()", "boot", []],
-            ["boot", "boot: first reading, start_tasks", "tasks", []]]
+            ["boot", "boot: first reading, start_tasks", "tasks", []],
+            ["run", BOOTED, BOOTED_S]]
 
 
-def run_plan(cycles=6, cycle_s=3600, outage_s=600, rpcs=50):
-    """The boot, the connection, then ``cycles`` cycles of ``cycle_s`` virtual seconds."""
-    plan = boot_plan() + [["run", "booted, WiFi down", 4],
-                          ["radio", "connection opening", True],
+PARTS = ("burst", "stream", "attributes", "pages", "outage", "running")
+
+
+def run_plan(cycles=6, cycle_s=3600, outage_s=600, rpcs=50, page_s=10, parts=PARTS):
+    """The boot, the connection, then ``cycles`` cycles, each of the ``parts`` in this order
+    (a burst of ``rpcs`` RPCs at once, as many at 5 a second, a shared-attributes update and a
+    deletion, each page for ``page_s``, a broker outage of ``outage_s`` and the replay after it,
+    the plain running for what is left of ``cycle_s`` virtual seconds)."""
+    plan = boot_plan() + [["radio", "connection opening", True],
                           ["until", "connection opening", 120, "online"],
                           ["run", "connected", 20],
                           ["status", "status"]]
-    for c in range(cycles):
+    for _ in range(cycles):
         used = 0
-        plan += [["host", "rpc burst (%d at once)" % rpcs, "rpc %d" % rpcs],
-                 ["run", "rpc burst (%d at once)" % rpcs, 10]]
-        for _ in range(rpcs // 5):
-            plan += [["host", "rpc stream (5 a second)", "rpc 5"], ["run", "rpc stream (5 a second)", 1]]
-        used += 10 + rpcs // 5
-        plan += [["host", "attribute update", "attrs " + json.dumps(ATTRS_SET, separators=(",", ":"))],
-                 ["run", "attribute update", 10],
-                 ["host", "attribute deletion", "attrs " + json.dumps(ATTRS_DELETE, separators=(",", ":"))],
-                 ["run", "attribute deletion", 10]]
-        used += 20
-        for page in PAGES:
-            plan += [["page", "page %s" % page, page], ["run", "page %s" % page, 10]]
+        if "burst" in parts:
+            plan += [["host", "rpc burst (%d at once)" % rpcs, "rpc %d" % rpcs],
+                     ["run", "rpc burst (%d at once)" % rpcs, 10]]
             used += 10
-        plan += [["host", "broker outage", "down"], ["run", "broker outage", outage_s],
-                 ["host", "reconnect and replay", "up"], ["until", "reconnect and replay", 900, "replayed"]]
-        used += outage_s + 120  # about
-        plan += [["run", "running (heater fetches due)", max(60, cycle_s - used)], ["status", "status"]]
+        if "stream" in parts:
+            for _ in range(rpcs // 5):
+                plan += [["host", "rpc stream (5 a second)", "rpc 5"], ["run", "rpc stream (5 a second)", 1]]
+            used += rpcs // 5
+        if "attributes" in parts:
+            plan += [["host", "attribute update", "attrs " + json.dumps(ATTRS_SET, separators=(",", ":"))],
+                     ["run", "attribute update", 10],
+                     ["host", "attribute deletion", "attrs " + json.dumps(ATTRS_DELETE, separators=(",", ":"))],
+                     ["run", "attribute deletion", 10]]
+            used += 20
+        if "pages" in parts:
+            for page in PAGES:
+                plan += [["page", "page %s" % page, page], ["run", "page %s" % page, page_s]]
+                used += page_s
+        if "outage" in parts:
+            plan += [["host", "broker outage", "down"], ["run", "broker outage", outage_s],
+                     ["host", "reconnect and replay", "up"], ["until", "reconnect and replay", 900, "replayed"]]
+            used += outage_s + 60  # about
+        if "running" in parts:
+            plan += [["run", RUNNING, max(5, cycle_s - used)]]
+        plan += [["status", "status"], ["mark", "end of cycle"]]
     return plan
+
+
+RUNNING = "running (heater fetches due)"
 
 
 # --- the host's side: broker, ThingsBoard, the guest ------------------------------------
@@ -240,6 +264,7 @@ class Guest:
         self.samples = []
         self.lines = []
         self.statuses = []
+        self.marks = []  # (sample number, free) at each "mark" step
         self.errors = []
         self.broker = broker
         self.tb = tb
@@ -298,6 +323,10 @@ class Guest:
             proc.stdin.write(self._answer(line[1:]) + "\n")
             proc.stdin.flush()
             return
+        if line == "MARK":
+            if self.samples:
+                self.marks.append((self.samples[-1][0], self.samples[-1][4]))
+            return
         if line.startswith("STATUS "):
             self.statuses.append(json.loads(line[7:]))
             return
@@ -343,12 +372,13 @@ def wasm_anchor():
     (a 192 KB heap's free space), "board_free" (plain_free - resident), "board_largest"}.
     Run on a heap large enough that the boot fits (it may not fit 192 KB: then board_free is
     below zero)."""
-    steps = memory._imports(["controller.main"]) + memory.boot_steps("everything", True, False)
-    big = memory.run_steps(steps, peaks=False, heap_bytes=memory.HEAP_BYTES + 256 * KB)
+    steps = (memory._imports(["controller.main"]) + memory.boot_steps("everything", True, False)
+             + memory.run_steps_for(BOOTED_S))
+    big = memory.run_steps(steps, peaks=False, heap_bytes=memory.HEAP_BYTES + 512 * KB)
     plain = memory.run_steps([], peaks=False)["boot"]["start"]
     bad = [s for s in big["steps"] if not s["ok"]]
     if bad:
-        raise RuntimeError("the everything boot fails on the WebAssembly instrument even with 448 KB: %s %s"
+        raise RuntimeError("the everything boot fails on the WebAssembly instrument even with 704 KB: %s %s"
                            % (bad[0]["label"], bad[0].get("text", "")[-800:]))
     start = big["boot"]["start"]["free"]
     end = big["steps"][-1]
@@ -357,11 +387,23 @@ def wasm_anchor():
             "qstr_bytes": end.get("qstr_bytes"), "start_qstr_bytes": big["boot"]["start"].get("qstr_bytes")}
 
 
+_ANCHOR = []
+
+
+def cached_anchor():
+    """:func:`wasm_anchor`, measured once per process."""
+    if not _ANCHOR:
+        _ANCHOR.append(wasm_anchor())
+    return _ANCHOR[0]
+
+
 def _tree(tmp):
+    """A copy of hwc.memory's tree (the run may change it: the leak test) in ``tmp``."""
+    import shutil
+
+    cached, flash = memory.cached_tree()
     tree = Path(tmp) / "lib"
-    flash = memory.build_tree(tree)
-    for name in EXTRA:
-        (tree / name).write_text((memory.GUEST / name).read_text())
+    shutil.copytree(cached, tree)
     return tree, flash
 
 
@@ -372,17 +414,20 @@ def _baseline_and_boot(heap, tree, flash, plan, only_baseline=False):
     return g
 
 
-def calibrate(tree, flash, anchor, plan):
+def calibrate(tree, flash, anchor, plan, free_after_boot=None):
     """The unix heap (bytes) whose free space after the everything boot equals the board's
     (``anchor["board_free"]``, at least MIN_RUN_FREE); returns (heap, info)."""
     probe = _baseline_and_boot(PROBE_HEAP, tree, flash, boot_plan())
     base = probe.samples[0][4]
-    after = probe.samples[-1][4]
+    after = _booted(probe.samples)[4]
     resident = base - after
     factor = resident / anchor["resident"]
     enlarged = anchor["board_free"] < MIN_RUN_FREE
     # the board's free space after boot, or (it does not fit) the boot target's in these bytes
     want_after = int(MIN_RUN_FREE * factor) if enlarged else anchor["board_free"]
+    if free_after_boot is not None:  # a chosen heap (the leak test): scaled from its own start
+        want_after = free_after_boot
+        enlarged = True
     want_base = resident + want_after
     heap = PROBE_HEAP - (base - want_base)
     for _ in range(4):
@@ -394,29 +439,30 @@ def calibrate(tree, flash, anchor, plan):
     return heap, {"unix_resident": resident, "factor": factor, "want_free_after_boot": want_after,
                   "probe_qstr_bytes": probe.samples[-1][6] - probe.samples[0][6], "baseline_free": g.samples[0][4],
                   "enlarged": enlarged,
-                  "run_board_free": MIN_RUN_FREE if enlarged else anchor["board_free"]}
+                  "run_board_free": (want_after / factor) if enlarged else anchor["board_free"]}
 
 
 # --- the run ------------------------------------------------------------------------------
 
 
-def long_run(cycles=6, cycle_s=3600, outage_s=600, rpcs=50, leak=None, log=None, timeout_s=3600, heap=None):
+def long_run(cycles=6, cycle_s=3600, outage_s=600, rpcs=50, page_s=10, parts=PARTS, leak=None, log=None,
+             timeout_s=3600, anchor=None, free_after_boot=None):
     """Calibrate, then run; returns the result dict (see :func:`summarise`). ``leak``: bytes kept
     per RPC handled (a deliberate leak, for the test that shows the run catches one)."""
     missing = unix_ready() or memory.node_ready()
     if missing:
         raise RuntimeError("hwc memory --long: " + missing)
-    anchor = wasm_anchor()
+    t0 = time.monotonic()
+    anchor = anchor or cached_anchor()
     mqtt_broker = _load_test_module("mqtt_broker")
     with tempfile.TemporaryDirectory(prefix="hwc-memrun-") as tmp:
         tree, flash = _tree(tmp)
         if leak:
             _inject_leak(tree, leak)
-        fixed = heap
-        plan = run_plan(cycles, cycle_s, outage_s, rpcs)
-        heap, cal = calibrate(tree, flash, anchor, plan)
-        if fixed:
-            heap = fixed
+        plan = run_plan(cycles, cycle_s, outage_s, rpcs, page_s, parts)
+        t1 = time.monotonic()
+        heap, cal = calibrate(tree, flash, anchor, plan, free_after_boot)
+        cal["seconds"] = {"anchor and tree": t1 - t0, "calibration": time.monotonic() - t1}
         broker = mqtt_broker.Broker(Path(tmp) / "broker").start()
         tb = None
         try:
@@ -447,7 +493,7 @@ def _inject_leak(tree, nbytes):
 def summarise(g, anchor, heap, cal, net):
     """The run's figures: raw (unix bytes) and scaled back to the board."""
     samples = g.samples
-    boot_end = next((s for s in samples if s[3] == "tasks"), None)
+    boot_end = _booted(samples)
     out = {"heap_bytes": heap, "anchor": anchor, "calibration": cal, "net": net, "exit": g.exit,
            "seconds": g.seconds, "samples": len(samples), "errors": g.errors, "statuses": g.statuses,
            "console_errors": [ln for ln in g.lines if "ERROR" in ln or "MemoryError" in ln or "GUEST-" in ln
@@ -471,22 +517,31 @@ def summarise(g, anchor, heap, cal, net):
             "free_after_boot": base_free, "largest_after_boot": boot_end[5],
             "min_free": low_free[4], "min_free_at": _where(low_free),
             "min_largest": low_block[5], "min_largest_at": _where(low_block),
-            "board_min_free": board(low_free[4]), "board_min_largest": board(low_block[5]),
+            "board_min_free": board(low_free[4]), "board_min_largest": low_block[5] / f,
             "need_free": (base_free - low_free[4]) / f, "today_min_free": anchor["board_free"] - (base_free - low_free[4]) / f,
             "virtual_s": (run[-1][1] - boot_end[1]) / 1000,
             "wakeups": len(run),
         })
-        out["phases"] = _phases(run, board)
-        out["flatness"] = _flatness(run)
+        out["phases"] = _phases(run, board, f)
+        out["flatness"] = _flatness(g, boot_end)
     out["qstr"] = _qstr_steps(samples)
     return out
+
+
+def _booted(samples):
+    """The last sample of the BOOTED phase ("after boot"), or None."""
+    last = None
+    for s in samples:
+        if s[2] == BOOTED:
+            last = s
+    return last
 
 
 def _where(s):
     return "%s (%s) at %.0f s" % (s[2], s[3], s[1] / 1000)
 
 
-def _phases(run, board):
+def _phases(run, board, f):
     """phase -> (min free, min largest, board-scaled of each, wake-ups)."""
     out = {}
     for s in run:
@@ -495,17 +550,25 @@ def _phases(run, board):
         p[1] = min(p[1], s[5])
         p[2] += 1
     return {k: {"min_free": v[0], "min_largest": v[1], "board_min_free": board(v[0]),
-                "board_min_largest": board(v[1]), "wakeups": v[2]} for k, v in out.items()}
+                "board_min_largest": v[1] / f, "wakeups": v[2]} for k, v in out.items()}
 
 
-def _flatness(run):
-    """The free heap at each status point (the end of each cycle), for leaks: the live heap
-    then should not grow from one cycle to the next."""
-    ends = [s for i, s in enumerate(run) if s[2].startswith("running") and (i + 1 == len(run) or
-                                                                           not run[i + 1][2].startswith("running"))]
-    frees = [s[4] for s in ends]
-    return {"cycle_end_free": frees, "drift_per_cycle": ((frees[0] - frees[-1]) / (len(frees) - 1)
-                                                         if len(frees) > 1 else None)}
+def _flatness(g, boot_end):
+    """For leaks: the live heap's floor in each cycle (the most free heap seen in it, after
+    collection: the wake-up that left the least behind) should not sink from cycle to cycle.
+    ``growth_per_cycle``: how much it sank per cycle from the first cycle (a warm-up: buffers
+    and the trend fill) to the last."""
+    ends = [m[0] for m in g.marks if m[0] > boot_end[0]]
+    floors = []
+    start = boot_end[0] + 1
+    by_n = {s[0]: s for s in g.samples}
+    for end in ends:
+        frees = [by_n[n][4] for n in range(start, end + 1) if n in by_n]
+        if frees:
+            floors.append(max(frees))
+        start = end + 1
+    return {"cycle_floor_free": floors, "growth_per_cycle": ((floors[0] - floors[-1]) / (len(floors) - 1)
+                                                             if len(floors) > 1 else None)}
 
 
 def _qstr_steps(samples):
@@ -541,9 +604,9 @@ def report(r, out=sys.stdout):
     p("   least largest block: %6.1f KB here, %6.1f KB on the board (scaled), at %s"
       % (r["min_largest"] / KB, r["board_min_largest"] / KB, r["min_largest_at"]))
     fl = r["flatness"]
-    if fl["drift_per_cycle"] is not None:
-        p("   free heap at the end of each cycle (KB): %s; drift %+.0f bytes per cycle"
-          % (" ".join("%.1f" % (v / KB) for v in fl["cycle_end_free"]), -fl["drift_per_cycle"]))
+    if fl["growth_per_cycle"] is not None:
+        p("   the live heap's floor (most free heap) in each cycle (KB): %s; it grows %+.0f bytes per cycle"
+          % (" ".join("%.1f" % (v / KB) for v in fl["cycle_floor_free"]), fl["growth_per_cycle"]))
     n = r["net"]
     p("   network: %d RPCs sent, %d answered; %d telemetry points at ThingsBoard; %d HA discovery configs"
       % (n["rpc_sent"], n["rpc_answered"], n["points"], n["hass_configs"]))

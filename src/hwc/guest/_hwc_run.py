@@ -173,6 +173,8 @@ def main():
             B.S["radio"].up = step[2]
         elif kind == "page":
             B.page(step[2])
+        elif kind == "mark":
+            print("MARK")
         elif kind == "status":
             link = B.S["ctl"].link
             print("STATUS", json.dumps({
