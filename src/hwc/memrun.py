@@ -162,6 +162,8 @@ def run_plan(cycles=6, cycle_s=3600, outage_s=600, rpcs=50, page_s=10, parts=PAR
 
 
 RUNNING = "running (heater fetches due)"
+# The suite's reduced long run (tests/test_memory_budget.py): one short cycle with every part.
+SUITE_RUN = {"cycles": 1, "cycle_s": 240, "outage_s": 60, "page_s": 2, "timeout_s": 300}
 
 
 # --- the host's side: broker, ThingsBoard, the guest ------------------------------------
@@ -497,8 +499,12 @@ def summarise(g, anchor, heap, cal, net):
     out = {"heap_bytes": heap, "anchor": anchor, "calibration": cal, "net": net, "exit": g.exit,
            "seconds": g.seconds, "samples": len(samples), "errors": g.errors, "statuses": g.statuses,
            "console_errors": [ln for ln in g.lines if "ERROR" in ln or "MemoryError" in ln or "GUEST-" in ln
-                              or "Traceback" in ln][:40],
-           "complete": g.exit == 0 and any(ln == "DONE" for ln in g.lines)}
+                              or "Traceback" in ln or "TASK-DIED" in ln][:40],
+           "tasks_died": [_first_traceback(g.lines[i + 1:i + 40]) for i, ln in enumerate(g.lines)
+                          if ln.startswith("TASK-DIED")][:5],
+           "memory_errors": sum(1 for ln in g.lines if ln.startswith("MemoryError")),
+           "complete": g.exit == 0 and any(ln == "DONE" for ln in g.lines),
+           "fatal": next((g.lines[i:i + 30] for i, ln in enumerate(g.lines) if ln.startswith("GUEST-")), None)}
     if not samples or boot_end is None:
         out["tail"] = g.lines[-40:]
         return out
@@ -525,6 +531,16 @@ def summarise(g, anchor, heap, cal, net):
         out["phases"] = _phases(run, board, f)
         out["flatness"] = _flatness(g, boot_end)
     out["qstr"] = _qstr_steps(samples)
+    return out
+
+
+def _first_traceback(lines):
+    """The traceback at the head of ``lines``, up to its exception line."""
+    out = []
+    for ln in lines:
+        out.append(ln)
+        if out and not ln.startswith((" ", "Traceback")):
+            break
     return out
 
 
@@ -620,6 +636,13 @@ def report(r, out=sys.stdout):
         p("   %-34s %9.1f %9.1f %11.1f %11.1f %8d" % (name[:34], v["min_free"] / KB, v["min_largest"] / KB,
                                                     v["board_min_free"] / KB, v["board_min_largest"] / KB,
                                                     v["wakeups"]))
+    if r["memory_errors"]:
+        p("   %d MemoryErrors on the console" % r["memory_errors"])
+    for lines in r["tasks_died"]:
+        p("   A TASK ENDED (its exception escaped Controller.supervise): %s" % " / ".join(
+            ln.strip() for ln in lines[-3:]))
+    if r["fatal"]:
+        p("   the run stopped: %s" % " / ".join(r["fatal"][:1] + r["fatal"][-3:]))
     if r["console_errors"]:
         p("   errors on the console:")
         for ln in r["console_errors"][:12]:

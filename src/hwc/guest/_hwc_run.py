@@ -99,6 +99,13 @@ def run(seconds, until=None):
             return
 
 
+def _task_died(loop, context):
+    """CircuitPython's asyncio prints an exception that ended a task with its traceback
+    (``exc.__traceback__``, which this port's exceptions lack): printed the same way here."""
+    print("TASK-DIED", context.get("message", ""))
+    sys.print_exception(context["exception"])
+
+
 def _source(path):
     for prefix, name in _hwc_boot.HTTP.items():
         if path.startswith(prefix):
@@ -140,6 +147,9 @@ def main():
     B.HTTP_DIR[0] = job["tree"] + "/_hwc_http/"
     B.BROKER_PORT[0] = job["broker_port"]
     _hwc_sockets.BROKER[0] = ("127.0.0.1", job["broker_port"])
+    import asyncio
+
+    asyncio.get_event_loop().set_exception_handler(_task_died)
     plan = job["plan"]
     only_baseline = job["only_baseline"]
     job = None
