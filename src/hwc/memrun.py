@@ -259,7 +259,8 @@ _QSTR = re.compile(r"n_pool=(\d+), n_qstr=(\d+), n_str_data_bytes=(\d+), n_total
 
 class Guest:
     """One run of the driver on the unix port: ``samples`` [(n, virtual ms, phase, what, free,
-    largest, qstr bytes, qstr pools, qstr count)], ``lines`` (the firmware's console)."""
+    largest, qstr bytes, qstr pools, qstr count, qstr string bytes)], ``lines`` (the firmware's
+    console)."""
 
     def __init__(self, heap_bytes, plan, tree, flash, broker=None, tb=None, log=None, only_baseline=False):
         self.heap_bytes = heap_bytes
@@ -267,6 +268,7 @@ class Guest:
         self.lines = []
         self.statuses = []
         self.marks = []  # (sample number, free) at each "mark" step
+        self.display = []  # (page, board bytes, object counts) from _hwc_boot.display_report
         self.errors = []
         self.broker = broker
         self.tb = tb
@@ -318,12 +320,16 @@ class Guest:
         if m:
             if self._pending is not None and self._mem is not None and len(self._mem) == 3:
                 self.samples.append(tuple(self._pending) + (self._mem[0], self._mem[2], int(m.group(4)),
-                                                            int(m.group(1)), int(m.group(2))))
+                                                            int(m.group(1)), int(m.group(2)), int(m.group(3))))
                 self._pending = None
             return
         if line.startswith("?"):
             proc.stdin.write(self._answer(line[1:]) + "\n")
             proc.stdin.flush()
+            return
+        if line.startswith("DISPLAY "):
+            parts = line.split()
+            self.display.append((parts[1], int(parts[2]), " ".join(parts[3:])))
             return
         if line == "MARK":
             if self.samples:
@@ -419,7 +425,8 @@ def _baseline_and_boot(heap, tree, flash, plan, only_baseline=False):
 def calibrate(tree, flash, anchor, plan, free_after_boot=None):
     """The unix heap (bytes) whose free space after the everything boot equals the board's
     (``anchor["board_free"]``, at least MIN_RUN_FREE); returns (heap, info)."""
-    probe = _baseline_and_boot(PROBE_HEAP, tree, flash, boot_plan())
+    # on a large heap: the boot's resident, and the display objects per page (the count needs room)
+    probe = _baseline_and_boot(PROBE_HEAP, tree, flash, boot_plan() + [["call", BOOTED, "display_report"]])
     base = probe.samples[0][4]
     after = _booted(probe.samples)[4]
     resident = base - after
@@ -438,7 +445,7 @@ def calibrate(tree, flash, anchor, plan, free_after_boot=None):
         if abs(off) <= 2 * BLOCK:
             break
         heap -= int(off * 1.03)
-    return heap, {"unix_resident": resident, "factor": factor, "want_free_after_boot": want_after,
+    return heap, {"unix_resident": resident, "display": probe.display, "factor": factor, "want_free_after_boot": want_after,
                   "probe_qstr_bytes": probe.samples[-1][6] - probe.samples[0][6], "baseline_free": g.samples[0][4],
                   "enlarged": enlarged,
                   "run_board_free": (want_after / factor) if enlarged else anchor["board_free"]}
@@ -496,7 +503,7 @@ def summarise(g, anchor, heap, cal, net):
     """The run's figures: raw (unix bytes) and scaled back to the board."""
     samples = g.samples
     boot_end = _booted(samples)
-    out = {"heap_bytes": heap, "anchor": anchor, "calibration": cal, "net": net, "exit": g.exit,
+    out = {"heap_bytes": heap, "anchor": anchor, "calibration": cal, "net": net, "exit": g.exit, "display": cal["display"],
            "seconds": g.seconds, "samples": len(samples), "errors": g.errors, "statuses": g.statuses,
            "console_errors": [ln for ln in g.lines if "ERROR" in ln or "MemoryError" in ln or "GUEST-" in ln
                               or "Traceback" in ln or "TASK-DIED" in ln][:40],
@@ -636,6 +643,11 @@ def report(r, out=sys.stdout):
         p("   %-34s %9.1f %9.1f %11.1f %11.1f %8d" % (name[:34], v["min_free"] / KB, v["min_largest"] / KB,
                                                     v["board_min_free"] / KB, v["board_min_largest"] / KB,
                                                     v["wakeups"]))
+    if r["display"]:
+        p("   display objects after boot (board bytes: CircuitPython's structs and bitmap buffers; an object "
+          "shared with an earlier page counted there):")
+        for page, nbytes, kinds in r["display"]:
+            p("     %-8s %6.1f KB  %s" % (page, nbytes / KB, kinds))
     if r["memory_errors"]:
         p("   %d MemoryErrors on the console" % r["memory_errors"])
     for lines in r["tasks_died"]:

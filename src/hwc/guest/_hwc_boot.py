@@ -283,3 +283,55 @@ def show_order():
 
     print("ORDER " + " ".join(order))
     print("RESIDENT " + " ".join(sorted(k for k in sys.modules)))
+
+
+# --- display objects (hwc memory reports them per page) ------------------------------------
+
+
+def _display_tree(root, skip):
+    """(objects, bytes) of the display objects reachable from ``root``: those with a ``_c``
+    buffer (what the board's C object allocates, see builtins/displayio.py), walked through
+    group members and the objects' attributes; ``skip`` holds ids not to count."""
+    count = {}
+    total = 0
+    stack = [root]
+    while stack:
+        o = stack.pop()
+        if id(o) in skip:
+            continue
+        skip.add(id(o))
+        c = getattr(o, "_c", None)
+        if isinstance(c, bytearray):
+            name = type(o).__name__
+            count[name] = count.get(name, 0) + 1
+            total += len(c)
+        d = getattr(o, "__dict__", None)
+        if not d:
+            continue
+        for v in d.values():
+            if isinstance(v, (list, tuple)):
+                stack.extend(x for x in v if hasattr(x, "_c") or hasattr(x, "_members"))
+            elif hasattr(v, "_c") or hasattr(v, "_members"):
+                stack.append(v)
+    return count, total
+
+
+def display_report():
+    """Prints ``DISPLAY <page> <bytes> <kind>=<n> ...`` for the screen's boot page and each
+    page (objects shared with an earlier page are counted there), then the total."""
+    import terminalio
+
+    screen = S["ctl"].screen
+    skip = set()
+    _display_tree(terminalio.FONT, skip)  # built in (flash) on the board
+    pages = [("boot", screen.boot)]
+    names = screen.names if screen.pages is not None else ()
+    for name, page in zip(names, screen.pages or ()):
+        if page is not screen.boot:
+            pages.append((name, page))
+    grand = 0
+    for name, page in pages:
+        count, total = _display_tree(page.group, skip)
+        grand += total
+        print("DISPLAY %s %d %s" % (name, total, " ".join("%s=%d" % kv for kv in sorted(count.items()))))
+    print("DISPLAY total %d" % grand)

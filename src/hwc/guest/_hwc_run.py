@@ -183,6 +183,8 @@ def main():
             B.S["radio"].up = step[2]
         elif kind == "page":
             B.page(step[2])
+        elif kind == "call":
+            getattr(B, step[2])()
         elif kind == "mark":
             print("MARK")
         elif kind == "status":
