@@ -401,6 +401,9 @@ def build_tree(dest: Path) -> list:
     for name in FROZEN_LIBRARIES:
         for rel, path in _py_files(_venv_package(name)):
             freeze(rel, path)
+    # asyncio's Python Task and TaskQueue stand for CircuitPython's native _asyncio (C, no code
+    # on the heap); the guests' own native one is blocked (see _hwc_flash).
+    freeze(Path("asyncio") / "task.py", _venv_package("asyncio") / "task.py")
     from hwc.mpyguest import SHIMS
 
     freeze(Path("onewireio.py"), SRC / "hwc" / "fakebus" / "onewireio.py")
