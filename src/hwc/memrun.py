@@ -537,7 +537,7 @@ def summarise(g, anchor, heap, cal, net):
         })
         out["phases"] = _phases(run, board, f)
         out["flatness"] = _flatness(g, boot_end)
-    out["qstr"] = _qstr_steps(samples)
+    out["qstr_points"] = _qstr_points(samples)
     return out
 
 
@@ -594,12 +594,15 @@ def _flatness(g, boot_end):
                                                              if len(floors) > 1 else None)}
 
 
-def _qstr_steps(samples):
-    """Each growth of the string pool: (where, bytes it grew, pools after)."""
+def _qstr_points(samples):
+    """hwc.memqstr.analyse()'s points: the baseline, then every sample where the pool changed."""
     out = []
-    for a, b in zip(samples, samples[1:]):
-        if b[7] != a[7] or b[6] - a[6] > 2 * KB:
-            out.append({"at": "%s (%s)" % (b[2], b[3]), "bytes": b[6] - a[6], "pools": b[7], "qstrs": b[8]})
+    last = None
+    for s in samples:
+        key = (s[6], s[7], s[8])
+        if key != last:
+            out.append(("%s (%s)" % (s[2], s[3]), s[7], s[8], s[9], s[6]))
+            last = key
     return out
 
 
@@ -648,6 +651,9 @@ def report(r, out=sys.stdout):
           "shared with an earlier page counted there):")
         for page, nbytes, kinds in r["display"]:
             p("     %-8s %6.1f KB  %s" % (page, nbytes / KB, kinds))
+        over = memory.display_overcount(r["display"])
+        p("   on the 32-bit instrument the stand-ins hold about %.1f KB more than that (their Python instances, "
+          "measured per kind): an over-count in every figure with the real screen" % (over / KB))
     if r["memory_errors"]:
         p("   %d MemoryErrors on the console" % r["memory_errors"])
     for lines in r["tasks_died"]:
@@ -657,7 +663,57 @@ def report(r, out=sys.stdout):
         p("   the run stopped: %s" % " / ".join(r["fatal"][:1] + r["fatal"][-3:]))
     if r["console_errors"]:
         p("   errors on the console:")
-        for ln in r["console_errors"][:12]:
+        for ln in r["console_errors"][:6]:
             p("     " + ln)
     if r["errors"]:
         p("   host errors: %s" % r["errors"][:5])
+
+
+def check_targets(r):
+    """[(target name, what, measured board bytes or None, needed bytes incl. the margin, ok)]
+    for the long run ``r``: met only where the run started from the board's own free space
+    after boot (not enlarged), completed, and logged no MemoryError."""
+    out = []
+    sound = not r["calibration"]["enlarged"] and r["complete"] and not r.get("memory_errors")
+    for key, field in (("run_free", "board_min_free"), ("run_block", "board_min_largest")):
+        what, need, _where = memory.TARGETS[key]
+        got = r.get(field)
+        need += memory.MARGIN_BYTES
+        out.append((key, what + " (long run)", got, need, bool(sound and got is not None and got >= need)))
+    return out
+
+
+def table_markdown(r):
+    """The README's rows for the long run."""
+    cal = r["calibration"]
+    a = r["anchor"]
+    rows = ["", "Long run (`hwc memory` runs a reduced one, `hwc memory --long` hours): MicroPython's unix port, "
+            "collector on, everything on (network with HA discovery against a real mosquitto, the heater's "
+            "fetches, every page, the watchdog), %.1f h of virtual time, %d wake-ups, sampled after each. "
+            "The same boot is %.1f KB resident on the 32-bit instrument and %.1f KB here (factor %.2f); the "
+            "board would have %.1f KB free after it, so the run %s." % (
+                r.get("virtual_s", 0) / 3600, r.get("wakeups", 0), a["resident"] / KB, cal["unix_resident"] / KB,
+                cal["factor"], a["board_free"] / KB,
+                "starts from the boot target's %.0f KB instead (in this interpreter's bytes: x %.2f)" % (
+                    MIN_RUN_FREE / KB, cal["factor"]) if cal["enlarged"] else "starts from that"), ""]
+    if "min_free" in r:
+        rows += ["| long run | here (64-bit) | board (scaled) | where |", "|---|---|---|---|",
+                 "| least free heap KB | %.1f | %.1f | %s |" % (r["min_free"] / KB, r["board_min_free"] / KB,
+                                                          r["min_free_at"]),
+                 "| least largest free block KB | %.1f | %.1f | %s |" % (
+                     r["min_largest"] / KB, r["board_min_largest"] / KB, r["min_largest_at"]),
+                 "| MemoryErrors logged | %d | | |" % r["memory_errors"],
+                 "| RPCs answered / sent | %d / %d | | |" % (r["net"]["rpc_answered"], r["net"]["rpc_sent"])]
+        if r["tasks_died"]:
+            rows.append("| tasks ended by an exception escaping Controller.supervise | %d | | |"
+                        % len(r["tasks_died"]))
+    if r["display"]:
+        rows += ["", "Display objects after boot, per page (board bytes: CircuitPython's C structs and bitmap "
+                 "buffers, as the displayio stand-ins allocate them; an object shared with an earlier page is "
+                 "counted there):", "", "| page | KB | objects |", "|---|---|---|"]
+        rows += ["| %s | %.1f | %s |" % (page, nbytes / KB, kinds or "") for page, nbytes, kinds in r["display"]]
+        rows += ["", "On the 32-bit instrument the stand-ins hold about %.1f KB more than these board bytes (each "
+                 "is a Python instance with an attribute dict around a buffer of the struct's size: measured "
+                 "per kind by `hwc.memory.standin_overhead`): every figure with the real screen over-counts by "
+                 "about that much." % (memory.display_overcount(r["display"]) / KB)]
+    return "\n".join(rows)
