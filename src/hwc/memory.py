@@ -710,22 +710,26 @@ _STANDIN_OF = {"Label": "Group", "Rect": "TileGrid"}  # Python subclasses of dis
 
 
 def standin_overhead():
-    """kind -> bytes each displayio stand-in holds on this instrument's heap beyond the board's
-    struct (its Python instance, attribute dict and bytearray header), measured here: 200 of
-    each made in a piece, the piece's resident divided by 200, the struct size taken off."""
+    """kind -> bytes each displayio stand-in takes on this instrument's heap beyond what the
+    board's C object takes (the stand-ins shorten their buffers by their wrapper's cost, see
+    builtins/displayio.py; what is left is this), measured: 200 of each made in a piece, the
+    piece's resident divided by 200, the board's allocation (16-byte blocks) taken off."""
     if _OVERHEAD:
         return dict(_OVERHEAD)
-    makes = {"Bitmap": "displayio.Bitmap(8, 8, 2)", "Palette": "displayio.Palette(2)", "Group": "displayio.Group()",
-             "TileGrid": "displayio.TileGrid(B, pixel_shader=P)"}
+    # kind -> (how to make one, the board's allocation for it: C struct(s) in 16-byte blocks)
+    makes = {"Bitmap": ("displayio.Bitmap(8, 8, 2)", 48 + 32), "Palette": ("displayio.Palette(2)", 48),
+             "Group": ("displayio.Group()", 80), "TileGrid": ("displayio.TileGrid(B, pixel_shader=P)", 128),
+             "list": ("[]", 0)}
     steps = []
-    for kind, make in makes.items():
+    for kind, (make, _board) in makes.items():
         steps.append(_run(kind, "import _hwc_boot, displayio\nB = displayio.Bitmap(8, 8, 2)\n"
-                                "P = displayio.Palette(2)\n_hwc_boot.S[%r] = [%s for i in range(200)]\n"
-                                "print('C', len(_hwc_boot.S[%r][0]._c))" % (kind, make, kind)))
+                                "P = displayio.Palette(2)\n_hwc_boot.S[%r] = [%s for i in range(200)]" % (kind, make)))
     out = run_steps(steps, peaks=False)
-    for kind, st in zip(makes, out["steps"]):
-        struct = int(st["text"].split("C ")[1].split()[0])
-        _OVERHEAD[kind] = st["resident"] / 200 - 4 - ((struct + 15) // 16) * 16  # 4: the list's slot
+    per = {kind: st["resident"] / 200 - 4 for kind, st in zip(makes, out["steps"])}  # 4: the list's slot
+    for kind, (_make, board) in makes.items():
+        if kind != "list":
+            # a Group's members list is a list on the board as well
+            _OVERHEAD[kind] = per[kind] - board - (per["list"] if kind == "Group" else 0)
     return dict(_OVERHEAD)
 
 

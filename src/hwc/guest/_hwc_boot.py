@@ -290,8 +290,9 @@ def show_order():
 
 def _display_tree(root, skip):
     """(objects, bytes) of the display objects reachable from ``root``: those with a ``_c``
-    buffer (what the board's C object allocates, see builtins/displayio.py), walked through
-    group members and the objects' attributes; ``skip`` holds ids not to count."""
+    buffer, each counted at what the board's C object allocates (``_board_bytes()``, see
+    builtins/displayio.py), walked through group members and the objects' attributes; ``skip``
+    holds ids not to count."""
     count = {}
     total = 0
     stack = [root]
@@ -304,7 +305,8 @@ def _display_tree(root, skip):
         if isinstance(c, bytearray):
             name = type(o).__name__
             count[name] = count.get(name, 0) + 1
-            total += len(c)
+            size = getattr(o, "_board_bytes", None)
+            total += size() if size is not None else len(c)
         d = getattr(o, "__dict__", None)
         if not d:
             continue
