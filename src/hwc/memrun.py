@@ -652,8 +652,8 @@ def report(r, out=sys.stdout):
         for page, nbytes, kinds in r["display"]:
             p("     %-8s %6.1f KB  %s" % (page, nbytes / KB, kinds))
         over = memory.display_overcount(r["display"])
-        p("   on the 32-bit instrument the stand-ins hold about %.1f KB more than that (their Python instances, "
-          "measured per kind): an over-count in every figure with the real screen" % (over / KB))
+        p("   on the 32-bit instrument the stand-ins (their buffers shortened by their Python wrappers' cost) "
+          "hold %.1f KB more than that" % (over / KB))
     if r["memory_errors"]:
         p("   %d MemoryErrors on the console" % r["memory_errors"])
     for lines in r["tasks_died"]:
@@ -712,8 +712,8 @@ def table_markdown(r):
                  "buffers, as the displayio stand-ins allocate them; an object shared with an earlier page is "
                  "counted there):", "", "| page | KB | objects |", "|---|---|---|"]
         rows += ["| %s | %.1f | %s |" % (page, nbytes / KB, kinds or "") for page, nbytes, kinds in r["display"]]
-        rows += ["", "On the 32-bit instrument the stand-ins hold about %.1f KB more than these board bytes (each "
-                 "is a Python instance with an attribute dict around a buffer of the struct's size: measured "
-                 "per kind by `hwc.memory.standin_overhead`): every figure with the real screen over-counts by "
-                 "about that much." % (memory.display_overcount(r["display"]) / KB)]
+        rows += ["", "The stand-ins shorten their buffers by what their Python wrappers cost; what is left, measured "
+                 "per kind by `hwc.memory.standin_overhead` on the 32-bit instrument, comes to %.1f KB for these "
+                 "objects: the figures with the real screen are off by about that much." % (
+                     memory.display_overcount(r["display"]) / KB)]
     return "\n".join(rows)
