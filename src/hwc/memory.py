@@ -770,6 +770,9 @@ def add_arguments(parser):
                         help="the long run for hours (default: a reduced one, as the test suite runs it)")
     parser.add_argument("--cycles", type=int, default=6, help="with --long: cycles of an hour (default 6)")
     parser.add_argument("--no-run", action="store_true", help="no long run (the WebAssembly figures only)")
+    parser.add_argument("--free-after-boot", type=float, metavar="KB",
+                        help="start the long run from this much free heap after boot (in the unix port's bytes) "
+                             "instead of the board's: for leaks and flatness while the firmware does not fit")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--readme", metavar="FILE", help="rewrite the table between the memory markers of FILE")
 
@@ -808,6 +811,8 @@ def run(args):
             if args.long:
                 plan = {"cycles": args.cycles, "cycle_s": 3600, "outage_s": 600, "page_s": 10,
                         "timeout_s": 4 * 3600}
+            if args.free_after_boot:
+                plan["free_after_boot"] = int(args.free_after_boot * KB)
             long = memrun.long_run(**plan)
             memrun.report(long)
             samples = long.get("qstr_points")

@@ -303,7 +303,6 @@ class Guest:
 
     def _line(self, line, proc):
         if line.startswith("M "):
-            self._flush()
             head, _, what = line[2:].partition(" | ")
             n, vms, phase = head.split(" ", 2)
             self._pending = [int(n), int(vms), phase, what]
@@ -343,9 +342,6 @@ class Guest:
         self.lines.append(line)
         if self.log is not None:
             self.log(line)
-
-    def _flush(self):
-        self._pending = None
 
     def _answer(self, request):
         cmd, _, arg = request.partition(" ")
@@ -432,11 +428,13 @@ def calibrate(tree, flash, anchor, plan, free_after_boot=None):
     resident = base - after
     factor = resident / anchor["resident"]
     enlarged = anchor["board_free"] < MIN_RUN_FREE
+    chosen = False
     # the board's free space after boot, or (it does not fit) the boot target's in these bytes
     want_after = int(MIN_RUN_FREE * factor) if enlarged else anchor["board_free"]
     if free_after_boot is not None:  # a chosen heap (the leak test): scaled from its own start
         want_after = free_after_boot
         enlarged = True
+        chosen = True
     want_base = resident + want_after
     heap = PROBE_HEAP - (base - want_base)
     for _ in range(4):
@@ -447,7 +445,7 @@ def calibrate(tree, flash, anchor, plan, free_after_boot=None):
         heap -= int(off * 1.03)
     return heap, {"unix_resident": resident, "display": probe.display, "factor": factor, "want_free_after_boot": want_after,
                   "probe_qstr_bytes": probe.samples[-1][6] - probe.samples[0][6], "baseline_free": g.samples[0][4],
-                  "enlarged": enlarged,
+                  "enlarged": enlarged, "chosen": chosen,
                   "run_board_free": (want_after / factor) if enlarged else anchor["board_free"]}
 
 
@@ -579,8 +577,8 @@ def _phases(run, board, f):
 def _flatness(g, boot_end):
     """For leaks: the live heap's floor in each cycle (the most free heap seen in it, after
     collection: the wake-up that left the least behind) should not sink from cycle to cycle.
-    ``growth_per_cycle``: how much it sank per cycle from the first cycle (a warm-up: buffers
-    and the trend fill) to the last."""
+    ``growth_per_cycle``: how much it sank per cycle to the last cycle, from the second one when
+    there are three or more (the first is a warm-up: buffers and the trend fill)."""
     ends = [m[0] for m in g.marks if m[0] > boot_end[0]]
     floors = []
     start = boot_end[0] + 1
@@ -590,7 +588,8 @@ def _flatness(g, boot_end):
         if frees:
             floors.append(max(frees))
         start = end + 1
-    return {"cycle_floor_free": floors, "growth_per_cycle": ((floors[0] - floors[-1]) / (len(floors) - 1)
+    first = 1 if len(floors) >= 3 else 0  # the first cycle warms up (buffers and the trend fill)
+    return {"cycle_floor_free": floors, "growth_per_cycle": ((floors[first] - floors[-1]) / (len(floors) - 1 - first)
                                                              if len(floors) > 1 else None)}
 
 
@@ -616,7 +615,8 @@ def report(r, out=sys.stdout):
       % (a["resident"] / KB, cal["unix_resident"] / KB, cal["factor"]))
     p("   board's free after boot (192 KB heap): %.1f KB; unix heap %d bytes, free after boot here %.1f KB%s"
       % (a["board_free"] / KB, r["heap_bytes"], r.get("free_after_boot", 0) / KB,
-         " = the boot target's %d KB x %.2f: the firmware does not fit the board's heap with the boot target "
+         " (chosen: the figures are scaled back from %.1f KB)" % (cal["run_board_free"] / KB) if cal.get("chosen")
+         else " = the boot target's %d KB x %.2f: the firmware does not fit the board's heap with the boot target "
          "met, so the run starts from the target" % (MIN_RUN_FREE // KB, cal["factor"]) if cal["enlarged"] else ""))
     if "min_free" not in r:
         p("   the run did not get past the boot (exit %s):" % r["exit"])
@@ -631,7 +631,8 @@ def report(r, out=sys.stdout):
       % (r["min_largest"] / KB, r["board_min_largest"] / KB, r["min_largest_at"]))
     fl = r["flatness"]
     if fl["growth_per_cycle"] is not None:
-        p("   the live heap's floor (most free heap) in each cycle (KB): %s; it grows %+.0f bytes per cycle"
+        p("   the live heap's floor (most free heap) in each cycle (KB): %s; it grows %+.0f bytes per cycle "
+          "(after the first cycle, a warm-up, when there are three or more)"
           % (" ".join("%.1f" % (v / KB) for v in fl["cycle_floor_free"]), fl["growth_per_cycle"]))
     n = r["net"]
     p("   network: %d RPCs sent, %d answered; %d telemetry points at ThingsBoard; %d HA discovery configs"

@@ -171,9 +171,6 @@ class Pool(_hwc_net.Pool):
     """adafruit_connection_manager's socket pool: the broker's address gets a real socket,
     any other the recorded answers."""
 
-    def __init__(self):
-        self._real = False
-
     def getaddrinfo(self, host, port, family=0, socktype=0, proto=0, flags=0):
         return [(_hwc_net.AF_INET, _hwc_net.SOCK_STREAM, 0, "", (host, port))]
 
