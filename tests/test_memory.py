@@ -101,7 +101,7 @@ def test_the_firmware_boots_and_runs_on_the_virtual_clock():
     """main's boot path runs in the guest (stubbed hardware, fake buses) and the event loop runs
     its tasks on the virtual clock, collected between wake-ups: 10 s make five control cycles,
     and the heap after them is read."""
-    title, steps, _held = memory._scenarios()["default"]
+    title, steps, _held = memory._scenarios()["default-stubbed"]
     probe = memory._run("probe", "import _hwc_boot\nc = _hwc_boot.S['ctl']\n"
                         "print('CYCLES %d READINGS %d' % (c.control_cycles, c.readings))")
     out = memory.run_steps(memory._imports(["controller.main"]) + steps + [probe], peaks=False)
@@ -117,7 +117,7 @@ def test_the_firmware_boots_and_runs_on_the_virtual_clock():
 def test_imports_are_placed_where_the_firmware_imports_them():
     """The traced run finds the firmware's import order: controller.main's imports first, the
     loader at the settings read, the watchdog's feeder at start_tasks, the settings table nowhere (it is forgotten after the read)."""
-    title, steps, _held = memory._scenarios()["default"]
+    title, steps, _held = memory._scenarios()["default-stubbed"]
     plan = memory.import_plan(steps)
     where = {m: label for label, mods in plan for m in mods}
     assert where["controller.app"] == "controller.main"

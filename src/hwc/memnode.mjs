@@ -128,11 +128,12 @@ function heap(vm) {
   const start = vm.lines.length;
   vm.mp.runPython("micropython.mem_info()\nmicropython.qstr_info()");
   const text = vm.lines.slice(start).join("\n");
-  const q = /n_total_bytes=(\d+)/.exec(text);
+  const q = /n_pool=(\d+), n_qstr=(\d+), n_str_data_bytes=(\d+), n_total_bytes=(\d+)/.exec(text);
   const gc = /GC: total: (\d+), used: (\d+), free: (\d+)/.exec(text);
   const blk = /max free sz: (\d+)/.exec(text);
   if (!gc || !blk) throw new Error("no mem_info in: " + text);
-  return { total: +gc[1], used: +gc[2], free: +gc[3], largest: 16 * +blk[1], qstr_bytes: q ? +q[1] : null };
+  return { total: +gc[1], used: +gc[2], free: +gc[3], largest: 16 * +blk[1], qstr_bytes: q ? +q[4] : null,
+           qstr_pools: q ? +q[1] : null, qstrs: q ? +q[2] : null, qstr_str_bytes: q ? +q[3] : null };
 }
 
 // The "flash" phase, before the baseline: each frozen module's code compiled (one piece each),

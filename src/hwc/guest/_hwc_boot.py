@@ -192,9 +192,10 @@ def run_for(seconds):
     _until[0] = _hwc_clock.t[0] + int(seconds * 1000)
 
 
-def tick():
+def tick(quiet=False):
     """One wake-up: the clock jumps to the next task's time (not past the end of ``run_for``),
-    then every task due runs once. Prints ``RUN-DONE`` when the time is up."""
+    then every task due runs once. True (and ``RUN-DONE`` printed unless ``quiet``) when the
+    time is up."""
     import asyncio
     from adafruit_ticks import ticks_diff, ticks_ms
 
@@ -204,14 +205,20 @@ def tick():
         dt = ticks_diff(head.ph_key, ticks_ms())
         if dt > left:
             _hwc_clock.advance(left)
-            print("RUN-DONE")
-            return
+            return _done(quiet)
         _hwc_clock.advance(dt)
     elif left > 0:
         _hwc_clock.advance(left)
     asyncio.run(_nop())
     if _hwc_clock.t[0] >= _until[0]:
+        return _done(quiet)
+    return False
+
+
+def _done(quiet):
+    if not quiet:
         print("RUN-DONE")
+    return True
 
 
 async def _nop():
@@ -278,3 +285,57 @@ def show_order():
 
     print("ORDER " + " ".join(order))
     print("RESIDENT " + " ".join(sorted(k for k in sys.modules)))
+
+
+# --- display objects (hwc memory reports them per page) ------------------------------------
+
+
+def _display_tree(root, skip):
+    """(objects, bytes) of the display objects reachable from ``root``: those with a ``_c``
+    buffer, each counted at what the board's C object allocates (``_board_bytes()``, see
+    builtins/displayio.py), walked through group members and the objects' attributes; ``skip``
+    holds ids not to count."""
+    count = {}
+    total = 0
+    stack = [root]
+    while stack:
+        o = stack.pop()
+        if id(o) in skip:
+            continue
+        skip.add(id(o))
+        c = getattr(o, "_c", None)
+        if isinstance(c, bytearray):
+            name = type(o).__name__
+            count[name] = count.get(name, 0) + 1
+            size = getattr(o, "_board_bytes", None)
+            total += size() if size is not None else len(c)
+        d = getattr(o, "__dict__", None)
+        if not d:
+            continue
+        for v in d.values():
+            if isinstance(v, (list, tuple)):
+                stack.extend(x for x in v if hasattr(x, "_c") or hasattr(x, "_members"))
+            elif hasattr(v, "_c") or hasattr(v, "_members"):
+                stack.append(v)
+    return count, total
+
+
+def display_report():
+    """Prints ``DISPLAY <page> <bytes> <kind>=<n> ...`` for the screen's boot page and each
+    page (objects shared with an earlier page are counted there), then the total."""
+    import terminalio
+
+    screen = S["ctl"].screen
+    skip = set()
+    _display_tree(terminalio.FONT, skip)  # built in (flash) on the board
+    pages = [("boot", screen.boot)]
+    names = screen.names if screen.pages is not None else ()
+    for name, page in zip(names, screen.pages or ()):
+        if page is not screen.boot:
+            pages.append((name, page))
+    grand = 0
+    for name, page in pages:
+        count, total = _display_tree(page.group, skip)
+        grand += total
+        print("DISPLAY %s %d %s" % (name, total, " ".join("%s=%d" % kv for kv in sorted(count.items()))))
+    print("DISPLAY total %d" % grand)

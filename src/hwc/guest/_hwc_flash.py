@@ -6,6 +6,15 @@ as the board keeps it in flash. ``run``, called by the module's stub on import, 
 the module's own namespace: what that leaves on the heap (globals, functions, classes, whatever
 the body builds) is what a frozen module costs the board."""
 
+import sys
+
+# The guests' native _asyncio (MicroPython's C module) keys a timer pushed without a time on the
+# host's real clock (mp_hal_ticks_ms), not on the virtual clock that supervisor.ticks_ms, and so
+# adafruit_ticks and CircuitPython's asyncio, read; the board's native module uses one clock.
+# Blocked, so that asyncio takes its Python TaskQueue (asyncio/task.py, loaded at its frozen
+# cost by hwc.memory.build_tree, standing for the board's C one) on the virtual clock.
+sys.modules["_asyncio"] = None
+
 code = {}
 
 

@@ -11,16 +11,51 @@ shared-module/displayio (Bitmap.h, Palette.h, TileGrid.h, Group.h), rounded up t
   tiles, else 1 byte per tile (2 when the bitmap has more than 255 tiles);
 * Group: displayio_group_t (72 bytes) + its members list (a list: 16 bytes + 4 per slot).
 
+Each stand-in is a Python instance (with an attribute dict) around a bytearray, which costs
+this interpreter 50-100 bytes more than the board's C object. So the bytearray is that much
+shorter (:func:`_struct`): the first time a kind is made, one probe of it is made with an empty
+buffer and the free heap it took is measured (``gc.mem_free()`` before and after: allocation
+only, nothing collected), and each object after it gets a buffer of the struct's size less
+that. A stand-in whose wrapper alone exceeds the struct (a Group: 72 bytes against its
+instance, dict, property list and bytearray header) still over-counts by the difference. A
+Group's members list is a list on the board as well, and is not taken off.
+
 Not modelled: pixels are not drawn (content does not change the heap); the display's own
-framebuffer-less refresh uses no heap on the Titano. Each stand-in is a Python instance holding
-a bytearray of that size: the instance and the bytearray's header add about 48 bytes per object
-(an over-count). vectorio shapes are in ``vectorio``."""
+framebuffer-less refresh uses no heap on the Titano. vectorio shapes are in ``vectorio``."""
+
+import gc
 
 _BITMAP_STRUCT = 40
 _PALETTE_STRUCT = 20
 _COLOR_BYTES = 12
 _TILEGRID_STRUCT = 116
 _GROUP_STRUCT = 72
+
+
+_WRAPPER = {}  # stand-in class -> bytes its Python wrapper takes here (None while probing)
+
+
+def _struct(kind, nbytes, probe):
+    """A bytearray standing for ``nbytes`` of C allocation of stand-in class ``kind``, less
+    what the wrapper takes here (measured once with ``probe()``, which makes one ``kind``
+    object; any objects it needs made before the measurement)."""
+    if kind not in _WRAPPER:
+        _WRAPPER[kind] = None
+        made = probe()
+        _WRAPPER[kind] = made
+    wrapper = _WRAPPER[kind]
+    if wrapper is None:
+        return bytearray(0)
+    return bytearray(max(0, nbytes - wrapper))
+
+
+def _measure(make, *before):
+    """Free heap taken by ``make(*before)``, the ``before`` objects already made."""
+    free = gc.mem_free()
+    keep = make(*before)
+    taken = free - gc.mem_free()
+    del keep
+    return taken
 
 
 def _bits_per_value(value_count):
@@ -39,7 +74,11 @@ class Bitmap:
         self.height = height
         self._bpv = _bits_per_value(value_count)
         stride = (width * self._bpv + 31) // 32
-        self._c = bytearray(_BITMAP_STRUCT + 4 * stride * height)
+        self._c = _struct(Bitmap, _BITMAP_STRUCT + 4 * stride * height, lambda: _measure(Bitmap, 1, 1, 2))
+
+    def _board_bytes(self):
+        """What the board allocates for this object (hwc memory's display report)."""
+        return _BITMAP_STRUCT + 4 * ((self.width * self._bpv + 31) // 32) * self.height
 
     def __setitem__(self, index, value):
         pass
@@ -61,10 +100,13 @@ class Bitmap:
 class Palette:
     def __init__(self, color_count, *, dither=False):
         self._n = color_count
-        self._c = bytearray(_PALETTE_STRUCT + _COLOR_BYTES * color_count)
+        self._c = _struct(Palette, _PALETTE_STRUCT + _COLOR_BYTES * color_count, lambda: _measure(Palette, 1))
 
     def __len__(self):
         return self._n
+
+    def _board_bytes(self):
+        return _PALETTE_STRUCT + _COLOR_BYTES * self._n
 
     def __setitem__(self, index, value):
         pass
@@ -95,7 +137,11 @@ class TileGrid:
         self._w_tiles = width  # read-only properties on the board (subclasses override them)
         self._h_tiles = height
         tiles = width * height
-        self._c = bytearray(_TILEGRID_STRUCT + (0 if tiles <= 4 else tiles))
+        self._c = _struct(TileGrid, _TILEGRID_STRUCT + (0 if tiles <= 4 else tiles), _probe_tilegrid)
+
+    def _board_bytes(self):
+        tiles = self._w_tiles * self._h_tiles
+        return _TILEGRID_STRUCT + (0 if tiles <= 4 else tiles)
 
     def __setitem__(self, index, value):
         pass
@@ -141,7 +187,10 @@ class Group:
         # scale, x, y, hidden are C properties on the board, which subclasses (labels) override
         self._g = [scale, x, y, False]
         self._members = []
-        self._c = bytearray(_GROUP_STRUCT)
+        self._c = _struct(Group, _GROUP_STRUCT, _probe_group)
+
+    def _board_bytes(self):
+        return _GROUP_STRUCT + 16 + 4 * len(self._members)  # the struct and its members list
 
     @property
     def scale(self):
@@ -207,6 +256,17 @@ class Group:
 
     def __iter__(self):
         return iter(self._members)
+
+
+def _probe_tilegrid():
+    bitmap = Bitmap(1, 1, 2)
+    palette = Palette(1)
+    return _measure(lambda: TileGrid(bitmap, pixel_shader=palette))
+
+
+def _probe_group():
+    # the members list is a list on the board too: its cost is not the wrapper's
+    return _measure(lambda: Group()) - _measure(lambda: [])
 
 
 class _Display:
