@@ -210,7 +210,8 @@ def _scenarios():
     # The WiFi stays down: the WebAssembly build cannot collect while a wake-up runs, and a
     # connection opening (HA discovery), an RPC burst or a heater fetch makes more garbage in one
     # wake-up than the heap holds; those run on the unix port (hwc.memrun), whose collector works.
-    pages = ("main", "trend", "details", "boot")
+    from controller.screen.manager import PAGES as pages
+
     return {
         "default": ("default (network and heater off), the real screen: every page drawn (display objects "
                     "counted)", boot_steps("default", True) + _screen_run("default", pages), []),

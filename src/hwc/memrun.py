@@ -490,8 +490,8 @@ def _inject_leak(tree, nbytes):
     copy of controller/net/rpc.py only)."""
     path = Path(tree) / "controller" / "net" / "rpc.py"
     source = path.read_text()
-    marker = "def handle(remote, method, params):\n"
-    assert marker in source, "controller.net.rpc.handle moved: the leak test needs a new place"
+    marker = "def rpc(link, method, params):\n"
+    assert marker in source, "controller.net.rpc.rpc moved: the leak test needs a new place"
     # rpc is imported per message and forgotten: the leak is kept on a module that stays
     path.write_text(source.replace(marker, marker + "    import controller.log as _l\n"
                                    "    _l.__dict__.setdefault('_leak', []).append(bytearray(%d))\n" % nbytes, 1))

@@ -321,21 +321,24 @@ def _display_tree(root, skip):
 
 
 def display_report():
-    """Prints ``DISPLAY <page> <bytes> <kind>=<n> ...`` for the screen's boot page and each
-    page (objects shared with an earlier page are counted there), then the total."""
+    """Prints ``DISPLAY <part> <bytes> <kind>=<n> ...`` for the screen's shared objects (the
+    root group: banner, rows, the 3x line, the blank group) and each page with display objects
+    of its own (objects counted once, where first met), then the total."""
     import terminalio
 
     screen = S["ctl"].screen
     skip = set()
     _display_tree(terminalio.FONT, skip)  # built in (flash) on the board
-    pages = [("boot", screen.boot)]
-    names = screen.names if screen.pages is not None else ()
-    for name, page in zip(names, screen.pages or ()):
-        if page is not screen.boot:
-            pages.append((name, page))
-    grand = 0
-    for name, page in pages:
-        count, total = _display_tree(page.group, skip)
+    parts = [(name, page.group) for name, page in sorted(screen.pages.items())]
+    for _name, group in parts:  # the pages' own groups are counted as theirs, not as shared
+        skip.add(id(group))
+    count, shared = _display_tree(screen.root, skip)
+    for _name, group in parts:
+        skip.discard(id(group))
+    print("DISPLAY shared %d %s" % (shared, " ".join("%s=%d" % kv for kv in sorted(count.items()))))
+    grand = shared
+    for name, group in parts:
+        count, total = _display_tree(group, skip)
         grand += total
         print("DISPLAY %s %d %s" % (name, total, " ".join("%s=%d" % kv for kv in sorted(count.items()))))
     print("DISPLAY total %d" % grand)
