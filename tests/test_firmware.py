@@ -195,9 +195,10 @@ def test_probe_faults_are_named_and_the_last_value_ages_out(rig_factory, fault, 
     rig.run_for(10)
     assert probe.value_c is None  # aged out
     assert rig.ctl.probes[1].fault is None  # the others are unaffected
-    from controller.screen import fmt
+    from controller.screen import WARN
+    from controller.screen.main import alerts
 
-    assert (fmt.WARN, "tank_outlet probe " + words) in fmt.alerts(rig.ctl)  # on the screen in words
+    assert (WARN, "tank_outlet probe " + words) in alerts(rig.ctl)  # on the screen in words
 
 
 def test_configured_probe_not_on_bus_is_reported_at_boot(rig_factory):

@@ -25,7 +25,7 @@ def says(snippet, lines):
 def run_rig(rig, seconds=10):
     """Run the firmware with its real screen pages on a frame buffer; (log lines, every text
     shown on any page)."""
-    from controller.screen.manager import Screen
+    from controller.screen import Screen
     from hwc.fbdisplay import FramebufferDisplay, gfx, lines
     from hwc.screenshot import render
 
@@ -168,7 +168,7 @@ def _network_case(tmp_path, anonymous, env, radio_up):
     import time
 
     import controller.net.link as link_mod
-    from controller.screen import fmt
+    from controller.screen.main import alerts, network
     from mqtt_broker import Broker
     from netfw import NetFirmware, wait_for
 
@@ -181,7 +181,7 @@ def _network_case(tmp_path, anonymous, env, radio_up):
         fw.start()
         wait_for(lambda: fw.logged("network: "), what="a network message")
         time.sleep(1.0)
-        shown = [text for _level, text in fmt.alerts(fw.ctl)] + [fmt.network(fw.ctl)[1]]
+        shown = [text for _level, text in alerts(fw.ctl)] + [network(fw.ctl)[1]]
         return list(fw.lines), shown
     finally:
         fw.stop()

@@ -12,8 +12,8 @@ import pytest
 import test_screen_micropython as screen_mpy
 from controller.heater.core import SlotTable
 from controller.localtime import days_from_civil, offset_at
-from controller.screen import fmt
-from controller.screen.page_heater import BAR_W, band_pct, failing, price_band
+from controller.screen import INK, OK, WARN
+from controller.screen.heater import BAR_W, band_pct, failing, price_band
 from hwc import screenshot
 from hwc.fbdisplay import text_of
 from mpy_harness import run_device_script
@@ -45,7 +45,7 @@ def test_the_heater_page_shows_state_reason_gauges_source_and_errors(heater_shot
     shown = rows(screen)
     assert screen.names[-1] == "heater" and screen.root[0] is page.group
     assert shown[0].startswith("HEATER")
-    assert text_of(page.state).startswith("ELEMENT " + h.state.upper())
+    assert text_of(screen.big).startswith("ELEMENT " + h.state.upper())
     # the decision's reason in the 2x rows under the state, not in small print
     assert " ".join(shown[3:5]).startswith(h.reason[:60])
     assert shown[7] == "GRID export %.2f kW" % (-h.grid_w / 1000)
@@ -55,9 +55,9 @@ def test_the_heater_page_shows_state_reason_gauges_source_and_errors(heater_shot
     assert shown[8].split() == ["0", "6kW"]
     # the price bar's lit length is the price's place in today's band
     pct = band_pct(h.price_p_kwh * 1000, band)
-    lit = bar_length_px(px, 164, color=fmt.INK[fmt.OK])
+    lit = bar_length_px(px, 164, color=INK[OK])
     assert lit == pytest.approx(BAR_W * max(1, round(pct)) // 100, abs=4)
-    grid_lit = bar_length_px(px, 212, color=fmt.INK[fmt.OK])  # export: green
+    grid_lit = bar_length_px(px, 212, color=INK[OK])  # export: green
     assert grid_lit == pytest.approx(BAR_W * round(min(100, 50 * -h.grid_w / 3000)) // 100, abs=4)
     assert shown[9] == "tank top 48.5 C  target 60 C"
     assert shown[10].startswith("source ") and "today " in shown[10] and shown[10].endswith(" kWh")
@@ -74,7 +74,7 @@ def test_each_failing_source_shows_its_reason(heater_shot):
         shown = rows(screen)
         assert shown[11:13] == ["carbon, meter: timeout; prices: HTTP 503", ""] or \
             " ".join(shown[11:13]).startswith("carbon, meter: timeout; prices: HTTP 503")
-        assert screen.rows[11].pixel_shader[1] == fmt.INK[fmt.WARN]
+        assert screen.rows[11].pixel_shader[1] == INK[WARN]
         assert failing({"a": "x", "b": "", "c": "x", "d": "y"}) == ["a, c: x", "d: y"]
     finally:
         h.errors = saved
@@ -88,8 +88,8 @@ def test_the_page_follows_the_heater_and_never_redraws_without_a_change(heater_s
     try:
         h.state, h.element_w, h.grid_w, h.reason = "on", 3000.0, 850.0, "on: cheapest: 03:30 is one of the 4 lowest"
         screen.update(ctx, ctx.clock.ticks_ms())
-        assert text_of(page.state) == "ELEMENT ON  3.0 kW" and page.state.pixel_shader[1] == fmt.INK[fmt.OK]
-        assert rows(screen)[7] == "GRID import 0.85 kW" and screen.rows[7].pixel_shader[1] == fmt.INK[fmt.WARN]
+        assert text_of(screen.big) == "ELEMENT ON  3.0 kW" and screen.big.pixel_shader[1] == INK[OK]
+        assert rows(screen)[7] == "GRID import 0.85 kW" and screen.rows[7].pixel_shader[1] == INK[WARN]
         screen.update(ctx, ctx.clock.ticks_ms())
         screen.update(ctx, ctx.clock.ticks_ms())
         assert screen.display.last_refresh_px == 0
@@ -105,7 +105,7 @@ def test_without_the_network_the_page_says_why_the_element_is_off(heater_shot):
         ctx.heater = None
         ctx.heater_relay = object()
         screen.update(ctx, ctx.clock.ticks_ms())
-        assert text_of(page.state) == "ELEMENT OFF"
+        assert text_of(screen.big) == "ELEMENT OFF"
         assert rows(screen)[3].startswith("needs the network")
         assert rows(screen)[5:] == [""] * 8
     finally:
@@ -115,7 +115,7 @@ def test_without_the_network_the_page_says_why_the_element_is_off(heater_shot):
 
 def test_no_heater_page_and_no_heater_module_when_the_heater_is_off():
     code = ("import sys\nfrom hwc import screenshot\nrig, screen, d = screenshot.build('sunny-noon', run_s=2)\n"
-            "print(screen.names, 'controller.screen.page_heater' in sys.modules)\nrig.stop()\n")
+            "print(screen.names, 'controller.screen.heater' in sys.modules)\nrig.stop()\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("('main', 'trend', 'details', 'system', 'boot') False")
@@ -171,8 +171,8 @@ h.errors = {"meter": "", "prices": "HTTP 503"}
 screen.select("heater")
 screen.update(ctl, ms[0])
 page = screen.pages["heater"]
-out = {"names": list(screen.names), "state": page.state.text(), "rows": [row.text() for row in screen.rows],
-       "bar": page.price_bar.width, "grid_bar": page.grid_bar.width}
+out = {"names": list(screen.names), "state": screen.big.text(), "rows": [row.text() for row in screen.rows],
+       "bar": page.price.width, "grid_bar": page.grid.width}
 print("RESULT " + json.dumps(out))
 """
 

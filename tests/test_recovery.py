@@ -135,9 +135,9 @@ def test_tank_pair_when_the_panel_probes_are_missing_and_no_figure_without_pairs
     c = rig2.ctl.counters
     assert c.pump_s_total > 300
     assert c.heat_today_kwh is None and c.heat_total_kwh is None
-    from controller.screen import fmt
+    from controller.screen.main import energy
 
-    assert fmt.energy(rig2.ctl).startswith("today -- kWh  pump 0.")
+    assert energy(rig2.ctl).startswith("today -- kWh  pump 0.")
 
 
 def test_counters_survive_a_reboot_and_count_its_cause(board):

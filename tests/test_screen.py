@@ -9,10 +9,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from controller.screen import fmt
-from controller.screen.pager import Pager
-from controller.screen.trend import NO_DUTY, NONE, Trend
-from controller.screen.widgets import COLS, put
+import controller.screen as fmt
+from controller.screen import COLS, NO_DUTY, NONE, Screen, Trend, put
+from controller.screen.main import alerts, clock, energy, network
 from hwc import screenshot
 from hwc.fbdisplay import board_bytes, gfx, lines, text_of
 from hwc.screenshot import SCENARIOS
@@ -105,7 +104,7 @@ def test_fault_banner_is_red_and_says_fault_in_words(rendered):
     assert all(is_color(px, fmt.BG[fmt.FAULT]) for px in banner.reshape(-1, 3))
     page = screen.pages["main"]
     show(screen, ctx, "main")
-    assert text_of(page.headline) == "FAULT"
+    assert text_of(screen.big) == "FAULT"
     assert texts["main"][2].startswith("FAULT: collector sensor open circuit")
     assert row_color(screen, 2) == fmt.INK[fmt.FAULT]
     assert text_of(page.collector) == "FAULT" and page.collector.pixel_shader[1] == fmt.INK[fmt.FAULT]
@@ -125,7 +124,7 @@ def test_fault_banner_is_red_and_says_fault_in_words(rendered):
 def test_no_red_banner_without_a_fault(rendered, scenario):
     _ctx, screen, shots, _texts = rendered[scenario]
     assert not is_color(shots["main"][20, 350], fmt.BG[fmt.FAULT])
-    assert text_of(screen.pages["main"].headline) != "FAULT"
+    assert text_of(screen.big) != "FAULT"
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
@@ -216,7 +215,6 @@ class Finger:
 
 
 def test_touch_pages_through_dims_and_wakes_on_a_fault():
-    from controller.screen.manager import Screen
     from hwc.fbdisplay import FramebufferDisplay
     from hwc.rig import Rig
 
@@ -241,13 +239,13 @@ def test_touch_pages_through_dims_and_wakes_on_a_fault():
         rig.run_for(0.5)
         assert screen.root[0] is screen.pages["trend"].group
         rig.run_for(0.5)  # held: still one page on
-        assert screen.pager.index == 1
+        assert screen.index == 1
         finger.touch_point = None
         rig.run_for(0.3)
         finger.touch_point = (40, 160, 30000)  # left third: back
         rig.run_for(0.3)
         finger.touch_point = None
-        assert screen.pager.index == 0
+        assert screen.index == 0
         rig.run_for(0.3)
         finger.touch_point = (40, 160, 30000)  # back again wraps to the boot page
         rig.run_for(0.3)
@@ -255,14 +253,14 @@ def test_touch_pages_through_dims_and_wakes_on_a_fault():
         assert screen.root[0] is screen.blank and rows(screen)[0].startswith("BOOT LOG")
         assert "DS18B20: 5 found on D4" in rows(screen)
         rig.run_for(16)
-        assert screen.pager.index == 0  # home after SCREEN_HOME_AFTER_S
+        assert screen.index == 0  # home after SCREEN_HOME_AFTER_S
         assert display.brightness == 1.0
         rig.run_for(6)
         assert display.brightness == pytest.approx(0.1)  # dimmed after SCREEN_DIM_AFTER_S
         finger.touch_point = (400, 160, 30000)  # the first touch only wakes it
         rig.run_for(0.3)
         finger.touch_point = None
-        assert display.brightness == 1.0 and screen.pager.index == 0
+        assert display.brightness == 1.0 and screen.index == 0
         rig.run_for(25)
         assert display.brightness == pytest.approx(0.1)
         rig.set_raw(hot_raw=255)  # a fault wakes it and keeps it bright
@@ -311,37 +309,53 @@ def test_trend_range_is_at_least_20_k_and_whole_tens():
     assert t.range_c(10) == (-10, 70)
 
 
-def _settings(**kw):
-    base = dict(screen_brightness=1.0, screen_dim_brightness=0.1, screen_dim_after_s=10, screen_home_after_s=5)
-    base.update(kw)
-    return SimpleNamespace(**base)
+def _touch_rig(**env):
+    """A Screen on a frame buffer with a finger, in a rig whose firmware is not started: the
+    tests drive ``update`` and ``poll_touch`` on their own clock."""
+    from hwc.fbdisplay import FramebufferDisplay
+    from hwc.rig import Rig
+
+    rig = Rig(dict({"SCREEN_DIM_AFTER_S": "10", "SCREEN_HOME_AFTER_S": "5", "SCREEN_DIM_BRIGHTNESS": "0.1"}, **env))
+    finger = Finger()
+    screen = Screen(FramebufferDisplay(), gfx(), finger)
+    return rig.ctl, screen, finger
 
 
-def test_pager_touch_wake_dim_and_home():
-    p = Pager(4, 480, _settings(), now_ms=1000)
-    assert p.touch((300, 100, 1)) and p.index == 1
-    assert not p.touch((300, 100, 1))  # still pressed
-    assert not p.touch(None)
-    assert p.touch((10, 100, 1)) and p.index == 0
-    p.touch(None)
-    assert p.touch((10, 100, 1)) and p.index == 3  # wraps
-    p.touch(None)
-    p.tick(5000, False)
-    assert p.brightness == 1.0 and p.index == 3
-    assert p.tick(7000, False) and p.index == 0  # home after 5 s
-    p.tick(12000, False)
-    assert p.brightness == 0.1
-    p.tick(13000, True)
-    assert p.brightness == 1.0  # fault
-    p.tick(14000, False)
-    assert p.brightness == 0.1
-    assert not p.touch((300, 100, 1)) and p.brightness == 1.0 and p.index == 0  # wake only
+def press(screen, finger, x):
+    finger.touch_point = (x, 100, 1)
+    return screen.poll_touch()
 
 
-def test_pager_idle_time_survives_the_tick_wrap():
-    p = Pager(4, 480, _settings(screen_dim_after_s=0, screen_home_after_s=0), now_ms=(1 << 29) - 500)
-    p.tick(100, False)  # the tick counter wrapped
-    assert p.idle_ms == 600 and p.brightness == 1.0
+def test_touch_wake_dim_and_home():
+    ctx, screen, finger = _touch_rig()
+    assert not press(screen, finger, 300)  # nothing before the first update (no pages yet)
+    screen.update(ctx, 1000)
+    assert press(screen, finger, 300) and screen.index == 1
+    assert not screen.poll_touch()  # still pressed
+    finger.touch_point = None
+    assert not screen.poll_touch()
+    assert press(screen, finger, 10) and screen.index == 0
+    finger.touch_point = None
+    screen.poll_touch()
+    assert press(screen, finger, 10) and screen.index == 4  # wraps
+    finger.touch_point = None
+    screen.poll_touch()
+    screen.update(ctx, 5000)
+    assert screen.display.brightness == 1.0 and screen.index == 4
+    screen.update(ctx, 7000)
+    assert screen.index == 0  # home after 5 s
+    screen.update(ctx, 12000)
+    assert screen.display.brightness == pytest.approx(0.1)
+    assert press(screen, finger, 300) and screen.index == 0  # wake only
+    screen.update(ctx, 12100)
+    assert screen.display.brightness == 1.0
+
+
+def test_idle_time_survives_the_tick_wrap():
+    ctx, screen, _finger = _touch_rig(SCREEN_DIM_AFTER_S="0", SCREEN_HOME_AFTER_S="0")
+    screen.update(ctx, (1 << 29) - 500)
+    screen.update(ctx, 100)  # the tick counter wrapped
+    assert screen.idle_ms == 600 and screen.display.brightness == 1.0
 
 
 def test_wrap_fills_lines_and_marks_a_cut():
@@ -350,11 +364,6 @@ def test_wrap_fills_lines_and_marks_a_cut():
     assert all(len(line) <= 39 for line in lines_)
     assert lines_[0] == "FAULT: collector sensor open circuit,"
     assert lines_[1].endswith("...")
-
-
-def test_place_lays_out_a_row():
-    assert fmt.place("PUMP", 10, "63% ON") == "PUMP      63% ON"
-    assert fmt.place(fmt.place("", 1, "a"), 5, "b") == " a   b"
 
 
 def _ctx(mode, lockout=""):
@@ -384,18 +393,18 @@ def test_every_decision_mode_has_its_own_headline_and_level():
 
 
 def test_network_words_tolerate_missing_parts():
-    assert fmt.network(SimpleNamespace(link=None)) == (fmt.IDLE, "network off")
+    assert network(SimpleNamespace(link=None)) == (fmt.IDLE, "network off")
     link = SimpleNamespace(state="online", rssi=-70, buffered=0, dropped=0, last_error="")
-    assert fmt.network(SimpleNamespace(link=link)) == (fmt.OK, "MQTT online  -70 dBm")
+    assert network(SimpleNamespace(link=link)) == (fmt.OK, "MQTT online  -70 dBm")
     link.state, link.rssi, link.buffered, link.dropped = "backoff", None, 12, 3
-    assert fmt.network(SimpleNamespace(link=link)) == (fmt.WARN, "network retrying  12 queued  3 lost")
+    assert network(SimpleNamespace(link=link)) == (fmt.WARN, "network retrying  12 queued  3 lost")
     link.state = "wifi"
-    assert fmt.network(SimpleNamespace(link=link))[1].startswith("WiFi joining")
+    assert network(SimpleNamespace(link=link))[1].startswith("WiFi joining")
     link.state = "sleeping"
-    assert fmt.network(SimpleNamespace(link=link)) == (fmt.WARN, "network sleeping  12 queued  3 lost")
-    assert fmt.energy(SimpleNamespace(counters=None)) is None
-    assert fmt.clock(SimpleNamespace(local_min=lambda: None)) is None
-    assert fmt.clock(SimpleNamespace(local_min=lambda: 14 * 60 + 5)) == "14:05"
+    assert network(SimpleNamespace(link=link)) == (fmt.WARN, "network sleeping  12 queued  3 lost")
+    assert energy(SimpleNamespace(counters=None)) is None
+    assert clock(SimpleNamespace(local_min=lambda: None)) is None
+    assert clock(SimpleNamespace(local_min=lambda: 14 * 60 + 5)) == "14:05"
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))

@@ -5,7 +5,7 @@ simulator on a PC) as an object with:
 
 - ``i2c``: a busio.I2C (or look-alike) with the PCF8591 on it
 - ``onewire_pin``: the pin the DS18B20 bus is on (adafruit_onewire makes the bus from it)
-- ``screen``: None, or a ``controller.screen.manager.Screen`` (or anything with
+- ``screen``: None, or a ``controller.screen.Screen`` (or anything with
   ``show(lines, errors)`` for the boot messages; ``update(ctx, now_ms)`` is called once a
   second by the display task when it has one)
 - ``board_name``: words for the log and telemetry
@@ -105,7 +105,7 @@ class Controller:
         self.keeper = None  # controller.recovery.Keeper: the persistent counters' keeper (start_tasks)
         self.counters = None  # controller.counters.Counters: the keeper's counters
         self.watch = None  # controller.health.Watch: feeds the hardware watchdog (WATCHDOG and a board with one)
-        self.trend = None  # controller.screen.trend.Trend: the trend page's history (the display task)
+        self.trend = None  # controller.screen.Trend: the trend page's history (the display task)
 
     # --- boot -------------------------------------------------------------------------
     def _boot_say(self, text, error=False):

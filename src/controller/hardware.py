@@ -27,7 +27,7 @@ _TOUCH_CALIBRATION = ((5200, 59000), (5800, 57000))
 
 
 class Gfx:
-    """The graphics classes the screen code builds with (see controller.screen.widgets)."""
+    """The graphics classes the screen code builds with (see controller.screen)."""
 
     Group = displayio.Group
     Bitmap = displayio.Bitmap
@@ -36,7 +36,7 @@ class Gfx:
     Rectangle = vectorio.Rectangle
     fill_region = bitmaptools.fill_region
     font = terminalio.FONT
-    palettes: dict = {}  # the screen's shared palettes, one per colour (controller.screen.widgets)
+    palettes: dict = {}  # the screen's shared palettes, one per colour (controller.screen)
 
 
 def make_touch():
@@ -54,8 +54,8 @@ def make_touch():
 
 
 def make_screen():
-    """The TFT's pages (controller.screen.manager.Screen) on board.DISPLAY, with touch."""
-    from controller.screen.manager import Screen
+    """The TFT's pages (controller.screen.Screen) on board.DISPLAY, with touch."""
+    from controller.screen import Screen
 
     return Screen(board.DISPLAY, Gfx, make_touch())
 

@@ -92,7 +92,7 @@ async def display_task(ctx):
     """Once a second: a point for the trend history (``ctx.trend``), the screen's update and,
     every minute, a status line on the console. Between updates the touch panel
     is read every 100 ms, and a touch that changes the page redraws at once."""
-    from controller.screen.trend import Trend
+    from controller.screen import Trend
 
     if ctx.trend is None:
         ctx.trend = Trend()

@@ -53,7 +53,7 @@ _GFX = []
 
 
 def gfx():
-    """The graphics namespace (see controller.screen.widgets) from Blinka's displayio: the
+    """The graphics namespace (see controller.screen) from Blinka's displayio: the
     classes controller.hardware.Gfx gives on the board."""
     if not _GFX:
         import bitmaptools

@@ -123,9 +123,7 @@ DEVICE_OURS = ["ntc_table", "controller", "controller.settings", "controller.clo
                "controller.filters", "controller.sensors", "controller.algorithm", "controller.strategies",
                "controller.pwm", "controller.log", "controller.display", "controller.tasks", "controller.app",
                "controller.protect", "controller.counters", "controller.health", "controller.recovery",
-               "controller.screen.fmt", "controller.screen.trend", "controller.screen.pager",
-               "controller.screen.widgets", "controller.screen.page_boot", "controller.screen.manager",
-               "controller.screen.page_main", "controller.screen.page_trend", "controller.screen.page_details"]
+               "controller.screen", "controller.screen.main"]
 # The network link while it runs (MQTT_BROKER set), and what a connection opening or a message
 # imports on top (controller.net.once) and forgets after.
 NET_RESIDENT = ["adafruit_minimqtt.adafruit_minimqtt", "controller.net", "controller.net.points",
@@ -138,7 +136,7 @@ NET_HASS = ["controller.net.hass"]
 NET_CONNECTING = ["adafruit_minimqtt.adafruit_minimqtt"] + NET_TRANSIENT
 # The heater (HEATER_ENABLED=1) while it runs; the slow sources are imported for a fetch.
 HEATER_RESIDENT = ["adafruit_requests", "controller.heater.task", "controller.heater.src_meter",
-                   "controller.screen.page_heater"]
+                   "controller.screen.heater"]
 HEATER_FETCH = ["controller.heater.stamps", "controller.heater.src_octopus", "controller.heater.src_carbon",
                 "controller.heater.src_forecast", "controller.heater.emon"]
 # Everything on: the board modules the firmware imports at boot (hardware.py, which pulls in
@@ -210,7 +208,7 @@ def _scenarios():
     # The WiFi stays down: the WebAssembly build cannot collect while a wake-up runs, and a
     # connection opening (HA discovery), an RPC burst or a heater fetch makes more garbage in one
     # wake-up than the heap holds; those run on the unix port (hwc.memrun), whose collector works.
-    from controller.screen.manager import PAGES as pages
+    from controller.screen import PAGES as pages
 
     return {
         "default": ("default (network and heater off), the real screen: every page drawn (display objects "

@@ -11,7 +11,7 @@ with one fault injected from 11:00 to 15:00:
 * and a 14-day run of July days with random short sensor glitches on every NTC and probe.
 
 A scenario passes when no relief-valve opening happens, the screen's alert list (the words the
-TFT shows, ``controller.screen.fmt.alerts``) names the fault while it is there, and the sensor
+TFT shows, ``controller.screen.main.alerts``) names the fault while it is there, and the sensor
 is back to normal by the end of the day. Broker outages and hung calls are covered by the task
 tests with the real broker and the watchdog tests, not here: this runner has no network.
 
@@ -75,9 +75,9 @@ def _run(env, faults, weather, probes=5):
 
 
 def _words(ctl):
-    from controller.screen import fmt
+    from controller.screen.main import alerts
 
-    return [text for _level, text in fmt.alerts(ctl)]
+    return [text for _level, text in alerts(ctl)]
 
 
 def run_scenario(name, env, faults, blocked_from_s, words, weather=None):

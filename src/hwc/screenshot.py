@@ -19,7 +19,7 @@ import os
 import sys
 from types import SimpleNamespace
 
-from controller.screen.manager import PAGES  # and "heater" with the heater on
+from controller.screen import PAGES  # and "heater" with the heater on
 
 HEATER_PAGES = ("heater",)
 HISTORY_STEP_S = 30
@@ -177,8 +177,7 @@ def build(name, run_s=RUN_S):
     """The firmware in scenario ``name``, its screen drawing into a frame buffer.
 
     Returns (rig, screen, display); call ``rig.stop()`` when done."""
-    from controller.screen.manager import Screen
-    from controller.screen.trend import Trend
+    from controller.screen import Screen, Trend
     from hwc.fbdisplay import FramebufferDisplay, gfx
     from hwc.rig import Rig
 
@@ -221,7 +220,7 @@ def build(name, run_s=RUN_S):
 
 def screen_names(screen, ctx):
     """The pages ``screen`` has with ``ctx``'s settings (built on the first update)."""
-    if screen.pages is None:
+    if screen.names is None:
         screen.update(ctx, ctx.clock.ticks_ms())
     return screen.names
 
@@ -263,7 +262,7 @@ def timing(name, seconds=30):
             record.append(((time.perf_counter() - t0) * 1000, display.last_refresh_px))
 
         screen.update = timed
-        screen.pager.home_after_ms = 0  # stay on each page however long it takes
+        rig.ctl.settings.screen_home_after_s = 0  # stay on each page however long it takes
         for page in PAGES:
             screen.select(page)
             record.clear()

@@ -1,6 +1,447 @@
-"""The TFT: pages built once with displayio, updated when a value changes.
+"""The TFT, as the controller sees it: boot messages while starting, then the pages, with
+touch to move between them and a backlight that dims when nobody looks. One resident module:
+the words and colours of a status, the lines of text, the trend history, the ``Screen``.
 
-Pure parts (``fmt``, ``trend``, ``pager``) import nothing graphic. The page modules get the
-graphics classes passed in as a ``gfx`` namespace (see ``controller.hardware.gfx``), so a PC
-renders the same code through Blinka's displayio (``hwc screenshot``).
+Every page writes its text into one set of rows of 2x characters: the header row at the top,
+on the banner in the status colour (the page's title and the system status in words, so a
+fault shows on every page; the clock on the main page, whose banner is taller), and twelve
+rows under it. One line of 3x characters serves the main page's headline and the heater's
+state. What a page has besides (the main page's loop and large figures, the trend chart, the
+heater's gauges) is a group of its own, shown under the rows while the page is up.
+
+A line of text is one TileGrid over the built-in font's glyphs (``gfx.font``: 6x12 px, ASCII at
+tile ``ord(c) - 32``), one tile (one byte) per character: about 100 bytes plus a byte per
+column on the board. Nothing keeps a copy of the text: ``put`` compares the tiles on show and
+writes only the characters that changed, so an unchanged value neither allocates nor redraws.
+Rectangles are ``vectorio`` shapes; every colour is one shared two-entry palette. The display
+refreshes only when this module says so (``auto_refresh`` off), after a whole update.
+
+The code of a page (``controller.screen.<page>``: main, trend, details, system, heater) is
+imported when the page comes up and forgotten when it is left (``controller.forget``); the
+boot page is here. The code that places the display objects (``layout``) runs once, at boot,
+and is forgotten. ``gfx`` is the graphics namespace from ``controller.hardware.Gfx`` (or its PC
+twin in ``hwc.fbdisplay``): Group, Bitmap, Palette, TileGrid, Rectangle (vectorio),
+fill_region (bitmaptools), font (terminalio.FONT) and palettes (an empty dict: the shared
+palettes, one per colour, made here).
 """
+
+from array import array
+
+from adafruit_ticks import ticks_diff
+
+from controller import const
+
+# The rows every page writes its 2x text into: 12 rows of 39 columns, 24 px apart from y = 32
+# (under the 30 px header), from x = 6.
+ROWS = const(12)
+COLS = const(39)
+RIGHT = const(1)  # put(): the text's right end at the line's
+
+# A status has a level, a colour for that level and always words: a fault is never shown by
+# colour alone.
+OK = const(0)
+IDLE = const(1)
+WARN = const(2)
+FAULT = const(3)
+# Level -> background, text on that background, text colour on black.
+BG = (0x00703A, 0x24476B, 0xF0A000, 0xC8102E)
+FG = (0xFFFFFF, 0xFFFFFF, 0x000000, 0xFFFFFF)
+INK = (0x40E080, 0xA0C4FF, 0xFFB020, 0xFF4040)
+WHITE = const(0xFFFFFF)
+GREY = const(0x8C8C8C)
+DARK = const(0x303030)
+HOT = const(0xFF5A28)
+COLD = const(0x3C8CFF)
+AMBIENT = const(0x50D050)
+DUTY = const(0xFFD200)
+
+# Decision mode -> its level and headline, as "|mode level HEADLINE": one string, where a dict
+# of seventeen entries would keep seventeen more objects. Unknown modes show upper-cased as a
+# warning.
+MODES = ("|running 0COLLECTING|purge 0PURGING PIPES|idle 1RESTING|cool_off 2COOL-OFF|overheat 2OVERHEAT"
+         "|manual 2MANUAL|off 2PUMP OFF BY HAND|frost 2FROST GUARD|tank_max 2TANK AT MAX"
+         "|collector_cooling 2COOLING COLLECTOR|recool 2RECOOLING TANK|tube_kick 0TUBE KICK|no_flow 3NO FLOW"
+         "|tank_cutoff 3TANK CUT-OFF|emergency 3EMERGENCY STOP|lockout 3LOCKOUT|fault 3FAULT|")
+PAGES = ("main", "trend", "details", "system", "boot")  # and "heater" last when HEATER_ENABLED = 1
+
+
+# --- words --------------------------------------------------------------------------------------
+
+
+def temp(value, width=5):
+    """``value`` (C) as ' 63.2' (right-aligned to ``width``) or dashes when there is none."""
+    text = "--.-" if value is None else "%.1f" % value
+    return " " * (width - len(text)) + text
+
+
+def kwh(value):
+    """'3.2' (kWh, or hours), or '--' when there is none."""
+    return "--" if value is None else "%.1f" % value
+
+
+def lookup(table, key):
+    """What follows '|key ' in ``table`` (as MODES), up to the next '|'; None if not there."""
+    at = table.find("|%s " % key)
+    if at < 0:
+        return None
+    at += len(key) + 2
+    return table[at:table.find("|", at)]
+
+
+def status(ctx):
+    """(level, headline) of the whole system: the decision's mode, raised by a lockout."""
+    if ctx.protection.lockout:
+        return FAULT, "LOCKOUT"
+    mode = ctx.decision.mode
+    text = lookup(MODES, mode)
+    if text is None:
+        return WARN, mode.upper().replace("_", " ")
+    return ord(text[0]) - 48, text[1:]
+
+
+def wrap(text, width, n):
+    """``text`` cut into ``n`` lines of ``width`` characters, at spaces where possible; the last
+    line ends in '...' if the text did not fit. Always ``n`` items."""
+    out = []
+    while text and len(out) < n:
+        if len(text) <= width:
+            out.append(text)
+            text = ""
+            break
+        at = text.rfind(" ", 0, width + 1)
+        if at <= width // 2:
+            at = width
+        out.append(text[:at].rstrip())
+        text = text[at:].lstrip()
+    if text:
+        out[-1] = out[-1][:width - 3] + "..."
+    while len(out) < n:
+        out.append("")
+    return out
+
+
+def boot_lines(lines, errors=()):
+    """The boot page: its title, then the newest boot messages as rows, errors marked '! ' and
+    red, long ones wrapped with an indent; the last ROWS rows."""
+    out = []
+    for line in lines:
+        bad = line in errors
+        text = ("! " if bad else "") + line
+        color = INK[FAULT] if bad else WHITE
+        while len(text) > COLS:
+            at = text.rfind(" ", 8, COLS + 1)
+            if at < 0:
+                at = COLS
+            out.append((text[:at], color))
+            text = "   " + text[at:].lstrip()
+        out.append((text, color))
+    return ["BOOT LOG"] + out[-ROWS:]
+
+
+# --- display objects ----------------------------------------------------------------------------
+
+
+def palette(gfx, color):
+    """The shared two-entry palette that draws ``color`` (index 1) on a transparent ground."""
+    p = gfx.palettes.get(color)
+    if p is None:
+        p = gfx.Palette(2)
+        p.make_transparent(0)
+        p[1] = color
+        gfx.palettes[color] = p
+    return p
+
+
+def rect(gfx, group, x, y, width, height, color):
+    """A filled rectangle (vectorio: no bitmap behind it) appended to ``group``."""
+    r = gfx.Rectangle(pixel_shader=palette(gfx, color), x=x, y=y, width=width, height=height, color_index=1)
+    group.append(r)
+    return r
+
+
+def paint(gfx, shape, color):
+    """Give a rectangle or a line of text another colour (a redraw only if it differs)."""
+    p = palette(gfx, color)
+    if shape.pixel_shader is not p:
+        shape.pixel_shader = p
+
+
+def put(gfx, grid, text, color=None, align=0):
+    """Show ``text`` on the line ``grid`` (left-aligned, or RIGHT), in ``color`` if given.
+    Text longer than the line is cut and ends in '...'; a character the font lacks is '?'."""
+    width = grid.width
+    n = len(text)
+    if n > width:
+        text = text[:width - 3] + "..."
+        n = width
+    at = width - n if align else 0
+    for i in range(width):
+        k = i - at
+        t = ord(text[k]) - 32 if 0 <= k < n else 0
+        if not 0 <= t < 95:
+            t = 31
+        if grid[i] != t:
+            grid[i] = t
+    if color is not None:
+        paint(gfx, grid, color)
+
+
+def fill(gfx, shape, width, value, color, back):
+    """Fill the bar ``shape`` (a rectangle over a track ``width`` px wide) to ``value`` % in
+    ``color``: only its width changes (vectorio redraws the span between its old and new end)."""
+    x = width * int(value + 0.5) // 100
+    x = 1 if x < 1 else (width if x > width else x)
+    if shape.width != x:
+        shape.width = x
+    paint(gfx, shape, color if value >= 0.5 else back)
+
+
+class Page:
+    """A page's own display objects (``group``, shown under the rows, and the parts its code
+    changes, made by ``layout``) and what its code keeps between updates."""
+
+    def __init__(self, group):
+        self.group = group
+
+
+# --- the trend history --------------------------------------------------------------------------
+
+NONE = const(-32768)  # no reading in this period (temperatures)
+NO_DUTY = const(255)  # no reading in this period (duty)
+
+
+class Trend:
+    """A fixed-size history for the trend page: one point per ``period_s`` (mean of what was
+    fed during it) of collector, tank and ambient temperature and pump duty, for ``points``
+    periods. Allocated once: three ``array('h')`` of tenths of a degree and a ``bytearray`` of
+    duty percent, 7 bytes a point (288 points = 24 h at 5 min: 2 KB). A period with no reading
+    of a series stores NONE for it; periods skipped entirely (the feeder stalled) become gaps."""
+
+    def __init__(self, points=288, period_s=300):
+        self.points = points
+        self.period_s = period_s
+        self.collector = array("h", bytes(2 * points))
+        self.tank = array("h", bytes(2 * points))
+        self.ambient = array("h", bytes(2 * points))
+        for i in range(points):
+            self.collector[i] = self.tank[i] = self.ambient[i] = NONE
+        self.duty = bytearray(b"\xff" * points)
+        self.head = 0  # index the next point goes to
+        self.count = 0  # points stored (up to ``points``)
+        self.version = 0  # bumped for every stored point: the page redraws on a change
+        self.slot = None  # period number being accumulated
+        self.sums = [0, 0, 0, 0, 0, 0, 0, 0]  # per series: the sum, then the number of readings
+
+    def add(self, now_s, collector_c, tank_c, amb, duty_pct):
+        """Feed one reading (any rate) of collector, tank and ambient (``amb``) C and duty %;
+        None for a temperature that has none.
+
+        :param now_s: monotonic seconds (int)
+        """
+        slot = now_s // self.period_s
+        s = self.sums
+        if self.slot is None:
+            self.slot = slot
+        elif slot != self.slot:
+            # Store the mean of the period that ended (NONE where nothing came), then a gap for
+            # each period skipped.
+            for _ in range(max(1, min(slot - self.slot, self.points + 1))):
+                k = self.head
+                i = 0
+                for a in (self.collector, self.tank, self.ambient):
+                    if s[i + 4]:
+                        n = s[i] // s[i + 4]
+                        a[k] = -32767 if n < -32767 else (32767 if n > 32767 else n)
+                    else:
+                        a[k] = NONE
+                    i += 1
+                self.duty[k] = (s[3] + s[7] // 2) // s[7] if s[7] else NO_DUTY
+                for i in range(8):
+                    s[i] = 0
+                self.head = (k + 1) % self.points
+                if self.count < self.points:
+                    self.count += 1
+                self.version += 1
+            self.slot = slot
+        i = 0
+        for value in (collector_c, tank_c, amb):
+            if value is not None:
+                s[i] += int(value * 10 + (0.5 if value >= 0 else -0.5))
+                s[i + 4] += 1
+            i += 1
+        s[3] += duty_pct
+        s[7] += 1
+
+    def index(self, age):
+        """Buffer index of the point ``age`` periods back from the newest (age 0)."""
+        return (self.head - 1 - age) % self.points
+
+    def range_c(self, span):
+        """(low_c, high_c) of the temperatures among the newest ``span`` points, whole
+        tens around them at least 20 K apart; (10, 30) with no data."""
+        lo = 32767
+        hi = -32767
+        for k in range(min(span, self.count)):
+            i = self.index(k)
+            for a in (self.collector, self.tank, self.ambient):
+                n = a[i]
+                if n != NONE:
+                    if n < lo:
+                        lo = n
+                    if n > hi:
+                        hi = n
+        if lo > hi:
+            return 10, 30
+        lo = (lo // 100) * 10
+        hi = -((-hi) // 100) * 10
+        if hi - lo < 20:
+            hi = lo + 20
+        return lo, hi
+
+
+# --- the screen ---------------------------------------------------------------------------------
+
+
+class Screen:
+    """:param display: a displayio display (``root_group``, ``refresh()``, ``brightness``,
+        ``auto_refresh``): board.DISPLAY, or a frame buffer on a PC
+    :param gfx: the graphics namespace (see above)
+    :param touch: None, or an object whose ``touch_point`` is ``(x, y, z)`` or None
+
+    ``layout.screen`` makes the display objects: ``root`` (the page's group at [0], the
+    ``banner``, the 3x line ``big``, the ``rows``), ``blank`` (the text pages' empty group) and
+    ``pages`` (name -> ``Page``, for the pages with display objects of their own).
+
+    Which page shows and how bright: a touch is acted on when it starts (one press, one action).
+    When the backlight is dimmed a touch only wakes it. Otherwise a touch on the left third
+    goes back a page, elsewhere forward. After SCREEN_HOME_AFTER_S without a touch the main
+    page (index 0) comes back; after SCREEN_DIM_AFTER_S the backlight dims. A fault keeps it
+    bright.
+    """
+
+    def __init__(self, display, gfx, touch=None):
+        import sys
+
+        from controller import forget
+
+        self.display = display
+        self.gfx = gfx
+        self.touch = touch
+        self.names = None  # the pages' names, known at the first update (which has the settings)
+        self.index = 0  # of the page on show in ``names``
+        self.want = "main"  # a page chosen by name, shown at the next update
+        self.name = None  # the page whose code is loaded
+        self.code = None  # and that code (a module)
+        self.pressed = False
+        self.dimmed = False
+        self.last_ms = None
+        self.idle_ms = 0  # since the last touch, summed update by update (no tick wrap trouble)
+        self.touch_errors = 0
+        before = set(sys.modules)
+        from controller.screen import layout
+
+        layout.screen(self, gfx)  # at boot, while the heap is still in one piece
+        forget(before)  # the layout code is not needed again
+        self.group = self.blank  # the group on show in root[0]
+        display.auto_refresh = False
+        display.root_group = self.root
+
+    def show(self, lines, errors=()):
+        """Boot messages (and the last words before a restart): shown and drawn at once."""
+        self._show(self.blank)
+        self._put(boot_lines(lines, errors))
+        self.display.refresh()
+
+    def select(self, name):
+        """Show the page called ``name`` at the next update."""
+        self.want = name
+
+    def poll_touch(self):
+        """Read the touch panel once; True if that changed the page or woke the backlight
+        (update soon)."""
+        if self.touch is None or self.names is None:
+            return False
+        try:
+            p = self.touch.touch_point  # (x, y, z) or None
+        except (OSError, RuntimeError, ValueError):
+            self.touch_errors += 1
+            return False
+        if p is None:
+            self.pressed = False
+            return False
+        if self.pressed:
+            return False
+        self.pressed = True
+        self.idle_ms = 0
+        if self.dimmed:  # only wakes it
+            self.dimmed = False
+            return True
+        self.index = (self.index + (-1 if p[0] < 160 else 1)) % len(self.names)  # the left third: back
+        return True
+
+    def update(self, ctx, now_ms):
+        """Bring the page on show up to date with ``ctx`` and draw what changed."""
+        s = ctx.settings
+        if self.names is None:
+            self.names = PAGES + ("heater",) if s.heater_enabled else PAGES
+            self.last_ms = now_ms
+        if self.want is not None:
+            self.index = self.names.index(self.want)
+            self.want = None
+        level, headline = status(ctx)
+        # The idle timers.
+        step = ticks_diff(now_ms, self.last_ms)
+        self.last_ms = now_ms
+        if step > 0 and self.idle_ms < 1 << 29:
+            self.idle_ms += step
+        if level == FAULT:
+            self.dimmed = False
+        elif s.screen_dim_after_s and self.idle_ms >= s.screen_dim_after_s * 1000:
+            self.dimmed = True
+        if s.screen_home_after_s and self.idle_ms >= s.screen_home_after_s * 1000:
+            self.index = 0
+        name = self.names[self.index]
+        if name != self.name:  # a page switch: the new page's code in place of the old one's
+            import sys
+
+            from controller import forget
+
+            self.code = None
+            forget([k for k in sys.modules if not k.startswith("controller.screen.")])
+            if name != "boot":
+                self.code = __import__("controller.screen." + name, None, None, ("update",))
+            self.name = name
+        page = self.pages.get(name)  # the heater's page makes its own when first shown
+        self._show(self.blank if page is None else page.group)
+        if self.code is None:
+            lines = boot_lines(ctx.boot_messages, ctx.boot_errors)
+        else:
+            lines = self.code.update(self, ctx, level, headline)
+        gfx = self.gfx
+        paint(gfx, self.banner, BG[level])
+        self._put(lines)
+        if lines[0] is not None:  # the page's title; the main page writes the clock there instead
+            put(gfx, self.rows[0], lines[0] + " " * (COLS - len(headline) - len(lines[0])) + headline, FG[level])
+        b = s.screen_dim_brightness if self.dimmed else s.screen_brightness
+        if self.display.brightness != b:
+            self.display.brightness = b
+        self.display.refresh()
+
+    def _put(self, lines):
+        """Write the rows from ``lines`` (the title, then [(text, colour)], None for a blank
+        row); the rest blank."""
+        gfx = self.gfx
+        for i in range(1, ROWS + 1):
+            line = lines[i] if i < len(lines) else None
+            if line is None:
+                put(gfx, self.rows[i], "")
+            else:
+                put(gfx, self.rows[i], line[0], line[1])
+
+    def _show(self, group):
+        """Put ``group`` under the rows (a change clears the 3x line and the banner's height)."""
+        if group is not self.group:
+            self.group = group
+            self.root[0] = group
+            self.banner.height = 30
+            put(self.gfx, self.big, "")

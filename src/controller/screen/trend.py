@@ -1,111 +1,70 @@
-"""A fixed-size history for the trend page: one point per ``period_s`` (mean of what was fed
-during it) of collector, tank and ambient temperature and pump duty, for ``points`` periods.
-
-Memory is allocated once: three ``array('h')`` of tenths of a degree and a ``bytearray`` of
-duty percent, 7 bytes a point (288 points = 24 h at 5 min: 2 KB). A period with no reading of
-a series stores NONE for it; periods skipped entirely (the feeder stalled) become gaps.
+"""The trend page: collector, tank and ambient over the last 12 or 24 hours, pump duty beneath,
+drawn from ``ctx.trend`` (``controller.screen.Trend``) into two bitmaps shown at 3x (144
+columns: 5 or 10 minutes each), redrawn only when a point was added. Both axes are labelled in
+the rows: degrees C at the three gridlines (rows 0, 3, 6), hours before now under the time
+marks (row 8); the legend with its colour marks on row 10. Its display objects are made by
+``layout.trend``; this code is loaded while the page is shown (see ``controller.screen``).
 """
 
-from array import array
-
-NONE = -32768  # no reading in this period (temperatures)
-NO_DUTY = 255  # no reading in this period (duty)
-SERIES = ("collector", "tank", "ambient")
+from controller.screen import GREY, NO_DUTY, NONE, WHITE, temp
 
 
-def _filled(points):
-    a = array("h")
-    for _ in range(points):
-        a.append(NONE)
-    return a
+def update(s, ctx, level, headline):
+    """Redraw the chart if a point was added; returns the title and the rows."""
+    page = s.pages["trend"]
+    hours = int(ctx.settings.screen_trend_hours)
+    if hours != page.hours:
+        page.hours = hours
+        page.drawn = None
+        # Hours before now under the time marks: columns 3 (X0), 10, 19, 29 and 36.
+        page.marks = "   %-7s%-9s%-10s%-7snow" % ("-%dh" % hours, "-%dh" % (3 * hours // 4), "-%dh" % (hours // 2),
+                                                  "-%dh" % (hours // 4))
+        page.scale = ("", "", "")  # degrees C at the gridlines, set by draw()
+        page.note = "no history yet"
+    trend = ctx.trend
+    if trend is not None and page.drawn != trend.version:
+        page.drawn = trend.version
+        draw(s.gfx, page, trend)
+        page.note = "degrees C; %d of %d h recorded" % (trend.count * trend.period_s // 3600, hours)
+    scale = page.scale
+    # The legend, each entry after its colour mark (columns 0, 10, 20 and 29).
+    return ["TREND %d h" % hours, (scale[0], GREY), None, None, (scale[1], GREY), None, None, (scale[2], GREY), None,
+            (page.marks, GREY), None,
+            (" coll%s tank%s amb%s pump%4d%%" % (temp(ctx.hot.value_c), temp(ctx.cold.value_c),
+                                                temp(ctx.probe_value(ctx.settings.screen_ambient_probe)),
+                                                ctx.decision.duty_pct), WHITE),
+            (page.note, GREY)]
 
 
-class Trend:
-    """:param points: periods kept; :param period_s: seconds per point"""
-
-    def __init__(self, points=288, period_s=300):
-        self.points = points
-        self.period_s = period_s
-        self.collector = _filled(points)
-        self.tank = _filled(points)
-        self.ambient = _filled(points)
-        self.duty = bytearray(NO_DUTY for _ in range(points))
-        self.head = 0  # index the next point goes to
-        self.count = 0  # points stored (up to ``points``)
-        self.version = 0  # bumped for every stored point: the page redraws on a change
-        self.slot = None  # period number being accumulated
-        self._sum = [0, 0, 0, 0]
-        self._n = [0, 0, 0, 0]
-
-    def add(self, now_s, collector_c, tank_c, ambient_c, duty_pct):
-        """Feed one reading (any rate); None for a temperature that has none.
-
-        :param now_s: monotonic seconds (int)
-        """
-        slot = now_s // self.period_s
-        if self.slot is None:
-            self.slot = slot
-        elif slot != self.slot:
-            self._commit()
-            gap = slot - self.slot - 1
-            if gap > self.points:
-                gap = self.points
-            for _ in range(gap):
-                self._commit()
-            self.slot = slot
-        s = self._sum
-        n = self._n
-        i = 0
-        for value in (collector_c, tank_c, ambient_c):
-            if value is not None:
-                s[i] += int(value * 10 + (0.5 if value >= 0 else -0.5))
-                n[i] += 1
-            i += 1
-        s[3] += duty_pct
-        n[3] += 1
-
-    def _commit(self):
-        """Store the mean of the period being accumulated (NONE where nothing came)."""
-        s = self._sum
-        n = self._n
-        h = self.head
-        for i, series in ((0, self.collector), (1, self.tank), (2, self.ambient)):
-            if n[i]:
-                v = s[i] // n[i]
-                series[h] = -32767 if v < -32767 else (32767 if v > 32767 else v)
+def draw(gfx, page, trend):
+    """Redraw both bitmaps from ``trend``, newest on the right: per column its newest point,
+    joined to the column before by a vertical run; the duty as a bar per column."""
+    chart = page.chart
+    bar = page.bar
+    cols = chart.width  # 144, made by layout.trend
+    top = chart.height - 1
+    fill = gfx.fill_region
+    chart.fill(0)
+    bar.fill(0)
+    n = max(1, min(page.hours * 3600 // trend.period_s, trend.points) // cols)  # points per column
+    lo, hi = trend.range_c(n * cols)
+    page.scale = ("%3d" % hi, "%3d" % ((hi + lo) // 2), "%3d" % lo)
+    prev = [None, None, None, None]  # the column before's row of each series (1..3)
+    for x in range(cols):
+        i = (cols - 1 - x) * n  # the point's age
+        if i >= trend.count:
+            continue
+        i = trend.index(i)
+        for k, a in ((3, trend.ambient), (2, trend.tank), (1, trend.collector)):
+            y = a[i]
+            if y != NONE:
+                y = top - (y - lo * 10) * top // ((hi - lo) * 10)
+                y = 0 if y < 0 else (top if y > top else y)
+                p = y if prev[k] is None else prev[k]
+                fill(chart, x, min(p, y), x + 1, max(p, y) + 1, k)
             else:
-                series[h] = NONE
-        self.duty[h] = (s[3] + n[3] // 2) // n[3] if n[3] else NO_DUTY
-        for i in range(4):
-            s[i] = 0
-            n[i] = 0
-        self.head = (h + 1) % self.points
-        if self.count < self.points:
-            self.count += 1
-        self.version += 1
-
-    def index(self, age):
-        """Buffer index of the point ``age`` periods back from the newest (age 0)."""
-        return (self.head - 1 - age) % self.points
-
-    def range_c(self, span):
-        """(low_c, high_c) of the temperatures among the newest ``span`` points, whole
-        tens around them at least 20 K apart; (10, 30) with no data."""
-        lo = 32767
-        hi = -32767
-        for age in range(min(span, self.count)):
-            i = self.index(age)
-            for series in (self.collector, self.tank, self.ambient):
-                v = series[i]
-                if v != NONE:
-                    if v < lo:
-                        lo = v
-                    if v > hi:
-                        hi = v
-        if lo > hi:
-            return 10, 30
-        low = (lo // 100) * 10
-        high = -((-hi) // 100) * 10
-        if high - low < 20:
-            high = low + 20
-        return low, high
+                y = None
+            prev[k] = y
+        y = trend.duty[i]
+        if y != NO_DUTY and y:
+            fill(bar, x, bar.height - (y * bar.height + 99) // 100, x + 1, bar.height, 1)

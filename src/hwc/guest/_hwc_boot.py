@@ -82,10 +82,7 @@ def hardware(real):
         S["hw"] = hardware.Hardware(S["settings"].onewire_pin)
         return
     from controller.nvm import SliceStore
-    from controller.screen import manager, pages  # noqa: F401 - code loaded
-
-    if S["settings"].heater_enabled:
-        from controller.screen import page_heater  # noqa: F401
+    from controller.screen import main  # noqa: F401 - code loaded (and the main page's)
 
     hw = _StubHw()
     hw.i2c = board.I2C()

@@ -1,0 +1,109 @@
+"""The heater page (HEATER_ENABLED = 1 only; imported then): the element's state in large
+words and the decision's reason under it, two gauges as in seed 002 (the price now within
+today's price band, the grid's import or export), the tank top against the target, what the
+element heats from and today's energy, and every failing source with its reason (sources
+that fail for the same reason share a line). Everything in the 2x font or larger; the row
+numbers are the screen's rows, with the two gauges between them. Reads ``ctx.heater``
+(controller.heater.task.Heater). Loaded while the page is shown (see ``controller.screen``);
+its display objects are made the first time.
+"""
+
+from controller import const
+from controller.screen import COLS, DARK, FAULT, GREY, IDLE, INK, OK, WARN, WHITE, Page, fill, kwh, put, rect, temp, wrap
+
+BAR_W = const(348)  # the gauges' width, px: 100 % of the price band, twice the element's power
+
+
+def price_band(table, utc_min, off):
+    """(lowest, highest) value of the table's slots in today's local date (``off``: local time
+    minus UTC, minutes), or None."""
+    from controller.localtime import DAY_MIN
+
+    day0 = (utc_min + off) // DAY_MIN * DAY_MIN - off
+    lo = hi = None
+    for i in range(table.n):
+        if day0 <= table.start[i] < day0 + DAY_MIN:
+            v = table.value[i]
+            if lo is None or v < lo:
+                lo = v
+            if hi is None or v > hi:
+                hi = v
+    return None if lo is None else (lo, hi)
+
+
+def band_pct(value, band):
+    lo, hi = band
+    return 50 if hi <= lo else 100 * (value - lo) / (hi - lo)
+
+
+def failing(errors):
+    """'source, source: reason' for every reason a source's last fetch failed with."""
+    why = {}
+    for name in sorted(errors):
+        if errors[name]:
+            why[errors[name]] = why.get(errors[name], "") + ", " + name
+    return [names[2:] + ": " + reason for reason, names in why.items()]
+
+
+def update(screen, ctx, level, headline):
+    """Change what changed on the screen; returns the title and the rows (1 and 2 are under the
+    state's large words)."""
+    gfx = screen.gfx
+    page = screen.pages.get("heater")
+    if page is None:  # the first time: the two gauges, a track and a bar over it each
+        page = screen.pages["heater"] = Page(gfx.Group())
+        for y in (158, 206):  # between the ends of row 5, and of row 7
+            rect(gfx, page.group, 66, y, BAR_W, 12, DARK)
+        page.price = rect(gfx, page.group, 66, 158, 1, 12, DARK)
+        page.grid = rect(gfx, page.group, 66, 206, 1, 12, DARK)
+        screen._show(page.group)
+    h = ctx.heater
+    s = ctx.settings
+    screen.big.y = 12  # 36 px, at 3x
+    if h is None:
+        put(gfx, screen.big, "ELEMENT OFF", GREY)
+        fill(gfx, page.price, BAR_W, 0, GREY, DARK)
+        fill(gfx, page.grid, BAR_W, 0, GREY, DARK)
+        why = wrap("needs the network (MQTT_BROKER and WiFi), which is off"
+                   if ctx.heater_relay is not None else "not running: see the boot page", COLS, 2)
+        return ["HEATER", None, None, (why[0], WHITE), (why[1], WHITE)]
+    on = h.state == "on"
+    put(gfx, screen.big, "ELEMENT ON  %.1f kW" % (h.element_w / 1000) if on else "ELEMENT OFF",
+        INK[OK] if on else WHITE)
+    why = wrap(h.reason, COLS, 2)
+    # The price now, and its place between today's lowest and highest (at the bar's ends).
+    p = h.price_p_kwh
+    table = h.prices
+    utc = h.utc_min
+    band = None
+    if table is not None and utc is not None:
+        from controller.localtime import offset_at
+
+        band = price_band(table, utc, offset_at(s, utc))
+    scale = "" if band is None else "%-4.1f%35.1f" % (band[0] / 1000, band[1] / 1000)
+    if p is None:
+        price = ("PRICE --  (no price for now)", GREY)
+        fill(gfx, page.price, BAR_W, 0, GREY, DARK)
+    else:
+        pct = 50 if band is None else band_pct(p * 1000, band)
+        lvl = OK if pct < 34 else (WARN if pct < 67 else FAULT)
+        price = ("PRICE %.2f p/kWh%s" % (p, "  paid to use!" if p < 0 else ""), INK[lvl])
+        fill(gfx, page.price, BAR_W, max(pct, 1), INK[lvl], DARK)
+    # The grid: export in green; the full bar is twice the element's power.
+    w = h.grid_w
+    if w is None:
+        grid = ("GRID --  (no meter reading)", GREY)
+        fill(gfx, page.grid, BAR_W, 0, GREY, DARK)
+    else:
+        lvl = OK if w < 0 else (IDLE if w < 200 else WARN)
+        grid = ("GRID %s %.2f kW" % ("export" if w < 0 else "import", abs(w) / 1000), INK[lvl])
+        fill(gfx, page.grid, BAR_W, 50 * abs(w) / s.heater_power_w, INK[lvl], DARK)
+    bad = failing(h.errors)
+    errors = wrap("; ".join(bad) or "meter %s, %s: all answer" % (s.heater_meter, s.heater_tariff), COLS, 2)
+    return [
+        "HEATER", None, None, (why[0], WHITE), (why[1], WHITE), price, (scale, GREY), grid,
+        ("0%36dkW" % (2 * s.heater_power_w // 1000), GREY),  # the grid bar's scale
+        ("tank top %s C  target %.0f C" % (temp(h.top_c, 4).strip(), h.target_c or s.heater_setpoint_c),
+         WHITE),
+        ("source %s  today %s kWh" % (h.source or "--", kwh(h.energy_today_kwh)), WHITE),
+        (errors[0], INK[WARN] if bad else GREY), (errors[1], INK[WARN])]

@@ -1,0 +1,121 @@
+"""The main page: the status in large words on its colour and why, the loop with large
+temperatures, the pump duty as a bar, today's heat, the worst alert and the network: for
+across the room. Its display objects are made by ``layout.main``; this code is loaded while
+the page is shown (see ``controller.screen``).
+"""
+
+from controller.screen import (COLS, DARK, DUTY, FAULT, FG, GREY, IDLE, INK, OK, RIGHT, WARN, WHITE, fill, kwh, lookup,
+                               paint, put, temp, wrap)
+
+# The link's states in words for the network line (as controller.screen.MODES).
+_NET_WORDS = "|online MQTT online|connecting MQTT connecting|wifi WiFi joining|backoff network retrying|off network off|"
+
+
+def clock(ctx):
+    """'14:05' local time (``ctx.local_min()``), None while the wall clock is unknown."""
+    n = ctx.local_min()
+    return None if n is None else "%02d:%02d" % (n // 60, n % 60)
+
+
+def alerts(ctx):
+    """[(level, words)] of everything wrong, faults first."""
+    bad = []
+    out = []
+    for sensor in (ctx.hot, ctx.cold):
+        if sensor.fault is not None:
+            bad.append((FAULT, sensor.fault_text()))
+    p = ctx.protection
+    if p.lockout:
+        bad.append((FAULT, "lockout: " + p.lockout))
+    if ctx.stale_reported:
+        bad.append((FAULT, "control stalled: pump stopped"))
+    for text in p.warnings:
+        out.append((WARN, text))
+    for p in ctx.probes:
+        if p.rom_hex and p.fault:
+            out.append((WARN, "%s probe %s" % (p.name, p.fault)))
+    n = len(ctx.settings.errors)
+    if n:
+        out.append((WARN, "%d settings error%s: see boot page" % (n, "" if n == 1 else "s")))
+    link = ctx.link
+    if link is not None and link.state != "online" and link.last_error:
+        out.append((WARN, "network: " + link.last_error))
+    n = sum(ctx.task_restarts.values())
+    if n:
+        out.append((WARN, "%d task restart%s: see log" % (n, "" if n == 1 else "s")))
+    return bad + out
+
+
+def network(ctx):
+    """(level, words) of the network link for one line."""
+    link = ctx.link
+    if link is None:
+        return IDLE, "network off"
+    state = link.state
+    text = lookup(_NET_WORDS, state) or "network " + state
+    if link.rssi is not None:
+        text += "  %d dBm" % link.rssi
+    if link.buffered:
+        text += "  %d queued" % link.buffered
+    if link.dropped:
+        text += "  %d lost" % link.dropped
+    if state == "online":
+        return OK, text
+    return (IDLE if state == "off" else WARN), text
+
+
+def energy(ctx):
+    """'today 3.2 kWh  pump 2.1 h', or None without counters."""
+    c = ctx.counters
+    if c is None:
+        return None
+    return "today %s kWh  pump %.1f h" % (kwh(c.heat_today_kwh), c.pump_s_today / 3600)
+
+
+def update(s, ctx, level, headline):
+    """Change what changed on the screen ``s``; returns the rows (no title: the header row
+    shows the clock)."""
+    gfx = s.gfx
+    page = s.pages["main"]
+    d = ctx.decision
+    if s.banner.height != 56:
+        s.banner.height = 56  # the headline and the clock; the screen paints it
+    s.big.y = 3  # 9 px, at 3x
+    put(gfx, s.big, headline, FG[level])
+    put(gfx, s.rows[0], clock(ctx) or "", FG[level], RIGHT)
+    for grid, sensor in ((page.collector, ctx.hot), (page.tank, ctx.cold)):
+        if sensor.fault is None:
+            put(gfx, grid, temp(sensor.value_c, grid.width), WHITE, RIGHT)
+        else:  # in red, where the figure would be (the tank's is 4 wide)
+            put(gfx, grid, "FAULT" if grid.width > 4 else "FAIL", INK[FAULT], RIGHT)
+    put(gfx, page.top, temp(ctx.probe_value(ctx.settings.screen_tank_top_probe), 4), WHITE, RIGHT)
+    fill(gfx, page.bar, 300, d.duty_pct, DUTY, DARK)
+    paint(gfx, page.pump, INK[0] if ctx.pump_on else DARK)
+    reason = wrap(d.reason, COLS, 2)
+    color = INK[level] if level >= WARN else WHITE
+    bad = alerts(ctx)
+    if bad:
+        n, text = bad[0]
+        more = " (+%d)" % (len(bad) - 1) if len(bad) > 1 else ""
+        room = COLS - 2 - len(more)
+        if len(text) > room:
+            text = text[:room - 3] + "..."
+        alert = ("! " + text + more, INK[n])
+    else:
+        alert = ("no warnings", INK[0])
+    n, text = network(ctx)
+    return [
+        None,  # no title: the clock
+        None,  # the banner's lower half
+        (reason[0], color),
+        (reason[1], color),
+        ("COLLECTOR               TOP", GREY),
+        ("               dT " + ("--" if d.diff_k is None else "%.1f" % d.diff_k), WHITE),  # between the pipes
+        ("               max %.1f" % d.max_diff_k, GREY),
+        ("                        BOTTOM", GREY),
+        None,
+        ("PUMP%35s" % ("%d%% %s" % (d.duty_pct, "ON" if ctx.pump_on else "off")), WHITE),
+        (energy(ctx) or "since start: %d pump starts" % ctx.pump_starts, WHITE),
+        alert,
+        (text, INK[n] if n != IDLE else GREY),
+    ]
