@@ -161,8 +161,9 @@ for page in ("main", "trend", "details", "system", "boot"):
     ms[0] += 1000
     screen.update(ctl, ms[0])
     out[page] = [row.text() for row in screen.rows]
-chart = screen.pages["trend"].chart.px
-out["chart_lit"] = sum(1 for v in chart if v)
+    if page == "trend":
+        out["chart_lit"] = sum(1 for v in screen.pages["trend"].chart.px if v)
+out["pages"] = sorted(screen.pages)  # the trend's display objects dropped when it was left
 out["bar"] = screen.pages["main"].bar.width
 out["count"] = ctl.trend.count
 out["refreshes"] = display.refreshes
@@ -196,6 +197,7 @@ def test_screen_pages_build_and_update_on_micropython():
     assert r["refreshes"] >= 5
     assert not r["layout_kept"]  # the layout code is forgotten once the screen is made
     assert r["pages_kept"] == []  # and a page's code when the page is left
+    assert r["pages"] == ["main"]
 
 
 # --- the screen's resident code ---------------------------------------------------------------

@@ -310,7 +310,8 @@ class Screen:
 
     ``layout.screen`` makes the display objects: ``root`` (the page's group at [0], the
     ``banner``, the 3x line ``big``, the ``rows``), ``blank`` (the text pages' empty group) and
-    ``pages`` (name -> ``Page``, for the pages with display objects of their own).
+    ``pages`` (name -> ``Page``: the main page's, and the page's on show if it has display
+    objects of its own).
 
     Which page shows and how bright: a touch is acted on when it starts (one press, one action).
     When the backlight is dimmed a touch only wakes it. Otherwise a touch on the left third
@@ -407,11 +408,13 @@ class Screen:
             from controller import forget
 
             self.code = None
+            if self.name != "main":  # the main page's display objects stay; another's are dropped
+                self.pages.pop(self.name, None)
             forget([k for k in sys.modules if not k.startswith("controller.screen.")])
             if name != "boot":
                 self.code = __import__("controller.screen." + name, None, None, ("update",))
             self.name = name
-        page = self.pages.get(name)  # the heater's page makes its own when first shown
+        page = self.pages.get(name)  # the trend's and the heater's make theirs when they come up
         self._show(self.blank if page is None else page.group)
         if self.code is None:
             lines = boot_lines(ctx.boot_messages, ctx.boot_errors)

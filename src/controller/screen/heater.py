@@ -5,7 +5,8 @@ element heats from and today's energy, and every failing source with its reason 
 that fail for the same reason share a line). Everything in the 2x font or larger; the row
 numbers are the screen's rows, with the two gauges between them. Reads ``ctx.heater``
 (controller.heater.task.Heater). Loaded while the page is shown (see ``controller.screen``);
-its display objects are made the first time.
+it makes the page's display objects when the page comes up, and they are dropped when it is
+left.
 """
 
 from controller import const

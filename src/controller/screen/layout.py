@@ -1,11 +1,12 @@
 """Where everything on the screen sits: the rows of 2x text, the banner, the 3x line, and the
-shapes, bitmaps and large figures of the main and trend pages. ``Screen`` imports this module
-when it is made, at boot, and forgets it after (``controller.forget``): the display objects
-stay, and the code that placed them takes no RAM while the firmware runs. (The heater's page,
-made only with HEATER_ENABLED = 1, places its two gauges itself when first shown.)
+shapes and large figures of the main page. ``Screen`` imports this module when it is made, at
+boot, and forgets it after (``controller.forget``): the display objects stay, and the code that
+placed them takes no RAM while the firmware runs. (The other pages with display objects of
+their own, the trend and the heater's, make them when they come up and drop them when they are
+left.)
 """
 
-from controller.screen import AMBIENT, BG, COLD, COLS, DARK, DUTY, GREY, HOT, IDLE, RIGHT, ROWS, WHITE, Page, palette, put, rect
+from controller.screen import BG, COLD, COLS, DARK, GREY, HOT, IDLE, RIGHT, ROWS, WHITE, Page, palette, put, rect
 
 
 def layer(gfx, group, scale):
@@ -46,7 +47,7 @@ def screen(s, gfx):
     s.rows = [text(gfx, x2, 6, y, COLS) for y in [4] + [32 + 24 * i for i in range(ROWS)]]
     put(gfx, s.rows[0], "STARTING", GREY)
     s.root = root
-    s.pages = {"main": main(gfx), "trend": trend(gfx)}
+    s.pages = {"main": main(gfx)}
 
 
 def main(gfx):
@@ -67,32 +68,4 @@ def main(gfx):
     page.collector = text(gfx, layer(gfx, g, 5), 164, 145, 5, "", RIGHT)
     page.top = text(gfx, x4, 472, 112, 4, "", RIGHT)  # the tank's top
     page.tank = text(gfx, x4, 472, 168, 4, "", RIGHT)  # and bottom
-    return page
-
-
-def trend(gfx):
-    """The chart, 144 columns x 48 rows shown at 3x from (44, 44) px, its gridlines at 44, 116
-    and 187 px (on rows 0, 3 and 6, where the scale is written) and the time marks at every
-    quarter; the duty strip of 8 rows at 3x 6 px under it; the legend's colour marks on row 10.
-    (``controller.screen.trend`` draws into the bitmaps, taking their sizes from them.)"""
-    page = Page(gfx.Group())
-    g = page.group
-    for y in (44, 44 + 48 * 3 // 2, 44 + 48 * 3 - 1):
-        rect(gfx, g, 44, y, 144 * 3, 1, DARK)
-    for i in range(1, 4):
-        rect(gfx, g, 44 + i * 144 * 3 // 4, 44, 1, 48 * 3, DARK)
-    page.chart = gfx.Bitmap(144, 48, 4)
-    page.bar = gfx.Bitmap(144, 8, 2)
-    for bitmap, c, y in ((page.chart, (HOT, COLD, AMBIENT), 44), (page.bar, (DUTY,), 44 + 48 * 3 + 6)):
-        p = gfx.Palette(len(c) + 1)
-        p.make_transparent(0)
-        for i, color in enumerate(c):
-            p[i + 1] = color
-        b = gfx.Group(scale=3, x=44, y=y)
-        b.append(gfx.TileGrid(bitmap, pixel_shader=p))
-        g.append(b)
-    for i, color in ((0, HOT), (10, COLD), (20, AMBIENT), (29, DUTY)):  # the legend's columns
-        rect(gfx, g, 8 + 12 * i, 276, 8, 16, color)
-    page.hours = 0  # SCREEN_TREND_HOURS drawn for (the time marks follow it)
-    page.drawn = None  # the trend's version last drawn
     return page

@@ -2,16 +2,48 @@
 drawn from ``ctx.trend`` (``controller.screen.Trend``) into two bitmaps shown at 3x (144
 columns: 5 or 10 minutes each), redrawn only when a point was added. Both axes are labelled in
 the rows: degrees C at the three gridlines (rows 0, 3, 6), hours before now under the time
-marks (row 8); the legend with its colour marks on row 10. Its display objects are made by
-``layout.trend``; this code is loaded while the page is shown (see ``controller.screen``).
+marks (row 8); the legend with its colour marks on row 10. This code is loaded while the page
+is shown (see ``controller.screen``); it makes the page's display objects when the page comes
+up, and they are dropped when it is left.
 """
 
-from controller.screen import GREY, NO_DUTY, NONE, WHITE, temp
+from controller.screen import AMBIENT, COLD, DARK, DUTY, GREY, HOT, NO_DUTY, NONE, WHITE, Page, rect, temp
+
+
+def make(gfx):
+    """The chart, 144 columns x 48 rows shown at 3x from (44, 44) px, its gridlines at 44, 116
+    and 187 px (on rows 0, 3 and 6, where the scale is written) and the time marks at every
+    quarter; the duty strip of 8 rows at 3x 6 px under it; the legend's colour marks on row 10.
+    (``draw`` takes the sizes from the bitmaps.)"""
+    page = Page(gfx.Group())
+    g = page.group
+    for y in (44, 44 + 48 * 3 // 2, 44 + 48 * 3 - 1):
+        rect(gfx, g, 44, y, 144 * 3, 1, DARK)
+    for i in range(1, 4):
+        rect(gfx, g, 44 + i * 144 * 3 // 4, 44, 1, 48 * 3, DARK)
+    page.chart = gfx.Bitmap(144, 48, 4)
+    page.bar = gfx.Bitmap(144, 8, 2)
+    for bitmap, c, y in ((page.chart, (HOT, COLD, AMBIENT), 44), (page.bar, (DUTY,), 44 + 48 * 3 + 6)):
+        p = gfx.Palette(len(c) + 1)
+        p.make_transparent(0)
+        for i, color in enumerate(c):
+            p[i + 1] = color
+        b = gfx.Group(scale=3, x=44, y=y)
+        b.append(gfx.TileGrid(bitmap, pixel_shader=p))
+        g.append(b)
+    for i, color in ((0, HOT), (10, COLD), (20, AMBIENT), (29, DUTY)):  # the legend's columns
+        rect(gfx, g, 8 + 12 * i, 276, 8, 16, color)
+    page.hours = 0  # SCREEN_TREND_HOURS drawn for (the time marks follow it)
+    page.drawn = None  # the trend's version last drawn
+    return page
 
 
 def update(s, ctx, level, headline):
     """Redraw the chart if a point was added; returns the title and the rows."""
-    page = s.pages["trend"]
+    page = s.pages.get("trend")
+    if page is None:
+        page = s.pages["trend"] = make(s.gfx)
+        s._show(page.group)
     hours = int(ctx.settings.screen_trend_hours)
     if hours != page.hours:
         page.hours = hours
