@@ -214,10 +214,11 @@ class Trend:
     """A fixed-size history for the trend page: one point per ``period_s`` (mean of what was
     fed during it) of collector, tank and ambient temperature and pump duty, for ``points``
     periods. Allocated once: three ``array('h')`` of tenths of a degree and a ``bytearray`` of
-    duty percent, 7 bytes a point (288 points = 24 h at 5 min: 2 KB). A period with no reading
-    of a series stores NONE for it; periods skipped entirely (the feeder stalled) become gaps."""
+    duty percent, 7 bytes a point (144 points = 24 h at 10 min, the chart's 144 columns: 1 KB).
+    A period with no reading of a series stores NONE for it; periods skipped entirely (the feeder
+    stalled) become gaps."""
 
-    def __init__(self, points=288, period_s=300):
+    def __init__(self, points=144, period_s=600):
         self.points = points
         self.period_s = period_s
         self.collector = array("h", bytes(2 * points))

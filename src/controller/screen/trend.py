@@ -1,6 +1,7 @@
 """The trend page: collector, tank and ambient over the last 12 or 24 hours, pump duty beneath,
-drawn from ``ctx.trend`` (``controller.screen.Trend``) into two bitmaps shown at 3x (144
-columns: 5 or 10 minutes each), redrawn only when a point was added. Both axes are labelled in
+drawn from ``ctx.trend`` (``controller.screen.Trend``: a point per 10 minutes) into two bitmaps
+shown at 3x (144 columns: 10 minutes each over 24 h; over 12 h a point takes two columns),
+redrawn only when a point was added. Both axes are labelled in
 the rows: degrees C at the three gridlines (rows 0, 3, 6), hours before now under the time
 marks (row 8); the legend with its colour marks on row 10. This code is loaded while the page
 is shown (see ``controller.screen``); it makes the page's display objects when the page comes
@@ -69,8 +70,9 @@ def update(s, ctx, level, headline):
 
 
 def draw(gfx, page, trend):
-    """Redraw both bitmaps from ``trend``, newest on the right: per column its newest point,
-    joined to the column before by a vertical run; the duty as a bar per column."""
+    """Redraw both bitmaps from ``trend``, newest on the right: per column the newest point of
+    its span of time, joined to the column before by a vertical run; the duty as a bar per
+    column."""
     chart = page.chart
     bar = page.bar
     cols = chart.width  # 144, made by layout.trend
@@ -78,12 +80,12 @@ def draw(gfx, page, trend):
     fill = gfx.fill_region
     chart.fill(0)
     bar.fill(0)
-    n = max(1, min(page.hours * 3600 // trend.period_s, trend.points) // cols)  # points per column
-    lo, hi = trend.range_c(n * cols)
+    n = min(page.hours * 3600 // trend.period_s, trend.points)  # the points the chart spans
+    lo, hi = trend.range_c(n)
     page.scale = ("%3d" % hi, "%3d" % ((hi + lo) // 2), "%3d" % lo)
     prev = [None, None, None, None]  # the column before's row of each series (1..3)
     for x in range(cols):
-        i = (cols - 1 - x) * n  # the point's age
+        i = (cols - 1 - x) * n // cols  # the point's age
         if i >= trend.count:
             continue
         i = trend.index(i)
