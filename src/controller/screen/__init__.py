@@ -159,11 +159,11 @@ def rect(gfx, group, x, y, width, height, color):
     return r
 
 
-def paint(gfx, shape, color):
+def paint(gfx, item, color):
     """Give a rectangle or a line of text another colour (a redraw only if it differs)."""
     p = palette(gfx, color)
-    if shape.pixel_shader is not p:
-        shape.pixel_shader = p
+    if item.pixel_shader is not p:
+        item.pixel_shader = p
 
 
 def put(gfx, grid, text, color=None, align=0):
@@ -186,14 +186,14 @@ def put(gfx, grid, text, color=None, align=0):
         paint(gfx, grid, color)
 
 
-def fill(gfx, shape, width, value, color, back):
-    """Fill the bar ``shape`` (a rectangle over a track ``width`` px wide) to ``value`` % in
+def fill(gfx, item, width, value, color):
+    """Fill the bar ``item`` (a rectangle over a DARK track ``width`` px wide) to ``value`` % in
     ``color``: only its width changes (vectorio redraws the span between its old and new end)."""
     x = width * int(value + 0.5) // 100
     x = 1 if x < 1 else (width if x > width else x)
-    if shape.width != x:
-        shape.width = x
-    paint(gfx, shape, color if value >= 0.5 else back)
+    if item.width != x:
+        item.width = x
+    paint(gfx, item, color if value >= 0.5 else DARK)
 
 
 class Page:
@@ -273,9 +273,9 @@ class Trend:
         s[3] += duty_pct
         s[7] += 1
 
-    def index(self, age):
-        """Buffer index of the point ``age`` periods back from the newest (age 0)."""
-        return (self.head - 1 - age) % self.points
+    def index(self, n):
+        """Buffer index of the point ``n`` periods back from the newest (0)."""
+        return (self.head - 1 - n) % self.points
 
     def range_c(self, span):
         """(low_c, high_c) of the temperatures among the newest ``span`` points, whole
@@ -331,7 +331,6 @@ class Screen:
         self.touch = touch
         self.names = None  # the pages' names, known at the first update (which has the settings)
         self.index = 0  # of the page on show in ``names``
-        self.want = "main"  # a page chosen by name, shown at the next update
         self.name = None  # the page whose code is loaded
         self.code = None  # and that code (a module)
         self.pressed = False
@@ -355,8 +354,9 @@ class Screen:
         self.display.refresh()
 
     def select(self, name):
-        """Show the page called ``name`` at the next update."""
-        self.want = name
+        """Show the page called ``name`` at the next update (the heater's is last, when it is
+        enabled)."""
+        self.index = (PAGES + ("heater",)).index(name)
 
     def poll_touch(self):
         """Read the touch panel once; True if that changed the page or woke the backlight
@@ -387,9 +387,6 @@ class Screen:
         if self.names is None:
             self.names = PAGES + ("heater",) if s.heater_enabled else PAGES
             self.last_ms = now_ms
-        if self.want is not None:
-            self.index = self.names.index(self.want)
-            self.want = None
         level, headline = status(ctx)
         # The idle timers.
         step = ticks_diff(now_ms, self.last_ms)

@@ -9,7 +9,7 @@ from controller.screen import FAULT, GREY, INK, WARN, WHITE, temp
 def update(s, ctx, level, headline):
     lines = ["DETAILS", ("sensor          C id     state", GREY)]  # id: the raw ADC reading, the ROM's end
     for p in (ctx.hot, ctx.cold):
-        lines.append(_sensor(p.label, p.value_c, "--" if p.raw is None else "%d" % p.raw, p.fault, INK[FAULT]))
+        lines.append(_sensor(p.label, p.value_c, "--" if p.raw is None else str(p.raw), p.fault, INK[FAULT]))
     for p in ctx.probes[:5]:
         lines.append(_sensor(p.name, p.value_c, p.rom_hex[-6:] if p.rom_hex else "no ROM", p.fault,
                              INK[WARN] if p.rom_hex else GREY))

@@ -63,8 +63,8 @@ def update(screen, ctx, level, headline):
     screen.big.y = 12  # 36 px, at 3x
     if h is None:
         put(gfx, screen.big, "ELEMENT OFF", GREY)
-        fill(gfx, page.price, BAR_W, 0, GREY, DARK)
-        fill(gfx, page.grid, BAR_W, 0, GREY, DARK)
+        fill(gfx, page.price, BAR_W, 0, GREY)
+        fill(gfx, page.grid, BAR_W, 0, GREY)
         why = wrap("needs the network (MQTT_BROKER and WiFi), which is off"
                    if ctx.heater_relay is not None else "not running: see the boot page", COLS, 2)
         return ["HEATER", None, None, (why[0], WHITE), (why[1], WHITE)]
@@ -84,21 +84,21 @@ def update(screen, ctx, level, headline):
     scale = "" if band is None else "%-4.1f%35.1f" % (band[0] / 1000, band[1] / 1000)
     if p is None:
         price = ("PRICE --  (no price for now)", GREY)
-        fill(gfx, page.price, BAR_W, 0, GREY, DARK)
+        fill(gfx, page.price, BAR_W, 0, GREY)
     else:
         pct = 50 if band is None else band_pct(p * 1000, band)
         lvl = OK if pct < 34 else (WARN if pct < 67 else FAULT)
         price = ("PRICE %.2f p/kWh%s" % (p, "  paid to use!" if p < 0 else ""), INK[lvl])
-        fill(gfx, page.price, BAR_W, max(pct, 1), INK[lvl], DARK)
+        fill(gfx, page.price, BAR_W, max(pct, 1), INK[lvl])
     # The grid: export in green; the full bar is twice the element's power.
     w = h.grid_w
     if w is None:
         grid = ("GRID --  (no meter reading)", GREY)
-        fill(gfx, page.grid, BAR_W, 0, GREY, DARK)
+        fill(gfx, page.grid, BAR_W, 0, GREY)
     else:
         lvl = OK if w < 0 else (IDLE if w < 200 else WARN)
         grid = ("GRID %s %.2f kW" % ("export" if w < 0 else "import", abs(w) / 1000), INK[lvl])
-        fill(gfx, page.grid, BAR_W, 50 * abs(w) / s.heater_power_w, INK[lvl], DARK)
+        fill(gfx, page.grid, BAR_W, 50 * abs(w) / s.heater_power_w, INK[lvl])
     bad = failing(h.errors)
     errors = wrap("; ".join(bad) or "meter %s, %s: all answer" % (s.heater_meter, s.heater_tariff), COLS, 2)
     return [

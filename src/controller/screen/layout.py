@@ -54,18 +54,18 @@ def main(gfx):
     """The loop with the collector (5x) and the tank's top and bottom (4x), the pump, the duty
     bar on row 8; the page also takes the screen's banner, 3x line and header row."""
     page = Page(gfx.Group())
-    g = page.group
+    group = page.group
     # The loop: collector left, tank right, flow pipe on top, return with the pump below.
-    box(gfx, g, 0, 104, 172, 112, HOT)
-    box(gfx, g, 288, 104, 192, 112, COLD)
-    rect(gfx, g, 290, 162, 188, 1, DARK)
-    rect(gfx, g, 172, 114, 116, 6, HOT)
-    rect(gfx, g, 172, 198, 116, 6, COLD)
-    page.pump = box(gfx, g, 216, 188, 28, 28, WHITE)
-    rect(gfx, g, 62, 226, 300, 20, DARK)  # the duty bar's track: 3 px per percent
-    page.bar = rect(gfx, g, 62, 226, 1, 20, DARK)  # and the bar over it
-    x4 = layer(gfx, g, 4)
-    page.collector = text(gfx, layer(gfx, g, 5), 164, 145, 5, "", RIGHT)
-    page.top = text(gfx, x4, 472, 112, 4, "", RIGHT)  # the tank's top
-    page.tank = text(gfx, x4, 472, 168, 4, "", RIGHT)  # and bottom
+    box(gfx, group, 0, 104, 172, 112, HOT)
+    box(gfx, group, 288, 104, 192, 112, COLD)
+    rect(gfx, group, 290, 162, 188, 1, DARK)
+    rect(gfx, group, 172, 114, 116, 6, HOT)
+    rect(gfx, group, 172, 198, 116, 6, COLD)
+    page.pump = box(gfx, group, 216, 188, 28, 28, WHITE)
+    rect(gfx, group, 62, 226, 300, 20, DARK)  # the duty bar's track: 3 px per percent
+    page.bar = rect(gfx, group, 62, 226, 1, 20, DARK)  # and the bar over it
+    p = layer(gfx, group, 4)
+    page.collector = text(gfx, layer(gfx, group, 5), 164, 145, 5, "", RIGHT)
+    page.top = text(gfx, p, 472, 112, 4, "", RIGHT)  # the tank's top
+    page.tank = text(gfx, p, 472, 168, 4, "", RIGHT)  # and bottom
     return page

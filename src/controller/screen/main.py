@@ -89,20 +89,19 @@ def update(s, ctx, level, headline):
         else:  # in red, where the figure would be (the tank's is 4 wide)
             put(gfx, grid, "FAULT" if grid.width > 4 else "FAIL", INK[FAULT], RIGHT)
     put(gfx, page.top, temp(ctx.probe_value(ctx.settings.screen_tank_top_probe), 4), WHITE, RIGHT)
-    fill(gfx, page.bar, 300, d.duty_pct, DUTY, DARK)
+    fill(gfx, page.bar, 300, d.duty_pct, DUTY)
     paint(gfx, page.pump, INK[0] if ctx.pump_on else DARK)
     reason = wrap(d.reason, COLS, 2)
     color = INK[level] if level >= WARN else WHITE
     bad = alerts(ctx)
-    if bad:
+    if bad:  # the worst, and how many more
         n, text = bad[0]
-        more = " (+%d)" % (len(bad) - 1) if len(bad) > 1 else ""
-        room = COLS - 2 - len(more)
-        if len(text) > room:
-            text = text[:room - 3] + "..."
-        alert = ("! " + text + more, INK[n])
+        k = " (+%d)" % (len(bad) - 1) if len(bad) > 1 else ""
+        if len(text) > COLS - 2 - len(k):
+            text = text[:COLS - 5 - len(k)] + "..."
+        bad = ("! " + text + k, INK[n])
     else:
-        alert = ("no warnings", INK[0])
+        bad = ("no warnings", INK[0])
     n, text = network(ctx)
     return [
         None,  # no title: the clock
@@ -116,6 +115,6 @@ def update(s, ctx, level, headline):
         None,
         ("PUMP%35s" % ("%d%% %s" % (d.duty_pct, "ON" if ctx.pump_on else "off")), WHITE),
         (energy(ctx) or "since start: %d pump starts" % ctx.pump_starts, WHITE),
-        alert,
+        bad,
         (text, INK[n] if n != IDLE else GREY),
     ]

@@ -43,4 +43,4 @@ def update(s, ctx, level, headline):
 
 def _counts(table, sep=" "):
     """'power_on 4, watchdog 1' (or 'none') from a name -> count table; zero counts left out."""
-    return ", ".join("%s%s%s" % (k, sep, table[k]) for k in sorted(table) if table[k]) or "none"
+    return ", ".join(k + sep + str(table[k]) for k in sorted(table) if table[k]) or "none"

@@ -15,13 +15,13 @@ def make(gfx):
     """The chart, 144 columns x 48 rows shown at 3x from (44, 44) px, its gridlines at 44, 116
     and 187 px (on rows 0, 3 and 6, where the scale is written) and the time marks at every
     quarter; the duty strip of 8 rows at 3x 6 px under it; the legend's colour marks on row 10.
-    (``draw`` takes the sizes from the bitmaps.)"""
+    (``update`` draws into the bitmaps, taking their sizes from them.)"""
     page = Page(gfx.Group())
-    g = page.group
+    group = page.group
     for y in (44, 44 + 48 * 3 // 2, 44 + 48 * 3 - 1):
-        rect(gfx, g, 44, y, 144 * 3, 1, DARK)
+        rect(gfx, group, 44, y, 144 * 3, 1, DARK)
     for i in range(1, 4):
-        rect(gfx, g, 44 + i * 144 * 3 // 4, 44, 1, 48 * 3, DARK)
+        rect(gfx, group, 44 + i * 144 * 3 // 4, 44, 1, 48 * 3, DARK)
     page.chart = gfx.Bitmap(144, 48, 4)
     page.bar = gfx.Bitmap(144, 8, 2)
     for bitmap, c, y in ((page.chart, (HOT, COLD, AMBIENT), 44), (page.bar, (DUTY,), 44 + 48 * 3 + 6)):
@@ -31,9 +31,9 @@ def make(gfx):
             p[i + 1] = color
         b = gfx.Group(scale=3, x=44, y=y)
         b.append(gfx.TileGrid(bitmap, pixel_shader=p))
-        g.append(b)
+        group.append(b)
     for i, color in ((0, HOT), (10, COLD), (20, AMBIENT), (29, DUTY)):  # the legend's columns
-        rect(gfx, g, 8 + 12 * i, 276, 8, 16, color)
+        rect(gfx, group, 8 + 12 * i, 276, 8, 16, color)
     page.hours = 0  # SCREEN_TREND_HOURS drawn for (the time marks follow it)
     page.drawn = None  # the trend's version last drawn
     return page
@@ -52,12 +52,12 @@ def update(s, ctx, level, headline):
         # Hours before now under the time marks: columns 3 (X0), 10, 19, 29 and 36.
         page.marks = "   %-7s%-9s%-10s%-7snow" % ("-%dh" % hours, "-%dh" % (3 * hours // 4), "-%dh" % (hours // 2),
                                                   "-%dh" % (hours // 4))
-        page.scale = ("", "", "")  # degrees C at the gridlines, set by draw()
+        page.scale = ("", "", "")  # degrees C at the gridlines, set by _draw()
         page.note = "no history yet"
     trend = ctx.trend
     if trend is not None and page.drawn != trend.version:
         page.drawn = trend.version
-        draw(s.gfx, page, trend)
+        _draw(s.gfx, page, trend)
         page.note = "degrees C; %d of %d h recorded" % (trend.count * trend.period_s // 3600, hours)
     scale = page.scale
     # The legend, each entry after its colour mark (columns 0, 10, 20 and 29).
@@ -69,7 +69,7 @@ def update(s, ctx, level, headline):
             (page.note, GREY)]
 
 
-def draw(gfx, page, trend):
+def _draw(gfx, page, trend):
     """Redraw both bitmaps from ``trend``, newest on the right: per column the newest point of
     its span of time, joined to the column before by a vertical run; the duty as a bar per
     column."""
