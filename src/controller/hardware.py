@@ -39,25 +39,21 @@ class Gfx:
     palettes: dict = {}  # the screen's shared palettes, one per colour (controller.screen)
 
 
-def make_touch():
-    """The resistive touch panel, or None (and a console line) if it cannot be set up."""
+def make_screen():
+    """The TFT's pages (controller.screen.Screen) on board.DISPLAY, with the resistive touch
+    panel, or without it (and a console line) if it cannot be set up."""
+    from controller.screen import Screen
+
+    display = board.DISPLAY
     try:
         import adafruit_touchscreen
 
-        display = board.DISPLAY
-        return adafruit_touchscreen.Touchscreen(board.TOUCH_XL, board.TOUCH_XR, board.TOUCH_YD, board.TOUCH_YU,
-                                                calibration=_TOUCH_CALIBRATION,
-                                                size=(display.width, display.height))
+        touch = adafruit_touchscreen.Touchscreen(board.TOUCH_XL, board.TOUCH_XR, board.TOUCH_YD, board.TOUCH_YU,
+                                                 calibration=_TOUCH_CALIBRATION, size=(display.width, display.height))
     except (ImportError, ValueError, RuntimeError) as exc:
         print("touch panel unavailable: %s" % exc)
-        return None
-
-
-def make_screen():
-    """The TFT's pages (controller.screen.Screen) on board.DISPLAY, with touch."""
-    from controller.screen import Screen
-
-    return Screen(board.DISPLAY, Gfx, make_touch())
+        touch = None
+    return Screen(display, Gfx, touch)
 
 
 class Hardware:
