@@ -420,3 +420,30 @@ def test_no_task_crashes_while_a_scenario_runs(rendered, scenario):
     ctx = rendered[scenario][0]
     assert sum(ctx.task_restarts.values()) == 0, [line for line in ctx.log.recent if "crashed" in str(line)]
     assert ctx.control_cycles > 5
+
+
+def test_a_page_whose_code_cannot_compile_says_so_and_is_tried_again(rendered, monkeypatch):
+    """A page's code is compiled when the page comes up: on a heap too fragmented for that, the
+    screen shows the boot messages under a header that says why (no task crash), and compiles
+    the page at the next update."""
+    import builtins
+
+    ctx, screen, _shots, _texts = rendered["sunny-noon"]
+    show(screen, ctx, "main")
+    real = builtins.__import__
+    fail = ["controller.screen.trend"]
+
+    def short_of_memory(name, *args, **kwargs):
+        if name in fail:
+            raise MemoryError("memory allocation failed, allocating 2032 bytes")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", short_of_memory)
+    show(screen, ctx, "trend")
+    header = rows(screen)[0]
+    assert header.startswith("NO MEMORY FOR PAGE") and header.endswith("COLLECTING")
+    assert screen.root[0] is screen.blank and "trend" not in screen.pages
+    assert "DS18B20: 5 found on D4" in rows(screen)
+    fail.clear()
+    screen.update(ctx, ctx.clock.ticks_ms())
+    assert rows(screen)[0].startswith("TREND 24 h") and screen.root[0] is screen.pages["trend"].group

@@ -409,13 +409,19 @@ class Screen:
             if self.name != "main":  # the main page's display objects stay; another's are dropped
                 self.pages.pop(self.name, None)
             forget([k for k in sys.modules if not k.startswith("controller.screen.")])
-            if name != "boot":
-                self.code = __import__("controller.screen." + name, None, None, ("update",))
             self.name = name
-        page = self.pages.get(name)  # the trend's and the heater's make theirs when they come up
+            if name != "boot":
+                try:
+                    self.code = __import__("controller.screen." + name, None, None, ("update",))
+                except MemoryError:  # no room to compile the page's code now: tried again next update
+                    self.name = None
+        # The trend's and the heater's pages make their display objects when they come up.
+        page = None if self.code is None else self.pages.get(name)
         self._show(self.blank if page is None else page.group)
-        if self.code is None:
+        if self.code is None:  # the boot page, or in place of a page whose code did not compile
             lines = boot_lines(ctx.boot_messages, ctx.boot_errors)
+            if name != "boot":
+                lines[0] = "NO MEMORY FOR PAGE"
         else:
             lines = self.code.update(self, ctx, level, headline)
         gfx = self.gfx
