@@ -18,8 +18,9 @@ refreshes only when this module says so (``auto_refresh`` off), after a whole up
 
 The code of a page (``controller.screen.<page>``: main, trend, details, system, heater) is
 imported when the page comes up and forgotten when it is left (``controller.forget``); the
-boot page is here. The code that places the display objects (``layout``) runs once, at boot,
-and is forgotten. ``gfx`` is the graphics namespace from ``controller.hardware.Gfx`` (or its PC
+boot page is here. The code that places the shared display objects and the main page's
+(``layout``) runs once, at boot, and is forgotten; the trend's and the heater's are made by their
+page's code when the page comes up and dropped when it is left. ``gfx`` is the graphics namespace from ``controller.hardware.Gfx`` (or its PC
 twin in ``hwc.fbdisplay``): Group, Bitmap, Palette, TileGrid, Rectangle (vectorio),
 fill_region (bitmaptools), font (terminalio.FONT) and palettes (an empty dict: the shared
 palettes, one per colour, made here).
@@ -198,7 +199,8 @@ def fill(gfx, item, width, value, color):
 
 class Page:
     """A page's own display objects (``group``, shown under the rows, and the parts its code
-    changes, made by ``layout``) and what its code keeps between updates."""
+    changes; made by ``layout`` for the main page, by the page's code for the others) and what
+    its code keeps between updates."""
 
     def __init__(self, group):
         self.group = group
@@ -331,7 +333,7 @@ class Screen:
         self.touch = touch
         self.names = None  # the pages' names, known at the first update (which has the settings)
         self.index = 0  # of the page on show in ``names``
-        self.name = None  # the page whose code is loaded
+        self.name = None  # the page on show, its code loaded (None: none yet, or its code did not compile)
         self.code = None  # and that code (a module)
         self.pressed = False
         self.dimmed = False
