@@ -2,7 +2,7 @@
 ``hwc screenshot``: text readable across a room (nothing below the 2x font, nothing off the
 screen, '...' where a line is cut), the status in colour and words, labelled trend axes, no
 redraw without a change, touch and dimming, the display objects' size on the board; and the
-pure parts (trend buffer, pager, words)."""
+pure parts (trend buffer, words); a page whose code cannot compile."""
 
 from types import SimpleNamespace
 

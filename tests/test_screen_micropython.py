@@ -1,6 +1,7 @@
-"""The screen's device modules on MicroPython: the pure parts (trend, pager, words) and every
-page's build and update against a minimal stand-in for displayio (MicroPython has none), on a
-controller running on fake buses. A CPython-only construct anywhere in them fails here."""
+"""The screen's device modules on MicroPython: the trend history and every page's build and
+update (its code loaded while it is shown, then forgotten) against a minimal stand-in for
+displayio (MicroPython has none), on a controller running on fake buses. A CPython-only
+construct anywhere in them fails here."""
 
 import json
 
