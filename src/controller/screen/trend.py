@@ -49,7 +49,7 @@ def update(s, ctx, level, headline):
     if hours != page.hours:
         page.hours = hours
         page.drawn = None
-        # Hours before now under the time marks: columns 3 (X0), 10, 19, 29 and 36.
+        # Hours before now under the time marks: columns 3 (the chart's left end), 10, 19, 29 and 36.
         page.marks = "   %-7s%-9s%-10s%-7snow" % ("-%dh" % hours, "-%dh" % (3 * hours // 4), "-%dh" % (hours // 2),
                                                   "-%dh" % (hours // 4))
         page.scale = ("", "", "")  # degrees C at the gridlines, set by _draw()
