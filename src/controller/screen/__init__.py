@@ -82,11 +82,11 @@ def kwh(value):
 
 def lookup(table, key):
     """What follows '|key ' in ``table`` (as MODES), up to the next '|'; None if not there."""
-    at = table.find("|%s " % key)
-    if at < 0:
+    i = table.find("|%s " % key)
+    if i < 0:
         return None
-    at += len(key) + 2
-    return table[at:table.find("|", at)]
+    i += len(key) + 2
+    return table[i:table.find("|", i)]
 
 
 def status(ctx):
@@ -109,11 +109,11 @@ def wrap(text, width, n):
             out.append(text)
             text = ""
             break
-        at = text.rfind(" ", 0, width + 1)
-        if at <= width // 2:
-            at = width
-        out.append(text[:at].rstrip())
-        text = text[at:].lstrip()
+        i = text.rfind(" ", 0, width + 1)
+        if i <= width // 2:
+            i = width
+        out.append(text[:i].rstrip())
+        text = text[i:].lstrip()
     if text:
         out[-1] = out[-1][:width - 3] + "..."
     while len(out) < n:
@@ -130,11 +130,11 @@ def boot_lines(lines, errors=()):
         text = ("! " if bad else "") + line
         color = INK[FAULT] if bad else WHITE
         while len(text) > COLS:
-            at = text.rfind(" ", 8, COLS + 1)
-            if at < 0:
-                at = COLS
-            out.append((text[:at], color))
-            text = "   " + text[at:].lstrip()
+            i = text.rfind(" ", 8, COLS + 1)
+            if i < 0:
+                i = COLS
+            out.append((text[:i], color))
+            text = "   " + text[i:].lstrip()
         out.append((text, color))
     return ["BOOT LOG"] + out[-ROWS:]
 
@@ -167,24 +167,24 @@ def paint(gfx, item, color):
         item.pixel_shader = p
 
 
-def put(gfx, grid, text, color=None, align=0):
-    """Show ``text`` on the line ``grid`` (left-aligned, or RIGHT), in ``color`` if given.
+def put(gfx, item, text, color=None, align=0):
+    """Show ``text`` on the line ``item`` (left-aligned, or RIGHT), in ``color`` if given.
     Text longer than the line is cut and ends in '...'; a character the font lacks is '?'."""
-    width = grid.width
+    width = item.width
     n = len(text)
     if n > width:
         text = text[:width - 3] + "..."
         n = width
-    at = width - n if align else 0
+    lo = width - n if align else 0  # the column the text starts at
     for i in range(width):
-        k = i - at
+        k = i - lo
         t = ord(text[k]) - 32 if 0 <= k < n else 0
         if not 0 <= t < 95:
             t = 31
-        if grid[i] != t:
-            grid[i] = t
+        if item[i] != t:
+            item[i] = t
     if color is not None:
-        paint(gfx, grid, color)
+        paint(gfx, item, color)
 
 
 def fill(gfx, item, width, value, color):
@@ -235,9 +235,9 @@ class Trend:
         self.slot = None  # period number being accumulated
         self.sums = [0, 0, 0, 0, 0, 0, 0, 0]  # per series: the sum, then the number of readings
 
-    def add(self, now_s, collector_c, tank_c, amb, duty_pct):
-        """Feed one reading (any rate) of collector, tank and ambient (``amb``) C and duty %;
-        None for a temperature that has none.
+    def add(self, now_s, hot, cold, amb, duty_pct):
+        """Feed one reading (any rate) of the collector (``hot``), the tank (``cold``) and ambient
+        (``amb``) in C and the duty in %; None for a temperature that has none.
 
         :param now_s: monotonic seconds (int)
         """
@@ -267,7 +267,7 @@ class Trend:
                 self.version += 1
             self.slot = slot
         i = 0
-        for value in (collector_c, tank_c, amb):
+        for value in (hot, cold, amb):
             if value is not None:
                 s[i] += int(value * 10 + (0.5 if value >= 0 else -0.5))
                 s[i + 4] += 1

@@ -16,17 +16,17 @@ def layer(gfx, group, scale):
     return g
 
 
-def text(gfx, layer, x, y, cols, value="", align=0):
-    """A line of ``cols`` characters in ``layer`` (whose scale it takes), its top left corner
-    at (x, y) screen px; with ``align`` RIGHT, x is its right end. Returns the TileGrid."""
+def text(gfx, layer, x, y, n, value="", align=0):
+    """A line of ``n`` characters in ``layer`` (whose scale it takes), its top left corner at
+    (x, y) screen px; with ``align`` RIGHT, x is its right end. Returns the TileGrid."""
     scale = layer.scale
     if align:
-        x -= cols * 6 * scale
-    grid = gfx.TileGrid(gfx.font.bitmap, pixel_shader=palette(gfx, WHITE), width=cols, height=1, tile_width=6,
+        x -= n * 6 * scale
+    item = gfx.TileGrid(gfx.font.bitmap, pixel_shader=palette(gfx, WHITE), width=n, height=1, tile_width=6,
                         tile_height=12, x=x // scale, y=y // scale)
-    layer.append(grid)
-    put(gfx, grid, value, None, align)
-    return grid
+    layer.append(item)
+    put(gfx, item, value, None, align)
+    return item
 
 
 def box(gfx, group, x, y, width, height, color):

@@ -7,10 +7,6 @@ the page is shown (see ``controller.screen``).
 from controller.screen import (COLS, DARK, DUTY, FAULT, FG, GREY, IDLE, INK, OK, RIGHT, WARN, WHITE, fill, kwh, lookup,
                                paint, put, temp, wrap)
 
-# The link's states in words for the network line (as controller.screen.MODES).
-_NET_WORDS = "|online MQTT online|connecting MQTT connecting|wifi WiFi joining|backoff network retrying|off network off|"
-
-
 def clock(ctx):
     """'14:05' local time (``ctx.local_min()``), None while the wall clock is unknown."""
     n = ctx.local_min()
@@ -52,7 +48,9 @@ def network(ctx):
     if link is None:
         return IDLE, "network off"
     state = link.state
-    text = lookup(_NET_WORDS, state) or "network " + state
+    # The link's states in words (a table as controller.screen.MODES).
+    text = lookup("|online MQTT online|connecting MQTT connecting|wifi WiFi joining|backoff network retrying"
+                  "|off network off|", state) or "network " + state
     if link.rssi is not None:
         text += "  %d dBm" % link.rssi
     if link.buffered:
@@ -83,11 +81,11 @@ def update(s, ctx, level, headline):
     s.big.y = 3  # 9 px, at 3x
     put(gfx, s.big, headline, FG[level])
     put(gfx, s.rows[0], clock(ctx) or "", FG[level], RIGHT)
-    for grid, sensor in ((page.collector, ctx.hot), (page.tank, ctx.cold)):
+    for item, sensor in ((page.collector, ctx.hot), (page.tank, ctx.cold)):
         if sensor.fault is None:
-            put(gfx, grid, temp(sensor.value_c, grid.width), WHITE, RIGHT)
+            put(gfx, item, temp(sensor.value_c, item.width), WHITE, RIGHT)
         else:  # in red, where the figure would be (the tank's is 4 wide)
-            put(gfx, grid, "FAULT" if grid.width > 4 else "FAIL", INK[FAULT], RIGHT)
+            put(gfx, item, "FAULT" if item.width > 4 else "FAIL", INK[FAULT], RIGHT)
     put(gfx, page.top, temp(ctx.probe_value(ctx.settings.screen_tank_top_probe), 4), WHITE, RIGHT)
     fill(gfx, page.bar, 300, d.duty_pct, DUTY)
     paint(gfx, page.pump, INK[0] if ctx.pump_on else DARK)

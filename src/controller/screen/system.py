@@ -11,13 +11,13 @@ def update(s, ctx, level, headline):
     import gc
 
     settings = ctx.settings
-    mem = getattr(gc, "mem_free", None)  # CircuitPython and MicroPython have it, CPython not
+    n = getattr(gc, "mem_free", None)  # CircuitPython and MicroPython have it, CPython not
     restarts = _counts(ctx.task_restarts)
     t = ctx.clock.now_s()
     lines = [
         "SYSTEM",
         ("firmware %s  up %dd %02d:%02d" % (VERSION, t // 86400, t % 86400 // 3600, t % 3600 // 60), WHITE),
-        ("free memory %s  I2C errors %d" % ("--" if mem is None else "%.1f KB" % (mem() / 1024), ctx.i2c_errors),
+        ("free memory %s  I2C errors %d" % ("--" if n is None else "%.1f KB" % (n() / 1024), ctx.i2c_errors),
          WHITE),
         ("task restarts: " + restarts, WHITE if restarts == "none" else INK[WARN]),
         ("settings errors %d; overrides: %s" % (len(settings.errors), _counts(ctx.overrides or {}, "=")),

@@ -75,7 +75,7 @@ def _draw(gfx, page, trend):
     column."""
     chart = page.chart
     bar = page.bar
-    cols = chart.width  # 144, made by layout.trend
+    width = chart.width  # 144 columns, made by make()
     top = chart.height - 1
     fill = gfx.fill_region
     chart.fill(0)
@@ -84,8 +84,8 @@ def _draw(gfx, page, trend):
     lo, hi = trend.range_c(n)
     page.scale = ("%3d" % hi, "%3d" % ((hi + lo) // 2), "%3d" % lo)
     prev = [None, None, None, None]  # the column before's row of each series (1..3)
-    for x in range(cols):
-        i = (cols - 1 - x) * n // cols  # the point's age
+    for x in range(width):
+        i = (width - 1 - x) * n // width  # the point's age
         if i >= trend.count:
             continue
         i = trend.index(i)
