@@ -1,21 +1,38 @@
-"""What the firmware must never do on the board's heap, checked on hwc.memory's WebAssembly
-instrument (a 32-bit interpreter, 192 KB heap, collector on between pieces, our code compiled from
-.py as deployed, the frozen libraries at their frozen cost, display objects counted).
+"""Issue 12's memory targets, measured by hwc.memory's WebAssembly instrument (a 32-bit
+interpreter, 192 KB heap, collector on between pieces, our code compiled from .py as deployed, the
+frozen libraries at their frozen cost, display objects counted) and, for the long run, by
+hwc.memrun (MicroPython's unix port, collector on, a heap matched to the board's free space after
+boot, figures scaled back to the board). The targets and the margin are in ONE table:
+hwc.memory.TARGETS and MARGIN_BYTES; the instrument must show target + margin, because the board
+has allocations the instruments cannot see. ``hwc memory`` prints the same figures, met or MISSED.
 
-Issue 12's numeric targets (free KB after boot, at every point of a long run) are figures, not
-assertions: ``hwc memory`` measures and prints them against hwc.memory.TARGETS with the margin,
-says met or MISSED, exits 1 while one is missed, and writes them into the README
-(``hwc memory --readme README.md``). The project's rule: speed and memory targets are measured by
-benchmark commands that print figures, never asserted in the test suite.
+Two kinds of test:
 
-What IS asserted here: the builds a user can choose boot on the board's heap without a
-MemoryError, with the screen built and every page drawn."""
+* what must hold today: the default and network builds boot on the 192 KB heap without a
+  MemoryError, with the screen built and every page drawn;
+* the targets themselves (free after boot with everything on, the default build's free heap, the
+  long run's least free heap and largest block). The firmware does not meet them yet (issue 12
+  is open): these are marked ``xfail(strict=True)``, so they run and assert on every CI run, show
+  as "xfailed" with the shortfall, and turn into a FAILURE the day a target is met, until the
+  marker comes off that target and it guards it for good.
+
+The long run here is a reduced one (one short cycle with every part: an RPC burst and stream,
+attribute updates and deletions, every page, a broker outage and its replay, the heater's
+fetches); ``hwc memory --long`` runs hours."""
+
 
 import pytest
 
-from hwc import memory
+from hwc import memory, memrun
 
 KB = 1024
+_RESULTS = {}
+
+
+def _measured(name):
+    if name not in _RESULTS:
+        _RESULTS[name] = memory.measure(name, peaks=False)
+    return _RESULTS[name]
 
 
 def _failure(r):
@@ -25,7 +42,7 @@ def _failure(r):
 
 @pytest.mark.parametrize("config", ["default", "network"])
 def test_the_build_boots_on_a_192_kb_heap(config):
-    r = memory.measure(config, peaks=False)
+    r = _measured(config)
     assert r["failed"] is None, "configuration %r: %s" % (config, _failure(r))
     assert r["complete"], "configuration %r stopped before its last step" % config
     assert r["free"] > 0 and r["largest"] > 0
@@ -36,3 +53,56 @@ def test_the_targets_are_judged_with_the_margin():
             "everything": {"free": memory.TARGETS["boot_free"][1] + memory.MARGIN_BYTES}}
     got = {key: ok for key, _what, _got, _need, ok in memory.check_targets(fake)}
     assert got == {"default_free": False, "boot_free": True}
+
+OPEN = pytest.mark.xfail(strict=True, reason="issue 12: the firmware is still over its memory budget (hwc memory says by how much)")
+
+
+@OPEN
+@pytest.mark.parametrize("key,config", [("default_free", "default"), ("boot_free", "everything")])
+def test_target(key, config):
+    what, target, _where = memory.TARGETS[key]
+    need = target + memory.MARGIN_BYTES
+    r = _measured(config)
+    if r["failed"] is not None:
+        f = r["failed"]
+        pytest.fail("%s: configuration %r does not even load: %s at %s (%.1f KB free before it); target %.1f KB "
+                    "free + %.1f KB margin" % (what, config, f["error"], f["label"], memory._before(r, f)["free"] / 1024,
+                                              target / 1024, memory.MARGIN_BYTES / 1024))
+    assert r["free"] >= need, "%s: configuration %r leaves %.1f KB free; needs %.1f KB (%.1f + %.1f margin): " \
+        "%.1f KB short" % (what, config, r["free"] / 1024, need / 1024, target / 1024, memory.MARGIN_BYTES / 1024,
+                           (need - r["free"]) / 1024)
+
+
+def _long():
+    if "long" not in _RESULTS:
+        missing = memrun.unix_ready()
+        assert missing is None, missing
+        _RESULTS["long"] = memrun.long_run(**memrun.SUITE_RUN)
+    return _RESULTS["long"]
+
+
+@OPEN
+@pytest.mark.parametrize("key", ["run_free", "run_block"])
+def test_long_run_target(key):
+    what, target, _where = memory.TARGETS[key]
+    need = target + memory.MARGIN_BYTES
+    r = _long()
+    memrun.report(r)
+    cal = r["calibration"]
+    problems = []
+    if cal["enlarged"]:
+        problems.append("the firmware does not fit the board's heap after boot (%.1f KB free on the 32-bit "
+                        "instrument): the run started from the boot target's %.0f KB instead"
+                        % (r["anchor"]["board_free"] / KB, memrun.MIN_RUN_FREE / KB))
+    if not r["complete"]:
+        problems.append("the run did not complete (exit %s)" % r["exit"])
+    if r["console_errors"]:
+        problems.append("errors on the console, first: %s" % r["console_errors"][0])
+    got = r.get("board_min_free" if key == "run_free" else "board_min_largest")
+    at = r.get("min_free_at" if key == "run_free" else "min_largest_at")
+    if got is None:
+        problems.append("no figure: the run did not get past the boot")
+    elif got < need:
+        problems.append("%.1f KB at %s (board bytes, scaled), needs %.1f KB (%.1f + %.1f margin): %.1f KB short"
+                        % (got / KB, at, need / KB, target / KB, memory.MARGIN_BYTES / KB, (need - got) / KB))
+    assert not problems, "%s: %s" % (what, "; ".join(problems))

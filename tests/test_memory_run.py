@@ -6,7 +6,7 @@ against the same run without it.
 
 These runs are given a roomy heap (300 KB free after boot), so that the firmware, which does
 not fit the board's heap today, still runs: they test the instrument. The long-run targets are
-figures that `hwc memory` prints (tests/test_memory_budget.py says why)."""
+asserted in tests/test_memory_budget.py."""
 
 import pytest
 
