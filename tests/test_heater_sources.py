@@ -1,4 +1,4 @@
-"""The heater's sources through the real adafruit_requests (and adafruit_json_stream) against a
+"""The heater's sources through the real adafruit_requests (and the heater's JSON scanner) against a
 local HTTP server that answers in each API's format, its bodies sent in 256-byte pieces: good
 answers, pagination, every meter's validity flags, refusals with the server's own reason,
 timeouts, truncated and malformed JSON, empty lists. Every failure ends in a reason in words,

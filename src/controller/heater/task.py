@@ -7,10 +7,10 @@ and ``ssl_context`` are the radio's socket pool and TLS context (CPython's ``soc
 and None on a PC). HTTP calls block the loop for a few seconds at most (``TIMEOUT_S``), so
 each poll makes at most one slow request besides the meter's.
 
-The meter is read every poll and its code stays loaded; each slow source's module (Agile
-prices, carbon intensity, Forecast.Solar, with the JSON stream and time stamps they share in
-``feed``) is imported for its fetch, every few hours at most, and forgotten after it
-(``controller.forget``).
+The meter is read every poll and its code stays loaded, and so does the JSON scanner of the
+slow sources (``fetch``, imported at boot when one is on); each slow source's module (Agile
+prices, carbon intensity, Forecast.Solar, with the time stamps they share in ``stamps``) is
+imported for its fetch, every few hours at most, and forgotten after it (``controller.forget``).
 """
 
 import asyncio
@@ -110,10 +110,11 @@ class Heater(HeaterCore):
         forget(before)
         s = ctx.settings
         if s.heater_tariff != "off" or s.heater_pv_kwp:
-            # The slow sources read their answers with it. A library stays loaded once imported
-            # (controller.forget drops only our modules), so it is compiled now, on the boot's
-            # unfragmented heap, rather than at the first fetch: 3.2 KB resident (measure_memory).
-            import adafruit_json_stream  # noqa: F401
+            # The slow sources' JSON scanner (fetch.py says why not adafruit_json_stream): compiled
+            # now, on the boot's unfragmented heap, and kept; a fetch then compiles only its
+            # source's module and the time stamps (``hwc memory``'s long run: compiled at a fetch
+            # too, the scanner did not always fit).
+            from controller.heater import fetch  # noqa: F401
         self.tables = (SlotTable(100), SlotTable(100))  # prices in use, and the next fetch's
         self.co2_table = self.pv_tables = None  # made at the first carbon and forecast fetch
         self.next_s = {}  # source -> Clock.now_s() of its next fetch or post
@@ -164,9 +165,13 @@ class Heater(HeaterCore):
         "forecast") now; None or the reason it failed. Its modules are forgotten after it."""
         before = set(sys.modules)
         module = "controller.heater.src_" + name
-        __import__(module)
         try:
+            __import__(module)
             return sys.modules[module].fetch(self, utc)
+        except MemoryError:  # its code does not fit now: said, and tried again after _RETRY_S
+            err = "no memory to load its code"
+            self._report("prices" if name == "octopus" else name, err)
+            return err
         finally:
             forget(before)
 
