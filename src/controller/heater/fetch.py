@@ -96,7 +96,7 @@ def scan(resp, take, keys=None, limit_s=8):
     reason the answer is wrong: a body shorter than its Content-Length (the connection dropped)
     is said as such whatever the JSON looked like where it stopped; malformed or unfinished
     JSON raises ValueError, an answer still coming after ``limit_s`` OSError ("timed
-    out") (``http.get`` says them)."""
+    out") (``task.get`` says them)."""
     names = [None] * 8  # per open container: its name
     kinds = bytearray(8)  # per open container: the byte that closes it
     d = 0

@@ -1,8 +1,8 @@
 """carbonintensity.org.uk forecasts (HEATER_TARIFF greenest): the URL and the reader of its
 answer. Imported for a fetch (every 2 h) and forgotten after it."""
 
-from controller.heater import http
 from controller.heater.core import SlotTable
+from controller.heater.task import get
 from controller.heater.fetch import clear, scan, sort
 from controller.heater.stamps import iso, parse_time
 
@@ -55,7 +55,7 @@ def fetch(heater, utc):
         table = heater.co2_table = SlotTable(100)  # made at the first fetch
     clear(table)
 
-    err = http.get(heater, carbon_url(s, utc - utc % 30, heater.bases.get("carbon", CARBON)),
+    err = get(heater, carbon_url(s, utc - utc % 30, heater.bases.get("carbon", CARBON)),
                    lambda resp: read(resp, table, 2 * heater.timeout_s))
     sort(table)
     heater._report("carbon", err)

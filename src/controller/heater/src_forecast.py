@@ -1,8 +1,8 @@
 """Forecast.Solar (HEATER_PV_KWP > 0): the URL and the reader of its answer. Imported for a
 fetch (every 3 h) and forgotten after it."""
 
-from controller.heater import http
 from controller.heater.core import SlotTable
+from controller.heater.task import get
 from controller.heater.fetch import clear, scan
 from controller.heater.stamps import parse_date, parse_time
 from controller.localtime import DAY_MIN, offset_at
@@ -50,7 +50,7 @@ def fetch(heater, utc):
     clear(tables[0])
     clear(tables[1])
 
-    err = http.get(heater, forecast_url(s, heater.bases.get("forecast", FORECAST)),
+    err = get(heater, forecast_url(s, heater.bases.get("forecast", FORECAST)),
                    lambda resp: read(resp, tables[0], tables[1], s, 2 * heater.timeout_s))
     heater._report("forecast", err)
     heater.pv_days, heater.pv_periods = (None, None) if err else tables

@@ -1,7 +1,7 @@
 """Octopus Agile half-hourly prices (HEATER_TARIFF cheapest or breakeven; legionella): the URL
 and the reader of its answer. Imported for a fetch (about once a day) and forgotten after it."""
 
-from controller.heater import http
+from controller.heater.task import get
 from controller.heater.fetch import clear, scan, sort
 from controller.heater.stamps import iso, parse_time
 from controller.localtime import DAY_MIN
@@ -70,7 +70,7 @@ def fetch(heater, utc):
             box[0], why = read(resp, new, 2 * heater.timeout_s)
             return why
 
-        err = http.get(heater, url, parse)
+        err = get(heater, url, parse)
         if err or not box[0]:
             break
         url = box[0]
