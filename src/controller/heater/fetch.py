@@ -103,10 +103,10 @@ def scan(resp, take, keys=None, limit_s=8):
     want = 0  # 0 a value, 1 a value or "]", 2 a key, 3 a key or "}", 4 ":", 5 "," or a close, 6 done
     key = tok = None  # tok: the token's bytes from the chunks before, while in one
     quoted = esc = False
-    got = bad = 0
+    total = bad = 0
     t0 = ticks_ms()
     for b in resp.iter_content(256):
-        got += len(b)
+        total += len(b)
         if ticks_diff(ticks_ms(), t0) > limit_s * 1000:
             raise OSError("timed out: answer still coming after %d s" % limit_s)  # no TimeoutError in MicroPython
         if bad or want == 6:
@@ -188,14 +188,14 @@ def scan(resp, take, keys=None, limit_s=8):
                     raise ValueError("%r" % chr(c))
             a = 0
         except ValueError:
-            bad = got
-    want_n = resp.headers.get("content-length")
-    if want_n is not None and got < int(want_n):
-        return "answer cut short after %d of %s bytes" % (got, want_n)
+            bad = total
+    length = resp.headers.get("content-length")
+    if length is not None and total < int(length):
+        return "answer cut short after %d of %s bytes" % (total, length)
     if bad:
         raise ValueError("at or before byte %d" % bad)
     if want != 6:  # all of it came (as far as it says), but the JSON is not finished
-        raise ValueError("ends at byte %d" % got)
+        raise ValueError("ends at byte %d" % total)
     return None
 
 
@@ -209,10 +209,10 @@ def sort(table):
     """Order a SlotTable by start time (insertion sort: the sources give sorted or reversed lists)."""
     s, e, v = table.start, table.end, table.value
     for i in range(1, table.n):
-        ks, ke, kv = s[i], e[i], v[i]
+        a, b, c = s[i], e[i], v[i]
         j = i - 1
-        while j >= 0 and s[j] > ks:
+        while j >= 0 and s[j] > a:
             s[j + 1], e[j + 1], v[j + 1] = s[j], e[j], v[j]
             j -= 1
-        s[j + 1], e[j + 1], v[j + 1] = ks, ke, kv
+        s[j + 1], e[j + 1], v[j + 1] = a, b, c
     table.version += 1

@@ -42,10 +42,10 @@ def parse_date(t):
         t = t.encode()
     if not isinstance(t, bytes) or len(t) < 10 or t[4] != 45 or t[7] != 45:
         return None
-    y, mo, d = _num(t, 0, 4), _num(t, 5, 2), _num(t, 8, 2)
-    if y < 2000 or not 1 <= mo <= 12 or not 1 <= d <= 31:
+    y, m, d = _num(t, 0, 4), _num(t, 5, 2), _num(t, 8, 2)
+    if y < 2000 or not 1 <= m <= 12 or not 1 <= d <= 31:
         return None
-    return days_from_civil(y, mo, d)
+    return days_from_civil(y, m, d)
 
 
 def parse_time(t):
@@ -58,10 +58,10 @@ def parse_time(t):
     n = len(t) if day is not None else 0
     if n < 16 or t[10] not in b"T " or t[13] != 58:
         return None
-    h, mi = _num(t, 11, 2), _num(t, 14, 2)
-    if not 0 <= h <= 23 or not 0 <= mi <= 59:
+    h, k = _num(t, 11, 2), _num(t, 14, 2)
+    if not 0 <= h <= 23 or not 0 <= k <= 59:
         return None
-    m = day * DAY_MIN + h * 60 + mi
+    m = day * DAY_MIN + h * 60 + k
     i = 16
     while i < n and t[i] in b"0123456789:.":  # :SS and fractions
         i += 1

@@ -136,15 +136,15 @@ def grid_w(meter, answer):
     elif isinstance(answer, dict):
         get = answer.get
         if meter == "shelly1" or meter == "shelly3em":
-            for i, em in enumerate(get("emeters") or (answer,)):
-                if isinstance(em, dict) and em.get("is_valid") is False:
+            for i, row in enumerate(get("emeters") or (answer,)):
+                if isinstance(row, dict) and row.get("is_valid") is False:
                     return None, "meter reports is_valid false" + (" for emeter %d" % i if meter == "shelly3em" else "")
             w = get("power" if meter == "shelly1" else "total_power")
         else:
             for key in ("errors", "a_errors", "b_errors", "c_errors"):
-                for flag in get(key) or ():
-                    if flag == "power_meter_failure" or str(flag).startswith("out_of_range"):
-                        return None, "meter flags %s: %s" % (key, flag)
+                for v in get(key) or ():
+                    if v == "power_meter_failure" or str(v).startswith("out_of_range"):
+                        return None, "meter flags %s: %s" % (key, v)
             if "code" in answer and "message" in answer:
                 return None, "meter error %s: %s" % (get("code"), get("message"))
             w = get("total_act_power" if meter == "shelly2" else "act_power")
@@ -296,9 +296,9 @@ class Heater(HeaterCore):
                 self.top_why = "probe %s: %s" % (name, probe.fault or "no reading")
         self.bottom_c = ctx.cold.value_c
         d = ctx.decision
-        blocked = d.mode in BLOCK_MODES
-        self.pump_running = d.duty_pct > 0 and not blocked
-        self.block = "pump in %s: %s" % (d.mode, d.reason) if blocked else ""
+        ok = d.mode in BLOCK_MODES
+        self.pump_running = d.duty_pct > 0 and not ok
+        self.block = "pump in %s: %s" % (d.mode, d.reason) if ok else ""
         prot = ctx.protection
         for name in prot.active if prot is not None else ():
             if name in BLOCK_MODES:
