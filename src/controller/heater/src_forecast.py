@@ -46,7 +46,9 @@ def fetch(heater, utc):
     s = heater.ctx.settings
     tables = heater.pv_tables
     if tables is None:
-        tables = heater.pv_tables = (SlotTable(8), SlotTable(100))  # made at the first fetch
+        # made at the first fetch; the free API gives today's and tomorrow's daylight hours (at
+        # most about 42 periods): later ones beyond 48 (tomorrow evening) would be left out
+        tables = heater.pv_tables = (SlotTable(8), SlotTable(48))
     clear(tables[0])
     clear(tables[1])
 
