@@ -25,7 +25,6 @@ except ImportError:  # CPython
 
 DAY_MIN = const(1440)
 EPOCH_2000_S = 946684800  # Unix seconds at 2000-01-01T00:00Z
-RULES = ("none", "uk", "eu", "us")
 
 # rule, standard offset, first and last minute of the cached UTC year, summer time start, end
 _cache = [None, 0, 0, -1, 0, 0]

@@ -144,7 +144,7 @@ def scan(resp, take, keys=None, limit_s=8):
                         key = v[s:e] if keys is None else _key(keys, v, s, e)
                         want = 4
                         continue
-                    want = 5
+                    want = 5 if d else 6
                     k = kinds[d - 1] if d else 0
                     if k == 125 and not key:  # not asked for
                         if not quoted:
