@@ -2,7 +2,7 @@
 
 import json
 
-from controller.heater.feed import iso
+from controller.heater.stamps import iso
 from controller.localtime import DAY_MIN, days_from_civil
 
 JAN15 = days_from_civil(2024, 1, 15) * DAY_MIN  # minutes since 2000, 00:00 UTC

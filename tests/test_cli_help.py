@@ -48,3 +48,12 @@ def test_examples_keep_their_lines(capsys):
     assert len(examples) == 3, text
     assert ["hwc", "screenshot", "--page", "trend", "--scenario", "collector-fault", "-o", "trend.png"] in examples
     assert ["hwc", "screenshot", "--all", "docs/screens"] in examples
+
+
+def test_a_list_in_a_help_keeps_one_item_per_line(capsys):
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["bench", "--help"])
+    lines = capsys.readouterr().out.splitlines()
+    items = [line for line in lines if line.startswith("* ")]
+    assert [item.split(":")[0] for item in items] == ["* seed", "* onoff", "* proportional", "* burst", "* greedy"]
+    assert not any(" * " in line for line in lines)  # no item folded into the one before

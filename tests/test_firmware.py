@@ -239,6 +239,37 @@ def test_crashing_task_is_logged_restarted_and_pump_keeps_running(rig_factory):
     assert rig.on_fraction(5, 30) > 0.9
 
 
+def test_a_crash_whose_logging_runs_out_of_memory_still_restarts_the_task(rig_factory, capsys):
+    class ScreenOnAFullHeap:
+        touch = None
+        calls = 0
+
+        def show(self, lines, errors=()):
+            pass
+
+        def update(self, ctx, now_ms):
+            ScreenOnAFullHeap.calls += 1
+            if ScreenOnAFullHeap.calls == 3:
+                raise MemoryError("memory allocation failed, allocating 512 bytes")
+
+    rig = rig_factory()
+    rig.set_ntc_c(hot_c=50, cold_c=30)
+    rig.start()
+    rig.ctl.screen = ScreenOnAFullHeap()
+    real = rig.ctl.log.exception
+
+    def no_room(message, exc):  # the traceback's text cannot be allocated either
+        rig.ctl.log.exception = real
+        raise MemoryError("memory allocation failed, allocating 96 bytes")
+
+    rig.ctl.log.exception = no_room
+    rig.run_for(30)
+    assert rig.ctl.task_restarts["display"] == 1
+    assert "task crashed; no memory for its traceback: display" in capsys.readouterr().out
+    assert ScreenOnAFullHeap.calls > 10  # the display task came back
+    assert rig.on_fraction(5, 30) > 0.9
+
+
 def test_dead_control_task_stops_the_pump(rig_factory):
     rig = rig_factory()
     rig.set_ntc_c(hot_c=50, cold_c=30)

@@ -2,7 +2,7 @@
 rules, legionella and priority. Every decision must carry a reason in words."""
 
 from controller.heater.core import HeaterCore, SlotTable
-from controller.heater.feed import parse_time
+from controller.heater.stamps import parse_time
 from controller.localtime import DAY_MIN, days_from_civil, offset_min
 from controller.settings import load
 

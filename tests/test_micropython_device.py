@@ -67,7 +67,7 @@ def test_algorithm_decides_the_same_on_micropython_as_on_cpython(strategy):
 
 # Inputs for the protections: (hot, cold, panel probe) through every protection mode, a stalled
 # pump (the collector heating with the pump on) and a collector-sensor fault with a hot panel probe.
-PROTECT_SWEEP = ([(50.0, 30.0, None)] + [(50.0 + i * 0.02, 30.0, None) for i in range(160)]
+PROTECT_SWEEP = ([(50.0, 30.0, None)] + [(50.0 + i * 0.04, 30.0, None) for i in range(160)]
                  + [(40.0, 40.0, None)] * 460 + [(131.0, 40.0, None)] * 3 + [(119.0, 40.0, None)] * 2
                  + [(60.0, 96.0, None)] * 3 + [(80.0, 66.0, None)] * 3 + [(111.0, 66.0, None)] * 3
                  + [(60.0, 68.0, None)] * 3 + [(58.0, 62.0, None)] * 2 + [(3.0, 30.0, None)] * 3

@@ -122,8 +122,9 @@ def test_no_start_below_the_minimum_collector_temperature():
     assert Plant(COLLECTOR_MIN_ON=0).step(9.5, 0.5).mode == D.RUNNING
 
 
-def stalled(p, seconds, hot=50.0, cold=30.0, rate_k_s=0.01):
-    """A run whose water stands: the collector keeps heating (+3 K in 5 min) whatever the pump does."""
+def stalled(p, seconds, hot=50.0, cold=30.0, rate_k_s=0.02):
+    """A run whose water stands: the collector keeps heating (+6 K in 5 min, a collector in sun with
+    no water moving) whatever the pump does."""
     d = None
     for i in range(int(seconds / 2)):
         d = p.step(hot + 2 * i * rate_k_s, cold)
@@ -174,8 +175,8 @@ def test_no_verdict_without_clear_signs_and_flow_shown_by_a_drop_or_the_flow_pro
     assert p.prot.failed_starts == 0 and p.prot.first_window is False  # flow; later windows keep watching
     for probe_warms, verdict in ((True, D.RUNNING), (False, D.NO_FLOW)):
         p = Plant()
-        for i in range(155):  # the collector warms as in a stall (+3 K in 5 min) ...
-            d = p.algo.update(50.0 + i * 0.02, 30.0, 2.0 * i)
+        for i in range(155):  # the collector warms as in a stall (+6 K in 5 min) ...
+            d = p.algo.update(50.0 + i * 0.04, 30.0, 2.0 * i)
             p.prot.apply(d, flow_c=30.0 + (i * 0.1 if probe_warms else 0.0))  # ... but water arrives?
         assert d.mode == verdict
     assert Plant(NOFLOW_ON=0, SWAP_CHECK_ON=0).step(50.0, 30.0).mode == D.RUNNING

@@ -319,7 +319,11 @@ class Controller:
                 await task_fn(self)
                 self.log.error("task %s returned; restarting it" % name)
             except Exception as exc:  # noqa: BLE001 - every crash is logged and survived
-                self.log.exception("task %s crashed" % name, exc)
+                try:
+                    self.log.exception("task %s crashed" % name, exc)
+                except MemoryError:  # no room for the traceback: the task must still come back
+                    exc = None
+                    print("task crashed; no memory for its traceback:", name)
             self.task_restarts[name] += 1
             await asyncio.sleep(restart_delay_s)
 

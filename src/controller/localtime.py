@@ -25,7 +25,6 @@ except ImportError:  # CPython
 
 DAY_MIN = const(1440)
 EPOCH_2000_S = 946684800  # Unix seconds at 2000-01-01T00:00Z
-RULES = ("none", "uk", "eu", "us")
 
 # rule, standard offset, first and last minute of the cached UTC year, summer time start, end
 _cache = [None, 0, 0, -1, 0, 0]
@@ -45,31 +44,31 @@ def _sunday_on_or_after(day):
     return day + (1 - day) % 7  # 2000-01-01 (day 0) was a Saturday
 
 
-def _switches(rule, std_min, y):
+def _switches(rule, std, y):
     """(start, end) of summer time in year ``y``, minutes since 2000 UTC."""
     if rule == "us":
-        start = _sunday_on_or_after(days_from_civil(y, 3, 8)) * DAY_MIN + 120 - std_min
-        return start, _sunday_on_or_after(days_from_civil(y, 11, 1)) * DAY_MIN + 60 - std_min
+        start = _sunday_on_or_after(days_from_civil(y, 3, 8)) * DAY_MIN + 120 - std
+        return start, _sunday_on_or_after(days_from_civil(y, 11, 1)) * DAY_MIN + 60 - std
     return (_sunday_on_or_after(days_from_civil(y, 3, 25)) * DAY_MIN + 60,
             _sunday_on_or_after(days_from_civil(y, 10, 25)) * DAY_MIN + 60)
 
 
-def offset_min(rule, std_min, utc_min):
+def offset_min(rule, std, utc_min):
     """Local time minus UTC, minutes, at ``utc_min`` (minutes since 2000 UTC)."""
     if rule == "none":
-        return std_min
+        return std
     c = _cache
-    if c[0] != rule or c[1] != std_min or not c[2] <= utc_min <= c[3]:
+    if c[0] != rule or c[1] != std or not c[2] <= utc_min <= c[3]:
         y = 2000 + utc_min // 525960  # 365.25 days: right but near New Year, fixed below
         first = days_from_civil(y, 1, 1) * DAY_MIN
         if utc_min < first:
             y -= 1
         elif utc_min >= days_from_civil(y + 1, 1, 1) * DAY_MIN:
             y += 1
-        c[0], c[1] = rule, std_min
+        c[0], c[1] = rule, std
         c[2], c[3] = days_from_civil(y, 1, 1) * DAY_MIN, days_from_civil(y + 1, 1, 1) * DAY_MIN - 1
-        c[4], c[5] = _switches(rule, std_min, y)
-    return std_min + 60 if c[4] <= utc_min < c[5] else std_min
+        c[4], c[5] = _switches(rule, std, y)
+    return std + 60 if c[4] <= utc_min < c[5] else std
 
 
 def offset_at(settings, utc_min):

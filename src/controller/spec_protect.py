@@ -69,7 +69,7 @@ SPEC = (
     #: FLOW_PROBE rise that shows flow
     ("NOFLOW_RISE_K", F, 2.0, 0.5, 20.0, "K"),
     #: growth of hot - cold over a window at >= 50 % duty that shows no flow
-    ("NOFLOW_WARM_K", F, 2.0, 0.5, 20.0, "K"),
+    ("NOFLOW_WARM_K", F, 3.0, 0.5, 20.0, "K"),
     #: DS18B20 probe where the collector's water enters the tank: warming shows flow; empty = none
     ("FLOW_PROBE", S, "tank_inlet", 0, 24, ""),
     #: pause after a start that showed no flow, before the next try

@@ -37,8 +37,8 @@ def help_text(doc):
 
 class HelpFormatter(argparse.HelpFormatter):
     """argparse's formatter, except that a description keeps its layout: paragraphs are
-    refilled to the terminal's width, and indented lines (examples, tables) stay as written,
-    one per line."""
+    refilled to the terminal's width, a list (lines starting "* " or "- ") keeps one item per
+    line, and indented lines (examples, tables) stay as written, one per line."""
 
     def _fill_text(self, text, width, indent):
         out = []
@@ -46,6 +46,15 @@ class HelpFormatter(argparse.HelpFormatter):
             lines = block.splitlines()
             if lines and all(line[:1] in (" ", "\t") for line in lines):
                 out.append("\n".join(indent + line for line in lines))
+            elif lines and lines[0][:2] in ("* ", "- "):  # a list: each item refilled on its own
+                items = []
+                for line in lines:
+                    if line[:2] in ("* ", "- ") or not items:
+                        items.append(line)
+                    else:
+                        items[-1] += " " + line.strip()
+                out.append("\n".join(textwrap.fill(" ".join(item.split()), width, initial_indent=indent,
+                                                   subsequent_indent=indent + "  ") for item in items))
             else:
                 out.append(textwrap.fill(" ".join(block.split()), width, initial_indent=indent,
                                          subsequent_indent=indent))

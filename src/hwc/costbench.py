@@ -3,7 +3,9 @@
 The same household (``hwc.sim.household``: rooftop PV, its electric load, Agile-like prices and
 grid carbon intensity, a gas boiler on a timer) and the same plant (``hwc.sim.plant``: collector,
 pipes, a 300-litre tank, the default draws) run one representative day per month at each
-location, as ``hwc bench`` does, under five set-ups:
+location (the day whose collector-plane irradiation is nearest the month's mean daily
+irradiation: ``hwc.sim.weather.representative_days``; ``hwc bench`` runs the seven such days
+of each month in sequence, this runs the nearest one), under five set-ups:
 
 * ``gas``: no collector; the boiler heats all the water (the reference);
 * ``solar``: the collector with the seed pump control (``hwc.sim.direct.DirectRun``, the
@@ -67,7 +69,7 @@ def _table(values, doy, cap=100, year=YEAR):
     """The day's half-hourly ``values`` (p/kWh) for today and tomorrow as the device holds them
     after the 16:00 fetch: a SlotTable in millipence."""
     from controller.heater.core import SlotTable
-    from controller.heater.feed import sort
+    from controller.heater.fetch import sort
 
     t = SlotTable(cap)
     for day in (0, 1):
@@ -203,7 +205,7 @@ def run_day(scenario, weather, location, doy, month, env=None, hh=None, step_s=3
 
 
 def representative(locations, months):
-    """[(location, day of year, month, weather, weight in days)] as ``hwc bench`` picks them."""
+    """[(location, day of year, month, weather, weight in days)] one per month, the day nearest the month's mean irradiation."""
     from hwc.sim.weather import Weather, representative_days
 
     out = []

@@ -461,12 +461,16 @@ def scan(text: str) -> tuple[list[Entry], list[Problem]]:
     return entries, problems
 
 
+# How CircuitPython 9.0-10.1 treats a value that is not a quoted string or an integer.
+LEGACY_SAYS = "os.getenv() raises ValueError on CircuitPython 9.0-10.1"
+
+
 def _value_problem(entry: Entry) -> Optional[str]:
     key, raw, kind = entry.key, entry.raw, entry.kind
     shown = f"{key} = {raw}"
     if kind in ("string", "integer"):
         return None
-    legacy = "os.getenv() raises ValueError on CircuitPython 9.0-10.1"
+    legacy = LEGACY_SAYS
     new = "returns the default on 10.2+" if entry.text is None else f"returns {entry.text!r} on 10.2+"
     if kind == "empty":
         return f'{key} has no value: {legacy} and {new} - write {key} = "" for an empty string'

@@ -108,7 +108,7 @@ TARGETS = {
 
 # --- what is loaded ---------------------------------------------------------------------------
 # Libraries in /lib (circup installs the bundle's .mpy): loaded as .mpy.
-MPY_LIBRARIES = ("asyncio", "adafruit_ticks", "adafruit_pcf8591", "adafruit_onewire", "adafruit_ds18x20", "adafruit_json_stream",
+MPY_LIBRARIES = ("asyncio", "adafruit_ticks", "adafruit_pcf8591", "adafruit_onewire", "adafruit_ds18x20",
                  "adafruit_minimqtt", "adafruit_display_shapes")
 # Frozen into the Titano's CircuitPython (bytecode in flash; a frozen module shadows /lib), and
 # adafruit_bus_device, built in (C): both at their frozen cost.
@@ -135,7 +135,7 @@ NET_HASS = ["controller.net.hass"]
 # stays, and the per-use modules of the connection and its first messages, held.
 NET_CONNECTING = ["adafruit_minimqtt.adafruit_minimqtt"] + NET_TRANSIENT
 # The heater (HEATER_ENABLED=1) while it runs; the slow sources are imported for a fetch.
-HEATER_RESIDENT = ["adafruit_requests", "controller.heater.task", "controller.heater.src_meter",
+HEATER_RESIDENT = ["adafruit_requests", "controller.heater.task", "controller.heater.fetch",
                    "controller.screen.heater"]
 HEATER_FETCH = ["controller.heater.stamps", "controller.heater.src_octopus", "controller.heater.src_carbon",
                 "controller.heater.src_forecast", "controller.heater.emon"]

@@ -162,7 +162,7 @@ def run_plan(cycles=6, cycle_s=3600, outage_s=600, rpcs=50, page_s=10, parts=PAR
 
 
 RUNNING = "running (heater fetches due)"
-# The suite's reduced long run (tests/test_memory_budget.py): one short cycle with every part.
+# The reduced long run that `hwc memory` runs by default: one short cycle with every part.
 SUITE_RUN = {"cycles": 1, "cycle_s": 240, "outage_s": 60, "page_s": 2, "timeout_s": 300}
 
 

@@ -23,7 +23,7 @@ so edits under src/ are always seen. Only ``.py`` files are copied.
 * CircuitPython's ``asyncio`` (adafruit-circuitpython-asyncio, not CPython's stdlib one),
   ``adafruit_ticks``, ``adafruit_pcf8591``, ``adafruit_bus_device``, ``adafruit_onewire``,
   ``adafruit_ds18x20`` (and the network libraries: ``adafruit_minimqtt``,
-  ``adafruit_connection_manager``, ``adafruit_requests``, ``adafruit_json_stream``) from the venv;
+  ``adafruit_connection_manager``, ``adafruit_requests``) from the venv;
 * the harness-only shims in tests/mpy_shims/: ``time.py`` gives CircuitPython's ``time`` API
   (``monotonic``, ``monotonic_ns``, ``struct_time`` ...) over MicroPython's built-in, which
   stays importable as ``utime``;
@@ -92,7 +92,6 @@ _VENV_LIBS = (
     "adafruit_minimqtt",
     "adafruit_connection_manager",
     "adafruit_requests",
-    "adafruit_json_stream",
 )
 
 

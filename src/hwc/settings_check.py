@@ -341,14 +341,17 @@ def check_text(text: str, semantics: Iterable[str] = (cpsettings.LEGACY, cpsetti
     out: list[Diagnostic] = []
     text_error_lines: set[int] = set()
 
-    # 1. How CircuitPython reads the text.
+    # 1. How CircuitPython reads the text (for one version only, as that version reads it).
     for problem in problems:
         entry = by_line.get(problem.line)
+        message = problem.message
+        if not legacy:  # 10.2 and later only: what 9.0-10.1 would do is beside the point
+            message = message.replace(cpsettings.LEGACY_SAYS + " and ", "os.getenv() ")
         if _is_text_error(entry, legacy):
             text_error_lines.add(problem.line)
-            out.append(Diagnostic(problem.line, ERROR, problem.message, problem.key))
+            out.append(Diagnostic(problem.line, ERROR, message, problem.key))
         else:
-            out.append(Diagnostic(problem.line, WARNING, problem.message, problem.key))
+            out.append(Diagnostic(problem.line, WARNING, message, problem.key))
 
     # 2. Keys: known to the controller or to CircuitPython (the WiFi keys are both: CircuitPython's
     # own rules are checked first, and the loader's message for the same key is then left out).

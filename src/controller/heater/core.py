@@ -29,9 +29,9 @@ _DAY_S = const(86400)
 _HYST_K = const(5)  # thermostat and cut-off hysteresis
 
 
-def hhmm(t_min):
+def hhmm(t):
     """"HH:MM" of a time in minutes."""
-    m = t_min % DAY_MIN
+    m = t % DAY_MIN
     return "%02d:%02d" % (m // 60, m % 60)
 
 
@@ -41,34 +41,33 @@ def p(milli):
 
 
 class SlotTable:
-    """Up to ``cap`` intervals [start, end) in minutes since 2000 with an int value each (prices
+    """Up to ``size`` intervals [start, end) in minutes since 2000 with an int value each (prices
     in millipence, grams of CO2 per kWh, Wh) in preallocated arrays, ``n`` of them in use.
     ``version`` counts changes, so a chooser can cache what it derived from a table."""
 
-    def __init__(self, cap):
-        self.cap = cap
-        self.start = array("i", [0] * cap)
-        self.end = array("i", [0] * cap)
-        self.value = array("i", [0] * cap)
+    def __init__(self, size):
+        self.start = array("i", [0] * size)
+        self.end = array("i", [0] * size)
+        self.value = array("i", [0] * size)
         self.n = 0
         self.version = 0
 
-    def add(self, start_min, end_min, value):
+    def add(self, start, end, value):
         """Append one interval; False when full or empty."""
         n = self.n
-        if n >= self.cap or end_min <= start_min:
+        if n >= len(self.start) or end <= start:
             return False
-        self.start[n] = start_min
-        self.end[n] = end_min
+        self.start[n] = start
+        self.end[n] = end
         self.value[n] = value
         self.n = n + 1
         self.version += 1
         return True
 
-    def find(self, t_min):
-        """Index of the interval holding ``t_min``; -1 if none."""
+    def find(self, t):
+        """Index of the interval holding ``t``; -1 if none."""
         for i in range(self.n):
-            if self.start[i] <= t_min < self.end[i]:
+            if self.start[i] <= t < self.end[i]:
                 return i
         return -1
 
@@ -92,7 +91,7 @@ class HeaterCore:
     :param settings: validated settings (HEATER_* attributes); :param now_s: Clock.now_s()
     """
 
-    def __init__(self, settings, now_s, cap=100):
+    def __init__(self, settings, now_s, size=100):
         self.s = settings
         self.top_c = self.bottom_c = self.grid_w = self.utc_min = None
         self.top_why = "not read yet"
@@ -115,7 +114,7 @@ class HeaterCore:
         self.pv_since_s = None
         self.hot_s = now_s  # the legionella temperature was last reached (or boot)
         self.ever_hot = False
-        self.chosen = bytearray(cap)  # per table row: 1 = one of the chosen slots
+        self.chosen = bytearray(size)  # per table row: 1 = one of the chosen slots
         self.count = self.picked = 0  # slots in the window, chosen
         self._key = None
 
@@ -130,31 +129,31 @@ class HeaterCore:
             return False, "pv: no grid reading (%s)" % self.grid_why
         if self.pv_on:
             value, limit = grid, int(s.heater_import_w)
-            text, wait_s = "pv: import %d W > %d W", s.heater_off_wait_s
+            text, delay = "pv: import %d W > %d W", s.heater_off_wait_s
             if grid <= limit:
                 self.pv_since_s = None
                 return True, "pv: grid %d W, import below %d W" % (grid, limit)
         else:
             value = int(s.heater_power_w) - grid if self.on else -grid
             limit = int(s.heater_power_w + s.heater_margin_w)
-            text, wait_s = "pv: surplus %d W > %d W", s.heater_on_wait_s
+            text, delay = "pv: surplus %d W > %d W", s.heater_on_wait_s
             if value <= limit:
                 self.pv_since_s = None
                 return False, "pv: surplus %d W <= %d W" % (value, limit)
         if self.pv_since_s is None:
             self.pv_since_s = now_s
-        waited = now_s - self.pv_since_s
+        age = now_s - self.pv_since_s
         text = text % (value, limit)
-        if waited < wait_s:
-            return self.pv_on, "%s for %d of %d s" % (text, waited, wait_s)
+        if age < delay:
+            return self.pv_on, "%s for %d of %d s" % (text, age, delay)
         self.pv_on = not self.pv_on
         self.pv_since_s = None
-        return self.pv_on, "%s for %d s" % (text, waited)
+        return self.pv_on, "%s for %d s" % (text, age)
 
-    def _pick(self, table, ws, we, n, contiguous):
-        """Mark in ``chosen`` the n lowest-valued slots of ``table`` inside [ws, we) UTC, or the
+    def _pick(self, table, lo, hi, n, contiguous):
+        """Mark in ``chosen`` the n lowest-valued slots of ``table`` inside [lo, hi) UTC, or the
         lowest-sum run of n adjacent ones; cached until the table or the window changes."""
-        key = (table.version, ws, we, n, contiguous)
+        key = (table.version, lo, hi, n, contiguous)
         if key == self._key:
             return
         self._key = key
@@ -163,30 +162,30 @@ class HeaterCore:
         rows = table.n
         count = picked = 0
         for i in range(len(chosen)):
-            c = 2 if i < rows and start[i] >= ws and end[i] <= we else 0  # 2: a candidate
+            c = 2 if i < rows and start[i] >= lo and end[i] <= hi else 0  # 2: a candidate
             chosen[i] = c
             count += c
         count //= 2
         if contiguous:  # rows are sorted: a run is n candidates, each starting where the last ended
-            best_i, best_sum = -1, 0
+            at, low = -1, 0
             for i in range(rows):
                 total = k = 0
                 while k < n and i + k < rows and chosen[i + k] == 2 and (k == 0 or start[i + k] == end[i + k - 1]):
                     total += value[i + k]
                     k += 1
-                if k == n and (best_i < 0 or total < best_sum):
-                    best_i, best_sum = i, total
-            if best_i >= 0:
-                for j in range(best_i, best_i + n):
+                if k == n and (at < 0 or total < low):
+                    at, low = i, total
+            if at >= 0:
+                for j in range(at, at + n):
                     chosen[j] = 1
                 picked = n
         else:
             while picked < n and picked < count:
-                best = -1
+                at = -1
                 for i in range(rows):
-                    if chosen[i] == 2 and (best < 0 or value[i] < value[best]):
-                        best = i
-                chosen[best] = 1
+                    if chosen[i] == 2 and (at < 0 or value[i] < value[at]):
+                        at = i
+                chosen[at] = 1
                 picked += 1
         for i in range(rows):
             if chosen[i] == 2:
@@ -194,69 +193,69 @@ class HeaterCore:
         self.count = count
         self.picked = picked
 
-    def _tariff(self, now_utc):
+    def _tariff(self, now):
         """(on, why) of HEATER_TARIFF: the cheapest or greenest HEATER_SLOTS in the window, or
         any half-hour at or below the break-even price."""
         s = self.s
         mode = s.heater_tariff
         if mode == "off":
             return False, "tariff rule off"
-        if now_utc is None:
+        if now is None:
             return False, "tariff: time unknown"
         green = mode == "greenest"
         table = self.carbon if green else self.prices
         if table is None or table.n == 0:
             return False, "%s: no %s" % (mode, "carbon forecast" if green else "prices")
-        i = table.find(now_utc)
-        off = offset_at(s, now_utc)
+        i = table.find(now)
+        off = offset_at(s, now)
         if mode == "breakeven":
             if i < 0:
                 return False, "breakeven: no price for now"
-            limit, why = self.threshold(now_utc + off)
+            limit, why = self.threshold(now + off)
             price = table.value[i]
             return price <= limit, "breakeven: %s p/kWh %s %s" % (p(price), "<=" if price <= limit else ">", why)
         # the window occurrence holding now, or the next one (start == end: the whole day)
-        local = now_utc + off
+        at = now + off
         start = int(s.heater_window_start_h * 60 + 0.5)
-        ws = local - local % DAY_MIN - DAY_MIN + start
-        we = (int(s.heater_window_end_h * 60 + 0.5) - start) % DAY_MIN or DAY_MIN  # its length, for now
-        while local >= ws + we:
-            ws += DAY_MIN
-        we += ws
+        lo = at - at % DAY_MIN - DAY_MIN + start
+        hi = (int(s.heater_window_end_h * 60 + 0.5) - start) % DAY_MIN or DAY_MIN  # its length, for now
+        while at >= lo + hi:
+            lo += DAY_MIN
+        hi += lo
         n = s.heater_slots
-        self._pick(table, ws - off, we - off, n, s.heater_contiguous)
-        what = "CO2" if green else "price"
-        span = "%s-%s" % (hhmm(ws), hhmm(we))
-        short = "" if self.count >= n else " (only %d known)" % self.count
+        self._pick(table, lo - off, hi - off, n, s.heater_contiguous)
+        kind = "CO2" if green else "price"
+        span = "%s-%s" % (hhmm(lo), hhmm(hi))
+        out = "" if self.count >= n else " (only %d known)" % self.count
         if self.count == 0:
-            return False, "%s: no %s for the %s window yet" % (mode, what, span)
-        if now_utc + off < ws or i < 0:
+            return False, "%s: no %s for the %s window yet" % (mode, kind, span)
+        if now + off < lo or i < 0:
             return False, "%s: waiting for the %s window (%d of %d slots chosen)" % (mode, span, self.picked, n)
         if self.picked == 0:
-            return False, "%s: no run of %d slots in %s%s" % (mode, n, span, short)
+            return False, "%s: no run of %d slots in %s%s" % (mode, n, span, out)
         on = self.chosen[i] == 1
         return on, "%s: %s is %s the %d lowest-%s slots in %s%s" % (
-            mode, hhmm(table.start[i] + off), "one of" if on else "not among", self.picked, what, span, short)
+            mode, hhmm(table.start[i] + off), "one of" if on else "not among", self.picked, kind, span, out)
 
-    def threshold(self, now_local):
+    def threshold(self, now):
         """(millipence, why) the price is compared with: gas break-even, or the export value when
         the solar forecast for the next daylight (today before noon, else tomorrow) is sunny."""
         s = self.s
-        eff = int(s.heater_boiler_eff * 1000 + 0.5)
-        gas = (int(s.heater_gas_p_kwh * 1000 + 0.5) * 1000 + eff // 2) // eff
-        why = "gas break-even %s p/kWh" % p(gas)
+        k = int(s.heater_boiler_eff * 1000 + 0.5)
+        limit = (int(s.heater_gas_p_kwh * 1000 + 0.5) * 1000 + k // 2) // k
+        why = "gas break-even %s p/kWh" % p(limit)
         if not s.heater_pv_kwp:
-            return gas, why
-        day = now_local // DAY_MIN + (1 if now_local % DAY_MIN >= 720 else 0)
-        days = self.pv_days
-        i = days.find(day * DAY_MIN) if days is not None else -1
+            return limit, why
+        day = now // DAY_MIN + (1 if now % DAY_MIN >= 720 else 0)
+        t = self.pv_days
+        i = t.find(day * DAY_MIN) if t is not None else -1
         if i < 0:
-            return gas, why + " (no solar forecast for that day)"
-        wh = days.value[i]
+            return limit, why + " (no solar forecast for that day)"
+        wh = t.value[i]
         if wh >= int(s.heater_sunny_kwh * 1000):
-            export = int(s.heater_export_p_kwh * 1000)
-            return export, "export value %s p/kWh (sunny day ahead: %.1f kWh forecast)" % (p(export), wh / 1000)
-        return gas, "%s (dull day ahead: %.1f kWh forecast)" % (why, wh / 1000)
+            value = int(s.heater_export_p_kwh * 1000)
+            return value, "export value %s p/kWh (sunny day ahead: %.1f kWh forecast)" % (p(value), wh / 1000)
+        return limit, "%s (dull day ahead: %.1f kWh forecast)" % (why, wh / 1000)
 
     def _solar_first(self, target_c):
         """Why the collector comes first now ("" when it does not): the solar pump runs, or the
@@ -264,46 +263,46 @@ class HeaterCore:
         if self.pump_running:
             return "solar pump running: the collector heats the tank"
         s = self.s
-        pt = self.pv_periods
+        t = self.pv_periods
         now = self.utc_min
-        if not s.heater_pv_kwp or pt is None or pt.n == 0 or now is None or self.top_c is None:
+        if not s.heater_pv_kwp or t is None or t.n == 0 or now is None or self.top_c is None:
             return ""
-        if max(pt.end[:pt.n]) <= now - DAY_MIN:
+        if max(t.end[:t.n]) <= now - DAY_MIN:
             return ""  # an old forecast
         wh = 0
-        day_end = (now // DAY_MIN + 1) * DAY_MIN
-        for i in range(pt.n):
-            if pt.end[i] > now and pt.start[i] < day_end:
-                wh += pt.value[i]
-        avg_c = self.top_c if self.bottom_c is None else (self.top_c + self.bottom_c) / 2
-        need = int(s.heater_tank_l * 4186 * (target_c - avg_c) / 3600)  # Wh: 4186 J per litre and K
-        heat = int(wh * s.heater_solar_heat)
-        if 0 < need <= heat:
-            return "collector forecast %.1f kWh today covers the %.1f kWh the tank needs" % (heat / 1000, need / 1000)
+        end = (now // DAY_MIN + 1) * DAY_MIN
+        for i in range(t.n):
+            if t.end[i] > now and t.start[i] < end:
+                wh += t.value[i]
+        level = self.top_c if self.bottom_c is None else (self.top_c + self.bottom_c) / 2
+        need = int(s.heater_tank_l * 4186 * (target_c - level) / 3600)  # Wh: 4186 J per litre and K
+        total = int(wh * s.heater_solar_heat)
+        if 0 < need <= total:
+            return "collector forecast %.1f kWh today covers the %.1f kWh the tank needs" % (total / 1000, need / 1000)
         return ""
 
     def decide(self, now_s):
         """Decide from the inputs now; returns self (``on``, ``rule``, ``reason`` ...)."""
         s = self.s
-        now_utc = self.utc_min
+        now = self.utc_min
         top = self.top_c
         # the legionella stage, from how long ago the tank top was last at LEGIONELLA_C
         if top is not None and top >= s.heater_legionella_c:
             self.hot_s = now_s
             self.ever_hot = True
-        late_s = now_s - self.hot_s - s.heater_legionella_days * _DAY_S
+        age = now_s - self.hot_s - s.heater_legionella_days * _DAY_S
         stage = "normal"
-        if s.heater_legionella_days and late_s >= -_DAY_S:
-            stage = "pending" if late_s < 0 else ("due" if late_s < _DAY_S else "overdue")
+        if s.heater_legionella_days and age >= -_DAY_S:
+            stage = "pending" if age < 0 else ("due" if age < _DAY_S else "overdue")
         target = s.heater_setpoint_c
         if stage != "normal" and s.heater_legionella_c > target:
             target = s.heater_legionella_c
         prices = self.prices
-        i = prices.find(now_utc) if prices is not None and now_utc is not None else -1
+        i = prices.find(now) if prices is not None and now is not None else -1
         price = prices.value[i] if i >= 0 else None
-        pv_on, pv_why = False, "pv: no meter"
+        pv_on, text = False, "pv: no meter"
         if s.heater_meter != "none":
-            pv_on, pv_why = self._surplus(now_s)
+            pv_on, text = self._surplus(now_s)
         rule = "none"
         want = False
         if price is not None and price < 0:
@@ -315,24 +314,24 @@ class HeaterCore:
         else:
             why = self._solar_first(target)
             if pv_on and (not why or not s.heater_pv_solar_first):  # exported PV is spare power
-                want, rule, why = True, "pv", pv_why
+                want, rule, why = True, "pv", text
             elif why:
                 pass
             elif stage == "due":
                 rule = "legionella"
                 want, why = True, "legionella due and no prices: heating now"
                 if i >= 0:  # the cheapest known slots of the next 24 h
-                    ws = now_utc - now_utc % 30
-                    self._pick(prices, ws, ws + DAY_MIN, s.heater_slots, False)
+                    lo = now - now % 30
+                    self._pick(prices, lo, lo + DAY_MIN, s.heater_slots, False)
                     want = self.chosen[i] == 1
                     why = ("legionella due: %s p/kWh is among the %d cheapest known slots" % (p(price), self.picked)
                            if want else "legionella due: waiting for one of the %d cheapest known slots" % self.picked)
             else:
-                want, why = self._tariff(now_utc)
+                want, why = self._tariff(now)
                 if want:
                     rule = s.heater_tariff
                 elif s.heater_meter != "none":
-                    why = pv_why + "; " + why
+                    why = text + "; " + why
         # the contactor: safety switches off at once, a rule's change waits for the minimum time
         off = True
         if top is None:

@@ -8,7 +8,7 @@ Imported at the first post, kept (it posts every minute).
 
 from array import array
 
-from controller.heater import http
+from controller.heater.task import get, head, told
 from controller.localtime import EPOCH_2000_S
 
 try:
@@ -88,10 +88,10 @@ class Log:
 
 
 def _taken(resp):
-    text = http.head(resp, 128).strip()
+    text = head(resp, 128).strip()
     if text == b"ok" or (b'"success"' in text and b"true" in text):
         return None
-    return "EmonCMS refused: %s" % (http.told(text) or "answer %r" % text[:32])[:64]
+    return "EmonCMS refused: %s" % (told(text) or "answer %r" % text[:32])[:64]
 
 
 def post(heater, epoch):
@@ -113,7 +113,7 @@ def post(heater, epoch):
         err = "HEATER_EMONCMS_IP is not 4 numbers"
     else:
         url, k = log.url(base, s, epoch)
-        err = http.get(heater, url, _taken)
+        err = get(heater, url, _taken)
         if not err:
             if k > 1 or log.dropped:
                 heater.ctx.log.info("heater: %d buffered EmonCMS rows sent, %d left%s" % (

@@ -1,10 +1,10 @@
 """carbonintensity.org.uk forecasts (HEATER_TARIFF greenest): the URL and the reader of its
 answer. Imported for a fetch (every 2 h) and forgotten after it."""
 
-from controller.heater import http
 from controller.heater.core import SlotTable
-from controller.heater import feed
-from controller.heater.feed import TransientList, TransientObject, clear, iso, number, parse_time, sort
+from controller.heater.task import get
+from controller.heater.fetch import clear, scan, sort
+from controller.heater.stamps import iso, parse_time
 
 CARBON = "https://api.carbonintensity.org.uk"
 
@@ -15,46 +15,34 @@ def carbon_url(s, from_min, base=CARBON):
     return "%s/intensity/%s/fw48h" % (base, iso(from_min))
 
 
-def _walk(obj, table, counts):
-    """Every ``{"from", "to", "intensity": {"forecast"}}`` in ``obj``, also inside a region's
-    ``"data"``; counts = [rows, unusable rows]."""
-    if isinstance(obj, TransientList):
-        for item in obj:
-            _walk(item, table, counts)
-        return
-    if not isinstance(obj, TransientObject):
-        return
-    t0 = t1 = g = None
-    row = False
-    for k in obj:
-        if k == "from":
-            row = True
-            t0 = parse_time(obj[k])
-        elif k == "to":
-            t1 = parse_time(obj[k])
-        elif k == "intensity":
-            v = obj[k]
-            if isinstance(v, TransientObject):
-                for k2 in v:
-                    if k2 == "forecast":
-                        g = v[k2]
-        elif k == "data":
-            _walk(obj[k], table, counts)
-    if row:
-        counts[0] += 1
-        if t0 is None or t1 is None or not number(g) or not table.add(t0, t1, int(g)):
-            counts[1] += 1
+def read(resp, table, limit_s=8):
+    """Every ``{"from", "to", "intensity": {"forecast"}}`` of the national ``{"data": [rows]}``
+    or the regional ``{"data": [{"regionid", ..., "data": [rows]}]}`` (or ``"data": {...}``)
+    into ``table`` (gCO2/kWh); None or the reason."""
+    v = [0, 0, None, None, None, False]  # rows, bad rows, this row's from, to, forecast; in a row
 
+    def take(name, key, x):
+        if key == b"from":
+            v[2] = parse_time(x)
+            v[5] = True
+        elif key == b"to":
+            v[3] = parse_time(x)
+        elif key == b"forecast" and name == b"intensity":
+            v[4] = x
+        elif x is dict and name == b"data" and v[5]:  # a row ends
+            v[0] += 1
+            if v[2] is None or v[3] is None or type(v[4]) is not int or not table.add(v[2], v[3], v[4] // 1000):
+                v[1] += 1
+            v[2] = v[3] = v[4] = None
+            v[5] = False
 
-def read(answer, table):
-    """National ``{"data": [rows]}`` or regional ``{"data": [{"regionid", ..., "data": [rows]}]}``
-    (or ``"data": {...}``) into ``table`` (gCO2/kWh); None or the reason."""
-    counts = [0, 0]
-    _walk(answer, table, counts)
-    if counts[0] == 0:
+    why = scan(resp, take, (b"data", b"from", b"to", b"intensity", b"forecast"), limit_s)
+    if why:
+        return why
+    if v[0] == 0:
         return "no intensity forecast in the answer"
-    if counts[1] == counts[0]:
-        return "no usable intensity in %d rows" % counts[0]
+    if v[1] == v[0]:
+        return "no usable intensity in %d rows" % v[0]
     return None
 
 
@@ -67,8 +55,8 @@ def fetch(heater, utc):
         table = heater.co2_table = SlotTable(100)  # made at the first fetch
     clear(table)
 
-    err = http.get(heater, carbon_url(s, utc - utc % 30, heater.bases.get("carbon", CARBON)),
-                   lambda resp: feed.read(resp, read, table, limit_s=2 * heater.timeout_s))
+    err = get(heater, carbon_url(s, utc - utc % 30, heater.bases.get("carbon", CARBON)),
+                   lambda resp: read(resp, table, 2 * heater.timeout_s))
     sort(table)
     heater._report("carbon", err)
     heater.carbon = table if table.n and not err else None

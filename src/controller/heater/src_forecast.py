@@ -1,10 +1,10 @@
 """Forecast.Solar (HEATER_PV_KWP > 0): the URL and the reader of its answer. Imported for a
 fetch (every 3 h) and forgotten after it."""
 
-from controller.heater import http
 from controller.heater.core import SlotTable
-from controller.heater import feed
-from controller.heater.feed import TransientObject, clear, number, parse_date, parse_time
+from controller.heater.task import get
+from controller.heater.fetch import clear, scan
+from controller.heater.stamps import parse_date, parse_time
 from controller.localtime import DAY_MIN, offset_at
 
 FORECAST = "https://api.forecast.solar"
@@ -15,41 +15,29 @@ def forecast_url(s, base=FORECAST):
                                                int(s.heater_pv_az), s.heater_pv_kwp)
 
 
-def read(answer, days, periods, s):
+def read(resp, days, periods, s, limit_s=8):
     """``{"result": {"watt_hours_period": {"YYYY-MM-DD HH:MM:SS": Wh}, ..., "watt_hours_day":
     {"YYYY-MM-DD": Wh}}, "message": {...}}`` into the SlotTables ``days`` (Wh per local day,
     keyed by its first minute) and ``periods`` (Wh per period, UTC); the times are the site's
     local time (TIME_ZONE_RULE, TIME_UTC_OFFSET_MIN). None or the reason."""
-    n_days = 0
-    if isinstance(answer, TransientObject):
-        for key in answer:
-            if key != "result":
-                continue
-            result = answer[key]
-            if not isinstance(result, TransientObject):
-                continue
-            for section in result:
-                if section == "watt_hours_period":
-                    prev = None
-                    table = result[section]
-                    if isinstance(table, TransientObject):
-                        for stamp in table:
-                            wh = table[stamp]
-                            t = parse_time(stamp)
-                            if t is not None and number(wh):
-                                t -= offset_at(s, t)
-                                periods.add(prev if prev is not None and prev < t else t - 60, t, int(wh))
-                                prev = t
-                elif section == "watt_hours_day":
-                    table = result[section]
-                    if isinstance(table, TransientObject):
-                        for stamp in table:
-                            wh = table[stamp]
-                            day = parse_date(stamp)
-                            if day is not None and number(wh):
-                                days.add(day * DAY_MIN, (day + 1) * DAY_MIN, int(wh))
-                                n_days += 1
-    return None if n_days else "no watt_hours_day in the answer"
+    v = [0, None]  # days read, the last period's end
+
+    def take(name, key, x):
+        if type(x) is not int or key is None:
+            return
+        if name == b"watt_hours_period":
+            t = parse_time(key)
+            if t is not None:
+                t -= offset_at(s, t)
+                periods.add(v[1] if v[1] is not None and v[1] < t else t - 60, t, x // 1000)
+                v[1] = t
+        elif name == b"watt_hours_day":
+            t = parse_date(key)
+            if t is not None:
+                days.add(t * DAY_MIN, (t + 1) * DAY_MIN, x // 1000)
+                v[0] += 1
+
+    return scan(resp, take, None, limit_s) or (None if v[0] else "no watt_hours_day in the answer")
 
 
 def fetch(heater, utc):
@@ -58,13 +46,14 @@ def fetch(heater, utc):
     s = heater.ctx.settings
     tables = heater.pv_tables
     if tables is None:
-        tables = heater.pv_tables = (SlotTable(8), SlotTable(100))  # made at the first fetch
+        # made at the first fetch; the free API gives today's and tomorrow's daylight hours (at
+        # most about 42 periods): later ones beyond 48 (tomorrow evening) would be left out
+        tables = heater.pv_tables = (SlotTable(8), SlotTable(48))
     clear(tables[0])
     clear(tables[1])
 
-    err = http.get(heater, forecast_url(s, heater.bases.get("forecast", FORECAST)),
-                   lambda resp: feed.read(resp, read, tables[0], tables[1], s,
-                                                   limit_s=2 * heater.timeout_s))
+    err = get(heater, forecast_url(s, heater.bases.get("forecast", FORECAST)),
+                   lambda resp: read(resp, tables[0], tables[1], s, 2 * heater.timeout_s))
     heater._report("forecast", err)
     heater.pv_days, heater.pv_periods = (None, None) if err else tables
     return err

@@ -1,9 +1,9 @@
 """Octopus Agile half-hourly prices (HEATER_TARIFF cheapest or breakeven; legionella): the URL
 and the reader of its answer. Imported for a fetch (about once a day) and forgotten after it."""
 
-from controller.heater import http
-from controller.heater import feed
-from controller.heater.feed import TransientList, TransientObject, clear, iso, milli, number, parse_time, sort
+from controller.heater.task import get
+from controller.heater.fetch import clear, scan, sort
+from controller.heater.stamps import iso, parse_time
 from controller.localtime import DAY_MIN
 
 OCTOPUS = "https://api.octopus.energy"
@@ -16,43 +16,41 @@ def octopus_url(s, from_min, to_min, base=OCTOPUS):
         base, product, product, s.heater_agile_region, iso(from_min), iso(to_min))
 
 
-def read(answer, table):
+def read(resp, table, limit_s=8):
     """Agile unit rates ``{"count", "next", "previous", "results": [{"value_inc_vat",
     "valid_from", "valid_to", ...}]}`` (newest first) into ``table`` (millipence per kWh).
     (the next page's URL or None, None or the reason)."""
-    next_url = None
-    rows = bad = 0
-    results = False
-    if isinstance(answer, TransientObject):
-        for key in answer:
-            if key == "next":
-                v = answer[key]
-                next_url = v if isinstance(v, str) else None
-            elif key == "results":
-                v = answer[key]
-                if isinstance(v, TransientList):
-                    results = True
-                    for row in v:
-                        rows += 1
-                        price = t0 = t1 = None
-                        if isinstance(row, TransientObject):
-                            for k in row:
-                                if k == "value_inc_vat":
-                                    price = row[k]
-                                elif k == "valid_from":
-                                    t0 = parse_time(row[k])
-                                elif k == "valid_to":
-                                    t1 = parse_time(row[k])
-                        if not number(price) or t0 is None or not table.add(t0, t0 + 30 if t1 is None else t1,
-                                                                            milli(price)):
-                            bad += 1
-    if not results:
+    v = [None, 0, 0, None, None, None, False]  # next URL, rows, bad rows, this row's price, from, to; results
+
+    def take(name, key, x):
+        if name == b"results":
+            if x is dict:  # a row ends
+                v[1] += 1
+                if type(v[3]) is not int or v[4] is None or not table.add(v[4], v[4] + 30 if v[5] is None else v[5],
+                                                                             v[3]):
+                    v[2] += 1
+                v[3] = v[4] = v[5] = None
+            elif x is list:
+                v[6] = True
+            elif key == b"value_inc_vat":
+                v[3] = x
+            elif key == b"valid_from":
+                v[4] = parse_time(x)
+            elif key == b"valid_to":
+                v[5] = parse_time(x)
+        elif name is None and key == b"next":
+            v[0] = x.decode() if type(x) is bytes else None
+
+    why = scan(resp, take, (b"results", b"next", b"value_inc_vat", b"valid_from", b"valid_to"), limit_s)
+    if why:
+        return None, why
+    if not v[6]:
         return None, "no results list in the answer"
-    if rows == 0:
+    if v[1] == 0:
         return None, "empty price list (not published yet?)"
-    if bad == rows:
-        return None, "no usable price in %d rows" % rows
-    return next_url, None
+    if v[2] == v[1]:
+        return None, "no usable price in %d rows" % v[1]
+    return v[0], None
 
 
 def fetch(heater, utc):
@@ -68,11 +66,11 @@ def fetch(heater, utc):
     for _ in range(_PAGES):
         box = [None]
 
-        def reader(answer):
-            box[0], why = read(answer, new)
+        def parse(resp):
+            box[0], why = read(resp, new, 2 * heater.timeout_s)
             return why
 
-        err = http.get(heater, url, lambda resp: feed.read(resp, reader, limit_s=2 * heater.timeout_s))
+        err = get(heater, url, parse)
         if err or not box[0]:
             break
         url = box[0]

@@ -7,10 +7,10 @@ and ``ssl_context`` are the radio's socket pool and TLS context (CPython's ``soc
 and None on a PC). HTTP calls block the loop for a few seconds at most (``TIMEOUT_S``), so
 each poll makes at most one slow request besides the meter's.
 
-The meter is read every poll and its code stays loaded; each slow source's module (Agile
-prices, carbon intensity, Forecast.Solar, with the JSON stream and time stamps they share in
-``feed``) is imported for its fetch, every few hours at most, and forgotten after it
-(``controller.forget``).
+The meter is read every poll and its code stays loaded, and so does the JSON scanner of the
+slow sources (``fetch``, imported at boot when one is on); each slow source's module (Agile
+prices, carbon intensity, Forecast.Solar, with the time stamps they share in ``stamps``) is
+imported for its fetch, every few hours at most, and forgotten after it (``controller.forget``).
 """
 
 import asyncio
@@ -18,7 +18,6 @@ import sys
 
 from controller import const, forget
 from controller.decision import SHED_MODES as BLOCK_MODES
-from controller.heater import http
 from controller.heater.core import HeaterCore, SlotTable
 from controller.localtime import DAY_MIN, offset_at, utc_min_of
 
@@ -31,6 +30,89 @@ POLL_S = 10  # meter poll and decision period
 TIMEOUT_S = 4.0  # per HTTP request (adafruit_requests may try twice)
 # (source module, errors key, seconds between fetches)
 _SLOW = (("octopus", "prices", 1800), ("carbon", "carbon", 2 * 3600), ("forecast", "forecast", 3 * 3600))
+
+
+# --- HTTP through adafruit_requests' public API (the meter, the slow sources and EmonCMS): one
+# GET at a time, its socket closed after it (no half-read socket is ever reused), a bounded
+# time, and None or the reason it failed, in words. A refusal (status other than 200) is said
+# with the server's own reason when its body gives one ("HTTP 400: Invalid series: Grid"), not
+# just its number. adafruit_requests retries a request once when the first read fails, so a
+# dead server costs up to twice ``timeout_s``.
+
+
+def why(exc):
+    """Words for an exception from the network stack or a parser."""
+    name = type(exc).__name__
+    if name == "OutOfRetries":  # adafruit_requests tried twice; CPython keeps the cause
+        cause = getattr(exc, "__cause__", None)
+        return "no answer (%s)" % (why(cause) if cause is not None else "connection failed twice")
+    text = str(exc)
+    if name in ("TimeoutError", "timeout") or "timed out" in text:
+        return "timed out"
+    return "%s: %s" % (name, text) if text else name
+
+
+def told(body):
+    """The reason a server gives in the first bytes of its answer (bytes): the text of a
+    "message", "detail", "text" or "error" string in JSON, else its first line ("" for HTML)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeError:
+        return ""
+    for key in ('"message"', '"detail"', '"text"', '"error"'):
+        i = text.find(key)
+        while i >= 0:
+            j = i + len(key)
+            while j < len(text) and text[j] in ' :\t':
+                j += 1
+            if j < len(text) and text[j] == '"':
+                end = text.find('"', j + 1)
+                return text[j + 1:end if end > 0 else len(text)]
+            i = text.find(key, j)
+    text = text.strip()
+    if text.startswith("<"):
+        return ""
+    end = text.find("\n")
+    return text if end < 0 else text[:end].strip()
+
+
+def head(resp, n):
+    """The first ``n`` bytes of the body (fewer if it is shorter)."""
+    body = b""
+    for chunk in resp.iter_content(n):
+        body += chunk
+        if len(body) >= n:
+            break
+    return body[:n]
+
+
+def get(heater, url, parse):
+    """GET ``url`` with ``heater``'s session and pass the response to ``parse(resp)`` (None or the
+    reason); None or the reason the request failed. The socket is closed after it."""
+    resp = None
+    sock = None
+    try:
+        resp = heater.session.get(url, timeout=heater.timeout_s, stream=True)
+        sock = resp.socket
+        if resp.status_code != 200:
+            text = told(head(resp, 192))[:64]
+            return "HTTP %d: %s" % (resp.status_code, text) if text else "HTTP %d" % resp.status_code
+        try:
+            return parse(resp)
+        except EOFError:
+            return "answer cut short (truncated JSON)"
+        except ValueError as exc:  # json: "syntax error in JSON" on the board, the position on CPython
+            return "malformed JSON (%s)" % str(exc)[:48]
+    except Exception as exc:  # noqa: BLE001 - any network or parse failure becomes a reason in words
+        return why(exc)
+    finally:
+        if resp is not None:
+            resp.close()  # frees the socket in the connection manager ...
+        if sock is not None:
+            try:
+                heater.sockets.close_socket(sock)  # ... and closes it: a half-read socket is never reused
+            except (OSError, RuntimeError):
+                pass
 
 
 def grid_w(meter, answer):
@@ -54,15 +136,15 @@ def grid_w(meter, answer):
     elif isinstance(answer, dict):
         get = answer.get
         if meter == "shelly1" or meter == "shelly3em":
-            for i, em in enumerate(get("emeters") or (answer,)):
-                if isinstance(em, dict) and em.get("is_valid") is False:
+            for i, row in enumerate(get("emeters") or (answer,)):
+                if isinstance(row, dict) and row.get("is_valid") is False:
                     return None, "meter reports is_valid false" + (" for emeter %d" % i if meter == "shelly3em" else "")
             w = get("power" if meter == "shelly1" else "total_power")
         else:
             for key in ("errors", "a_errors", "b_errors", "c_errors"):
-                for flag in get(key) or ():
-                    if flag == "power_meter_failure" or str(flag).startswith("out_of_range"):
-                        return None, "meter flags %s: %s" % (key, flag)
+                for v in get(key) or ():
+                    if v == "power_meter_failure" or str(v).startswith("out_of_range"):
+                        return None, "meter flags %s: %s" % (key, v)
             if "code" in answer and "message" in answer:
                 return None, "meter error %s: %s" % (get("code"), get("message"))
             w = get("total_act_power" if meter == "shelly2" else "act_power")
@@ -110,10 +192,11 @@ class Heater(HeaterCore):
         forget(before)
         s = ctx.settings
         if s.heater_tariff != "off" or s.heater_pv_kwp:
-            # The slow sources read their answers with it. A library stays loaded once imported
-            # (controller.forget drops only our modules), so it is compiled now, on the boot's
-            # unfragmented heap, rather than at the first fetch: 3.2 KB resident (measure_memory).
-            import adafruit_json_stream  # noqa: F401
+            # The slow sources' JSON scanner (fetch.py says why not adafruit_json_stream): compiled
+            # now, on the boot's unfragmented heap, and kept; a fetch then compiles only its
+            # source's module and the time stamps (``hwc memory``'s long run: compiled at a fetch
+            # too, the scanner did not always fit).
+            from controller.heater import fetch  # noqa: F401
         self.tables = (SlotTable(100), SlotTable(100))  # prices in use, and the next fetch's
         self.co2_table = self.pv_tables = None  # made at the first carbon and forecast fetch
         self.next_s = {}  # source -> Clock.now_s() of its next fetch or post
@@ -154,7 +237,7 @@ class Heater(HeaterCore):
             box[0], why = grid_w(s.heater_meter, resp.json())
             return why
 
-        err = http.get(self, url, parse) if url else "HEATER_METER_IP is not 4 numbers"
+        err = get(self, url, parse) if url else "HEATER_METER_IP is not 4 numbers"
         self._report("meter", err)
         self.grid_why = err
         self.grid_w = None if err else (-1 if s.heater_meter_invert else 1) * int(box[0])
@@ -164,9 +247,13 @@ class Heater(HeaterCore):
         "forecast") now; None or the reason it failed. Its modules are forgotten after it."""
         before = set(sys.modules)
         module = "controller.heater.src_" + name
-        __import__(module)
         try:
+            __import__(module)
             return sys.modules[module].fetch(self, utc)
+        except MemoryError:  # its code does not fit now: said, and tried again after _RETRY_S
+            err = "no memory to load its code"
+            self._report("prices" if name == "octopus" else name, err)
+            return err
         finally:
             forget(before)
 
@@ -209,9 +296,9 @@ class Heater(HeaterCore):
                 self.top_why = "probe %s: %s" % (name, probe.fault or "no reading")
         self.bottom_c = ctx.cold.value_c
         d = ctx.decision
-        blocked = d.mode in BLOCK_MODES
-        self.pump_running = d.duty_pct > 0 and not blocked
-        self.block = "pump in %s: %s" % (d.mode, d.reason) if blocked else ""
+        ok = d.mode in BLOCK_MODES
+        self.pump_running = d.duty_pct > 0 and not ok
+        self.block = "pump in %s: %s" % (d.mode, d.reason) if ok else ""
         prot = ctx.protection
         for name in prot.active if prot is not None else ():
             if name in BLOCK_MODES:
