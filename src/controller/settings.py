@@ -6,18 +6,11 @@ to its default, so the controller always runs. Attribute names are the keys in l
 ``settings.min_diff_k``.
 """
 
+from controller import Settings  # noqa: F401 - re-exported
 from controller.sensors import crc8, rom_to_hex  # noqa: F401 - rom_to_hex and crc8 re-exported
 from controller.spec_kinds import PROBE_SLOTS, B, C, F, I, L, R, S, T
 
 _ROM_HEX_DIGITS = 16
-
-
-class Settings:
-    """Validated settings. ``errors`` lists one human-readable line per rejected key or rule;
-    ``error_keys[i]`` is the tuple of keys ``errors[i]`` is about (host tools map it to lines).
-
-    No methods: a function defined here would keep this whole module (the loader) alive through
-    the Settings object after ``controller.forget`` dropped it at boot."""
 
 
 def _error(settings, keys, text):
@@ -142,19 +135,22 @@ def parse_value(entry, raw):
 
 
 def table():
-    """(SPEC, ORDER_RULES): the whole settings table (controller.settings_spec), imported when
-    asked for. The device reads it at boot and forgets it (``controller.forget``): 20 KB."""
+    """(SPEC, ORDER_RULES, SWITCHED): the whole settings table (controller.settings_spec), imported
+    when asked for. The device reads it at boot and forgets it (``controller.forget``): 20 KB."""
     from controller import settings_spec
 
-    return settings_spec.SPEC, settings_spec.ORDER_RULES
+    return settings_spec.SPEC, settings_spec.ORDER_RULES, settings_spec.SWITCHED
 
 
 def load(getenv, spec=None, rules=None):
     """Settings from ``getenv(key)`` (``os.getenv`` on the device); never raises for bad input.
 
-    ``spec``/``rules``: the table to check against; by default the whole one (``table()``)."""
+    ``spec``/``rules``: the table to check against, every key read; by default the whole one
+    (``table()``), whose switched sections (settings_spec.SWITCHED) are read only while their
+    switch is on, else the first time one of their keys is asked for (``read``)."""
+    parts = ()
     if spec is None:
-        spec, whole_rules = table()
+        spec, whole_rules, parts = table()
         if rules is None:
             rules = whole_rules
     elif rules is None:
@@ -162,43 +158,23 @@ def load(getenv, spec=None, rules=None):
     settings = Settings()
     settings.errors = []
     settings.error_keys = []
-    for entry in spec:
-        key = entry[0]
-        default = entry[2]
-        value = default
-        try:
-            raw = getenv(key)
-        except ValueError as exc:
-            # CircuitPython <= 10.1 raises for a bare value that is not an integer (8.5, true)
-            raw = None
-            _error(settings, (key,), "%s: unreadable (%s); write it in quotes, e.g. %s = \"%s\"; using default %r"
-                            % (key, exc, key, _fmt(default) if default != "" else "...", default))
-        if raw is not None:
+    settings.getenv = getenv
+    off = []
+    for part in parts:
+        for key in part[0]:
             try:
-                value = parse_value(entry, raw)
-            except ValueError as exc:
-                _error(settings, (key,), "%s = %r: %s; using default %r" % (key, raw, exc, default))
-        if entry[1] == L and value == "":
-            value = ()
-        setattr(settings, key.lower(), value)
-    _check_rules(settings, spec, rules)
-    return settings
-
-
-def _default_of(key, spec):
-    for entry in spec:
-        if entry[0] == key:
-            return entry[2]
-    raise KeyError(key)
-
-
-def _check_rules(settings, spec, rules):
-    for low, high, message in rules:
-        if getattr(settings, low.lower()) >= getattr(settings, high.lower()):
-            _error(settings, (low, high), "%s; using defaults %s = %s and %s = %s" % (
-                message, low, _fmt(_default_of(low, spec)), high, _fmt(_default_of(high, spec))))
-            setattr(settings, low.lower(), _default_of(low, spec))
-            setattr(settings, high.lower(), _default_of(high, spec))
+                if parse_value(next(e for e in spec if e[0] == key), getenv(key) or ""):
+                    break
+            except ValueError:
+                pass
+        else:
+            off.append(part)
+    settings.pending = tuple(i for i, part in enumerate(parts) if part in off)
+    for i, entry in enumerate(spec):
+        if not [part for part in off if part[1] <= i < part[2] and entry[0] not in part[0]]:
+            _value(settings, entry)
+    _check_rules(settings, spec, [r for i, r in enumerate(rules) if not [part for part in off
+                                                                         if part[3] <= i < part[4]]])
     if settings.ntc_cold_channel == settings.ntc_hot_channel:
         _error(settings, ("NTC_COLD_CHANNEL", "NTC_HOT_CHANNEL"),
                         "NTC_COLD_CHANNEL and NTC_HOT_CHANNEL must differ; using defaults 0 and 1")
@@ -225,6 +201,61 @@ def _check_rules(settings, spec, rules):
             setattr(settings, rom_key.lower(), "")
         elif rom:
             roms[rom] = slot
+    return settings
+
+
+def read(settings, name):
+    """The setting ``name`` (lower case) of a switched section that ``load`` left unread: the
+    whole section is read now, as load reads it (its errors added), and its rules checked.
+    AttributeError if no such section has ``name``. ``controller.Settings`` calls this."""
+    spec, rules, parts = table()
+    for i in settings.pending:
+        part = parts[i]
+        if [e for e in spec[part[1]:part[2]] if e[0].lower() == name]:
+            settings.pending = tuple(n for n in settings.pending if n != i)
+            for entry in spec[part[1]:part[2]]:
+                if entry[0] not in part[0]:
+                    _value(settings, entry)
+            _check_rules(settings, spec, rules[part[3]:part[4]])
+            return getattr(settings, name)
+    raise AttributeError(name)
+
+
+def _value(settings, entry):
+    key = entry[0]
+    default = entry[2]
+    value = default
+    try:
+        raw = settings.getenv(key)
+    except ValueError as exc:
+        # CircuitPython <= 10.1 raises for a bare value that is not an integer (8.5, true)
+        raw = None
+        _error(settings, (key,), "%s: unreadable (%s); write it in quotes, e.g. %s = \"%s\"; using default %r"
+                        % (key, exc, key, _fmt(default) if default != "" else "...", default))
+    if raw is not None:
+        try:
+            value = parse_value(entry, raw)
+        except ValueError as exc:
+            _error(settings, (key,), "%s = %r: %s; using default %r" % (key, raw, exc, default))
+    if entry[1] == L and value == "":
+        value = ()
+    setattr(settings, key.lower(), value)
+
+
+def _default_of(key, spec):
+    for entry in spec:
+        if entry[0] == key:
+            return entry[2]
+    raise KeyError(key)
+
+
+def _check_rules(settings, spec, rules):
+    for low, high, message in rules:
+        if getattr(settings, low.lower()) >= getattr(settings, high.lower()):
+            _error(settings, (low, high), "%s; using defaults %s = %s and %s = %s" % (
+                message, low, _fmt(_default_of(low, spec)), high, _fmt(_default_of(high, spec))))
+            setattr(settings, low.lower(), _default_of(low, spec))
+            setattr(settings, high.lower(), _default_of(high, spec))
 
 
 # Range of a table computed from Beta parameters: wide enough for frost and stagnation.
