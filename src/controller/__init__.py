@@ -38,12 +38,16 @@ def forget(before):
 
     if sys.implementation.name == "cpython":
         return
+    # A deleted dict entry keeps its value in its slot until the slot is reused (py/map.c), and
+    # the collector sees it there: each entry is made None first, so the module really goes.
     for name in list(sys.modules):
         if name.startswith("controller.") and name not in before:
+            sys.modules[name] = None
             del sys.modules[name]
             dot = name.rfind(".")
             parent = sys.modules.get(name[:dot])
             if parent is not None and hasattr(parent, name[dot + 1:]):
+                setattr(parent, name[dot + 1:], None)
                 delattr(parent, name[dot + 1:])
 
 
