@@ -24,8 +24,8 @@ from mpy_harness import run_top_level
 # (tests/mpy_shims: CircuitPython has random built in and no typing) and the MQTT library.
 DEVICE_IMPORTS = ["asyncio", "adafruit_ticks", "adafruit_bus_device.i2c_device", "adafruit_pcf8591.pcf8591",
                   "adafruit_onewire.bus", "adafruit_onewire.device", "adafruit_ds18x20", "ntc_table",
-                  "controller", "controller.settings", "controller.clock", "controller.sensors",
-                  "controller.algorithm", "controller.log", "controller.display", "controller.tasks", "controller.app",
+                  "controller", "controller.settings", "controller.sensors",
+                  "controller.algorithm", "controller.log", "controller.tasks", "controller.app",
                   "controller.protect", "controller.counters", "controller.health", "controller.recovery"]
 NET_SHIMS = ["random", "typing", "types", "circuitpython_typing.socket"]
 NET_LIBRARIES = ["adafruit_minimqtt.adafruit_minimqtt"]  # with adafruit_connection_manager

@@ -18,9 +18,7 @@ from adafruit_ticks import ticks_diff
 from controller import algorithm as algorithm_mod
 from controller import const, milli, once, pump, recovery, tasks
 from controller.decision import AUTO, ERROR_MODES, IDLE, MANUAL, NO_FLOW, OFF, PURGE, RUNNING, TUBE_KICK
-from controller.clock import Clock
-from controller.log import Log
-from controller.pwm import DutyCycler
+from controller.log import Clock, Log
 from controller.sensors import NtcSensor, Probe, ProbeBus
 
 
@@ -60,7 +58,7 @@ class Controller:
         self.decision = self.algorithm.decision
         self._strategy = settings.control_strategy
         self.decision_ms = None  # ticks of the last decision
-        self.cycler = DutyCycler(milli(settings.pwm_period_s), self.clock.ticks_ms())
+        self.cycler = pump.DutyCycler(milli(settings.pwm_period_s), self.clock.ticks_ms())
         self.pcf = None
         self.probe_bus = None
         self.pump_on = False

@@ -10,7 +10,7 @@ import asyncio
 
 from adafruit_ticks import ticks_add, ticks_diff
 
-from controller import const, display, milli
+from controller import const, milli
 
 
 _RESCAN_PERIOD_S = const(60)  # look again for configured probes that are missing
@@ -108,10 +108,22 @@ async def display_task(ctx):
             screen.update(ctx, ctx.clock.ticks_ms())
         if last_status_s is None or now_s - last_status_s >= _STATUS_PERIOD_S:
             last_status_s = now_s
-            ctx.log.info(display.status_line(ctx))
+            ctx.log.info(status_line(ctx))
         deadline = _next_deadline(ctx, deadline, 1000)
         while screen is not None and screen.touch is not None and ticks_diff(deadline, ctx.clock.ticks_ms()) > _TOUCH_POLL_MS:
             await sleep_ms(_TOUCH_POLL_MS)
             if screen.poll_touch():
                 screen.update(ctx, ctx.clock.ticks_ms())
         await sleep_until(ctx, deadline)
+
+
+# --- the status line for the serial console (the TFT pages are in controller.screen) ------------
+def _temp(value_c):
+    return "--.-" if value_c is None else "%5.1f" % value_c
+
+
+def status_line(ctx):
+    """One line for the serial console."""
+    d = ctx.decision
+    return "hot %s C  cold %s C  duty %3d %%  max_diff %.2f K  %s" % (
+        _temp(ctx.hot.value_c), _temp(ctx.cold.value_c), d.duty_pct, d.max_diff_k, d.reason)
