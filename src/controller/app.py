@@ -16,20 +16,14 @@ import asyncio
 from adafruit_ticks import ticks_diff
 
 from controller import algorithm as algorithm_mod
-from controller import const, milli, once, pump, recovery, tasks
+from controller import milli, once, pump, recovery, tasks
 from controller.decision import AUTO, ERROR_MODES, IDLE, MANUAL, NO_FLOW, OFF, PURGE, RUNNING, TUBE_KICK
 from controller.log import Clock, Log
 from controller.sensors import NtcSensor, Probe, ProbeBus
 
 
 MANUAL_MODES = (AUTO, MANUAL, OFF)
-# The only modes a manual setting overrides: every safety rule (fault, overheat, cool-off and
-# each plant protection) comes first.
-_MANUAL_OVERRIDES = (IDLE, RUNNING, PURGE, TUBE_KICK)
-
-_BOOT_MESSAGES_MAX = const(24)
 _TASK_RESTART_DELAY_S = 1.0
-_PUMP_TASK_RESTART_DELAY_S = 0.1
 
 
 class Controller:
@@ -107,7 +101,7 @@ class Controller:
 
     # --- boot -------------------------------------------------------------------------
     def _boot_say(self, text, error=False):
-        if len(self.boot_messages) >= _BOOT_MESSAGES_MAX:
+        if len(self.boot_messages) >= 24:  # the boot messages kept
             self.boot_messages.pop(0)
         self.boot_messages.append(text)
         if error:
@@ -228,7 +222,9 @@ class Controller:
             self.manual_until_s = None
             self.log.info("manual pump mode timed out: auto again")
             return
-        if decision.mode not in _MANUAL_OVERRIDES:
+        # The only modes a manual setting overrides: every safety rule (fault, overheat, cool-off
+        # and each plant protection) comes first.
+        if decision.mode not in (IDLE, RUNNING, PURGE, TUBE_KICK):
             return
         if self.manual_mode == MANUAL and self.protection.refuse_manual(decision):
             return
@@ -325,7 +321,7 @@ class Controller:
         """Create the supervised tasks; ``extra`` adds (name, task_fn) pairs."""
         plan = [("sensors", tasks.sensor_task, _TASK_RESTART_DELAY_S),
                 ("control", tasks.control_task, _TASK_RESTART_DELAY_S),
-                ("pump", pump.task, _PUMP_TASK_RESTART_DELAY_S),
+                ("pump", pump.task, 0.1),  # the pump's drive comes back at once
                 ("display", tasks.display_task, _TASK_RESTART_DELAY_S)]
         for name, fn in recovery.attach(self) + list(extra):  # the counters and the watchdog's feeder
             plan.append((name, fn, _TASK_RESTART_DELAY_S))

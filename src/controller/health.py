@@ -20,9 +20,7 @@ from adafruit_ticks import ticks_diff
 from controller import const, milli, pump
 
 
-_FEED_S = const(1)
 _SLACK_MS = const(10000)  # longer than any call allowed to block the loop
-_PUMP_LIMIT_MS = const(10000)  # the pump task wakes at least every 250 ms
 NAMES = ("control", "sensors", "pump", "i2c")
 _WHAT = ("no control decision", "no sensor reading", "pump task not running", "no good I2C reading")
 
@@ -41,7 +39,8 @@ class Watch:
         s = ctx.settings
         sensors_ms = 2 * milli(s.sensor_period_s) + s.probe_conversion_ms + _SLACK_MS
         i2c_ms = s.health_i2c_dead_s * 1000
-        self.limits_ms = (2 * milli(s.control_period_s) + _SLACK_MS, sensors_ms, _PUMP_LIMIT_MS,
+        # control, sensors, the pump task (it wakes at least every 250 ms), I2C
+        self.limits_ms = (2 * milli(s.control_period_s) + _SLACK_MS, sensors_ms, 10000,
                           i2c_ms if i2c_ms > sensors_ms else sensors_ms)
         now = ctx.clock.ticks_ms()
         self._seen = [None, None, None, None]
@@ -106,4 +105,4 @@ class Watch:
     async def task(self, ctx):
         while True:
             self.step()
-            await asyncio.sleep(_FEED_S)
+            await asyncio.sleep(1)

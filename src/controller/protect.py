@@ -42,8 +42,6 @@ from controller import const, milli
 from controller.decision import (COLLECTOR_COOLING, COOL_OFF, EMERGENCY, FAULT, FROST, IDLE, LOCKOUT,
                                   NO_FLOW, OVERHEAT, PURGE, RECOOL, RUNNING, TANK_CUTOFF, TANK_MAX, TUBE_KICK)
 
-# Starts in a row whose readings look like swapped sensors before the lockout.
-_SWAP_STARTS = const(2)
 # The tank reading must warm at least this much after a start to count as a swap sign, mK.
 _SWAP_RISE_MK = const(4000)
 
@@ -342,7 +340,7 @@ class Protection:
         self.first_window = False
         if first and s.swap_check_on and rise >= _SWAP_RISE_MK and rise > 2 * drop:
             self.swap_starts += 1
-            if self.swap_starts >= _SWAP_STARTS:
+            if self.swap_starts >= 2:  # starts in a row that look like swapped sensors: lockout
                 self._lock(d, "collector and tank sensors look swapped: after %d starts the tank reading "
                            "warmed %.1f K while the collector cooled %.1f K" % (self.swap_starts, rise / 1000,
                                                                               drop / 1000), now_s)

@@ -12,10 +12,8 @@ from controller import const
 
 _DAC_ON = const(255)
 _DAC_OFF = const(0)
-_CONTROL_DAC_ON = const(0x40)  # PCF8591 control byte with the analog output enabled
 _MIN_SLEEP_MS = const(10)
 _MAX_SLEEP_MS = const(250)  # re-check the decision at least this often
-_RETRY_MS = const(100)  # after a failed DAC write
 
 
 def off(pcf, i2c=None, address=0x48):
@@ -36,7 +34,7 @@ def off(pcf, i2c=None, address=0x48):
         while not i2c.try_lock():
             pass
         try:
-            i2c.writeto(address, bytes((_CONTROL_DAC_ON, _DAC_OFF)))
+            i2c.writeto(address, bytes((0x40, _DAC_OFF)))  # the control byte: analog output enabled
         finally:
             i2c.unlock()
         return True
@@ -73,7 +71,7 @@ async def task(ctx):
                 ctx.pump_switches += 1
             else:
                 written = None  # unknown: write again soon
-                await asyncio.sleep(_RETRY_MS / 1000)
+                await asyncio.sleep(0.1)  # after a failed DAC write
                 continue
         wait = cycler.next_edge_ms(ctx.clock.ticks_ms())
         if wait < _MIN_SLEEP_MS:
@@ -94,8 +92,6 @@ async def task(ctx):
 # next cycle, bounded to one period, so the duty averaged over a few cycles stays right.
 # At 0 % and 100 % nothing is carried: off means off now, and on means on now.
 
-# Gaps longer than this many periods are not replayed cycle by cycle.
-_MAX_CYCLES_REPLAYED = const(4)
 
 
 class DutyCycler:
@@ -142,7 +138,7 @@ class DutyCycler:
         span = ticks_diff(now_ms, self.last_ms)
         if span < 0:
             span = 0
-        if span > _MAX_CYCLES_REPLAYED * period:
+        if span > 4 * period:  # longer gaps are not replayed cycle by cycle
             # A very long stall: credit it, close one cycle, restart the cycle grid at now.
             self._credit(span)
             self._close_cycle()

@@ -23,7 +23,6 @@ from controller.counters import Counters, clean_name, total
 from controller.decision import ERROR_MODES, NO_FLOW
 
 
-_UPDATE_S = const(2)
 _FIRST_SAVE_S = const(300)  # the first save after a boot: a reset loop faster than this writes nothing
 
 
@@ -182,7 +181,7 @@ class Keeper:
     async def task(self, ctx):
         while True:
             self.update()
-            await asyncio.sleep(_UPDATE_S)
+            await asyncio.sleep(2)
 
 
 def _sensor_kind(sensor):

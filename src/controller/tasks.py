@@ -13,9 +13,7 @@ from adafruit_ticks import ticks_add, ticks_diff
 from controller import const, milli
 
 
-_RESCAN_PERIOD_S = const(60)  # look again for configured probes that are missing
 _TOUCH_POLL_MS = const(100)
-_STATUS_PERIOD_S = const(60)  # a status line on the console
 
 
 async def sleep_ms(ms):
@@ -69,7 +67,8 @@ async def sensor_task(ctx):
                 else:
                     for probe in probes.probes:
                         probe.feed(None, "bus: no presence pulse", now_s)
-            if probes.missing_configured() and now_s - last_scan_s >= _RESCAN_PERIOD_S:
+            # Every minute, look again for configured probes that are missing.
+            if probes.missing_configured() and now_s - last_scan_s >= 60:
                 last_scan_s = now_s
                 if ctx.scan_probes() is not None and not probes.missing_configured():
                     ctx.log.info("all configured DS18B20 probes found again")
@@ -106,7 +105,7 @@ async def display_task(ctx):
         screen = ctx.screen if hasattr(ctx.screen, "update") else None
         if screen is not None:
             screen.update(ctx, ctx.clock.ticks_ms())
-        if last_status_s is None or now_s - last_status_s >= _STATUS_PERIOD_S:
+        if last_status_s is None or now_s - last_status_s >= 60:  # a status line every minute
             last_status_s = now_s
             ctx.log.info(status_line(ctx))
         deadline = _next_deadline(ctx, deadline, 1000)
