@@ -15,8 +15,8 @@ import asyncio
 
 from adafruit_ticks import ticks_diff
 
-from controller import algorithm as algorithm_mod
 from controller import milli, once, pump, recovery, tasks
+from controller.algorithm import create
 from controller.decision import AUTO, ERROR_MODES, IDLE, MANUAL, NO_FLOW, OFF, PURGE, RUNNING, TUBE_KICK
 from controller.log import Clock, Log
 from controller.sensors import NtcSensor, Probe, ProbeBus
@@ -48,7 +48,7 @@ class Controller:
         self.screen = getattr(hw, "screen", None)
         self.i2c_lock = asyncio.Lock()
         self.state_lock = asyncio.Lock()
-        self.algorithm = algorithm_mod.create(settings)
+        self.algorithm = create(settings)
         self.decision = self.algorithm.decision
         self._strategy = settings.control_strategy
         self.decision_ms = None  # ticks of the last decision
@@ -72,10 +72,8 @@ class Controller:
         self.manual_duty_pct = 0
         self.manual_until_s = None
         if derived is None:
-            from controller.settings import derived as derive
-
-            derived = derive(settings)
-        table, table_error, slots = derived
+            derived = once("settings", "derived", settings)
+        table, self._table_error, slots = derived
         alpha = settings.ntc_smoothing
         period_ms = milli(settings.sensor_period_s)
         clear = -(-milli(settings.sensor_clear_s) // period_ms)  # readings, rounded up
@@ -86,7 +84,6 @@ class Controller:
 
         self.protection = Protection(settings, self.algorithm)
         self.probes = [Probe(name, rom, settings.probe_max_age_s) for name, rom in slots]
-        self._table_error = table_error
         # Services attached from outside once they exist; each is None while it is off or not
         # there yet, and every reader checks for None.
         self.link = None  # controller.net.link.Link: the ThingsBoard MQTT link (MQTT_BROKER set)
@@ -282,7 +279,7 @@ class Controller:
         """CONTROL_STRATEGY changed at run time (a ThingsBoard override): a fresh algorithm that
         starts stopped, keeping the last decision's duty for the pump-start count."""
         old = self.decision
-        self.algorithm = algorithm_mod.create(self.settings)
+        self.algorithm = create(self.settings)
         self.algorithm.decision.mode = old.mode
         self.algorithm.decision.duty_pct = old.duty_pct
         self.decision = self.algorithm.decision
@@ -294,11 +291,11 @@ class Controller:
         """The duty the pump drive should apply: 0 if the decision is missing or stale."""
         if self.decision_ms is None:
             return 0
-        age_ms = ticks_diff(self.clock.ticks_ms(), self.decision_ms)
-        if age_ms > milli(self.settings.decision_max_age_s):
+        ms = ticks_diff(self.clock.ticks_ms(), self.decision_ms)  # the decision's age
+        if ms > milli(self.settings.decision_max_age_s):
             if not self.stale_reported:
                 self.stale_reported = True
-                self.log.error("control decision %d s old: pump stopped until control resumes" % (age_ms // 1000))
+                self.log.error("control decision %d s old: pump stopped until control resumes" % (ms // 1000))
             return 0
         self.stale_reported = False
         return self.decision.duty_pct

@@ -85,11 +85,10 @@ class Clock:
     def now_s(self):
         """Whole seconds since this clock was made (int, monotonic)."""
         now = self.ticks_ms()
-        elapsed = self._rem_ms + ticks_diff(now, self._last)
+        ms = self._rem_ms + ticks_diff(now, self._last)
         self._last = now
-        if elapsed >= 1000:
-            whole = elapsed // 1000
-            self._sec += whole
-            elapsed -= whole * 1000
-        self._rem_ms = elapsed
+        if ms >= 1000:
+            self._sec += ms // 1000
+            ms %= 1000
+        self._rem_ms = ms
         return self._sec

@@ -83,15 +83,13 @@ class Protection:
         self.retry_until_s = None
         self.check_s = None  # start of the flow-check window running now
 
-    def _lock(self, d, text, now_s):
-        """Lock the pump out (``text`` says why) and take it at once."""
-        self.lockout = text
-        self.lockout_s = now_s
-        self.retry_until_s = None
-        self.check_s = None
-        self._locked(d)
-
-    def _locked(self, d):
+    def _lock(self, d, text=None, now_s=None):
+        """Hold the pump in the lockout; with ``text`` (why), lock it out now."""
+        if text:
+            self.lockout = text
+            self.lockout_s = now_s
+            self.retry_until_s = None
+            self.check_s = None
         self._hold(d, LOCKOUT, 0)
         d.lockout_text = self.lockout
 
@@ -165,7 +163,7 @@ class Protection:
         elif d.mode == FAULT:
             self._fault(d, panel_c, tank_c)
         elif self.lockout:
-            self._locked(d)
+            self._lock(d)
         elif self.retry_until_s is not None and now_s < self.retry_until_s:
             self._hold(d, NO_FLOW, 0)
             d.left_s = self.retry_until_s - now_s
@@ -312,8 +310,7 @@ class Protection:
                 return
             self._window(d, hot, cold, flow, now_s)
             return
-        self.duty_sum += d.duty_pct
-        self.duty_n += 1
+        self.duty_sum += d.duty_pct - 50
         if hot < self.hot_min:
             self.hot_min = hot
         if cold > self.cold_max:
@@ -347,8 +344,8 @@ class Protection:
             return
         if first:
             self.swap_starts = 0
-        warmed = (hot - cold) - self.diff0
-        if not s.noflow_on or flowing or warmed < milli(s.noflow_warm_k) or self.duty_sum < 50 * self.duty_n:
+        warmed = (hot - cold) - (self.hot0 - self.cold0)
+        if not s.noflow_on or flowing or warmed < milli(s.noflow_warm_k) or self.duty_sum < 0:
             self._window(d, hot, cold, flow, now_s)  # no verdict: watch the next window of this run
             return
         self.failed_starts += 1
@@ -365,10 +362,8 @@ class Protection:
         self.check_s = now_s
         self.hot0 = self.hot_min = hot
         self.cold0 = self.cold_max = cold
-        self.diff0 = hot - cold
         self.flow0 = self.flow_max = flow
-        self.duty_sum = d.duty_pct
-        self.duty_n = 1
+        self.duty_sum = d.duty_pct - 50  # the window's duties summed, each less 50 %: >= 0 is a mean of 50 % or more
 
 
 def _m(value_c):

@@ -50,20 +50,6 @@ def new_counters(settings):
     return Counters(settings.pump_flow_lpm, settings.fluid_j_per_lk, lambda epoch_s: epoch_offset_min(settings, epoch_s))
 
 
-def _heat_pairs(probes):
-    """The configured probe pairs that measure the loop's temperature rise (outlet, inlet):
-    panel_outlet/panel_inlet first, then tank_inlet/tank_outlet."""
-    by_name = {}
-    for probe in probes:
-        if probe.rom_hex:
-            by_name[probe.name] = probe
-    pairs = []
-    for hot, cold in (("panel_outlet", "panel_inlet"), ("tank_inlet", "tank_outlet")):
-        if hot in by_name and cold in by_name:
-            pairs.append((by_name[hot], by_name[cold]))
-    return pairs
-
-
 class Keeper:
     """Feeds ``counters`` from the controller's state every 2 s and saves them when due."""
 
@@ -75,15 +61,19 @@ class Keeper:
         self.saves = 0
         self.next_save_s = min(_FIRST_SAVE_S, ctx.settings.counters_save_s)
         self.healthy_saved = False
-        self.pairs = _heat_pairs(ctx.probes)
+        # The configured probe pairs that measure the loop's temperature rise (outlet, inlet):
+        # panel_outlet/panel_inlet first, then tank_inlet/tank_outlet.
+        probes = {}
+        for p in ctx.probes:
+            if p.rom_hex:
+                probes[p.name] = p
+        self.pairs = [(probes[hot], probes[cold]) for hot, cold in (("panel_outlet", "panel_inlet"),
+                                                                    ("tank_inlet", "tank_outlet"))
+                      if hot in probes and cold in probes]
         self.counters.heat_measured = bool(self.pairs)
         # The NTCs and the configured probes: fixed once the controller exists, so built once
         # (update() runs every 2 s).
         self.sensors = [ctx.hot, ctx.cold] + [p for p in ctx.probes if p.rom_hex]
-        self._base()
-
-    def _base(self):
-        ctx = self.ctx
         self._on_ms = ctx.cycler.total_on_ms
         self._starts = ctx.pump_starts
         self._i2c = ctx.i2c_errors
@@ -108,7 +98,12 @@ class Keeper:
         span = on_ms - self._on_ms
         self._on_ms = on_ms
         if span > 0 and ctx.pcf is not None:
-            c.add_pump(span, self._delta_k())
+            diff = None  # the loop's temperature rise, K, from the first pair that reads
+            for hot, cold in self.pairs:
+                if hot.value_c is not None and cold.value_c is not None:
+                    diff = hot.value_c - cold.value_c
+                    break
+            c.add_pump(span, diff)
         starts = ctx.pump_starts
         c.count_starts(starts - self._starts)
         self._starts = starts
@@ -117,7 +112,8 @@ class Keeper:
         for i in range(len(sensors)):
             n = sensors[i].faults
             if n > faults[i]:
-                c.count_fault(_sensor_kind(sensors[i]), n - faults[i])
+                kind = "probe_" if getattr(sensors[i], "rom_hex", None) is not None else "ntc_"
+                c.count_fault(clean_name(kind + sensors[i].name), n - faults[i])
             faults[i] = n
         errors = ctx.i2c_errors
         burst = errors > self._i2c
@@ -146,12 +142,6 @@ class Keeper:
                 c.crash_streak = 0
                 c.safe_streak = 0
             self.save()
-
-    def _delta_k(self):
-        for hot, cold in self.pairs:
-            if hot.value_c is not None and cold.value_c is not None:
-                return hot.value_c - cold.value_c
-        return None
 
     def save(self, force=False):
         """Write the block if it changed; True if written."""
@@ -183,7 +173,3 @@ class Keeper:
             self.update()
             await asyncio.sleep(2)
 
-
-def _sensor_kind(sensor):
-    label = getattr(sensor, "rom_hex", None)
-    return clean_name(("probe_" if label is not None else "ntc_") + sensor.name)

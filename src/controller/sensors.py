@@ -7,9 +7,6 @@ and smoothed in whole mC (``value_mc``); ``value_c`` is that in C, for reading.
 
 import ntc_table
 
-
-NTC_FAULT_TEXT = {ntc_table.RAW_OPEN: "open circuit", ntc_table.RAW_SHORT: "short circuit"}
-
 DS18B20_MIN_C = -55.0
 DS18B20_MAX_C = 125.0
 
@@ -71,7 +68,7 @@ class NtcSensor:
         self.readings += 1
         kind = self.table.classify(raw)
         if kind != ntc_table.RAW_OK:
-            return self._faulted(NTC_FAULT_TEXT[kind])
+            return self._faulted("open circuit" if kind == ntc_table.RAW_OPEN else "short circuit")
         if self.stuck_readings and self.same >= self.stuck_readings:
             return self._faulted(FAULT_STUCK)
         if self.fault is not None and self.latched:

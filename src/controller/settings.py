@@ -10,7 +10,6 @@ from controller import Settings  # noqa: F401 - re-exported
 from controller.sensors import crc8, rom_to_hex  # noqa: F401 - rom_to_hex and crc8 re-exported
 from controller.spec_kinds import PROBE_SLOTS, B, C, F, I, L, R, S, T
 
-_ROM_HEX_DIGITS = 16
 
 
 def _error(settings, keys, text):
@@ -29,9 +28,7 @@ def _parse_number(kind, raw):
             raise ValueError("empty")
         try:
             if kind == I:
-                lowered = text.lower()
-                hexadecimal = lowered.startswith("0x") or lowered.startswith("-0x")
-                value = int(text, 16 if hexadecimal else 10)
+                value = int(text, 16 if text.lower().lstrip("-").startswith("0x") else 10)
             else:
                 value = float(text)
         except ValueError:
@@ -69,10 +66,10 @@ def parse_rom(text):
     for ch in text:
         if ch not in ":- ":
             digits += ch
-    if len(digits) != _ROM_HEX_DIGITS:
+    if len(digits) != 16:
         raise ValueError("a ROM has 16 hex digits, got %d" % len(digits))
     try:
-        rom = bytes(int(digits[i:i + 2], 16) for i in range(0, _ROM_HEX_DIGITS, 2))
+        rom = bytes(int(digits[i:i + 2], 16) for i in range(0, 16, 2))
     except ValueError:
         raise ValueError("not hexadecimal")
     if crc8(rom[:7]) != rom[7]:
@@ -150,9 +147,9 @@ def load(getenv, spec=None, rules=None):
     switch is on, else the first time one of their keys is asked for (``read``)."""
     parts = ()
     if spec is None:
-        spec, whole_rules, parts = table()
+        spec, table_rules, parts = table()
         if rules is None:
-            rules = whole_rules
+            rules = table_rules
     elif rules is None:
         rules = ()
     settings = Settings()
@@ -170,11 +167,10 @@ def load(getenv, spec=None, rules=None):
         else:
             off.append(part)
     settings.pending = tuple(i for i, part in enumerate(parts) if part in off)
-    for i, entry in enumerate(spec):
-        if not [part for part in off if part[1] <= i < part[2] and entry[0] not in part[0]]:
+    for entry in spec:
+        if not [part for part in off if entry in part[1] and entry[0] not in part[0]]:
             _value(settings, entry)
-    _check_rules(settings, spec, [r for i, r in enumerate(rules) if not [part for part in off
-                                                                         if part[3] <= i < part[4]]])
+    _check_rules(settings, spec, [rule for rule in rules if not [part for part in off if rule in part[2]]])
     if settings.ntc_cold_channel == settings.ntc_hot_channel:
         _error(settings, ("NTC_COLD_CHANNEL", "NTC_HOT_CHANNEL"),
                         "NTC_COLD_CHANNEL and NTC_HOT_CHANNEL must differ; using defaults 0 and 1")
@@ -182,23 +178,23 @@ def load(getenv, spec=None, rules=None):
         settings.ntc_hot_channel = _default_of("NTC_HOT_CHANNEL", spec)
     seen = {}
     for slot in range(1, PROBE_SLOTS + 1):
-        name_key = "PROBE%d_NAME" % slot
-        name = getattr(settings, name_key.lower())
+        key = "PROBE%d_NAME" % slot
+        name = getattr(settings, key.lower())
         if name in seen:
-            fallback = _default_of(name_key, spec)
-            _error(settings, (name_key, "PROBE%d_NAME" % seen[name]), "%s = %r repeats probe %d's name; using %r"
-                            % (name_key, name, seen[name], fallback))
-            setattr(settings, name_key.lower(), fallback)
+            fallback = _default_of(key, spec)
+            _error(settings, (key, "PROBE%d_NAME" % seen[name]), "%s = %r repeats probe %d's name; using %r"
+                            % (key, name, seen[name], fallback))
+            setattr(settings, key.lower(), fallback)
             name = fallback
         seen[name] = slot
     roms = {}
     for slot in range(1, PROBE_SLOTS + 1):
-        rom_key = "PROBE%d_ROM" % slot
-        rom = getattr(settings, rom_key.lower())
+        key = "PROBE%d_ROM" % slot
+        rom = getattr(settings, key.lower())
         if rom and rom in roms:
-            _error(settings, (rom_key, "PROBE%d_ROM" % roms[rom]),
-                            "%s repeats probe %d's ROM; probe %d left unconfigured" % (rom_key, roms[rom], slot))
-            setattr(settings, rom_key.lower(), "")
+            _error(settings, (key, "PROBE%d_ROM" % roms[rom]),
+                            "%s repeats probe %d's ROM; probe %d left unconfigured" % (key, roms[rom], slot))
+            setattr(settings, key.lower(), "")
         elif rom:
             roms[rom] = slot
     return settings
@@ -208,15 +204,15 @@ def read(settings, name):
     """The setting ``name`` (lower case) of a switched section that ``load`` left unread: the
     whole section is read now, as load reads it (its errors added), and its rules checked.
     AttributeError if no such section has ``name``. ``controller.Settings`` calls this."""
-    spec, rules, parts = table()
+    spec, _rules, parts = table()
     for i in settings.pending:
         part = parts[i]
-        if [e for e in spec[part[1]:part[2]] if e[0].lower() == name]:
+        if [e for e in part[1] if e[0].lower() == name]:
             settings.pending = tuple(n for n in settings.pending if n != i)
-            for entry in spec[part[1]:part[2]]:
+            for entry in part[1]:
                 if entry[0] not in part[0]:
                     _value(settings, entry)
-            _check_rules(settings, spec, rules[part[3]:part[4]])
+            _check_rules(settings, spec, part[2])
             return getattr(settings, name)
     raise AttributeError(name)
 
