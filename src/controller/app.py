@@ -22,8 +22,6 @@ from controller.log import Clock, Log
 from controller.sensors import NtcSensor, Probe, ProbeBus
 
 
-MANUAL_MODES = (AUTO, MANUAL, OFF)
-_TASK_RESTART_DELAY_S = 1.0
 
 
 class Controller:
@@ -194,8 +192,8 @@ class Controller:
         """Manual pump mode: AUTO, MANUAL at ``duty_pct`` or OFF, back to AUTO after
         ``timeout_s`` (None: until changed). Safety modes (fault, overheat, cool-off) still
         win over it. Raises ValueError for a bad mode or duty; nothing changes then."""
-        if mode not in MANUAL_MODES:
-            raise ValueError("mode must be one of " + ", ".join(MANUAL_MODES))
+        if mode not in (AUTO, MANUAL, OFF):
+            raise ValueError("mode must be one of " + ", ".join((AUTO, MANUAL, OFF)))
         if not isinstance(duty_pct, (int, float)) or isinstance(duty_pct, bool) or not 0 <= duty_pct <= 100:
             raise ValueError("duty_pct must be a number 0..100")
         if timeout_s is not None and (not isinstance(timeout_s, (int, float)) or isinstance(timeout_s, bool)
@@ -301,29 +299,27 @@ class Controller:
         return self.decision.duty_pct
 
     # --- supervision --------------------------------------------------------------------
-    async def supervise(self, name, task_fn, restart_delay_s=_TASK_RESTART_DELAY_S):
-        """Run ``task_fn(self)`` forever: a crash is logged with its traceback and counted,
-        and the task restarts after ``restart_delay_s``."""
+    async def supervise(self, name, fn, delay=1.0):
+        """Run ``fn(self)`` forever: a crash is logged with its traceback and counted, and the
+        task restarts after ``delay`` seconds."""
         self.task_restarts[name] = 0
         while True:
             try:
-                await task_fn(self)
+                await fn(self)
                 self.log.error("task %s returned; restarting it" % name)
             except Exception as exc:  # noqa: BLE001 - every crash is logged and survived
                 self.log.exception("task %s crashed" % name, exc)
             self.task_restarts[name] += 1
-            await asyncio.sleep(restart_delay_s)
+            await asyncio.sleep(delay)
 
     def start_tasks(self, extra=()):
-        """Create the supervised tasks; ``extra`` adds (name, task_fn) pairs."""
-        plan = [("sensors", tasks.sensor_task, _TASK_RESTART_DELAY_S),
-                ("control", tasks.control_task, _TASK_RESTART_DELAY_S),
-                ("pump", pump.task, 0.1),  # the pump's drive comes back at once
-                ("display", tasks.display_task, _TASK_RESTART_DELAY_S)]
-        for name, fn in recovery.attach(self) + list(extra):  # the counters and the watchdog's feeder
-            plan.append((name, fn, _TASK_RESTART_DELAY_S))
-        for name, fn, delay in plan:
-            self.tasks.append(asyncio.create_task(self.supervise(name, fn, delay)))
+        """Create the supervised tasks; ``extra`` adds (name, task_fn) pairs. A crashed task
+        restarts after 1 s, the pump's drive after 0.1 s."""
+        extra = ([("sensors", tasks.sensor_task), ("control", tasks.control_task), ("pump", pump.task),
+                  ("display", tasks.display_task)]
+                 + recovery.attach(self) + list(extra))  # the counters and the watchdog's feeder
+        for name, fn in extra:
+            self.tasks.append(asyncio.create_task(self.supervise(name, fn, 0.1 if fn is pump.task else 1.0)))
 
     async def start(self, extra=()):
         """Boot, take a first reading and start the tasks; returns at once."""

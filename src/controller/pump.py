@@ -156,19 +156,6 @@ class DutyCycler:
             self.last_ms = ticks_add(self.last_ms, to_end)
             self._close_cycle()
 
-    def _target(self):
-        duty = self.duty_pct
-        if duty <= 0:
-            return 0
-        if duty >= 100:
-            return self.period_ms
-        target = duty * self.period_ms // 100 + self.carry_ms
-        if target < 0:
-            return 0
-        if target > self.period_ms:
-            return self.period_ms
-        return target
-
     def update(self, now_ms, duty_pct):
         """The level the pump should have now; call it often (at least at ``next_edge_ms``).
 
@@ -180,7 +167,20 @@ class DutyCycler:
         if duty_pct <= 0 or duty_pct >= 100:
             self.carry_ms = 0
         self.duty_pct = duty_pct
-        self.target_ms = self._target()
+        # The on-time wanted in this cycle: the duty's share of the period and the carry, within
+        # 0..period (all of it at 100 %, none at 0 %).
+        period = self.period_ms
+        if duty_pct <= 0:
+            target = 0
+        elif duty_pct >= 100:
+            target = period
+        else:
+            target = duty_pct * period // 100 + self.carry_ms
+            if target < 0:
+                target = 0
+            elif target > period:
+                target = period
+        self.target_ms = target
         if duty_pct <= 0:
             self.level = False
         elif duty_pct >= 100:
@@ -191,9 +191,9 @@ class DutyCycler:
 
     def next_edge_ms(self, now_ms):
         """Milliseconds from ``now_ms`` until the level may change next."""
-        to_cycle_end = ticks_diff(ticks_add(self.cycle_start_ms, self.period_ms), now_ms)
+        to_end = ticks_diff(ticks_add(self.cycle_start_ms, self.period_ms), now_ms)
         if self.level and self.duty_pct < 100:
-            remaining = self.target_ms - self.cycle_on_ms
-            if remaining < to_cycle_end:
-                return remaining if remaining > 0 else 0
-        return to_cycle_end if to_cycle_end > 0 else 0
+            span = self.target_ms - self.cycle_on_ms  # the on-time still due
+            if span < to_end:
+                return span if span > 0 else 0
+        return to_end if to_end > 0 else 0

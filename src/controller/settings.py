@@ -147,9 +147,10 @@ def load(getenv, spec=None, rules=None):
     switch is on, else the first time one of their keys is asked for (``read``)."""
     parts = ()
     if spec is None:
-        spec, table_rules, parts = table()
         if rules is None:
-            rules = table_rules
+            spec, rules, parts = table()
+        else:
+            spec, _, parts = table()
     elif rules is None:
         rules = ()
     settings = Settings()
@@ -204,7 +205,7 @@ def read(settings, name):
     """The setting ``name`` (lower case) of a switched section that ``load`` left unread: the
     whole section is read now, as load reads it (its errors added), and its rules checked.
     AttributeError if no such section has ``name``. ``controller.Settings`` calls this."""
-    spec, _rules, parts = table()
+    spec, rules, parts = table()
     for i in settings.pending:
         part = parts[i]
         if [e for e in part[1] if e[0].lower() == name]:
