@@ -128,18 +128,18 @@ class PumpAlgorithm:
             return PURGE, 100, 100.0
         self.purge_until_s = None  # the difference rose again: purge cancelled
         if diff_uk >= self.max_diff_uk:
-            grown = scale(self.max_diff_uk, round(s.max_diff_grow * 10000))
-            ceiling = milli(s.max_diff_ceiling_k) * 1000
-            self.max_diff_uk = grown if grown < ceiling else ceiling
+            # grown by MAX_DIFF_GROW, at most MAX_DIFF_CEILING_K
+            self.max_diff_uk = min(scale(self.max_diff_uk, round(s.max_diff_grow * 10000)),
+                                   milli(s.max_diff_ceiling_k) * 1000)
             return RUNNING, 100, 100.0
         # The duty: how far into the band min..max_diff the difference is, in millionths
         # (1000000 = 100 %), exactly; ``rest`` > 0 when there is more after the sixth place.
         min_uk = min_mk * 1000
         raw, rest = per_million(diff_uk - min_uk, self.max_diff_uk - min_uk)
         if raw < milli(s.duty_shrink_below_pct) * 10:
-            floor = (min_mk + milli(s.max_diff_floor_margin_k)) * 1000
-            shrunk = scale(self.max_diff_uk, round(s.max_diff_shrink * 10000))
-            self.max_diff_uk = shrunk if shrunk > floor else floor
+            # shrunk by MAX_DIFF_SHRINK, at least MIN_DIFF_K + MAX_DIFF_FLOOR_MARGIN_K
+            self.max_diff_uk = max(scale(self.max_diff_uk, round(s.max_diff_shrink * 10000)),
+                                   (min_mk + milli(s.max_diff_floor_margin_k)) * 1000)
         pct = raw / 10000
         up = milli(s.duty_round_up_pct) * 10
         if raw > up or (raw == up and rest):
@@ -274,9 +274,7 @@ class Burst(PumpAlgorithm):
     def _stop_mk(self):
         """A burst empties the collector down to half the difference it started at, at most
         down to BURST_OFF_K."""
-        half = self.start_mk // 2
-        off = milli(self.s.burst_off_k)
-        return half if half < off else off
+        return min(self.start_mk // 2, milli(self.s.burst_off_k))
 
     def stop_k(self):
         return self._stop_mk() / 1000

@@ -69,15 +69,15 @@ class Log:
 class Clock:
     """Monotonic time from a wrapping millisecond tick source.
 
-    :param ticks_ms_fn: returns milliseconds, wrapping like ``adafruit_ticks.ticks_ms``
+    :param fn: returns milliseconds, wrapping like ``adafruit_ticks.ticks_ms``
         (the device's supervisor ticks; a virtual clock in the simulator and tests)
 
     ``now_s()`` must be called at least once a day (every task does it far more often):
     ``ticks_diff`` is only unambiguous over half the tick period (about 3 days).
     """
 
-    def __init__(self, ticks_ms_fn=None):
-        self.ticks_ms = ticks_ms_fn or ticks_ms
+    def __init__(self, fn=None):
+        self.ticks_ms = fn or ticks_ms
         self._last = self.ticks_ms()
         self._sec = 0
         self._rem_ms = 0

@@ -100,8 +100,8 @@ async def display_task(ctx):
     last_status_s = None
     while True:
         now_s = ctx.clock.now_s()
-        amb = ctx.probe_value(ctx.settings.screen_ambient_probe)
-        trend.add(now_s, ctx.hot.value_c, ctx.cold.value_c, amb, ctx.decision.duty_pct)
+        trend.add(now_s, ctx.hot.value_c, ctx.cold.value_c, ctx.probe_value(ctx.settings.screen_ambient_probe),
+                  ctx.decision.duty_pct)
         screen = ctx.screen if hasattr(ctx.screen, "update") else None
         if screen is not None:
             screen.update(ctx, ctx.clock.ticks_ms())
