@@ -21,8 +21,9 @@ from controller import const, milli, pump
 
 
 _SLACK_MS = const(10000)  # longer than any call allowed to block the loop
-NAMES = ("control", "sensors", "pump", "i2c")
-_WHAT = ("no control decision", "no sensor reading", "pump task not running", "no good I2C reading")
+# The parts watched: (name, what is missing when it stalls).
+NAMES = (("control", "no control decision"), ("sensors", "no sensor reading"), ("pump", "pump task not running"),
+         ("i2c", "no good I2C reading"))
 
 
 class Watch:
@@ -46,7 +47,7 @@ class Watch:
         self._seen = [None, None, None, None]
         self._at = [now, now, now, now]
         self.reason = ""  # why the loop is unhealthy; "" while healthy
-        self.part = ""  # the part that made it so (one of NAMES)
+        self.part = ""  # the part that made it so (a name of NAMES)
         self.feeds = 0
         self.unfed = False
         self.i2c_good = 0
@@ -72,8 +73,8 @@ class Watch:
             self.part = ""
             return True
         if not self.reason:
-            self.part = NAMES[bad]
-            self.reason = "%s for %d s" % (_WHAT[bad], ticks_diff(now_ms, at[bad]) // 1000)
+            self.part = NAMES[bad][0]
+            self.reason = "%s for %d s" % (NAMES[bad][1], ticks_diff(now_ms, at[bad]) // 1000)
         return False
 
     def step(self):

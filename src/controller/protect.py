@@ -262,11 +262,8 @@ class Protection:
             d.limit_c = s.collector_min_c
             return
         # 10. evacuated-tube kick
-        if s.tube_kick_on:
-            self._kick(d, now_s, local_min)
-
-    def _kick(self, d, now_s, local_min):
-        s = self.s
+        if not s.tube_kick_on:
+            return
         if self.kick_until_s is not None:
             if now_s < self.kick_until_s and d.mode == IDLE:
                 self._hold(d, TUBE_KICK, 100)
@@ -282,11 +279,10 @@ class Protection:
         if not s.tube_kick_from_h * 60 <= local_min < s.tube_kick_to_h * 60:
             return
         if self.kick_last_s is None or now_s - self.kick_last_s >= round(s.tube_kick_every_min * 60):
-            run_s = round(s.tube_kick_run_s)
             self.kick_last_s = now_s
-            self.kick_until_s = now_s + run_s
             self._hold(d, TUBE_KICK, 100)
-            d.left_s = run_s
+            d.left_s = round(s.tube_kick_run_s)
+            self.kick_until_s = now_s + d.left_s
 
     def _check_flow(self, d, hot, cold, flow, now_s):
         """No-flow and swapped-sensor plausibility while the differential rule runs the pump
@@ -344,8 +340,9 @@ class Protection:
             return
         if first:
             self.swap_starts = 0
-        warmed = (hot - cold) - (self.hot0 - self.cold0)
-        if not s.noflow_on or flowing or warmed < milli(s.noflow_warm_k) or self.duty_sum < 0:
+        # no verdict unless the difference grew by NOFLOW_WARM_K at a mean duty of 50 % or more
+        if (not s.noflow_on or flowing or (hot - cold) - (self.hot0 - self.cold0) < milli(s.noflow_warm_k)
+                or self.duty_sum < 0):
             self._window(d, hot, cold, flow, now_s)  # no verdict: watch the next window of this run
             return
         self.failed_starts += 1

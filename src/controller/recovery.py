@@ -10,7 +10,7 @@ The hardware comes in through the controller's ``hw`` (see app.py), all optional
 - ``watchdog``: something with ``feed()`` (``microcontroller.watchdog`` in RESET mode), or None
 
 Flash wear: the block is written when it changed and a save is due (first at
-``_FIRST_SAVE_S`` of uptime, then every COUNTERS_SAVE_S), on a clean stop, before a deliberate
+5 minutes of uptime, then every COUNTERS_SAVE_S), on a clean stop, before a deliberate
 restart, and when the watchdog is about to reset a board that ran normally. A board stuck in a
 crash or safe-mode loop writes at most ``restart.STREAK_MAX`` times, then waits longer between
 tries.
@@ -18,12 +18,11 @@ tries.
 
 import asyncio
 
-from controller import const, once
+from controller import once
 from controller.counters import Counters, clean_name, total
 from controller.decision import ERROR_MODES, NO_FLOW
 
 
-_FIRST_SAVE_S = const(300)  # the first save after a boot: a reset loop faster than this writes nothing
 
 
 def attach(ctx):
@@ -59,7 +58,8 @@ class Keeper:
         self.counters = new_counters(ctx.settings)
         self.saved = None  # the bytes in the store, as far as we know
         self.saves = 0
-        self.next_save_s = min(_FIRST_SAVE_S, ctx.settings.counters_save_s)
+        # The first save after a boot: a reset loop faster than 5 minutes writes nothing.
+        self.next_save_s = min(300, ctx.settings.counters_save_s)
         self.healthy_saved = False
         # The configured probe pairs that measure the loop's temperature rise (outlet, inlet):
         # panel_outlet/panel_inlet first, then tank_inlet/tank_outlet.

@@ -20,30 +20,29 @@ async def sleep_ms(ms):
     await asyncio.sleep(ms / 1000)
 
 
-async def sleep_until(ctx, deadline_ms):
-    """Sleep until the tick ``deadline_ms``; if it has passed, still yield once, so a task whose
+async def sleep_until(ctx, deadline):
+    """Sleep until the tick ``deadline`` (ms); if it has passed, still yield once, so a task whose
     work overran its period (a slow bus) cannot keep the others from running."""
-    delay = ticks_diff(deadline_ms, ctx.clock.ticks_ms())
+    delay = ticks_diff(deadline, ctx.clock.ticks_ms())
     if delay > 0:
         await sleep_ms(delay)
     else:
         await asyncio.sleep(0)
 
 
-def _next_deadline(ctx, deadline_ms, period_ms):
-    """The next period boundary after ``deadline_ms``; skips missed ones instead of bursting."""
-    deadline_ms = ticks_add(deadline_ms, period_ms)
+def _next_deadline(ctx, deadline, period_ms):
+    """The next period boundary after the tick ``deadline``; skips missed ones instead of bursting."""
+    deadline = ticks_add(deadline, period_ms)
     now = ctx.clock.ticks_ms()
-    if ticks_diff(deadline_ms, now) < 0:
-        deadline_ms = now
-    return deadline_ms
+    if ticks_diff(deadline, now) < 0:
+        deadline = now
+    return deadline
 
 
 async def sensor_task(ctx):
     """Read both NTCs and all DS18B20 probes every SENSOR_PERIOD_S."""
     s = ctx.settings
     period_ms = milli(s.sensor_period_s)
-    conversion_ms = s.probe_conversion_ms
     deadline = ctx.clock.ticks_ms()
     last_scan_s = ctx.clock.now_s()
     while True:
@@ -58,8 +57,8 @@ async def sensor_task(ctx):
         await ctx.read_ntcs()
         if probes is not None:
             # Read no earlier than the conversion time after the start, measured with ticks.
-            while ticks_diff(ctx.clock.ticks_ms(), started_ms) < conversion_ms:
-                await sleep_ms(conversion_ms - ticks_diff(ctx.clock.ticks_ms(), started_ms))
+            while ticks_diff(ctx.clock.ticks_ms(), started_ms) < s.probe_conversion_ms:
+                await sleep_ms(s.probe_conversion_ms - ticks_diff(ctx.clock.ticks_ms(), started_ms))
             now_s = ctx.clock.now_s()
             async with ctx.state_lock:
                 if converting:
