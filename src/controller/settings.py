@@ -84,7 +84,7 @@ def parse_value(entry, raw):
 
     Raises ValueError with a message fit for a user.
     """
-    key, kind, _default, lo, hi, unit = entry[:6]
+    key, kind, lo, hi, unit = entry[0], entry[1], entry[3], entry[4], entry[5]
     if kind in (F, I):
         return _check_range(_parse_number(kind, raw), lo, hi, unit)
     if kind == B:
@@ -182,11 +182,11 @@ def load(getenv, spec=None, rules=None):
         key = "PROBE%d_NAME" % slot
         name = getattr(settings, key.lower())
         if name in seen:
-            fallback = _default_of(key, spec)
+            default = _default_of(key, spec)
             _error(settings, (key, "PROBE%d_NAME" % seen[name]), "%s = %r repeats probe %d's name; using %r"
-                            % (key, name, seen[name], fallback))
-            setattr(settings, key.lower(), fallback)
-            name = fallback
+                            % (key, name, seen[name], default))
+            setattr(settings, key.lower(), default)
+            name = default
         seen[name] = slot
     roms = {}
     for slot in range(1, PROBE_SLOTS + 1):
