@@ -2,7 +2,7 @@
 
 import pytest
 
-from controller.pwm import DutyCycler
+from controller.pump import DutyCycler
 from hwc.vloop import TICKS_MASK
 
 PERIOD = 5000

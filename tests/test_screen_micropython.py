@@ -212,8 +212,8 @@ SCREEN_CODE_MAX_BYTES = 9.5 * 1024
 # Settings object, its loader forgotten).
 CORE_IMPORTS = ["asyncio", "adafruit_ticks", "adafruit_bus_device.i2c_device", "adafruit_pcf8591.pcf8591",
                 "adafruit_onewire.bus", "adafruit_onewire.device", "adafruit_ds18x20", "ntc_table",
-                "controller", "controller.clock", "controller.sensors", "controller.decision",
-                "controller.algorithm", "controller.pwm", "controller.log", "controller.display", "controller.tasks",
+                "controller", "controller.sensors", "controller.decision",
+                "controller.algorithm", "controller.log", "controller.tasks",
                 "controller.app", "boot_settings", "controller.nvm", "controller.protect", "controller.pump",
                 "controller.counters", "controller.health", "controller.recovery"]
 

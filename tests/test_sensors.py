@@ -5,7 +5,7 @@ import pytest
 import ntc_table
 from controller.sensors import (FAULT_CRC, FAULT_MISSING, FAULT_POWER_ON, FAULT_RANGE, NtcSensor, Probe, crc8,
                                 decode_scratchpad)
-from controller.settings import beta_raw, table_from_beta
+from controller.beta import beta_raw, table_from_beta
 
 
 def test_default_table_points_and_interpolation():

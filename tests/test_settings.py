@@ -138,3 +138,41 @@ def test_every_setting_has_six_fields_and_a_help_comment():
     for entry in spec.SPEC:
         assert len(entry) == 6, entry  # help lives in a '#:' comment: no RAM on the board
         assert len(helps.get(entry[0], "")) >= 10, "%s needs a '#: meaning' line above it" % entry[0]
+
+
+# --- switched sections: read at boot only while their switch is on --------------------------------
+
+def test_a_section_switched_off_is_read_when_first_asked_for():
+    s = load({"HEATER_POWER_W": "lots", "HEATER_SETPOINT_C": "60", "MQTT_PORT": "8883"}.get)
+    assert s.errors == [] and s.heater_enabled is False and s.mqtt_broker == ""
+    assert "heater_power_w" not in vars(s) and "mqtt_port" not in vars(s)  # no name kept for them
+    assert s.heater_setpoint_c == 60.0  # the whole heater section is read now, as load reads it
+    assert s.heater_power_w == 3000.0 and len(s.errors) == 1 and s.errors[0].startswith("HEATER_POWER_W = 'lots'")
+    assert "mqtt_port" not in vars(s) and s.mqtt_port == 8883
+    assert "heater_power_w" in vars(load({"MQTT_BROKER": "tb.local"}.get))  # the network may override its keys
+    with pytest.raises(AttributeError):
+        s.no_such_setting
+    assert not hasattr(s, "no_such_setting")
+
+
+def test_a_section_switched_on_is_read_at_boot_with_its_rules():
+    env = {"HEATER_ENABLED": "1", "HEATER_SETPOINT_C": "75", "HEATER_CUTOFF_C": "70", "MQTT_BROKER": "tb.local",
+           "MQTT_PORT": "0"}
+    s = load(env.get)
+    assert "heater_power_w" in vars(s) and "mqtt_port" in vars(s)
+    assert any("HEATER_SETPOINT_C must be below HEATER_CUTOFF_C" in e for e in s.errors), s.errors
+    assert any(e.startswith("MQTT_PORT = '0'") for e in s.errors), s.errors
+    late = load(dict(env, HEATER_ENABLED="0", MQTT_BROKER="").get)
+    assert not any("HEATER_SETPOINT_C" in e for e in late.errors)
+    assert late.heater_setpoint_c == s.heater_setpoint_c and late.errors[-1] == s.errors[-1]  # the rule, when read
+
+
+def test_a_late_read_on_micropython_forgets_the_loader_again():
+    from mpy_harness import run_device_script
+
+    out = run_device_script(
+        "import sys\nfrom controller.settings import load\n"
+        "s = load({'HEATER_TARIFF': 'greenest'}.get)\n"
+        "del sys.modules['controller.settings']\n"  # as controller.main forgets the loader at boot
+        "print('RESULT', s.heater_tariff, s.heater_power_w, 'controller.settings' in sys.modules, s.errors)\n")
+    assert "RESULT greenest 3000.0 False []" in out, out

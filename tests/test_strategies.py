@@ -4,7 +4,6 @@ import pytest
 
 from controller import algorithm as A
 from controller import decision as D
-from controller import strategies
 from controller.settings import load
 
 
@@ -26,10 +25,12 @@ def modes(a, diffs, cold=30.0, dt=2.0):
 
 def test_factory_picks_the_class_the_setting_names():
     assert type(make("seed")) is A.PumpAlgorithm
-    assert type(make("onoff")) is strategies.OnOff
-    assert type(make("proportional")) is strategies.Proportional
+    assert type(make("onoff")) is A.OnOff
+    assert type(make("proportional")) is A.Proportional
     with pytest.raises(ValueError):
-        strategies.create("bangbang", load({}.get))
+        s = load({}.get)
+        s.control_strategy = "bangbang"
+        A.create(s)
 
 
 def test_onoff_starts_at_the_on_difference_and_stops_below_the_off_difference():
@@ -91,7 +92,7 @@ def burst(**overrides):
 
 
 def test_factory_makes_the_burst_control():
-    assert type(burst()) is strategies.Burst
+    assert type(burst()) is A.Burst
 
 
 def test_burst_starts_at_the_full_threshold_before_it_has_watched_the_collector():

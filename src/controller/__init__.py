@@ -38,12 +38,16 @@ def forget(before):
 
     if sys.implementation.name == "cpython":
         return
+    # A deleted dict entry keeps its value in its slot until the slot is reused (py/map.c), and
+    # the collector sees it there: each entry is made None first, so the module really goes.
     for name in list(sys.modules):
         if name.startswith("controller.") and name not in before:
+            sys.modules[name] = None
             del sys.modules[name]
             dot = name.rfind(".")
             parent = sys.modules.get(name[:dot])
             if parent is not None and hasattr(parent, name[dot + 1:]):
+                setattr(parent, name[dot + 1:], None)
                 delattr(parent, name[dot + 1:])
 
 
@@ -61,3 +65,19 @@ def once(name, fn, *args):
     finally:
         del module
         forget(before)
+
+
+class Settings:
+    """Validated settings (``controller.settings.load``): one attribute per key, in lower case.
+    ``errors`` lists one human-readable line per rejected key or rule; ``error_keys[i]`` is the
+    tuple of keys ``errors[i]`` is about (host tools map it to lines).
+
+    Defined here, not in the loader, so that the loader can be forgotten after boot. A section
+    whose switch is off at boot (settings_spec.SWITCHED: the network, the heater) is not read
+    then, so none of its names is kept; it is read whole (``controller.settings.read``) the first
+    time one of its keys is asked for."""
+
+    def __getattr__(self, name):
+        if name[0] == "_" or name == "pending":
+            raise AttributeError(name)
+        return once("settings", "read", self, name)

@@ -42,9 +42,8 @@ reading only, so the board's 30-bit floats decide exactly as a PC's doubles do
 from controller import milli
 from controller.decision import COOL_OFF, FAULT, IDLE, OVERHEAT, PURGE, RUNNING, Decision
 
-# CONTROL_STRATEGY values: the seed's adaptive controller, and the two that commercial
-# controllers ship (controller/strategies.py), kept for users with a fixed-speed pump and for
-# the benchmark.
+# CONTROL_STRATEGY values: the seed's adaptive controller, and the strategies that commercial
+# controllers ship (below), kept for users with a fixed-speed pump and for the benchmark.
 SEED = "seed"
 STRATEGIES = (SEED, "onoff", "proportional", "burst")
 
@@ -52,11 +51,9 @@ STRATEGIES = (SEED, "onoff", "proportional", "burst")
 def create(settings):
     """The pump algorithm that settings.control_strategy names."""
     name = getattr(settings, "control_strategy", SEED)
-    if name == SEED:
-        return PumpAlgorithm(settings)
-    from controller import strategies  # loaded only when chosen
-
-    return strategies.create(name, settings)
+    if name not in STRATEGIES:
+        raise ValueError("unknown control strategy %r" % name)
+    return (PumpAlgorithm, OnOff, Proportional, Burst)[STRATEGIES.index(name)](settings)
 
 
 def per_million(a, s):
@@ -131,18 +128,18 @@ class PumpAlgorithm:
             return PURGE, 100, 100.0
         self.purge_until_s = None  # the difference rose again: purge cancelled
         if diff_uk >= self.max_diff_uk:
-            grown = scale(self.max_diff_uk, round(s.max_diff_grow * 10000))
-            ceiling = milli(s.max_diff_ceiling_k) * 1000
-            self.max_diff_uk = grown if grown < ceiling else ceiling
+            # grown by MAX_DIFF_GROW, at most MAX_DIFF_CEILING_K
+            self.max_diff_uk = min(scale(self.max_diff_uk, round(s.max_diff_grow * 10000)),
+                                   milli(s.max_diff_ceiling_k) * 1000)
             return RUNNING, 100, 100.0
         # The duty: how far into the band min..max_diff the difference is, in millionths
         # (1000000 = 100 %), exactly; ``rest`` > 0 when there is more after the sixth place.
         min_uk = min_mk * 1000
         raw, rest = per_million(diff_uk - min_uk, self.max_diff_uk - min_uk)
         if raw < milli(s.duty_shrink_below_pct) * 10:
-            floor = (min_mk + milli(s.max_diff_floor_margin_k)) * 1000
-            shrunk = scale(self.max_diff_uk, round(s.max_diff_shrink * 10000))
-            self.max_diff_uk = shrunk if shrunk > floor else floor
+            # shrunk by MAX_DIFF_SHRINK, at least MIN_DIFF_K + MAX_DIFF_FLOOR_MARGIN_K
+            self.max_diff_uk = max(scale(self.max_diff_uk, round(s.max_diff_shrink * 10000)),
+                                   (min_mk + milli(s.max_diff_floor_margin_k)) * 1000)
         pct = raw / 10000
         up = milli(s.duty_round_up_pct) * 10
         if raw > up or (raw == up and rest):
@@ -210,3 +207,111 @@ class PumpAlgorithm:
         d.cool_off_armed = self.cool_off_armed
         d.purge_left_s = (self.purge_until_s - now_s) if self.purge_until_s is not None else 0
         return d
+
+
+# --- the strategies commercial differential controllers ship --------------------------------------
+# The pump control that commercial differential controllers ship, as alternatives to the
+# seed's adaptive algorithm (CONTROL_STRATEGY). Both keep the seed's overheat, cool-off and
+# fault rules (PumpAlgorithm.update); only the differential rule differs.
+#
+# - ``onoff``: a classic thermostat: start when hot - cold >= DIFF_ON_K (6 K), stop below
+#   DIFF_OFF_K (4 K), always at full speed. For fixed-speed pumps.
+# - ``proportional``: speed control as RESOL/Sorel-style controllers do it: start at
+#   DIFF_ON_K, stop below DIFF_OFF_K, in between the duty rises linearly from
+#   PROP_MIN_DUTY_PCT (30 %) at DIFF_OFF_K to 100 % at the nominal PROP_NOMINAL_K (10 K).
+# - ``burst``: full-speed bursts that each deliver a collector's worth of hot water. The start
+#   threshold follows the sun: every BURST_WATCH_S while idle it becomes BURST_EARLY_K plus
+#   BURST_WAIT_GAIN times what hot - cold rose over that window, at most BURST_ON_K (a collector
+#   warming fast in strong sun is worth letting run hotter; one barely warming in weak sun is
+#   emptied early, before its losses grow); a burst stops below BURST_OFF_K. No PWM: a few
+#   switchings an hour instead of one every PWM period. Differences are compared in whole
+#   milli-kelvin (integers), never as floats.
+
+
+class OnOff(PumpAlgorithm):
+    """Start at DIFF_ON_K, stop below DIFF_OFF_K, full speed in between."""
+
+    def stop_k(self):
+        return self.s.diff_off_k
+
+    def _differential(self, diff_mk, now_s):
+        s = self.s
+        on_mk = milli(s.diff_on_k)
+        self.max_diff_uk = on_mk * 1000  # the start threshold, reported as max_diff
+        if not self.running:
+            if diff_mk < on_mk:
+                return IDLE, 0, 0.0
+            self.running = True
+        if diff_mk < milli(s.diff_off_k):
+            self.running = False
+            return IDLE, 0, 0.0
+        return RUNNING, 100, 100.0
+
+
+class Proportional(OnOff):
+    """Like OnOff, but the speed follows the difference between DIFF_OFF_K and PROP_NOMINAL_K."""
+
+    def _differential(self, diff_mk, now_s):
+        mode, duty, raw = OnOff._differential(self, diff_mk, now_s)
+        if mode != RUNNING:
+            return mode, duty, raw
+        s = self.s
+        nominal_mk = milli(s.prop_nominal_k)
+        self.max_diff_uk = nominal_mk * 1000
+        if diff_mk >= nominal_mk:
+            return RUNNING, 100, 100.0
+        # In hundredths of a % (exact to the floor): low + (100 % - low) * (diff - off) / (nominal - off)
+        off_mk = milli(s.diff_off_k)
+        low = round(s.prop_min_duty_pct * 100)
+        raw = low + (10000 - low) * (diff_mk - off_mk) // (nominal_mk - off_mk)
+        return RUNNING, (raw + 50) // 100, raw / 100  # to the nearest whole %, a half up
+
+
+class Burst(PumpAlgorithm):
+    """Full speed while a burst lasts, no PWM; see the module docstring. Differences in mK;
+    the settings are read every cycle, so a remote change applies at once."""
+
+    def _stop_mk(self):
+        """A burst empties the collector down to half the difference it started at, at most
+        down to BURST_OFF_K."""
+        return min(self.start_mk // 2, milli(self.s.burst_off_k))
+
+    def stop_k(self):
+        return self._stop_mk() / 1000
+
+    def reset(self):
+        PumpAlgorithm.reset(self)
+        self.window_s = None  # start of the window in which the collector's warming is watched
+        self.window_mk = 0  # the difference then
+        self.start_mk = milli(self.s.burst_on_k)  # the start threshold now
+        self.max_diff_uk = self.start_mk * 1000
+
+    def _differential(self, diff_mk, now_s):
+        s = self.s
+        d = diff_mk
+        on_mk = milli(s.burst_on_k)
+        if self.running:
+            if d < self._stop_mk():
+                self.running = False
+                self.window_s = None
+                self.start_mk = on_mk
+            else:
+                self.max_diff_uk = self.start_mk * 1000
+                return RUNNING, 100, 100.0
+        elif self.window_s is None or now_s - self.window_s >= round(s.burst_watch_s):
+            if self.window_s is not None:
+                # The faster the collector warms, the longer a wait pays: the threshold rises
+                # with the warming of the last window, from BURST_EARLY_K up to BURST_ON_K
+                # (BURST_WAIT_GAIN in hundredths: K of threshold per K of warming).
+                rise = d - self.window_mk
+                start = milli(s.burst_early_k) + (round(s.burst_wait_gain * 100) * rise // 100 if rise > 0 else 0)
+                self.start_mk = start if start < on_mk else on_mk
+            self.window_s = now_s
+            self.window_mk = d
+        elif self.start_mk > on_mk:  # BURST_ON_K lowered while waiting
+            self.start_mk = on_mk
+        self.max_diff_uk = self.start_mk * 1000  # the start threshold now, reported as max_diff
+        if self.running or d < self.start_mk:
+            return IDLE, 0, 0.0
+        self.running = True
+        return RUNNING, 100, 100.0

@@ -15,23 +15,13 @@ import asyncio
 
 from adafruit_ticks import ticks_diff
 
-from controller import algorithm as algorithm_mod
-from controller import const, milli, once, pump, recovery, tasks
+from controller import milli, once, pump, recovery, tasks
+from controller.algorithm import create
 from controller.decision import AUTO, ERROR_MODES, IDLE, MANUAL, NO_FLOW, OFF, PURGE, RUNNING, TUBE_KICK
-from controller.clock import Clock
-from controller.log import Log
-from controller.pwm import DutyCycler
+from controller.log import Clock, Log
 from controller.sensors import NtcSensor, Probe, ProbeBus
 
 
-MANUAL_MODES = (AUTO, MANUAL, OFF)
-# The only modes a manual setting overrides: every safety rule (fault, overheat, cool-off and
-# each plant protection) comes first.
-_MANUAL_OVERRIDES = (IDLE, RUNNING, PURGE, TUBE_KICK)
-
-_BOOT_MESSAGES_MAX = const(24)
-_TASK_RESTART_DELAY_S = 1.0
-_PUMP_TASK_RESTART_DELAY_S = 0.1
 
 
 class Controller:
@@ -56,11 +46,11 @@ class Controller:
         self.screen = getattr(hw, "screen", None)
         self.i2c_lock = asyncio.Lock()
         self.state_lock = asyncio.Lock()
-        self.algorithm = algorithm_mod.create(settings)
+        self.algorithm = create(settings)
         self.decision = self.algorithm.decision
         self._strategy = settings.control_strategy
         self.decision_ms = None  # ticks of the last decision
-        self.cycler = DutyCycler(milli(settings.pwm_period_s), self.clock.ticks_ms())
+        self.cycler = pump.DutyCycler(milli(settings.pwm_period_s), self.clock.ticks_ms())
         self.pcf = None
         self.probe_bus = None
         self.pump_on = False
@@ -80,10 +70,8 @@ class Controller:
         self.manual_duty_pct = 0
         self.manual_until_s = None
         if derived is None:
-            from controller.settings import derived as derive
-
-            derived = derive(settings)
-        table, table_error, slots = derived
+            derived = once("settings", "derived", settings)
+        table, self._table_error, slots = derived
         alpha = settings.ntc_smoothing
         period_ms = milli(settings.sensor_period_s)
         clear = -(-milli(settings.sensor_clear_s) // period_ms)  # readings, rounded up
@@ -94,7 +82,6 @@ class Controller:
 
         self.protection = Protection(settings, self.algorithm)
         self.probes = [Probe(name, rom, settings.probe_max_age_s) for name, rom in slots]
-        self._table_error = table_error
         # Services attached from outside once they exist; each is None while it is off or not
         # there yet, and every reader checks for None.
         self.link = None  # controller.net.link.Link: the ThingsBoard MQTT link (MQTT_BROKER set)
@@ -109,7 +96,7 @@ class Controller:
 
     # --- boot -------------------------------------------------------------------------
     def _boot_say(self, text, error=False):
-        if len(self.boot_messages) >= _BOOT_MESSAGES_MAX:
+        if len(self.boot_messages) >= 24:  # the boot messages kept
             self.boot_messages.pop(0)
         self.boot_messages.append(text)
         if error:
@@ -205,8 +192,8 @@ class Controller:
         """Manual pump mode: AUTO, MANUAL at ``duty_pct`` or OFF, back to AUTO after
         ``timeout_s`` (None: until changed). Safety modes (fault, overheat, cool-off) still
         win over it. Raises ValueError for a bad mode or duty; nothing changes then."""
-        if mode not in MANUAL_MODES:
-            raise ValueError("mode must be one of " + ", ".join(MANUAL_MODES))
+        if mode not in (AUTO, MANUAL, OFF):
+            raise ValueError("mode must be one of " + ", ".join((AUTO, MANUAL, OFF)))
         if not isinstance(duty_pct, (int, float)) or isinstance(duty_pct, bool) or not 0 <= duty_pct <= 100:
             raise ValueError("duty_pct must be a number 0..100")
         if timeout_s is not None and (not isinstance(timeout_s, (int, float)) or isinstance(timeout_s, bool)
@@ -230,7 +217,9 @@ class Controller:
             self.manual_until_s = None
             self.log.info("manual pump mode timed out: auto again")
             return
-        if decision.mode not in _MANUAL_OVERRIDES:
+        # The only modes a manual setting overrides: every safety rule (fault, overheat, cool-off
+        # and each plant protection) comes first.
+        if decision.mode not in (IDLE, RUNNING, PURGE, TUBE_KICK):
             return
         if self.manual_mode == MANUAL and self.protection.refuse_manual(decision):
             return
@@ -288,7 +277,7 @@ class Controller:
         """CONTROL_STRATEGY changed at run time (a ThingsBoard override): a fresh algorithm that
         starts stopped, keeping the last decision's duty for the pump-start count."""
         old = self.decision
-        self.algorithm = algorithm_mod.create(self.settings)
+        self.algorithm = create(self.settings)
         self.algorithm.decision.mode = old.mode
         self.algorithm.decision.duty_pct = old.duty_pct
         self.decision = self.algorithm.decision
@@ -300,23 +289,23 @@ class Controller:
         """The duty the pump drive should apply: 0 if the decision is missing or stale."""
         if self.decision_ms is None:
             return 0
-        age_ms = ticks_diff(self.clock.ticks_ms(), self.decision_ms)
-        if age_ms > milli(self.settings.decision_max_age_s):
+        ms = ticks_diff(self.clock.ticks_ms(), self.decision_ms)  # the decision's age
+        if ms > milli(self.settings.decision_max_age_s):
             if not self.stale_reported:
                 self.stale_reported = True
-                self.log.error("control decision %d s old: pump stopped until control resumes" % (age_ms // 1000))
+                self.log.error("control decision %d s old: pump stopped until control resumes" % (ms // 1000))
             return 0
         self.stale_reported = False
         return self.decision.duty_pct
 
     # --- supervision --------------------------------------------------------------------
-    async def supervise(self, name, task_fn, restart_delay_s=_TASK_RESTART_DELAY_S):
-        """Run ``task_fn(self)`` forever: a crash is logged with its traceback and counted,
-        and the task restarts after ``restart_delay_s``."""
+    async def supervise(self, name, fn, delay=1.0):
+        """Run ``fn(self)`` forever: a crash is logged with its traceback and counted, and the
+        task restarts after ``delay`` seconds."""
         self.task_restarts[name] = 0
         while True:
             try:
-                await task_fn(self)
+                await fn(self)
                 self.log.error("task %s returned; restarting it" % name)
             except Exception as exc:  # noqa: BLE001 - every crash is logged and survived
                 try:
@@ -325,18 +314,16 @@ class Controller:
                     exc = None
                     print("task crashed; no memory for its traceback:", name)
             self.task_restarts[name] += 1
-            await asyncio.sleep(restart_delay_s)
+            await asyncio.sleep(delay)
 
     def start_tasks(self, extra=()):
-        """Create the supervised tasks; ``extra`` adds (name, task_fn) pairs."""
-        plan = [("sensors", tasks.sensor_task, _TASK_RESTART_DELAY_S),
-                ("control", tasks.control_task, _TASK_RESTART_DELAY_S),
-                ("pump", pump.task, _PUMP_TASK_RESTART_DELAY_S),
-                ("display", tasks.display_task, _TASK_RESTART_DELAY_S)]
-        for name, fn in recovery.attach(self) + list(extra):  # the counters and the watchdog's feeder
-            plan.append((name, fn, _TASK_RESTART_DELAY_S))
-        for name, fn, delay in plan:
-            self.tasks.append(asyncio.create_task(self.supervise(name, fn, delay)))
+        """Create the supervised tasks; ``extra`` adds (name, task_fn) pairs. A crashed task
+        restarts after 1 s, the pump's drive after 0.1 s."""
+        extra = ([("sensors", tasks.sensor_task), ("control", tasks.control_task), ("pump", pump.task),
+                  ("display", tasks.display_task)]
+                 + recovery.attach(self) + list(extra))  # the counters and the watchdog's feeder
+        for name, fn in extra:
+            self.tasks.append(asyncio.create_task(self.supervise(name, fn, 0.1 if fn is pump.task else 1.0)))
 
     async def start(self, extra=()):
         """Boot, take a first reading and start the tasks; returns at once."""

@@ -10,13 +10,6 @@ from controller import VERSION
 from controller import counters as C  # resident: controller.app imports it (through recovery) first
 
 _HEAD = 7  # magic, version, length
-_S_MAX = 50 * 366 * 86400  # 50 years of pump time
-_DAY_S_MAX = 86400 + 3600  # a day, and a clock correction
-_WH_TOTAL_MAX = 1000000000
-_WH_DAY_MAX = 10000000  # 10 MWh: no 50 L/min loop collects that in a day
-_MIN_DAY = 19675  # 2023-11-14 (net.wall.MIN_EPOCH_S): an earlier day is a clock never set
-# Hardware causes that mean someone reset or powered the board: a pending cause is not theirs.
-_EXTERNAL = ("power_on", "reset_pin", "brownout")
 
 
 def boot(ctl):
@@ -86,7 +79,8 @@ def restore(keeper, cause):
                 c.pump_s_total / 3600, c.starts_total, c.resets_total))
     else:
         log.warn("counters: no nvm; kept in RAM until the next restart")
-    if c.pending and cause in _EXTERNAL:
+    # Hardware causes that mean someone reset or powered the board: a pending cause is not theirs.
+    if c.pending and cause in ("power_on", "reset_pin", "brownout"):
         c.pending = ""
     cause = c.count_boot(cause)
     log.info("start cause: %s (%d starts so far)" % (cause, c.resets_total))
@@ -138,13 +132,15 @@ def _parse(c, data):
     if pending and not _valid_name(pending):
         return "absurd pending cause"
     pump_total, pump_today, starts, wh_total, wh_today, day = v[0], v[1], v[2], v[3], v[4], v[5]
-    if pump_total > _S_MAX or pump_today > _DAY_S_MAX or pump_today > pump_total:
+    # At most 50 years of pump time; a day, and a clock correction, today.
+    if pump_total > 50 * 366 * 86400 or pump_today > 86400 + 3600 or pump_today > pump_total:
         return "absurd pump time"
     if starts > C._COUNT_MAX:
         return "absurd pump starts"
-    if wh_total > _WH_TOTAL_MAX or wh_today > _WH_DAY_MAX or wh_today > wh_total:
+    # 10 MWh a day at most: no 50 L/min loop collects that.
+    if wh_total > 1000000000 or wh_today > 10000000 or wh_today > wh_total:
         return "absurd heat"
-    if day and not _MIN_DAY <= day < 100000:
+    if day and not 19675 <= day < 100000:  # 2023-11-14 (net.wall.MIN_EPOCH_S): an earlier day is a clock never set
         return "absurd day"
     (c.pump_s_total, c.pump_s_today, c.starts_total, c.heat_total_wh, c.heat_today_wh,
      c.day, c.crash_streak, c.safe_streak) = v

@@ -1,6 +1,6 @@
 """The decision: what the pump does this control cycle and why, in one place.
 
-The pump algorithm (controller.algorithm and controller.strategies) makes a ``Decision``, plant
+The pump algorithm (controller.algorithm, with its strategies) makes a ``Decision``, plant
 protection (controller.protect) and the manual mode (controller.app) override it. Every mode name
 and every reason text lives here; the screen, telemetry, the counters and the heater import the
 mode names from here instead of spelling them.

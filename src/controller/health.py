@@ -20,11 +20,10 @@ from adafruit_ticks import ticks_diff
 from controller import const, milli, pump
 
 
-_FEED_S = const(1)
 _SLACK_MS = const(10000)  # longer than any call allowed to block the loop
-_PUMP_LIMIT_MS = const(10000)  # the pump task wakes at least every 250 ms
-NAMES = ("control", "sensors", "pump", "i2c")
-_WHAT = ("no control decision", "no sensor reading", "pump task not running", "no good I2C reading")
+# The parts watched: (name, what is missing when it stalls).
+NAMES = (("control", "no control decision"), ("sensors", "no sensor reading"), ("pump", "pump task not running"),
+         ("i2c", "no good I2C reading"))
 
 
 class Watch:
@@ -41,13 +40,14 @@ class Watch:
         s = ctx.settings
         sensors_ms = 2 * milli(s.sensor_period_s) + s.probe_conversion_ms + _SLACK_MS
         i2c_ms = s.health_i2c_dead_s * 1000
-        self.limits_ms = (2 * milli(s.control_period_s) + _SLACK_MS, sensors_ms, _PUMP_LIMIT_MS,
+        # control, sensors, the pump task (it wakes at least every 250 ms), I2C
+        self.limits_ms = (2 * milli(s.control_period_s) + _SLACK_MS, sensors_ms, 10000,
                           i2c_ms if i2c_ms > sensors_ms else sensors_ms)
         now = ctx.clock.ticks_ms()
         self._seen = [None, None, None, None]
         self._at = [now, now, now, now]
         self.reason = ""  # why the loop is unhealthy; "" while healthy
-        self.part = ""  # the part that made it so (one of NAMES)
+        self.part = ""  # the part that made it so (a name of NAMES)
         self.feeds = 0
         self.unfed = False
         self.i2c_good = 0
@@ -73,8 +73,8 @@ class Watch:
             self.part = ""
             return True
         if not self.reason:
-            self.part = NAMES[bad]
-            self.reason = "%s for %d s" % (_WHAT[bad], ticks_diff(now_ms, at[bad]) // 1000)
+            self.part = NAMES[bad][0]
+            self.reason = "%s for %d s" % (NAMES[bad][1], ticks_diff(now_ms, at[bad]) // 1000)
         return False
 
     def step(self):
@@ -106,4 +106,4 @@ class Watch:
     async def task(self, ctx):
         while True:
             self.step()
-            await asyncio.sleep(_FEED_S)
+            await asyncio.sleep(1)

@@ -1,8 +1,11 @@
 """A tiny logger: prints "[uptime] LEVEL message" to the serial console and keeps the
-last few messages for the screen and telemetry."""
+last few messages for the screen and telemetry; and the clock it stamps them with (``Clock``).
+"""
 
 import io
 import sys
+
+from adafruit_ticks import ticks_diff, ticks_ms
 
 INFO = "INFO"
 WARN = "WARN"
@@ -52,3 +55,40 @@ class Log:
     def exception(self, message, exc):
         self._emit(ERROR, "%s: %s: %s" % (message, type(exc).__name__, exc))
         self.out(format_exception(exc))
+
+
+# --- time for the controller -----------------------------------------------------------------
+# Time for the controller: wrapping millisecond ticks and a monotonic whole-second count.
+#
+# CircuitPython floats keep about 22 bits of mantissa, so a float of seconds since boot loses
+# sub-second resolution within days and whole seconds within months. Durations under a
+# minute are therefore measured with ``ticks_diff`` on millisecond ticks, and long-lived
+# timestamps are whole seconds (an int, exact for decades).
+
+
+class Clock:
+    """Monotonic time from a wrapping millisecond tick source.
+
+    :param fn: returns milliseconds, wrapping like ``adafruit_ticks.ticks_ms``
+        (the device's supervisor ticks; a virtual clock in the simulator and tests)
+
+    ``now_s()`` must be called at least once a day (every task does it far more often):
+    ``ticks_diff`` is only unambiguous over half the tick period (about 3 days).
+    """
+
+    def __init__(self, fn=None):
+        self.ticks_ms = fn or ticks_ms
+        self._last = self.ticks_ms()
+        self._sec = 0
+        self._rem_ms = 0
+
+    def now_s(self):
+        """Whole seconds since this clock was made (int, monotonic)."""
+        now = self.ticks_ms()
+        ms = self._rem_ms + ticks_diff(now, self._last)
+        self._last = now
+        if ms >= 1000:
+            self._sec += ms // 1000
+            ms %= 1000
+        self._rem_ms = ms
+        return self._sec

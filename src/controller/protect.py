@@ -42,8 +42,6 @@ from controller import const, milli
 from controller.decision import (COLLECTOR_COOLING, COOL_OFF, EMERGENCY, FAULT, FROST, IDLE, LOCKOUT,
                                   NO_FLOW, OVERHEAT, PURGE, RECOOL, RUNNING, TANK_CUTOFF, TANK_MAX, TUBE_KICK)
 
-# Starts in a row whose readings look like swapped sensors before the lockout.
-_SWAP_STARTS = const(2)
 # The tank reading must warm at least this much after a start to count as a swap sign, mK.
 _SWAP_RISE_MK = const(4000)
 
@@ -85,15 +83,13 @@ class Protection:
         self.retry_until_s = None
         self.check_s = None  # start of the flow-check window running now
 
-    def _lock(self, d, text, now_s):
-        """Lock the pump out (``text`` says why) and take it at once."""
-        self.lockout = text
-        self.lockout_s = now_s
-        self.retry_until_s = None
-        self.check_s = None
-        self._locked(d)
-
-    def _locked(self, d):
+    def _lock(self, d, text=None, now_s=None):
+        """Hold the pump in the lockout; with ``text`` (why), lock it out now."""
+        if text:
+            self.lockout = text
+            self.lockout_s = now_s
+            self.retry_until_s = None
+            self.check_s = None
         self._hold(d, LOCKOUT, 0)
         d.lockout_text = self.lockout
 
@@ -167,7 +163,7 @@ class Protection:
         elif d.mode == FAULT:
             self._fault(d, panel_c, tank_c)
         elif self.lockout:
-            self._locked(d)
+            self._lock(d)
         elif self.retry_until_s is not None and now_s < self.retry_until_s:
             self._hold(d, NO_FLOW, 0)
             d.left_s = self.retry_until_s - now_s
@@ -266,11 +262,8 @@ class Protection:
             d.limit_c = s.collector_min_c
             return
         # 10. evacuated-tube kick
-        if s.tube_kick_on:
-            self._kick(d, now_s, local_min)
-
-    def _kick(self, d, now_s, local_min):
-        s = self.s
+        if not s.tube_kick_on:
+            return
         if self.kick_until_s is not None:
             if now_s < self.kick_until_s and d.mode == IDLE:
                 self._hold(d, TUBE_KICK, 100)
@@ -286,11 +279,10 @@ class Protection:
         if not s.tube_kick_from_h * 60 <= local_min < s.tube_kick_to_h * 60:
             return
         if self.kick_last_s is None or now_s - self.kick_last_s >= round(s.tube_kick_every_min * 60):
-            run_s = round(s.tube_kick_run_s)
             self.kick_last_s = now_s
-            self.kick_until_s = now_s + run_s
             self._hold(d, TUBE_KICK, 100)
-            d.left_s = run_s
+            d.left_s = round(s.tube_kick_run_s)
+            self.kick_until_s = now_s + d.left_s
 
     def _check_flow(self, d, hot, cold, flow, now_s):
         """No-flow and swapped-sensor plausibility while the differential rule runs the pump
@@ -314,8 +306,7 @@ class Protection:
                 return
             self._window(d, hot, cold, flow, now_s)
             return
-        self.duty_sum += d.duty_pct
-        self.duty_n += 1
+        self.duty_sum += d.duty_pct - 50
         if hot < self.hot_min:
             self.hot_min = hot
         if cold > self.cold_max:
@@ -342,15 +333,16 @@ class Protection:
         self.first_window = False
         if first and s.swap_check_on and rise >= _SWAP_RISE_MK and rise > 2 * drop:
             self.swap_starts += 1
-            if self.swap_starts >= _SWAP_STARTS:
+            if self.swap_starts >= 2:  # starts in a row that look like swapped sensors: lockout
                 self._lock(d, "collector and tank sensors look swapped: after %d starts the tank reading "
                            "warmed %.1f K while the collector cooled %.1f K" % (self.swap_starts, rise / 1000,
                                                                               drop / 1000), now_s)
             return
         if first:
             self.swap_starts = 0
-        warmed = (hot - cold) - self.diff0
-        if not s.noflow_on or flowing or warmed < milli(s.noflow_warm_k) or self.duty_sum < 50 * self.duty_n:
+        # no verdict unless the difference grew by NOFLOW_WARM_K at a mean duty of 50 % or more
+        if (not s.noflow_on or flowing or (hot - cold) - (self.hot0 - self.cold0) < milli(s.noflow_warm_k)
+                or self.duty_sum < 0):
             self._window(d, hot, cold, flow, now_s)  # no verdict: watch the next window of this run
             return
         self.failed_starts += 1
@@ -367,10 +359,8 @@ class Protection:
         self.check_s = now_s
         self.hot0 = self.hot_min = hot
         self.cold0 = self.cold_max = cold
-        self.diff0 = hot - cold
         self.flow0 = self.flow_max = flow
-        self.duty_sum = d.duty_pct
-        self.duty_n = 1
+        self.duty_sum = d.duty_pct - 50  # the window's duties summed, each less 50 %: >= 0 is a mean of 50 % or more
 
 
 def _m(value_c):

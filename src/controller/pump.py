@@ -1,19 +1,19 @@
 """The pump's drive: the PCF8591's analog output (DAC) switches the SCR pump driver, 255 on and
 0 off. Every write to it is here: the pump task that applies the decided duty as a slow on/off
-cycle (controller.pwm), and ``off``, the one way to switch the pump off whatever state the
+cycle (``DutyCycler``, below), and ``off``, the one way to switch the pump off whatever state the
 program is in (a stop, a crash, the watchdog, a reboot, safe mode).
 """
 
 import asyncio
 
+from adafruit_ticks import ticks_add, ticks_diff
+
 from controller import const
 
 _DAC_ON = const(255)
 _DAC_OFF = const(0)
-_CONTROL_DAC_ON = const(0x40)  # PCF8591 control byte with the analog output enabled
 _MIN_SLEEP_MS = const(10)
 _MAX_SLEEP_MS = const(250)  # re-check the decision at least this often
-_RETRY_MS = const(100)  # after a failed DAC write
 
 
 def off(pcf, i2c=None, address=0x48):
@@ -34,7 +34,7 @@ def off(pcf, i2c=None, address=0x48):
         while not i2c.try_lock():
             pass
         try:
-            i2c.writeto(address, bytes((_CONTROL_DAC_ON, _DAC_OFF)))
+            i2c.writeto(address, bytes((0x40, _DAC_OFF)))  # the control byte: analog output enabled
         finally:
             i2c.unlock()
         return True
@@ -71,7 +71,7 @@ async def task(ctx):
                 ctx.pump_switches += 1
             else:
                 written = None  # unknown: write again soon
-                await asyncio.sleep(_RETRY_MS / 1000)
+                await asyncio.sleep(0.1)  # after a failed DAC write
                 continue
         wait = cycler.next_edge_ms(ctx.clock.ticks_ms())
         if wait < _MIN_SLEEP_MS:
@@ -79,3 +79,121 @@ async def task(ctx):
         elif wait > _MAX_SLEEP_MS:
             wait = _MAX_SLEEP_MS
         await asyncio.sleep(wait / 1000)
+
+
+# --- the slow PWM ---------------------------------------------------------------------------
+# Slow PWM: a duty in percent becomes on/off over a fixed period (5 s by default).
+#
+# The pump's SCR driver is switched by writing 255 / 0 to the PCF8591 DAC. On the device,
+# network calls can block the event loop for seconds, so on-time is measured with ticks,
+# never inferred from sleeps: each call to ``update`` credits the time since the previous
+# call to the level that was actually in effect. An overshoot (the loop was blocked while the
+# pump was on) or an undershoot (blocked while it should have come on) is carried into the
+# next cycle, bounded to one period, so the duty averaged over a few cycles stays right.
+# At 0 % and 100 % nothing is carried: off means off now, and on means on now.
+
+
+
+class DutyCycler:
+    """On/off level for a duty, cycle by cycle.
+
+    :param period_ms: cycle length, ms
+    :param now_ms: current ticks, ms
+    """
+
+    def __init__(self, period_ms, now_ms):
+        self.period_ms = int(period_ms)
+        self.cycle_start_ms = now_ms
+        self.last_ms = now_ms
+        self.level = False
+        self.duty_pct = 0
+        self.carry_ms = 0  # on-time owed (+) or overdrawn (-) from earlier cycles
+        self.target_ms = 0  # on-time wanted in the current cycle
+        self.cycle_on_ms = 0  # on-time delivered in the current cycle
+        self.total_on_ms = 0  # on-time delivered since construction
+        self.cycles = 0
+
+    def _credit(self, span_ms):
+        if self.level and span_ms > 0:
+            self.cycle_on_ms += span_ms
+            self.total_on_ms += span_ms
+
+    def _close_cycle(self):
+        # Against the unclamped wish, so a debt larger than one cycle can pay off is kept.
+        error = self.duty_pct * self.period_ms // 100 + self.carry_ms - self.cycle_on_ms
+        period = self.period_ms
+        if self.duty_pct <= 0 or self.duty_pct >= 100:
+            error = 0
+        elif error > period:
+            error = period
+        elif error < -period:
+            error = -period
+        self.carry_ms = error
+        self.cycle_on_ms = 0
+        self.cycles += 1
+        self.cycle_start_ms = ticks_add(self.cycle_start_ms, period)
+
+    def _advance(self, now_ms):
+        period = self.period_ms
+        span = ticks_diff(now_ms, self.last_ms)
+        if span < 0:
+            span = 0
+        if span > 4 * period:  # longer gaps are not replayed cycle by cycle
+            # A very long stall: credit it, close one cycle, restart the cycle grid at now.
+            self._credit(span)
+            self._close_cycle()
+            self.cycle_start_ms = now_ms
+            self.last_ms = now_ms
+            return
+        while True:
+            to_end = ticks_diff(ticks_add(self.cycle_start_ms, period), self.last_ms)
+            if span < to_end:
+                self._credit(span)
+                self.last_ms = now_ms
+                return
+            self._credit(to_end)
+            span -= to_end
+            self.last_ms = ticks_add(self.last_ms, to_end)
+            self._close_cycle()
+
+    def update(self, now_ms, duty_pct):
+        """The level the pump should have now; call it often (at least at ``next_edge_ms``).
+
+        :param now_ms: current ticks, ms
+        :param duty_pct: wanted duty, 0..100
+        :returns: True for on
+        """
+        self._advance(now_ms)
+        if duty_pct <= 0 or duty_pct >= 100:
+            self.carry_ms = 0
+        self.duty_pct = duty_pct
+        # The on-time wanted in this cycle: the duty's share of the period and the carry, within
+        # 0..period (all of it at 100 %, none at 0 %).
+        period = self.period_ms
+        if duty_pct <= 0:
+            target = 0
+        elif duty_pct >= 100:
+            target = period
+        else:
+            target = duty_pct * period // 100 + self.carry_ms
+            if target < 0:
+                target = 0
+            elif target > period:
+                target = period
+        self.target_ms = target
+        if duty_pct <= 0:
+            self.level = False
+        elif duty_pct >= 100:
+            self.level = True
+        else:
+            self.level = self.cycle_on_ms < self.target_ms
+        return self.level
+
+    def next_edge_ms(self, now_ms):
+        """Milliseconds from ``now_ms`` until the level may change next."""
+        to_end = ticks_diff(ticks_add(self.cycle_start_ms, self.period_ms), now_ms)
+        if self.level and self.duty_pct < 100:
+            span = self.target_ms - self.cycle_on_ms  # the on-time still due
+            if span < to_end:
+                return span if span > 0 else 0
+        return to_end if to_end > 0 else 0

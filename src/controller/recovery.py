@@ -10,7 +10,7 @@ The hardware comes in through the controller's ``hw`` (see app.py), all optional
 - ``watchdog``: something with ``feed()`` (``microcontroller.watchdog`` in RESET mode), or None
 
 Flash wear: the block is written when it changed and a save is due (first at
-``_FIRST_SAVE_S`` of uptime, then every COUNTERS_SAVE_S), on a clean stop, before a deliberate
+5 minutes of uptime, then every COUNTERS_SAVE_S), on a clean stop, before a deliberate
 restart, and when the watchdog is about to reset a board that ran normally. A board stuck in a
 crash or safe-mode loop writes at most ``restart.STREAK_MAX`` times, then waits longer between
 tries.
@@ -18,13 +18,11 @@ tries.
 
 import asyncio
 
-from controller import const, once
+from controller import once
 from controller.counters import Counters, clean_name, total
 from controller.decision import ERROR_MODES, NO_FLOW
 
 
-_UPDATE_S = const(2)
-_FIRST_SAVE_S = const(300)  # the first save after a boot: a reset loop faster than this writes nothing
 
 
 def attach(ctx):
@@ -51,20 +49,6 @@ def new_counters(settings):
     return Counters(settings.pump_flow_lpm, settings.fluid_j_per_lk, lambda epoch_s: epoch_offset_min(settings, epoch_s))
 
 
-def _heat_pairs(probes):
-    """The configured probe pairs that measure the loop's temperature rise (outlet, inlet):
-    panel_outlet/panel_inlet first, then tank_inlet/tank_outlet."""
-    by_name = {}
-    for probe in probes:
-        if probe.rom_hex:
-            by_name[probe.name] = probe
-    pairs = []
-    for hot, cold in (("panel_outlet", "panel_inlet"), ("tank_inlet", "tank_outlet")):
-        if hot in by_name and cold in by_name:
-            pairs.append((by_name[hot], by_name[cold]))
-    return pairs
-
-
 class Keeper:
     """Feeds ``counters`` from the controller's state every 2 s and saves them when due."""
 
@@ -74,17 +58,22 @@ class Keeper:
         self.counters = new_counters(ctx.settings)
         self.saved = None  # the bytes in the store, as far as we know
         self.saves = 0
-        self.next_save_s = min(_FIRST_SAVE_S, ctx.settings.counters_save_s)
+        # The first save after a boot: a reset loop faster than 5 minutes writes nothing.
+        self.next_save_s = min(300, ctx.settings.counters_save_s)
         self.healthy_saved = False
-        self.pairs = _heat_pairs(ctx.probes)
+        # The configured probe pairs that measure the loop's temperature rise (outlet, inlet):
+        # panel_outlet/panel_inlet first, then tank_inlet/tank_outlet.
+        probes = {}
+        for p in ctx.probes:
+            if p.rom_hex:
+                probes[p.name] = p
+        self.pairs = [(probes[hot], probes[cold]) for hot, cold in (("panel_outlet", "panel_inlet"),
+                                                                    ("tank_inlet", "tank_outlet"))
+                      if hot in probes and cold in probes]
         self.counters.heat_measured = bool(self.pairs)
         # The NTCs and the configured probes: fixed once the controller exists, so built once
         # (update() runs every 2 s).
         self.sensors = [ctx.hot, ctx.cold] + [p for p in ctx.probes if p.rom_hex]
-        self._base()
-
-    def _base(self):
-        ctx = self.ctx
         self._on_ms = ctx.cycler.total_on_ms
         self._starts = ctx.pump_starts
         self._i2c = ctx.i2c_errors
@@ -109,7 +98,12 @@ class Keeper:
         span = on_ms - self._on_ms
         self._on_ms = on_ms
         if span > 0 and ctx.pcf is not None:
-            c.add_pump(span, self._delta_k())
+            diff = None  # the loop's temperature rise, K, from the first pair that reads
+            for hot, cold in self.pairs:
+                if hot.value_c is not None and cold.value_c is not None:
+                    diff = hot.value_c - cold.value_c
+                    break
+            c.add_pump(span, diff)
         starts = ctx.pump_starts
         c.count_starts(starts - self._starts)
         self._starts = starts
@@ -118,7 +112,8 @@ class Keeper:
         for i in range(len(sensors)):
             n = sensors[i].faults
             if n > faults[i]:
-                c.count_fault(_sensor_kind(sensors[i]), n - faults[i])
+                kind = "probe_" if getattr(sensors[i], "rom_hex", None) is not None else "ntc_"
+                c.count_fault(clean_name(kind + sensors[i].name), n - faults[i])
             faults[i] = n
         errors = ctx.i2c_errors
         burst = errors > self._i2c
@@ -148,12 +143,6 @@ class Keeper:
                 c.safe_streak = 0
             self.save()
 
-    def _delta_k(self):
-        for hot, cold in self.pairs:
-            if hot.value_c is not None and cold.value_c is not None:
-                return hot.value_c - cold.value_c
-        return None
-
     def save(self, force=False):
         """Write the block if it changed; True if written."""
         if self.store is None:
@@ -182,9 +171,5 @@ class Keeper:
     async def task(self, ctx):
         while True:
             self.update()
-            await asyncio.sleep(_UPDATE_S)
+            await asyncio.sleep(2)
 
-
-def _sensor_kind(sensor):
-    label = getattr(sensor, "rom_hex", None)
-    return clean_name(("probe_" if label is not None else "ntc_") + sensor.name)

@@ -7,14 +7,6 @@ and smoothed in whole mC (``value_mc``); ``value_c`` is that in C, for reading.
 
 import ntc_table
 
-from controller import const
-
-NTC_FAULT_TEXT = {ntc_table.RAW_OPEN: "open circuit", ntc_table.RAW_SHORT: "short circuit"}
-
-# DS18B20 scratchpad and commands.
-_SKIP_ROM_CONVERT_T = b"\xcc\x44"
-_READ_SCRATCHPAD = b"\xbe"
-_POWER_ON_RAW = const(0x0550)  # 85.0 C: the power-on value, read when no conversion happened
 DS18B20_MIN_C = -55.0
 DS18B20_MAX_C = 125.0
 
@@ -76,7 +68,7 @@ class NtcSensor:
         self.readings += 1
         kind = self.table.classify(raw)
         if kind != ntc_table.RAW_OK:
-            return self._faulted(NTC_FAULT_TEXT[kind])
+            return self._faulted("open circuit" if kind == ntc_table.RAW_OPEN else "short circuit")
         if self.stuck_readings and self.same >= self.stuck_readings:
             return self._faulted(FAULT_STUCK)
         if self.fault is not None and self.latched:
@@ -177,7 +169,7 @@ def decode_scratchpad(buf):
     if crc8(buf, 8) != buf[8]:
         return None, FAULT_CRC
     raw = buf[1] << 8 | buf[0]
-    if raw == _POWER_ON_RAW:
+    if raw == 0x0550:  # 85.0 C: the power-on value, read when no conversion happened
         return None, FAULT_POWER_ON
     if raw & 0x8000:
         raw -= 0x10000
@@ -229,7 +221,7 @@ class ProbeBus:
         """Start a conversion on every probe at once; True if any device answered."""
         if not self.bus.reset():
             return False
-        self.bus.write(_SKIP_ROM_CONVERT_T)
+        self.bus.write(b"\xcc\x44")  # skip ROM, convert T
         return True
 
     def read_all(self, now_s):
@@ -241,7 +233,7 @@ class ProbeBus:
                 continue
             try:
                 with probe.device as dev:
-                    dev.write(_READ_SCRATCHPAD)
+                    dev.write(b"\xbe")  # read scratchpad
                     # end=9 reads the raw bytes: without it the driver raises one
                     # "CRC error" for a bad CRC and an absent probe alike.
                     dev.readinto(buf, end=9)

@@ -6,18 +6,10 @@ to its default, so the controller always runs. Attribute names are the keys in l
 ``settings.min_diff_k``.
 """
 
+from controller import Settings  # noqa: F401 - re-exported
 from controller.sensors import crc8, rom_to_hex  # noqa: F401 - rom_to_hex and crc8 re-exported
 from controller.spec_kinds import PROBE_SLOTS, B, C, F, I, L, R, S, T
 
-_ROM_HEX_DIGITS = 16
-
-
-class Settings:
-    """Validated settings. ``errors`` lists one human-readable line per rejected key or rule;
-    ``error_keys[i]`` is the tuple of keys ``errors[i]`` is about (host tools map it to lines).
-
-    No methods: a function defined here would keep this whole module (the loader) alive through
-    the Settings object after ``controller.forget`` dropped it at boot."""
 
 
 def _error(settings, keys, text):
@@ -36,9 +28,7 @@ def _parse_number(kind, raw):
             raise ValueError("empty")
         try:
             if kind == I:
-                lowered = text.lower()
-                hexadecimal = lowered.startswith("0x") or lowered.startswith("-0x")
-                value = int(text, 16 if hexadecimal else 10)
+                value = int(text, 16 if text.lower().lstrip("-").startswith("0x") else 10)
             else:
                 value = float(text)
         except ValueError:
@@ -76,10 +66,10 @@ def parse_rom(text):
     for ch in text:
         if ch not in ":- ":
             digits += ch
-    if len(digits) != _ROM_HEX_DIGITS:
+    if len(digits) != 16:
         raise ValueError("a ROM has 16 hex digits, got %d" % len(digits))
     try:
-        rom = bytes(int(digits[i:i + 2], 16) for i in range(0, _ROM_HEX_DIGITS, 2))
+        rom = bytes(int(digits[i:i + 2], 16) for i in range(0, 16, 2))
     except ValueError:
         raise ValueError("not hexadecimal")
     if crc8(rom[:7]) != rom[7]:
@@ -94,7 +84,7 @@ def parse_value(entry, raw):
 
     Raises ValueError with a message fit for a user.
     """
-    key, kind, _default, lo, hi, unit = entry[:6]
+    key, kind, lo, hi, unit = entry[0], entry[1], entry[3], entry[4], entry[5]
     if kind in (F, I):
         return _check_range(_parse_number(kind, raw), lo, hi, unit)
     if kind == B:
@@ -142,47 +132,111 @@ def parse_value(entry, raw):
 
 
 def table():
-    """(SPEC, ORDER_RULES): the whole settings table (controller.settings_spec), imported when
-    asked for. The device reads it at boot and forgets it (``controller.forget``): 20 KB."""
+    """(SPEC, ORDER_RULES, SWITCHED): the whole settings table (controller.settings_spec), imported
+    when asked for. The device reads it at boot and forgets it (``controller.forget``): 20 KB."""
     from controller import settings_spec
 
-    return settings_spec.SPEC, settings_spec.ORDER_RULES
+    return settings_spec.SPEC, settings_spec.ORDER_RULES, settings_spec.SWITCHED
 
 
 def load(getenv, spec=None, rules=None):
     """Settings from ``getenv(key)`` (``os.getenv`` on the device); never raises for bad input.
 
-    ``spec``/``rules``: the table to check against; by default the whole one (``table()``)."""
+    ``spec``/``rules``: the table to check against, every key read; by default the whole one
+    (``table()``), whose switched sections (settings_spec.SWITCHED) are read only while their
+    switch is on, else the first time one of their keys is asked for (``read``)."""
+    parts = ()
     if spec is None:
-        spec, whole_rules = table()
         if rules is None:
-            rules = whole_rules
+            spec, rules, parts = table()
+        else:
+            spec, _, parts = table()
     elif rules is None:
         rules = ()
     settings = Settings()
     settings.errors = []
     settings.error_keys = []
-    for entry in spec:
-        key = entry[0]
-        default = entry[2]
-        value = default
-        try:
-            raw = getenv(key)
-        except ValueError as exc:
-            # CircuitPython <= 10.1 raises for a bare value that is not an integer (8.5, true)
-            raw = None
-            _error(settings, (key,), "%s: unreadable (%s); write it in quotes, e.g. %s = \"%s\"; using default %r"
-                            % (key, exc, key, _fmt(default) if default != "" else "...", default))
-        if raw is not None:
+    settings.getenv = getenv
+    off = []
+    for part in parts:
+        for key in part[0]:
             try:
-                value = parse_value(entry, raw)
-            except ValueError as exc:
-                _error(settings, (key,), "%s = %r: %s; using default %r" % (key, raw, exc, default))
-        if entry[1] == L and value == "":
-            value = ()
-        setattr(settings, key.lower(), value)
-    _check_rules(settings, spec, rules)
+                if parse_value(next(e for e in spec if e[0] == key), getenv(key) or ""):
+                    break
+            except ValueError:
+                pass
+        else:
+            off.append(part)
+    settings.pending = tuple(i for i, part in enumerate(parts) if part in off)
+    for entry in spec:
+        if not [part for part in off if entry in part[1] and entry[0] not in part[0]]:
+            _value(settings, entry)
+    _check_rules(settings, spec, [rule for rule in rules if not [part for part in off if rule in part[2]]])
+    if settings.ntc_cold_channel == settings.ntc_hot_channel:
+        _error(settings, ("NTC_COLD_CHANNEL", "NTC_HOT_CHANNEL"),
+                        "NTC_COLD_CHANNEL and NTC_HOT_CHANNEL must differ; using defaults 0 and 1")
+        settings.ntc_cold_channel = _default_of("NTC_COLD_CHANNEL", spec)
+        settings.ntc_hot_channel = _default_of("NTC_HOT_CHANNEL", spec)
+    seen = {}
+    for slot in range(1, PROBE_SLOTS + 1):
+        key = "PROBE%d_NAME" % slot
+        name = getattr(settings, key.lower())
+        if name in seen:
+            default = _default_of(key, spec)
+            _error(settings, (key, "PROBE%d_NAME" % seen[name]), "%s = %r repeats probe %d's name; using %r"
+                            % (key, name, seen[name], default))
+            setattr(settings, key.lower(), default)
+            name = default
+        seen[name] = slot
+    roms = {}
+    for slot in range(1, PROBE_SLOTS + 1):
+        key = "PROBE%d_ROM" % slot
+        rom = getattr(settings, key.lower())
+        if rom and rom in roms:
+            _error(settings, (key, "PROBE%d_ROM" % roms[rom]),
+                            "%s repeats probe %d's ROM; probe %d left unconfigured" % (key, roms[rom], slot))
+            setattr(settings, key.lower(), "")
+        elif rom:
+            roms[rom] = slot
     return settings
+
+
+def read(settings, name):
+    """The setting ``name`` (lower case) of a switched section that ``load`` left unread: the
+    whole section is read now, as load reads it (its errors added), and its rules checked.
+    AttributeError if no such section has ``name``. ``controller.Settings`` calls this."""
+    spec, rules, parts = table()
+    for i in settings.pending:
+        part = parts[i]
+        if [e for e in part[1] if e[0].lower() == name]:
+            settings.pending = tuple(n for n in settings.pending if n != i)
+            for entry in part[1]:
+                if entry[0] not in part[0]:
+                    _value(settings, entry)
+            _check_rules(settings, spec, part[2])
+            return getattr(settings, name)
+    raise AttributeError(name)
+
+
+def _value(settings, entry):
+    key = entry[0]
+    default = entry[2]
+    value = default
+    try:
+        raw = settings.getenv(key)
+    except ValueError as exc:
+        # CircuitPython <= 10.1 raises for a bare value that is not an integer (8.5, true)
+        raw = None
+        _error(settings, (key,), "%s: unreadable (%s); write it in quotes, e.g. %s = \"%s\"; using default %r"
+                        % (key, exc, key, _fmt(default) if default != "" else "...", default))
+    if raw is not None:
+        try:
+            value = parse_value(entry, raw)
+        except ValueError as exc:
+            _error(settings, (key,), "%s = %r: %s; using default %r" % (key, raw, exc, default))
+    if entry[1] == L and value == "":
+        value = ()
+    setattr(settings, key.lower(), value)
 
 
 def _default_of(key, spec):
@@ -199,82 +253,6 @@ def _check_rules(settings, spec, rules):
                 message, low, _fmt(_default_of(low, spec)), high, _fmt(_default_of(high, spec))))
             setattr(settings, low.lower(), _default_of(low, spec))
             setattr(settings, high.lower(), _default_of(high, spec))
-    if settings.ntc_cold_channel == settings.ntc_hot_channel:
-        _error(settings, ("NTC_COLD_CHANNEL", "NTC_HOT_CHANNEL"),
-                        "NTC_COLD_CHANNEL and NTC_HOT_CHANNEL must differ; using defaults 0 and 1")
-        settings.ntc_cold_channel = _default_of("NTC_COLD_CHANNEL", spec)
-        settings.ntc_hot_channel = _default_of("NTC_HOT_CHANNEL", spec)
-    seen = {}
-    for slot in range(1, PROBE_SLOTS + 1):
-        name_key = "PROBE%d_NAME" % slot
-        name = getattr(settings, name_key.lower())
-        if name in seen:
-            fallback = _default_of(name_key, spec)
-            _error(settings, (name_key, "PROBE%d_NAME" % seen[name]), "%s = %r repeats probe %d's name; using %r"
-                            % (name_key, name, seen[name], fallback))
-            setattr(settings, name_key.lower(), fallback)
-            name = fallback
-        seen[name] = slot
-    roms = {}
-    for slot in range(1, PROBE_SLOTS + 1):
-        rom_key = "PROBE%d_ROM" % slot
-        rom = getattr(settings, rom_key.lower())
-        if rom and rom in roms:
-            _error(settings, (rom_key, "PROBE%d_ROM" % roms[rom]),
-                            "%s repeats probe %d's ROM; probe %d left unconfigured" % (rom_key, roms[rom], slot))
-            setattr(settings, rom_key.lower(), "")
-        elif rom:
-            roms[rom] = slot
-
-
-# Range of a table computed from Beta parameters: wide enough for frost and stagnation.
-BETA_START_C = -30.0
-BETA_STEP_C = 10.0
-BETA_POINTS = 19  # -30 ... 150 C
-ADC_FULL_SCALE = 256.0  # PCF8591: raw = Vin / Vref * 256, clipped to 255
-KELVIN_OFFSET = 273.15
-
-
-def beta_raw(temp_c, r25_ohm, beta_k, series_ohm):
-    """Raw value (fractional, unclipped) a Beta-model NTC gives at ``temp_c``.
-
-    :param r25_ohm: NTC resistance at 25 C, ohms
-    :param beta_k: Beta constant, K
-    :param series_ohm: pull-up resistor to the reference, ohms
-    """
-    import math
-
-    t_k = temp_c + KELVIN_OFFSET
-    r_ohm = r25_ohm * math.exp(beta_k * (1.0 / t_k - 1.0 / (25.0 + KELVIN_OFFSET)))
-    return ADC_FULL_SCALE * r_ohm / (r_ohm + series_ohm)
-
-
-def table_from_beta(r25_ohm, beta_k, series_ohm, start_c=BETA_START_C, step_c=BETA_STEP_C,
-                    points=BETA_POINTS):
-    """An ntc_table.NtcTable computed from Beta parameters (see ``beta_raw``).
-
-    Points whose raw value would clip at the ADC's ends are dropped, so the table only
-    spans temperatures the divider can resolve.
-    """
-    from ntc_table import NtcTable
-
-    if r25_ohm <= 0 or beta_k <= 0 or series_ohm <= 0:
-        raise ValueError("NTC Beta parameters must be positive")
-    raws = []
-    first_c = None
-    for i in range(points):
-        temp_c = start_c + i * step_c
-        raw = beta_raw(temp_c, r25_ohm, beta_k, series_ohm)
-        if raw >= 255.0:
-            continue  # too cold for this divider: still an open circuit
-        if raw <= 1.0:
-            break  # too hot: indistinguishable from a short
-        if first_c is None:
-            first_c = temp_c
-        raws.append(raw)
-    if first_c is None or len(raws) < 2:
-        raise ValueError("these NTC Beta parameters give no usable range on an 8-bit ADC")
-    return NtcTable(raws, first_c, step_c)
 
 
 def ntc_table(settings):
@@ -286,6 +264,8 @@ def ntc_table(settings):
 
     try:
         if settings.ntc_beta_r25_ohm > 0:
+            from controller.beta import table_from_beta  # only with Beta parameters: no names kept otherwise
+
             return table_from_beta(settings.ntc_beta_r25_ohm, settings.ntc_beta_k, settings.ntc_series_ohm), None
         if settings.ntc_table_raw:
             return ntc_table.NtcTable(settings.ntc_table_raw, settings.ntc_table_start_c,

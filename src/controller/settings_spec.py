@@ -19,7 +19,7 @@ keys in its own ``spec_*.py`` module with ``TITLE``, ``SPEC`` and ``ORDER_RULES`
 below in that order. ``SECTIONS`` pairs the first key of each section with its title.
 """
 
-from controller import spec_kinds
+from controller import spec_heater, spec_kinds, spec_net
 from controller.spec_kinds import B, C, F, I, L, R, S  # noqa: F401 - re-exported
 
 # Names of the five DS18B20 probe slots' defaults.
@@ -174,3 +174,12 @@ def _assemble():
 
 
 SPEC, ORDER_RULES = _assemble()
+
+
+# Sections that the board reads only while a switch of theirs is on: (switch keys, the section's
+# entries, its rules). With every switch off (the network without MQTT_BROKER; the heater without
+# HEATER_ENABLED, and without the network, which may override its keys) controller.settings.load
+# reads the section's own switch alone, so that a build without them keeps none of their names;
+# the section is read whole the first time one of its keys is asked for (controller.Settings).
+SWITCHED = ((("MQTT_BROKER",), spec_net.SPEC, spec_net.ORDER_RULES),
+            (("HEATER_ENABLED", "MQTT_BROKER"), spec_heater.SPEC, spec_heater.ORDER_RULES))

@@ -10,42 +10,39 @@ import asyncio
 
 from adafruit_ticks import ticks_add, ticks_diff
 
-from controller import const, display, milli
+from controller import const, milli
 
 
-_RESCAN_PERIOD_S = const(60)  # look again for configured probes that are missing
 _TOUCH_POLL_MS = const(100)
-_STATUS_PERIOD_S = const(60)  # a status line on the console
 
 
 async def sleep_ms(ms):
     await asyncio.sleep(ms / 1000)
 
 
-async def sleep_until(ctx, deadline_ms):
-    """Sleep until the tick ``deadline_ms``; if it has passed, still yield once, so a task whose
+async def sleep_until(ctx, deadline):
+    """Sleep until the tick ``deadline`` (ms); if it has passed, still yield once, so a task whose
     work overran its period (a slow bus) cannot keep the others from running."""
-    delay = ticks_diff(deadline_ms, ctx.clock.ticks_ms())
+    delay = ticks_diff(deadline, ctx.clock.ticks_ms())
     if delay > 0:
         await sleep_ms(delay)
     else:
         await asyncio.sleep(0)
 
 
-def _next_deadline(ctx, deadline_ms, period_ms):
-    """The next period boundary after ``deadline_ms``; skips missed ones instead of bursting."""
-    deadline_ms = ticks_add(deadline_ms, period_ms)
+def _next_deadline(ctx, deadline, period_ms):
+    """The next period boundary after the tick ``deadline``; skips missed ones instead of bursting."""
+    deadline = ticks_add(deadline, period_ms)
     now = ctx.clock.ticks_ms()
-    if ticks_diff(deadline_ms, now) < 0:
-        deadline_ms = now
-    return deadline_ms
+    if ticks_diff(deadline, now) < 0:
+        deadline = now
+    return deadline
 
 
 async def sensor_task(ctx):
     """Read both NTCs and all DS18B20 probes every SENSOR_PERIOD_S."""
     s = ctx.settings
     period_ms = milli(s.sensor_period_s)
-    conversion_ms = s.probe_conversion_ms
     deadline = ctx.clock.ticks_ms()
     last_scan_s = ctx.clock.now_s()
     while True:
@@ -60,8 +57,8 @@ async def sensor_task(ctx):
         await ctx.read_ntcs()
         if probes is not None:
             # Read no earlier than the conversion time after the start, measured with ticks.
-            while ticks_diff(ctx.clock.ticks_ms(), started_ms) < conversion_ms:
-                await sleep_ms(conversion_ms - ticks_diff(ctx.clock.ticks_ms(), started_ms))
+            while ticks_diff(ctx.clock.ticks_ms(), started_ms) < s.probe_conversion_ms:
+                await sleep_ms(s.probe_conversion_ms - ticks_diff(ctx.clock.ticks_ms(), started_ms))
             now_s = ctx.clock.now_s()
             async with ctx.state_lock:
                 if converting:
@@ -69,7 +66,8 @@ async def sensor_task(ctx):
                 else:
                     for probe in probes.probes:
                         probe.feed(None, "bus: no presence pulse", now_s)
-            if probes.missing_configured() and now_s - last_scan_s >= _RESCAN_PERIOD_S:
+            # Every minute, look again for configured probes that are missing.
+            if probes.missing_configured() and now_s - last_scan_s >= 60:
                 last_scan_s = now_s
                 if ctx.scan_probes() is not None and not probes.missing_configured():
                     ctx.log.info("all configured DS18B20 probes found again")
@@ -101,17 +99,26 @@ async def display_task(ctx):
     last_status_s = None
     while True:
         now_s = ctx.clock.now_s()
-        amb = ctx.probe_value(ctx.settings.screen_ambient_probe)
-        trend.add(now_s, ctx.hot.value_c, ctx.cold.value_c, amb, ctx.decision.duty_pct)
+        trend.add(now_s, ctx.hot.value_c, ctx.cold.value_c, ctx.probe_value(ctx.settings.screen_ambient_probe),
+                  ctx.decision.duty_pct)
         screen = ctx.screen if hasattr(ctx.screen, "update") else None
         if screen is not None:
             screen.update(ctx, ctx.clock.ticks_ms())
-        if last_status_s is None or now_s - last_status_s >= _STATUS_PERIOD_S:
+        if last_status_s is None or now_s - last_status_s >= 60:  # a status line every minute
             last_status_s = now_s
-            ctx.log.info(display.status_line(ctx))
+            ctx.log.info(status_line(ctx))
         deadline = _next_deadline(ctx, deadline, 1000)
         while screen is not None and screen.touch is not None and ticks_diff(deadline, ctx.clock.ticks_ms()) > _TOUCH_POLL_MS:
             await sleep_ms(_TOUCH_POLL_MS)
             if screen.poll_touch():
                 screen.update(ctx, ctx.clock.ticks_ms())
         await sleep_until(ctx, deadline)
+
+
+# --- the status line for the serial console (the TFT pages are in controller.screen) ------------
+def status_line(ctx):
+    """One line for the serial console."""
+    d = ctx.decision
+    return "hot %s C  cold %s C  duty %3d %%  max_diff %.2f K  %s" % (
+        tuple("--.-" if s.value_c is None else "%5.1f" % s.value_c for s in (ctx.hot, ctx.cold))
+        + (d.duty_pct, d.max_diff_k, d.reason))

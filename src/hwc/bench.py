@@ -14,7 +14,7 @@ The controls:
 * ``seed``: the seed's adaptive algorithm (CONTROL_STRATEGY = "seed");
 * ``onoff``: a classic differential thermostat, 6 K on, 4 K off, full speed (the baseline);
 * ``proportional``: commercial speed control, nominal dT 10 K, minimum speed 30 %;
-* ``burst``: full-speed bursts timed by the collector (``controller.strategies.Burst``);
+* ``burst``: full-speed bursts timed by the collector (``controller.algorithm.Burst``);
 * ``greedy``: a rule, not a controller: it reads the model's true state and runs the pump at
   full speed whenever that brings water into the tank hotter than the tank bottom.
 

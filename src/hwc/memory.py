@@ -119,9 +119,9 @@ FROZEN_LIBRARIES = ("adafruit_connection_manager", "adafruit_requests", "adafrui
 # imports it. The libraries first, then our modules.
 DEVICE_LIBRARIES = ["asyncio", "adafruit_ticks", "adafruit_bus_device.i2c_device", "adafruit_pcf8591.pcf8591",
                     "adafruit_onewire.bus", "adafruit_onewire.device", "adafruit_ds18x20"]
-DEVICE_OURS = ["ntc_table", "controller", "controller.settings", "controller.clock",
-               "controller.filters", "controller.sensors", "controller.algorithm", "controller.strategies",
-               "controller.pwm", "controller.log", "controller.display", "controller.tasks", "controller.app",
+DEVICE_OURS = ["ntc_table", "controller", "controller.settings",
+               "controller.filters", "controller.sensors", "controller.algorithm",
+               "controller.log", "controller.tasks", "controller.app",
                "controller.protect", "controller.counters", "controller.health", "controller.recovery",
                "controller.screen", "controller.screen.main"]
 # The network link while it runs (MQTT_BROKER set), and what a connection opening or a message
