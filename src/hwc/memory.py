@@ -130,8 +130,7 @@ DEVICE_OURS = ["ntc_table", "controller", "controller.settings", "controller.clo
 # imports on top (controller.net.once) and forgets after.
 NET_RESIDENT = ["adafruit_minimqtt.adafruit_minimqtt", "controller.net", "controller.net.points",
                 "controller.net.wall", "controller.net.store", "controller.net.remote", "controller.net.link"]
-NET_TRANSIENT = ["controller.net.session", "controller.net.events", "controller.net.inbound", "controller.net.rpc",
-                 "controller.net.saved"]
+NET_TRANSIENT = ["controller.net.session", "controller.net.inbound", "controller.net.rpc", "controller.net.saved"]
 NET_HASS = ["controller.net.hass"]
 # What is loaded while a connection opens (issue 12's third configuration): the MQTT client, which
 # stays, and the per-use modules of the connection and its first messages, held.
@@ -176,7 +175,11 @@ def boot_steps(kind, real=False, up=False):
         steps.append(_call("boot: make_link", "link(%r)" % up))
     if kind in ("heater", "everything"):
         steps.append(_call("boot: heater relay, session, make_task", "heater(%r)" % real))
-    steps += [_call("boot: watchdog", "watchdog(%r)" % real), _call("boot: Controller.boot()", "boot()"),
+    booting = _call("boot: Controller.boot()", "boot(True)")
+    # main's boot: after a MemoryError an optional part is dropped and the boot tried again,
+    # each in a piece of its own (this build collects only between pieces)
+    booting.update(tick="import _hwc_boot\n_hwc_boot.boot_step()", max_ticks=8)
+    steps += [_call("boot: watchdog", "watchdog(%r)" % real), booting,
               _call("boot: first reading, start_tasks", "tasks()")]
     return steps
 
@@ -558,11 +561,15 @@ def measure(name, *, peaks=True):
                 parts = line.split()
                 if parts[:1] == ["DISPLAY"] and len(parts) >= 3:
                     display.append((parts[1], int(parts[2]), " ".join(parts[3:])))
+    # what controller.main dropped for want of memory (the guest prints "DEGRADED <boot message>")
+    degraded = [line[9:] for s in out["steps"] for line in s.get("text", "").splitlines()
+                if line.startswith("DEGRADED ")]
     figures = [s for s in out["steps"] if s.get("kind") != "report"]
     last = figures[-1] if figures else None
     return {"name": name, "title": title, "boot": out["boot"], "steps": out["steps"],
             "free": None if failed else last["free"], "largest": None if failed else last["largest"],
-            "failed": failed, "complete": failed is None and len(out["steps"]) == len(steps), "display": display}
+            "failed": failed, "complete": failed is None and len(out["steps"]) == len(steps), "display": display,
+            "degraded": degraded}
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -631,6 +638,8 @@ def report_text(results, out=sys.stdout):
                 f["error"], f["label"], _kb(f["free"]), _kb(f["largest"])), file=out)
         else:
             print("   %s KB free, largest free block %s KB" % (_kb(r["free"]), _kb(r["largest"])), file=out)
+        for text in r.get("degraded", ()):
+            print("   DEGRADED: " + text, file=out)
         print("   %-44s %9s %9s %9s %9s %9s" % ("piece", "resident", "needs blk", "free", "largest", "qstr pool"),
               file=out)
         for s in r["steps"]:

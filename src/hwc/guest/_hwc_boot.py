@@ -6,7 +6,10 @@ clock (``_hwc_clock``): the asyncio loop jumps to its next timer instead of wait
 The order is main's: settings (the table forgotten after), the hardware, the override store
 and saved overrides (network on), the Controller, the link (``make_link``), the heater task
 (``make_task``), the watchdog, then ``Controller.start``'s three steps (``boot``, a first
-reading, ``start_tasks``) and the tasks running. ``S`` keeps what main's frames keep.
+reading, ``start_tasks``) and the tasks running. ``S`` keeps what main's frames keep. The link
+and the heater are main's optional parts (``main._part``): a MemoryError while one is made, or
+later at boot or start-up, drops one (``main._drop``: the heater first) and the host's report
+shows ``DEGRADED`` with main's boot message.
 
 Hardware: ``real`` uses ``controller.hardware`` on the guest's stand-ins (board.I2C is a fake bus
 with a PCF8591, board.D4 a fake 1-Wire bus with five DS18B20s, board.DISPLAY a displayio
@@ -116,20 +119,52 @@ def controller():
             ctl.log.warn(message)
 
 
-def link(up, broker=None):
-    """``make_link`` with the radio's WiFi ``up`` or not; ``broker``: "real" for the real one."""
-    import gc
+class _Radio:
+    """Stands for controller.hardware where main's ``_network`` asks it for the ESP32: the
+    guest's ``_hwc_net.Radio`` (kept in ``S["radio"]``, the long run turns its WiFi on)."""
 
-    from controller.net.link import make_link
+    def __init__(self, pool, up):
+        self.pool = pool
+        self.up = up
+
+    def EspRadio(self):  # noqa: N802 - controller.hardware's name
+        S["radio"] = _hwc_net.Radio(self.pool, self.up)
+        return S["radio"]
+
+    @staticmethod
+    def restart():
+        raise RuntimeError("the guest does not restart")
+
+
+def _part(name, make, *args):
+    """main's ``_part``: the optional part added, or dropped on a MemoryError (said as
+    ``DEGRADED`` lines for the host's report); ``S["extra"]`` the tasks so far."""
+    from controller import main
+
+    S.setdefault("parts", [])
+    said = len(S["ctl"].boot_errors)
+    main._part(S["ctl"], S["parts"], S, name, make, *args)
+    _said(said)
+
+
+def _said(since):
+    for text in S["ctl"].boot_errors[since:]:
+        if text.startswith("not enough memory"):
+            print("DEGRADED " + text)
+    S["extra"] = [task for part in S.get("parts", ()) for task in part[2]]
+
+
+def link(up, broker=None):
+    """main's ``_network`` (``make_link``) with the radio's WiFi ``up`` or not; ``broker``:
+    "real" for the real one."""
+    from controller import main
 
     pool = None
     if broker == "real":
         import _hwc_sockets
 
         pool = _hwc_sockets.Pool()
-    S["radio"] = _hwc_net.Radio(pool, up)
-    lk = make_link(S["ctl"], S["radio"], S["store"], S["saved"], reboot=None, mem_free=gc.mem_free)
-    S["extra"].append(("link", lk.task))
+    _part("network", main._network, S["ctl"], _Radio(pool, up), S["store"], S["saved"])
 
 
 class _StubHardware:
@@ -155,7 +190,7 @@ def heater(real):
         hardware = _StubHardware
     for prefix, name in HTTP.items():
         _hwc_net.replies[prefix] = HTTP_DIR[0] + name
-    S["extra"] += main._heater(S["ctl"], hardware)
+    _part("heater", main._heater, S["ctl"], hardware)
 
 
 def watchdog(real):
@@ -169,17 +204,54 @@ def watchdog(real):
         S["hw"].watchdog = microcontroller.watchdog
 
 
-def boot():
-    S["ctl"].boot()
+def boot(pieces=False):
+    """main's boot: ``Controller.boot()``, an optional part dropped on a MemoryError and the
+    boot tried again. ``pieces``: one attempt now, the rest by :func:`boot_step` (the
+    WebAssembly guest collects only between pieces, the board before a MemoryError)."""
+    from controller import main
+
+    said = len(S["ctl"].boot_errors)
+    parts = S.setdefault("parts", [])
+    if pieces:
+        S["booted"] = None  # the key made while there is room: a failed attempt leaves none
+        S["booted"] = main._boot_once(S["ctl"], parts)
+        if not S["booted"]:
+            return
+    else:
+        while not main._boot_once(S["ctl"], parts):  # as main._run
+            main._drop(S["ctl"], parts, S)
+    _said(said)
+
+
+def boot_step():
+    """After ``boot(True)``, one piece of main's boot: a failed attempt's part dropped, or
+    the next attempt; ``RUN-DONE`` once booted."""
+    from controller import main
+
+    if S["booted"] is True:
+        print("RUN-DONE")
+        return
+    said = len(S["ctl"].boot_errors)
+    if S["booted"] is False:
+        main._drop(S["ctl"], S["parts"], S)
+        S["booted"] = None
+    else:
+        S["booted"] = main._boot_once(S["ctl"], S["parts"])
+        if not S["booted"]:
+            return
+    _said(said)
 
 
 def tasks():
-    """``Controller.start`` after ``boot``: a first reading, then the supervised tasks."""
+    """main's ``_begin`` (``Controller.start`` after ``boot``): a first reading, then the
+    supervised tasks."""
     import asyncio
+    from controller import main
 
-    ctl = S["ctl"]
-    asyncio.run(ctl.read_ntcs())
-    ctl.start_tasks(S.pop("extra"))
+    said = len(S["ctl"].boot_errors)
+    asyncio.run(main._begin(S["ctl"], S.setdefault("parts", []), S))
+    _said(said)
+    S.pop("extra")
 
 
 _until = [0]
