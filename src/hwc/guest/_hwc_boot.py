@@ -61,10 +61,11 @@ def settings(kind):
 
     import asyncio
     from controller import forget
-    from controller.settings import derived, load
 
     asyncio.core._io_queue.wait_io_event = jump
     before = set(sys.modules)
+    from controller.settings import derived, load  # as main._run: imported after ``before``
+
     S["settings"] = load(_env(kind).get)
     S["derived"] = derived(S["settings"])  # as controller.main._settings: inside the forget window
     forget(before)
