@@ -1,7 +1,7 @@
-"""controller.main.run() when the heap runs out at boot (issue 12): the optional parts (the
-heater first, then the network) are dropped instead of crashing and restarting forever, the
-heater's relay stays off, the boot page and the log say what was dropped, and the pump control
-runs. Driven on CPython with test_heater_main's fake ``controller.hardware``; the MemoryError is
+"""controller.main.run() when the heap runs out at boot (issue 12): the pump control boots
+first; the optional parts (the heater first, then the network) are dropped instead of crashing
+and restarting forever, the heater's relay stays off, the boot page and the log say what was
+dropped, and the pump control runs. Driven on CPython with test_heater_main's fake ``controller.hardware``; the MemoryError is
 raised by the import system, where the board raises it (compiling a module that does not fit)."""
 
 import sys
@@ -61,23 +61,23 @@ def test_no_room_for_the_heater_task_drops_the_heater_and_keeps_its_relay_off(mo
     assert [m for m in ctl.boot_errors if m.startswith(NO_HEATER)] and "HEATER_ENABLED = 0" in ctl.boot_errors[-1]
     assert not [m for m in ctl.boot_errors if m.startswith(NO_NETWORK)]
     assert [line for line in ctl.lines if "ERROR" in line and NO_HEATER in line]
+    said = ctl.boot_messages  # the pump control booted first: the PCF8591 found, the pump off
+    assert [m for m in said if m.startswith("PCF8591 found")][0] in said[:said.index(ctl.boot_errors[-1])]
 
 
-def test_no_room_at_boot_drops_the_heater_and_boots_again(monkeypatch, no_room):
-    finder = no_room("controller.boot")  # Controller.boot() loads it (controller.once)
+def test_no_room_while_the_tasks_start_drops_the_heater_and_starts_again(monkeypatch, no_room):
+    finder = no_room("controller.health")  # start_tasks loads it (the watchdog's feeder)
     hw, ctl = drive(monkeypatch, NET)
     assert finder.raised == 1
     assert_pump_control_runs(ctl)
-    assert "link" in ctl.task_restarts and "heater" not in ctl.task_restarts
+    assert "link" in ctl.task_restarts and "heater" not in ctl.task_restarts and "watchdog" in ctl.task_restarts
     assert hw.relays[0].writes == [False] and ctl.heater_relay is None
-    # the failed attempt's words are taken back: the version line once, then the drop, then the boot
-    versions = [i for i, m in enumerate(ctl.boot_messages) if m.startswith("solar-hwc ")]
-    drop = [i for i, m in enumerate(ctl.boot_messages) if m.startswith(NO_HEATER)]
-    assert len(versions) == 1 and len(drop) == 1 and drop[0] < versions[0]
+    assert [m for m in ctl.boot_errors if m.startswith(NO_HEATER)]
+    assert ctl.counters.resets.get("unknown") == 1  # this start counted once
 
 
-def test_no_room_at_boot_twice_drops_the_network_too(monkeypatch, no_room):
-    finder = no_room("controller.boot", times=2)
+def test_no_room_while_the_tasks_start_twice_drops_the_network_too(monkeypatch, no_room):
+    finder = no_room("controller.health", times=2)
     hw, ctl = drive(monkeypatch, NET)
     assert finder.raised == 2
     assert_pump_control_runs(ctl)
@@ -85,9 +85,20 @@ def test_no_room_at_boot_twice_drops_the_network_too(monkeypatch, no_room):
     assert ctl.link is None and ctl.wall is None
     assert hw.relays[0].writes == [False]
     errors = ctl.boot_errors
-    assert [m for m in errors if m.startswith(NO_HEATER)] and [m for m in errors if m.startswith(NO_NETWORK)]
-    assert errors.index([m for m in errors if m.startswith(NO_HEATER)][0]) < errors.index(
-        [m for m in errors if m.startswith(NO_NETWORK)][0])  # the heater goes first
+    heater = [i for i, m in enumerate(errors) if m.startswith(NO_HEATER)]
+    network = [i for i, m in enumerate(errors) if m.startswith(NO_NETWORK)]
+    assert len(heater) == len(network) == 1 and heater[0] < network[0]  # the heater goes first
+
+
+def test_no_room_for_the_heaters_first_run_drops_it_and_the_rest_runs_on(monkeypatch, no_room):
+    finder = no_room("adafruit_requests")  # the heater's session, made when its task first runs
+    hw, ctl = drive(monkeypatch, NET)
+    assert finder.raised == 1
+    assert_pump_control_runs(ctl)
+    assert ctl.task_restarts.get("link") == 0
+    assert ctl.task_restarts.get("heater") == 0  # dropped, not crashed and restarted
+    assert ctl.heater is None and ctl.heater_relay is None and hw.relays[0].writes == [False]
+    assert [m for m in ctl.boot_errors if m.startswith(NO_HEATER)]
 
 
 def test_no_room_for_the_link_drops_the_network_and_the_heater_stays_off(monkeypatch, no_room):
@@ -99,7 +110,7 @@ def test_no_room_for_the_link_drops_the_network_and_the_heater_stays_off(monkeyp
     assert hw.relays[0].writes == [False]  # held off: the heater needs the network
 
 
-def test_with_nothing_left_to_drop_a_memory_error_at_boot_is_a_crash(monkeypatch, no_room):
-    no_room("controller.boot")
+def test_no_room_for_the_pump_control_itself_is_a_crash(monkeypatch, no_room):
+    no_room("controller.boot")  # Controller.boot(), before any optional part is loaded
     with pytest.raises(pytest.fail.Exception, match="crashed"):
-        drive(monkeypatch, {"PROBE1_NAME": "tank_top"})
+        drive(monkeypatch, NET)

@@ -93,7 +93,7 @@ def test_docstrings_stay_off_the_guest_heap():
     out = memory.run_steps([run("raw", source), run("neutral", memory.neutralise_docstrings(source))], peaks=False)
     raw, neutral = out["steps"]
     assert raw["ok"] and neutral["ok"]
-    assert raw["resident"] - neutral["resident"] >= 2800
+    assert raw["resident"] - neutral["resident"] >= 2700  # 3000 bytes, give or take the heap's layout
     assert neutral["resident"] < 1 * KB
 
 
@@ -116,11 +116,11 @@ def test_the_firmware_boots_and_runs_on_the_virtual_clock():
 
 def test_imports_are_placed_where_the_firmware_imports_them():
     """The traced run finds the firmware's import order: controller.main's imports first, the
-    loader at the settings read, the watchdog's feeder at start_tasks, the settings table nowhere (it is forgotten after the read)."""
+    watchdog's feeder at start_tasks, the loader and the settings table nowhere (main forgets
+    them after the read)."""
     title, steps, _held = memory._scenarios()["default-stubbed"]
     plan = memory.import_plan(steps)
     where = {m: label for label, mods in plan for m in mods}
     assert where["controller.app"] == "controller.main"
     assert where["controller.health"].startswith("boot: first reading")  # recovery.attach, at start_tasks
-    assert where["controller.settings"].startswith("boot: settings read")  # the loader: boot-only
-    assert "controller.settings_spec" not in where
+    assert "controller.settings" not in where and "controller.settings_spec" not in where

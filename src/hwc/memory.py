@@ -170,17 +170,15 @@ def boot_steps(kind, real=False, up=False):
              _call("boot: hardware%s" % (" (screen built)" if real else " (stubbed)"), "hardware(%r)" % real)]
     if net:
         steps.append(_call("boot: override store, saved overrides", "overrides()"))
-    steps.append(_call("boot: Controller(hw, settings)", "controller()"))
+    steps += [_call("boot: Controller(hw, settings)", "controller()"), _call("boot: Controller.boot()", "boot()")]
+    # main's optional parts: after a MemoryError main drops the part; this build collects only
+    # between pieces, so the drop runs in a piece of its own (_hwc_boot.settle)
+    settle = {"tick": "import _hwc_boot\n_hwc_boot.settle()", "max_ticks": 2}
     if net:
-        steps.append(_call("boot: make_link", "link(%r)" % up))
+        steps.append(dict(_call("boot: make_link", "link(%r, None, True)" % up), **settle))
     if kind in ("heater", "everything"):
-        steps.append(_call("boot: heater relay, session, make_task", "heater(%r)" % real))
-    booting = _call("boot: Controller.boot()", "boot(True)")
-    # main's boot: after a MemoryError an optional part is dropped and the boot tried again,
-    # each in a piece of its own (this build collects only between pieces)
-    booting.update(tick="import _hwc_boot\n_hwc_boot.boot_step()", max_ticks=8)
-    steps += [_call("boot: watchdog", "watchdog(%r)" % real), booting,
-              _call("boot: first reading, start_tasks", "tasks()")]
+        steps.append(dict(_call("boot: heater relay, session, make_task", "heater(%r, True)" % real), **settle))
+    steps += [_call("boot: watchdog", "watchdog(%r)" % real), _call("boot: first reading, start_tasks", "tasks()")]
     return steps
 
 

@@ -4,12 +4,13 @@ per piece (the WebAssembly guest collects only between pieces), and then run on 
 clock (``_hwc_clock``): the asyncio loop jumps to its next timer instead of waiting.
 
 The order is main's: settings (the table forgotten after), the hardware, the override store
-and saved overrides (network on), the Controller, the link (``make_link``), the heater task
-(``make_task``), the watchdog, then ``Controller.start``'s three steps (``boot``, a first
-reading, ``start_tasks``) and the tasks running. ``S`` keeps what main's frames keep. The link
-and the heater are main's optional parts (``main._part``): a MemoryError while one is made, or
-later at boot or start-up, drops one (``main._drop``: the heater first) and the host's report
-shows ``DEGRADED`` with main's boot message.
+and saved overrides (network on), the Controller and its boot (``Controller.boot``: the pump
+control first), the link (``make_link``), the heater task (``make_task``), the watchdog, then
+``Controller.start``'s last two steps (a first reading, ``start_tasks``) and the tasks running.
+``S`` keeps what main's frames keep. The link and the heater are main's optional parts
+(``main._part``): a MemoryError while one is made, or while the tasks start, drops one
+(``main._drop``: the heater first) and the host's report shows ``DEGRADED`` with main's boot
+message.
 
 Hardware: ``real`` uses ``controller.hardware`` on the guest's stand-ins (board.I2C is a fake bus
 with a PCF8591, board.D4 a fake 1-Wire bus with five DS18B20s, board.DISPLAY a displayio
@@ -137,27 +138,47 @@ class _Radio:
         raise RuntimeError("the guest does not restart")
 
 
-def _part(name, make, *args):
-    """main's ``_part``: the optional part added, or dropped on a MemoryError (said as
-    ``DEGRADED`` lines for the host's report); ``S["extra"]`` the tasks so far."""
+def _part(name, pieces, make, *args):
+    """main's ``_part``, and ``_drop`` after a MemoryError: at once, or with ``pieces`` in the
+    next piece (:func:`settle`: the WebAssembly guest collects only between pieces, the board
+    before it raises MemoryError)."""
     from controller import main
 
-    S.setdefault("parts", [])
-    said = len(S["ctl"].boot_errors)
-    main._part(S["ctl"], S["parts"], S, name, make, *args)
-    _said(said)
+    parts = S.setdefault("parts", [])
+    S["drop"] = False  # the key made while there is room
+    S["drop"] = not main._part(S["ctl"], parts, name, make, *args)
+    if S["drop"] and not pieces:
+        settle(True)
+    elif not S["drop"]:
+        _said(len(S["ctl"].boot_errors))
+
+
+def settle(quiet=False):
+    """The drop a failed ``_part`` left for this piece, if any; ``RUN-DONE`` (for the host's
+    tick) unless ``quiet``."""
+    from controller import main
+
+    if S.get("drop"):
+        S["drop"] = False
+        said = len(S["ctl"].boot_errors)
+        main._drop(S["ctl"], S["parts"], S)
+        _said(said)
+    if not quiet:
+        print("RUN-DONE")
 
 
 def _said(since):
+    """``DEGRADED <message>`` for each part main dropped since ``since`` (the host's report
+    shows them); ``S["extra"]``: the parts' tasks so far."""
     for text in S["ctl"].boot_errors[since:]:
         if text.startswith("not enough memory"):
             print("DEGRADED " + text)
     S["extra"] = [task for part in S.get("parts", ()) for task in part[2]]
 
 
-def link(up, broker=None):
+def link(up, broker=None, pieces=False):
     """main's ``_network`` (``make_link``) with the radio's WiFi ``up`` or not; ``broker``:
-    "real" for the real one."""
+    "real" for the real one; ``pieces``: see :func:`_part`."""
     from controller import main
 
     pool = None
@@ -165,7 +186,7 @@ def link(up, broker=None):
         import _hwc_sockets
 
         pool = _hwc_sockets.Pool()
-    _part("network", main._network, S["ctl"], _Radio(pool, up), S["store"], S["saved"])
+    _part("network", pieces, main._network, S["ctl"], _Radio(pool, up), S["store"], S["saved"])
 
 
 class _StubHardware:
@@ -180,9 +201,10 @@ class _StubHardware:
         return DigitalInOut(getattr(board, pin))
 
 
-def heater(real):
+def heater(real, pieces=False):
     """main's own ``_heater``: its boot checks, the relay (``hardware.heater_relay`` when
-    ``real``), ``make_task`` over the radio's pool; the sources answer from recorded replies."""
+    ``real``), ``make_task`` over the radio's pool; the sources answer from recorded replies.
+    ``pieces``: see :func:`_part`."""
     from controller import main
 
     if real:
@@ -191,7 +213,11 @@ def heater(real):
         hardware = _StubHardware
     for prefix, name in HTTP.items():
         _hwc_net.replies[prefix] = HTTP_DIR[0] + name
-    _part("heater", main._heater, S["ctl"], hardware)
+    _part("heater", pieces, main._heater, S["ctl"], hardware)
+    parts = S["parts"]
+    if not S["drop"] and parts and parts[-1][0] == "heater":
+        main._room(parts, S)  # as main._run
+        _said(len(S["ctl"].boot_errors))
 
 
 def watchdog(real):
@@ -205,47 +231,13 @@ def watchdog(real):
         S["hw"].watchdog = microcontroller.watchdog
 
 
-def boot(pieces=False):
-    """main's boot: ``Controller.boot()``, an optional part dropped on a MemoryError and the
-    boot tried again. ``pieces``: one attempt now, the rest by :func:`boot_step` (the
-    WebAssembly guest collects only between pieces, the board before a MemoryError)."""
-    from controller import main
-
-    said = len(S["ctl"].boot_errors)
-    parts = S.setdefault("parts", [])
-    if pieces:
-        S["booted"] = None  # the key made while there is room: a failed attempt leaves none
-        S["booted"] = main._boot_once(S["ctl"], parts)
-        if not S["booted"]:
-            return
-    else:
-        while not main._boot_once(S["ctl"], parts):  # as main._run
-            main._drop(S["ctl"], parts, S)
-    _said(said)
-
-
-def boot_step():
-    """After ``boot(True)``, one piece of main's boot: a failed attempt's part dropped, or
-    the next attempt; ``RUN-DONE`` once booted."""
-    from controller import main
-
-    if S["booted"] is True:
-        print("RUN-DONE")
-        return
-    said = len(S["ctl"].boot_errors)
-    if S["booted"] is False:
-        main._drop(S["ctl"], S["parts"], S)
-        S["booted"] = None
-    else:
-        S["booted"] = main._boot_once(S["ctl"], S["parts"])
-        if not S["booted"]:
-            return
-    _said(said)
+def boot():
+    S["ctl"].boot()
 
 
 def tasks():
-    """main's ``_begin`` (``Controller.start`` after ``boot``): a first reading, then the
-    supervised tasks."""
+    """main's ``_begin`` (``Controller.start`` after its boot): a first reading, then the
+    supervised tasks (an optional part dropped if they do not fit)."""
     import asyncio
     from controller import main
 
@@ -283,6 +275,12 @@ def tick(quiet=False):
     elif left > 0:
         _hwc_clock.advance(left)
     asyncio.run(_nop())
+    told = S.setdefault("told", len(S["ctl"].boot_errors))
+    if len(S["ctl"].boot_errors) > told:  # a part main dropped while running (main._room)
+        S["told"] = len(S["ctl"].boot_errors)
+        for text in S["ctl"].boot_errors[told:]:
+            if text.startswith("not enough memory"):
+                print("DEGRADED " + text)
     if _hwc_clock.t[0] >= _until[0]:
         return _done(quiet)
     return False
