@@ -121,7 +121,7 @@ def drive(monkeypatch, env, esp_fails=False, seconds=0.6):
         except (asyncio.TimeoutError, TimeoutError):
             pass
 
-    monkeypatch.setattr(main, "asyncio", types.SimpleNamespace(run=run_for_a_while))
+    monkeypatch.setattr(main, "asyncio", types.SimpleNamespace(run=run_for_a_while, sleep=asyncio.sleep))
     monkeypatch.setattr(main.time, "sleep", lambda s: pytest.fail("main.run crashed (see the output)"))
     main.run()
     return hw, seen["ctl"]

@@ -93,7 +93,7 @@ def test_docstrings_stay_off_the_guest_heap():
     out = memory.run_steps([run("raw", source), run("neutral", memory.neutralise_docstrings(source))], peaks=False)
     raw, neutral = out["steps"]
     assert raw["ok"] and neutral["ok"]
-    assert raw["resident"] - neutral["resident"] >= 2800
+    assert raw["resident"] - neutral["resident"] >= 2700  # 3000 bytes, give or take the heap's layout
     assert neutral["resident"] < 1 * KB
 
 

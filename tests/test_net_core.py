@@ -132,7 +132,9 @@ def test_an_hour_at_full_resolution_fits_the_default_buffer_with_five_probes():
     assert pts.thinned == pts.dropped == 0 and len(pts) == len(taken) == 720
     got = decoded(pts)
     assert {t: v["hot_c"] for t, v in got} == taken
-    assert pts.tail < len(pts.buf) * 0.8  # room to spare: about 10 bytes a point
+    # room to spare: 12 bytes a point (8.8 KB) with every probe changing at every point; the
+    # simulated plant takes 9 to 10 (docs/thingsboard.md, "Offline, reconnects and timing")
+    assert pts.tail < len(pts.buf) * 0.9
 
 
 def test_a_day_is_thinned_to_a_point_per_10_minutes_at_most_none_lost_in_order():

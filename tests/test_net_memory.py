@@ -47,7 +47,7 @@ RESIDENT_MAX = 12 * 1024 + 512  # what the resident code with HA reaches: 12.0 K
 USE_MAX = 12 * 1024  # issue 12: the extra while a connection opens or a message is handled
 COMPILE_MAX = 12 * 1024  # no single import needs a large compile block
 RESIDUE_MAX = 2 * 1024  # names interned by a use, left after it is forgotten
-BUFFER_BYTES = 12 * 1024  # TELEMETRY_BUFFER_KB's default
+BUFFER_BYTES = 10 * 1024  # TELEMETRY_BUFFER_KB's default
 
 
 def _pool_bytes(line):
@@ -111,6 +111,12 @@ def test_network_memory_budgets(figures, capsys):
         assert 0 < held <= USE_MAX, what
         assert compiled <= COMPILE_MAX, what
         assert residue <= RESIDUE_MAX, what
+
+
+def test_the_buffer_figure_is_the_default():
+    from controller.settings import load
+
+    assert load({}.get).telemetry_buffer_kb * 1024 == BUFFER_BYTES
 
 
 def test_forgotten_modules_are_gone_and_their_ram_comes_back(figures):

@@ -1,5 +1,14 @@
 """Device entry point: ``controller.main.run()`` from code.py.
 
+The pump control comes first: the controller is built and booted (``Controller.boot()``: the
+PCF8591 found and the pump off, the probes scanned) before the optional parts are added on top
+of it, the network link and then the immersion heater. A MemoryError while one of them is
+loaded or created, or while the tasks start, drops an optional part and goes on: the heater
+first, then the network (the heater needs it); so does a MemoryError that stops the heater's
+task before it ever ran. The dropped part's modules are forgotten, the heater's relay stays
+off, and the boot page and the log say what was dropped and what to turn off; the pump control
+runs without it.
+
 An uncaught exception anywhere (building the controller, booting, a task's supervisor) ends
 in ``_crashed``: the traceback on the console and the screen, the pump off, the crash counted
 in the nvm counters (the next run counts its start as cause "crash"), then a restart into a
@@ -14,7 +23,6 @@ import time
 from controller import pump
 from controller.app import Controller
 from controller.log import format_exception
-
 
 def run():
     from controller import hardware
@@ -53,22 +61,120 @@ def _run(hardware, state):
     state["pcf_address"] = settings.pcf8591_address
     hw = hardware.Hardware(settings.onewire_pin)
     state["hw"] = hw
-    extra = []
     net_messages = saved[2] if saved is not None else ()
     ctl = Controller(hw, settings, derived=boot)
     state["ctl"] = ctl
     for message in net_messages:
         ctl.log.warn(message)
-    if settings.mqtt_broker:
-        extra = _network(ctl, hardware, store, saved)
+    ctl.boot()  # the pump control first, on the heap before the optional parts
+    parts = []
+    if settings.mqtt_broker and not _part(ctl, parts, "network", _network, ctl, hardware, store, saved):
+        _drop(ctl, parts, state)
     if settings.heater_enabled:
-        extra = extra + _heater(ctl, hardware)
+        if not _part(ctl, parts, "heater", _heater, ctl, hardware):
+            _drop(ctl, parts, state)
+        elif parts and parts[-1][0] == "heater":
+            _room(parts, state)
     if settings.watchdog:
         hw.watchdog = hardware.start_watchdog(settings.watchdog_timeout_s)
         if hw.watchdog is None:
             ctl.boot_messages.append("hardware watchdog unavailable: no automatic reset of a hung loop")
             ctl.log.error(ctl.boot_messages[-1])
-    asyncio.run(ctl.run(extra=extra))
+    asyncio.run(_serve(ctl, parts, state))
+
+
+def _part(ctl, parts, name, make, *args):
+    """An optional part: ``make(*args)`` gives its tasks ([(name, task_fn)]), kept in ``parts``
+    as (name, the modules loaded before it, tasks). False after a MemoryError: the caller drops
+    it (``_drop``). A part that has no task (the ESP32 not answering, the heater without the
+    network) keeps no module."""
+    import sys
+
+    from controller import forget
+
+    parts.append((name, set(sys.modules), []))
+    try:
+        parts[-1][2].extend(make(*args))
+    except MemoryError:
+        return False
+    if not parts[-1][2]:
+        forget(parts.pop()[1])
+    return True
+
+
+def _drop(ctl, parts, state):
+    """Drop the newest optional part: its objects let go (the heater's relay held off in
+    ``state``), its modules forgotten, the heap collected; said on the boot page and in the log."""
+    import gc
+
+    from controller import forget
+
+    name, before, tasks = parts.pop()
+    del tasks[:]
+    if name == "heater":
+        state["relay"] = ctl.heater_relay  # held: the output stays driven off (None: never created)
+        ctl.heater_relay = None
+        ctl.heater = None
+    else:
+        ctl.link = ctl.wall = None
+    forget(before)
+    gc.collect()
+    ctl._boot_say("not enough memory for the heater: element off (HEATER_ENABLED = 0 to boot without it)"
+                  if name == "heater" else
+                  "not enough memory for the network: network off (HA_DISCOVERY = 0, HEATER_ENABLED = 0 or a smaller"
+                  " TELEMETRY_BUFFER_KB leave it room)", True)
+
+
+def _room(parts, state):
+    """The heater's task (the newest part) in a task that drops the heater (``_drop``) when a
+    MemoryError stops it before it ever ran (its state never built, the relay never closed);
+    a later error is the supervisor's (the task turns the relay off and is restarted)."""
+    task = [parts[-1][2][0][1]]
+
+    async def heater(ctx):
+        try:
+            return await task[0](ctx)
+        except MemoryError:
+            if ctx.heater is not None or parts[-1][0] != "heater":
+                raise
+        task[0] = None
+        await asyncio.sleep(0.1)  # what the failed run made is garbage by now (a wake-up later)
+        _drop(ctx, parts, state)
+        while True:  # nothing left to run: the supervisor would only restart this
+            await asyncio.sleep(3600)
+
+    parts[-1][2][0] = ("heater", heater)
+
+
+async def _begin(ctl, parts, state):
+    """``Controller.start`` after its boot: a first reading, then the tasks; a MemoryError
+    drops an optional part, cancels what was started and tries again (the counters are read
+    back from nvm each time, so this run is counted once)."""
+    await ctl.read_ntcs()
+    while True:
+        extra = []
+        for part in parts:
+            extra += part[2]
+        try:
+            return ctl.start_tasks(extra)
+        except MemoryError:
+            if not parts:
+                raise
+        for task in ctl.tasks:
+            task.cancel()
+        ctl.tasks = []
+        _drop(ctl, parts, state)
+
+
+async def _serve(ctl, parts, state):
+    """``Controller.run`` with main's start-up: the tasks run until an exception ends them, then
+    the pump goes off (``Controller.stop``)."""
+    await _begin(ctl, parts, state)
+    try:
+        while True:
+            await asyncio.sleep(3600)
+    finally:
+        await ctl.stop()
 
 
 def _crashed(hardware, state, exc):

@@ -23,8 +23,8 @@ SPEC = (
     ("MQTT_TIMEOUT_S", F, 1.0, 0.2, 5.0, "s"),
     #: telemetry period
     ("TELEMETRY_PERIOD_S", F, 5.0, 0.5, 300.0, "s"),
-    #: offline buffer, allocated at boot: 12 KB hold over an hour at full resolution, then thinned to a point per 10 min
-    ("TELEMETRY_BUFFER_KB", I, 12, 2, 48, "KB"),
+    #: offline buffer, allocated at boot: 10 KB hold an hour at full resolution, then thinned to a point per 10 min
+    ("TELEMETRY_BUFFER_KB", I, 10, 2, 48, "KB"),
     #: buffered points per replay message at most (a message also stays under 1.5 KB)
     ("REPLAY_BATCH", I, 20, 1, 100, ""),
     #: replay messages per second at most

@@ -128,8 +128,7 @@ DEVICE_OURS = ["ntc_table", "controller", "controller.settings",
 # imports on top (controller.net.once) and forgets after.
 NET_RESIDENT = ["adafruit_minimqtt.adafruit_minimqtt", "controller.net", "controller.net.points",
                 "controller.net.wall", "controller.net.store", "controller.net.remote", "controller.net.link"]
-NET_TRANSIENT = ["controller.net.session", "controller.net.events", "controller.net.inbound", "controller.net.rpc",
-                 "controller.net.saved"]
+NET_TRANSIENT = ["controller.net.session", "controller.net.inbound", "controller.net.rpc", "controller.net.saved"]
 NET_HASS = ["controller.net.hass"]
 # What is loaded while a connection opens (issue 12's third configuration): the MQTT client, which
 # stays, and the per-use modules of the connection and its first messages, held.
@@ -169,13 +168,15 @@ def boot_steps(kind, real=False, up=False):
              _call("boot: hardware%s" % (" (screen built)" if real else " (stubbed)"), "hardware(%r)" % real)]
     if net:
         steps.append(_call("boot: override store, saved overrides", "overrides()"))
-    steps.append(_call("boot: Controller(hw, settings)", "controller()"))
+    steps += [_call("boot: Controller(hw, settings)", "controller()"), _call("boot: Controller.boot()", "boot()")]
+    # main's optional parts: after a MemoryError main drops the part; this build collects only
+    # between pieces, so the drop runs in a piece of its own (_hwc_boot.settle)
+    settle = {"tick": "import _hwc_boot\n_hwc_boot.settle()", "max_ticks": 2}
     if net:
-        steps.append(_call("boot: make_link", "link(%r)" % up))
+        steps.append(dict(_call("boot: make_link", "link(%r, None, True)" % up), **settle))
     if kind in ("heater", "everything"):
-        steps.append(_call("boot: heater relay, session, make_task", "heater(%r)" % real))
-    steps += [_call("boot: watchdog", "watchdog(%r)" % real), _call("boot: Controller.boot()", "boot()"),
-              _call("boot: first reading, start_tasks", "tasks()")]
+        steps.append(dict(_call("boot: heater relay, session, make_task", "heater(%r, True)" % real), **settle))
+    steps += [_call("boot: watchdog", "watchdog(%r)" % real), _call("boot: first reading, start_tasks", "tasks()")]
     return steps
 
 
@@ -556,11 +557,15 @@ def measure(name, *, peaks=True):
                 parts = line.split()
                 if parts[:1] == ["DISPLAY"] and len(parts) >= 3:
                     display.append((parts[1], int(parts[2]), " ".join(parts[3:])))
+    # what controller.main dropped for want of memory (the guest prints "DEGRADED <boot message>")
+    degraded = [line[9:] for s in out["steps"] for line in s.get("text", "").splitlines()
+                if line.startswith("DEGRADED ")]
     figures = [s for s in out["steps"] if s.get("kind") != "report"]
     last = figures[-1] if figures else None
     return {"name": name, "title": title, "boot": out["boot"], "steps": out["steps"],
             "free": None if failed else last["free"], "largest": None if failed else last["largest"],
-            "failed": failed, "complete": failed is None and len(out["steps"]) == len(steps), "display": display}
+            "failed": failed, "complete": failed is None and len(out["steps"]) == len(steps), "display": display,
+            "degraded": degraded}
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -629,6 +634,8 @@ def report_text(results, out=sys.stdout):
                 f["error"], f["label"], _kb(f["free"]), _kb(f["largest"])), file=out)
         else:
             print("   %s KB free, largest free block %s KB" % (_kb(r["free"]), _kb(r["largest"])), file=out)
+        for text in r.get("degraded", ()):
+            print("   DEGRADED: " + text, file=out)
         print("   %-44s %9s %9s %9s %9s %9s" % ("piece", "resident", "needs blk", "free", "largest", "qstr pool"),
               file=out)
         for s in r["steps"]:

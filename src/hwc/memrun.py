@@ -111,10 +111,10 @@ def boot_plan():
             ["boot", "boot: hardware (screen built)", "hardware", [True]],
             ["boot", "boot: override store, saved overrides", "overrides", []],
             ["boot", "boot: Controller(hw, settings)", "controller", []],
+            ["boot", "boot: Controller.boot()", "boot", []],
             ["boot", "boot: make_link", "link", [False, "real"]],
             ["boot", "boot: heater relay, session, make_task", "heater", [True]],
             ["boot", "boot: watchdog", "watchdog", [True]],
-            ["boot", "boot: Controller.boot()", "boot", []],
             ["boot", "boot: first reading, start_tasks", "tasks", []],
             ["run", BOOTED, BOOTED_S]]
 

@@ -3,8 +3,8 @@ thinned when the buffer fills (docs/thingsboard.md, "Offline buffer").
 
 A point is a record of the values that changed since the record before it: the time step in
 tenths of a second (and whether it is a status point), bitmaps of the changed values and their
-changes, as zigzag varints; about 10 bytes with five probes, so TELEMETRY_BUFFER_KB = 12 holds
-well over an hour at the 5 s default. The status keys (counters, RSSI, free heap,
+changes, as zigzag varints; 9 to 12 bytes with five probes, so TELEMETRY_BUFFER_KB = 10 holds an
+hour at the 5 s default (docs/thingsboard.md, "Offline buffer"). The status keys (counters, RSSI, free heap,
 totals) are sampled and sent once a minute. When the buffer is full, ``thin`` (imported for
 that) thins the oldest three quarters; only when even that leaves no room does the oldest
 point go, counted in ``dropped``. A point's wall-clock timestamp is computed when it is sent,

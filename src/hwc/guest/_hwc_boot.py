@@ -4,9 +4,13 @@ per piece (the WebAssembly guest collects only between pieces), and then run on 
 clock (``_hwc_clock``): the asyncio loop jumps to its next timer instead of waiting.
 
 The order is main's: settings (the table forgotten after), the hardware, the override store
-and saved overrides (network on), the Controller, the link (``make_link``), the heater task
-(``make_task``), the watchdog, then ``Controller.start``'s three steps (``boot``, a first
-reading, ``start_tasks``) and the tasks running. ``S`` keeps what main's frames keep.
+and saved overrides (network on), the Controller and its boot (``Controller.boot``: the pump
+control first), the link (``make_link``), the heater task (``make_task``), the watchdog, then
+``Controller.start``'s last two steps (a first reading, ``start_tasks``) and the tasks running.
+``S`` keeps what main's frames keep. The link and the heater are main's optional parts
+(``main._part``): a MemoryError while one is made, or while the tasks start, drops one
+(``main._drop``: the heater first) and the host's report shows ``DEGRADED`` with main's boot
+message.
 
 Hardware: ``real`` uses ``controller.hardware`` on the guest's stand-ins (board.I2C is a fake bus
 with a PCF8591, board.D4 a fake 1-Wire bus with five DS18B20s, board.DISPLAY a displayio
@@ -114,20 +118,72 @@ def controller():
             ctl.log.warn(message)
 
 
-def link(up, broker=None):
-    """``make_link`` with the radio's WiFi ``up`` or not; ``broker``: "real" for the real one."""
-    import gc
+class _Radio:
+    """Stands for controller.hardware where main's ``_network`` asks it for the ESP32: the
+    guest's ``_hwc_net.Radio`` (kept in ``S["radio"]``, the long run turns its WiFi on)."""
 
-    from controller.net.link import make_link
+    def __init__(self, pool, up):
+        self.pool = pool
+        self.up = up
+
+    def EspRadio(self):  # noqa: N802 - controller.hardware's name
+        S["radio"] = _hwc_net.Radio(self.pool, self.up)
+        return S["radio"]
+
+    @staticmethod
+    def restart():
+        raise RuntimeError("the guest does not restart")
+
+
+def _part(name, pieces, make, *args):
+    """main's ``_part``, and ``_drop`` after a MemoryError: at once, or with ``pieces`` in the
+    next piece (:func:`settle`: the WebAssembly guest collects only between pieces, the board
+    before it raises MemoryError)."""
+    from controller import main
+
+    parts = S.setdefault("parts", [])
+    S["drop"] = False  # the key made while there is room
+    S["drop"] = not main._part(S["ctl"], parts, name, make, *args)
+    if S["drop"] and not pieces:
+        settle(True)
+    elif not S["drop"]:
+        _said(len(S["ctl"].boot_errors))
+
+
+def settle(quiet=False):
+    """The drop a failed ``_part`` left for this piece, if any; ``RUN-DONE`` (for the host's
+    tick) unless ``quiet``."""
+    from controller import main
+
+    if S.get("drop"):
+        S["drop"] = False
+        said = len(S["ctl"].boot_errors)
+        main._drop(S["ctl"], S["parts"], S)
+        _said(said)
+    if not quiet:
+        print("RUN-DONE")
+
+
+def _said(since):
+    """``DEGRADED <message>`` for each part main dropped since ``since`` (the host's report
+    shows them); ``S["extra"]``: the parts' tasks so far."""
+    for text in S["ctl"].boot_errors[since:]:
+        if text.startswith("not enough memory"):
+            print("DEGRADED " + text)
+    S["extra"] = [task for part in S.get("parts", ()) for task in part[2]]
+
+
+def link(up, broker=None, pieces=False):
+    """main's ``_network`` (``make_link``) with the radio's WiFi ``up`` or not; ``broker``:
+    "real" for the real one; ``pieces``: see :func:`_part`."""
+    from controller import main
 
     pool = None
     if broker == "real":
         import _hwc_sockets
 
         pool = _hwc_sockets.Pool()
-    S["radio"] = _hwc_net.Radio(pool, up)
-    lk = make_link(S["ctl"], S["radio"], S["store"], S["saved"], reboot=None, mem_free=gc.mem_free)
-    S["extra"].append(("link", lk.task))
+    _part("network", pieces, main._network, S["ctl"], _Radio(pool, up), S["store"], S["saved"])
 
 
 class _StubHardware:
@@ -142,9 +198,10 @@ class _StubHardware:
         return DigitalInOut(getattr(board, pin))
 
 
-def heater(real):
+def heater(real, pieces=False):
     """main's own ``_heater``: its boot checks, the relay (``hardware.heater_relay`` when
-    ``real``), ``make_task`` over the radio's pool; the sources answer from recorded replies."""
+    ``real``), ``make_task`` over the radio's pool; the sources answer from recorded replies.
+    ``pieces``: see :func:`_part`."""
     from controller import main
 
     if real:
@@ -153,7 +210,11 @@ def heater(real):
         hardware = _StubHardware
     for prefix, name in HTTP.items():
         _hwc_net.replies[prefix] = HTTP_DIR[0] + name
-    S["extra"] += main._heater(S["ctl"], hardware)
+    _part("heater", pieces, main._heater, S["ctl"], hardware)
+    parts = S["parts"]
+    if not S["drop"] and parts and parts[-1][0] == "heater":
+        main._room(parts, S)  # as main._run
+        _said(len(S["ctl"].boot_errors))
 
 
 def watchdog(real):
@@ -172,12 +233,15 @@ def boot():
 
 
 def tasks():
-    """``Controller.start`` after ``boot``: a first reading, then the supervised tasks."""
+    """main's ``_begin`` (``Controller.start`` after its boot): a first reading, then the
+    supervised tasks (an optional part dropped if they do not fit)."""
     import asyncio
+    from controller import main
 
-    ctl = S["ctl"]
-    asyncio.run(ctl.read_ntcs())
-    ctl.start_tasks(S.pop("extra"))
+    said = len(S["ctl"].boot_errors)
+    asyncio.run(main._begin(S["ctl"], S.setdefault("parts", []), S))
+    _said(said)
+    S.pop("extra")
 
 
 _until = [0]
@@ -208,6 +272,12 @@ def tick(quiet=False):
     elif left > 0:
         _hwc_clock.advance(left)
     asyncio.run(_nop())
+    told = S.setdefault("told", len(S["ctl"].boot_errors))
+    if len(S["ctl"].boot_errors) > told:  # a part main dropped while running (main._room)
+        S["told"] = len(S["ctl"].boot_errors)
+        for text in S["ctl"].boot_errors[told:]:
+            if text.startswith("not enough memory"):
+                print("DEGRADED " + text)
     if _hwc_clock.t[0] >= _until[0]:
         return _done(quiet)
     return False
