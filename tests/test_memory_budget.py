@@ -23,7 +23,7 @@ fetches); ``hwc memory --long`` runs hours."""
 
 import pytest
 
-from hwc import memory, memrun
+from hwc import memory, memqstr, memrun
 
 KB = 1024
 _RESULTS = {}
@@ -46,6 +46,17 @@ def test_the_build_boots_on_a_192_kb_heap(config):
     assert r["failed"] is None, "configuration %r: %s" % (config, _failure(r))
     assert r["complete"], "configuration %r stopped before its last step" % config
     assert r["free"] > 0 and r["largest"] > 0
+
+
+def test_the_board_string_pools_figure_counts_what_the_titano_would_spend_more():
+    an = {"bytes": 10 * KB, "board": {"low": {"bytes": 19 * KB}, "high": {"bytes": 21 * KB}}}
+    assert memory.board_strings_free(95 * KB, an) == 84 * KB
+    assert memory.board_strings_free(95 * KB, {"bytes": 10 * KB}) is None  # no estimate: no figure
+    results = {"default": {"free": 103 * KB}}
+    (key, what, got, need, ok), = memory.check_targets(results, {"default": an})
+    assert (got, ok) == (92 * KB, False) and "string pools" in what
+    (key, what, got, need, ok), = memory.check_targets(results)
+    assert (got, ok) == (103 * KB, True)
 
 
 def test_the_targets_are_judged_with_the_margin():
@@ -71,6 +82,12 @@ def test_target(key, config):
     assert r["free"] >= need, "%s: configuration %r leaves %.1f KB free; needs %.1f KB (%.1f + %.1f margin): " \
         "%.1f KB short" % (what, config, r["free"] / 1024, need / 1024, target / 1024, memory.MARGIN_BYTES / 1024,
                            (need - r["free"]) / 1024)
+    # and with our strings in the Titano's string pools (they step at other counts than this build's)
+    assert memrun.unix_ready() is None, memrun.unix_ready()
+    strings = memqstr.analyse(memqstr.points_of(r), memqstr.frozen_pool_estimate())
+    board = memory.board_strings_free(r["free"], strings)
+    assert board >= need, "%s: configuration %r leaves %.1f KB free with the Titano's string pools; needs %.1f KB" % (
+        what, config, board / 1024, need / 1024)
 
 
 def _long():

@@ -60,7 +60,10 @@ the board's collector could reclaim mid-compile: an upper bound.
 source, makes more garbage than this build holds without collecting, so those run there.
 
 **The string pool**: :mod:`hwc.memqstr` (where each pool step lands, its size, and an estimate
-of the same on the Titano, whose image holds other strings).
+of the same on the Titano, whose image holds other strings). The two step at different string
+counts, so a build that just avoids one of this build's 17.5 KB pool steps reads several KB
+better here than on the board: the targets are judged on the smaller of the instrument's figure
+and the figure with the Titano's pools (:func:`board_strings_free`).
 
 Not modelled: CircuitPython's own start-up use of the heap beyond a plain interpreter's (the
 calibration against the issue's figures measures the difference), 30-bit floats (boxed doubles
@@ -579,9 +582,23 @@ def _kb(n):
     return "-" if n is None else "%.1f" % (n / KB)
 
 
-def check_targets(results):
+def board_strings_free(free, an):
+    """The free figure ``free`` with our strings costing what the Titano's string pools would
+    cost instead of this build's (``an``: hwc.memqstr.analyse() with the frozen-pool estimate):
+    the smaller of its low and high ends. The two builds' pools step at different string counts
+    (the Titano's first dynamic pool is sized by its frozen libraries' strings), so a figure that
+    just avoids one of this build's pool steps can read several KB better than the board would.
+    None without the estimate."""
+    if free is None or an is None or "board" not in an:
+        return None
+    return min(free - (an["board"][end]["bytes"] - an["bytes"]) for end in ("low", "high"))
+
+
+def check_targets(results, strings=None):
     """[(target name, what, measured bytes or None, needed bytes incl. the margin, ok)] for the
-    wasm figures in ``results`` (name -> measure())."""
+    wasm figures in ``results`` (name -> measure()). With ``strings`` (name -> memqstr.analyse()
+    with the Titano's frozen-pool estimate) the figure is the smaller of the instrument's and the
+    one with the board's string pools (:func:`board_strings_free`)."""
     out = []
     for key, conf in (("default_free", "default"), ("boot_free", "everything")):
         what, need, _where = TARGETS[key]
@@ -589,6 +606,10 @@ def check_targets(results):
         if r is None:
             continue
         got = r["free"]
+        board = board_strings_free(got, (strings or {}).get(conf))
+        if board is not None and board < got:
+            got = board
+            what += ", the Titano's string pools"
         out.append((key, "%s (%s)" % (what, conf), got, need + MARGIN_BYTES, got is not None and got >= need + MARGIN_BYTES))
     return out
 
@@ -826,7 +847,7 @@ def run(args):
                 an = memqstr.analyse(samples)
                 print("\n".join(memqstr.report_lines(an, None, "the long run (unix port, 64-bit: 8-byte "
                                                                 "pointers)")))
-    checks = check_targets(results) + (memrun.check_targets(long) if long is not None else [])
+    checks = check_targets(results, strings) + (memrun.check_targets(long) if long is not None else [])
     print("\ntargets (issue 12, each with the %d KB margin):" % (MARGIN_BYTES // KB))
     for key, what, got, need, ok in checks:
         print("   %-62s %8s KB, needs >= %.1f KB: %s" % (what, _kb(got), need / KB, "met" if ok else "MISSED"))
