@@ -26,7 +26,7 @@ except ImportError:  # CPython
 
 
 _DAY_S = const(86400)
-_HYST_K = const(5)  # thermostat and cut-off hysteresis
+# The thermostat's and the cut-off's hysteresis is 5 K (written where it is used).
 
 
 def hhmm(t):
@@ -336,12 +336,12 @@ class HeaterCore:
         off = True
         if top is None:
             why = "no tank top reading (%s)" % self.top_why
-        elif top >= s.heater_cutoff_c or (self.cut and top > s.heater_cutoff_c - _HYST_K):
+        elif top >= s.heater_cutoff_c or (self.cut and top > s.heater_cutoff_c - 5):
             self.cut = True
             why = "tank top %.1f C at the %.0f C cut-off" % (top, s.heater_cutoff_c)
         elif self.block:
             why = self.block
-        elif top >= target or (self.satisfied and top > target - _HYST_K):
+        elif top >= target or (self.satisfied and top > target - 5):
             self.satisfied = True
             why = "tank top %.1f C reached %.0f C (%s)" % (top, target, why)
         else:
@@ -360,7 +360,7 @@ class HeaterCore:
             self.on = False
             self.changed_s = now_s
             self.switches += 1
-        if top is not None and top <= s.heater_cutoff_c - _HYST_K:
+        if top is not None and top <= s.heater_cutoff_c - 5:
             self.cut = False
         self.rule = rule if self.on else "none"
         self.reason = ("on: " if self.on else "off: ") + why

@@ -16,16 +16,15 @@ imported for its fetch, every few hours at most, and forgotten after it (``contr
 import asyncio
 import sys
 
-from controller import const, forget
-from controller.decision import SHED_MODES as BLOCK_MODES
+from controller import forget
+from controller.decision import SHED_MODES
 from controller.heater.core import HeaterCore, SlotTable
 from controller.localtime import DAY_MIN, offset_at, utc_min_of
 
 # Pump modes in which the element stays off: the tank is, or is being made, hot enough (seed 004
 # and the plant protections of controller/protect.py). A pump lockout or a frost run does not
 # block it: with the solar loop out of action the element is what heats the water.
-# (controller.decision.SHED_MODES, imported above as BLOCK_MODES)
-_RETRY_S = const(600)  # after a failed fetch
+# (controller.decision.SHED_MODES). A failed fetch is tried again after 600 s.
 POLL_S = 10  # meter poll and decision period
 TIMEOUT_S = 4.0  # per HTTP request (adafruit_requests may try twice)
 # (source module, errors key, seconds between fetches)
@@ -250,7 +249,7 @@ class Heater(HeaterCore):
         try:
             __import__(module)
             return sys.modules[module].fetch(self, utc)
-        except MemoryError:  # its code does not fit now: said, and tried again after _RETRY_S
+        except MemoryError:  # its code does not fit now: said, and tried again after 600 s
             err = "no memory to load its code"
             self._report("prices" if name == "octopus" else name, err)
             return err
@@ -275,7 +274,7 @@ class Heater(HeaterCore):
             elif not (s.heater_tariff == "greenest" if name == "carbon" else s.heater_pv_kwp):
                 continue
             err = self.fetch(name, utc)
-            self.next_s[key] = now_s + (_RETRY_S if err else period)
+            self.next_s[key] = now_s + (600 if err else period)
             return True
         return False
 
@@ -285,24 +284,6 @@ class Heater(HeaterCore):
 
             self.next_s["emoncms"] = now_s + 60
             emon.post(self, epoch)
-
-    def read_plant(self):
-        ctx = self.ctx
-        name = ctx.settings.heater_top_probe
-        self.top_c, self.top_why = None, "no DS18B20 probe named %s" % name
-        for probe in ctx.probes:
-            if probe.name == name:
-                self.top_c = probe.value_c
-                self.top_why = "probe %s: %s" % (name, probe.fault or "no reading")
-        self.bottom_c = ctx.cold.value_c
-        d = ctx.decision
-        ok = d.mode in BLOCK_MODES
-        self.pump_running = d.duty_pct > 0 and not ok
-        self.block = "pump in %s: %s" % (d.mode, d.reason) if ok else ""
-        prot = ctx.protection
-        for name in prot.active if prot is not None else ():
-            if name in BLOCK_MODES:
-                self.block = "protection: " + name
 
     def _wall(self):
         wall = self.ctx.wall
@@ -339,7 +320,23 @@ class Heater(HeaterCore):
         self.poll_meter()
         if slow and utc is not None:
             self.refresh_one(now_s, utc)
-        self.read_plant()
+        # the plant: the tank top probe, the tank bottom (the cold NTC), the pump's mode and the
+        # plant protections acting now
+        name = s.heater_top_probe
+        self.top_c, self.top_why = None, "no DS18B20 probe named %s" % name
+        for probe in ctx.probes:
+            if probe.name == name:
+                self.top_c = probe.value_c
+                self.top_why = "probe %s: %s" % (name, probe.fault or "no reading")
+        self.bottom_c = ctx.cold.value_c
+        d = ctx.decision
+        ok = d.mode in SHED_MODES
+        self.pump_running = d.duty_pct > 0 and not ok
+        self.block = "pump in %s: %s" % (d.mode, d.reason) if ok else ""
+        prot = ctx.protection
+        for name in prot.active if prot is not None else ():
+            if name in SHED_MODES:
+                self.block = "protection: " + name
         was = self.on
         self.decide(now_s)
         self.relay.value = self.on

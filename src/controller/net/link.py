@@ -25,17 +25,14 @@ TOPIC = "v1/devices/me/"
 # own request on a plain broker is told apart by its id.
 OWN_ID = const(1000000000)
 OWN_ATTRS = b'{"overrides":'  # how our own client attributes start (a plain broker echoes them)
-_INBOX_MAX = const(8)
-_BUSY_MAX = const(16)  # RPCs beyond a full inbox that are still answered "busy"
-_WIFI_WAIT_S = const(20)
-_RESYNC_MS = const(21600000)  # the server's time again every 6 h
-_CLOCK_WAIT_MS = const(30000)
-MESSAGE_CHARS = const(1536)  # a telemetry message stays under this (the board allocates it whole)
-_POLL_S = 0.05  # socket timeout while connected; one mqtt.loop() blocks about this long
-_STEP_S = 0.2  # the task's own period
+# Limits and periods (ints written where they are used; each name would be a string kept on the
+# board for good): the inbox holds 8 messages, 16 RPCs beyond a full inbox are still answered
+# "busy"; WiFi is waited for 20 s; the server's time is asked again every 6 h; "no wall clock"
+# is said after 30 s online; a telemetry message stays under 1536 characters (the board
+# allocates it whole); the socket waits 0.05 s while connected (one mqtt.loop() blocks about
+# that long) and the task runs every 0.2 s.
 
 OFF, WIFI, CONNECTING, ONLINE, BACKOFF = "off", "wifi", "connecting", "online", "backoff"
-MIN_EPOCH_S = 1700000000  # anything earlier is a clock that was never set
 
 
 class Wall:
@@ -60,7 +57,8 @@ class Wall:
 
     def set_epoch_ms(self, epoch_ms, source):
         """Tell the wall time (Unix ms) now; False (ignored) if it is not plausible."""
-        if not isinstance(epoch_ms, (int, float)) or isinstance(epoch_ms, bool) or epoch_ms < MIN_EPOCH_S * 1000:
+        # before 2023-11-14 (1700000000 s) it is a clock that was never set
+        if not isinstance(epoch_ms, (int, float)) or isinstance(epoch_ms, bool) or epoch_ms < 1700000000000:
             return False
         self._offset_ms = int(epoch_ms) - self.mono_ms()
         self.source = source
@@ -132,10 +130,10 @@ class Link:
         # The device's timing; a simulation on a virtual clock (hwc simulate --mqtt) sets its
         # own: the socket wait while online, the task's period, the real-time ms clock that
         # paces sending (REPLAY_PER_S) and reconnecting (the backoff), and the message size.
-        self.poll_s = _POLL_S
-        self.step_s = _STEP_S
+        self.poll_s = 0.05
+        self.step_s = 0.2
         self.clock = self.wall.mono_ms
-        self.message_chars = MESSAGE_CHARS
+        self.message_chars = 1536
         self._until = 0  # clock ms: end of a backoff or of the WiFi wait
         self._next_send = 0
         self._req = OWN_ID
@@ -197,7 +195,7 @@ class Link:
             if not up:
                 s = self.ctx.settings
                 radio.start_connect(s.circuitpy_wifi_ssid, s.circuitpy_wifi_password)
-                self._until = self.clock() + _WIFI_WAIT_S * 1000
+                self._until = self.clock() + 20000
             self.state = state = WIFI
         if not up:
             if state != WIFI:
@@ -220,8 +218,14 @@ class Link:
         self.mqtt.loop(self.poll_s)
         if self.inbox or self.busy or self.inbox_lost:
             once("inbound", "handle", self)
-        self.ask_time(now)
-        if not self.wall.known() and now - self._online_at > _CLOCK_WAIT_MS and not self._no_clock_told:
+        # the server's time (client-side RPC getCurrentTime) on connect and every 6 h
+        asked = self._time_asked
+        if self.ctx.settings.time_source != "ntp" and (
+                asked is None or now - asked > (21600000 if self.wall.known() else 10000)):
+            self._time_asked = now
+            self._time_id = self.request_id()
+            self.mqtt.publish(TOPIC + "rpc/request/%d" % self._time_id, '{"method":"getCurrentTime","params":{}}')
+        if not self.wall.known() and now - self._online_at > 30000 and not self._no_clock_told:
             self._no_clock_told = True
             self.ctx.log.warn("network: no wall clock yet; telemetry held (see TIME_SOURCE)")
         self.send()
@@ -269,22 +273,12 @@ class Link:
     # --- MQTT -------------------------------------------------------------------------------
     def _on_message(self, client, topic, payload):
         # Only queue: this runs inside minimqtt calls, which must not be re-entered.
-        if len(self.inbox) < _INBOX_MAX:
+        if len(self.inbox) < 8:
             self.inbox.append((topic, payload))
-        elif topic.startswith(TOPIC + "rpc/request/") and len(self.busy) < _BUSY_MAX:
+        elif topic.startswith(TOPIC + "rpc/request/") and len(self.busy) < 16:
             self.busy.append(topic[len(TOPIC) + 12:])
         else:
             self.inbox_lost += 1
-
-    def ask_time(self, now):
-        """Client-side RPC getCurrentTime on connect and every few hours."""
-        if self.ctx.settings.time_source == "ntp":
-            return
-        asked = self._time_asked
-        if asked is None or now - asked > (_RESYNC_MS if self.wall.known() else 10000):
-            self._time_asked = now
-            self._time_id = self.request_id()
-            self.mqtt.publish(TOPIC + "rpc/request/%d" % self._time_id, '{"method":"getCurrentTime","params":{}}')
 
     def send(self):
         """Send the oldest buffered points as one array (at most REPLAY_BATCH, and under

@@ -22,10 +22,9 @@ except ImportError:
         return x
 
 NONE = const(-268435456)  # "no value": -(1 << 28), so every change stays a small int on the board
-_LIM = const(268435455)
-_STATUS_DS = const(600)  # status values once a minute (times are in tenths of a second)
-_WORDS = const(40)  # distinct mode and heater words kept
-_MIN_BYTES = const(512)
+# (Other limits are ints written where they are used, each name being a string the board keeps:
+# values within +-268435455; status values every 600 tenths of a second (a minute); 40
+# distinct mode and heater words kept; a buffer of 512 bytes at least.)
 
 # The values after the sensors' temperatures and their fault bits, as "key:how" (how: 2 two
 # decimals, w a word, nothing an integer): the values of every point, then the status.
@@ -59,7 +58,7 @@ def _int(value, scale=1):
         return NONE
     v = value * scale
     v = int(v + 0.5) if v >= 0 else -int(-v + 0.5)
-    return _LIM if v > _LIM else -_LIM if v < -_LIM else v
+    return min(max(v, -268435455), 268435455)
 
 
 class Points:
@@ -75,7 +74,7 @@ class Points:
         self.sensors = sensors_of(ctx)
         self.ns = len(FAST.split()) + 1 + len(self.sensors)  # where the status values start
         n = self.ns + len(STATUS.split())
-        self.buf = bytearray(max(nbytes, _MIN_BYTES))
+        self.buf = bytearray(max(nbytes, 512))
         self.head = self.tail = self.count = self.total = self.dropped = self.thinned = 0
         self.words = []
         self.t0_s = ctx.clock.now_s()  # uptime when the link's clock read 0
@@ -99,12 +98,18 @@ class Points:
         for i in range(len(words)):
             if words[i] == word:
                 return i
-        if len(words) >= _WORDS:
+        if len(words) >= 40:
             return NONE
         words.append(word)
         return len(words) - 1
 
-    def _sample(self, link, status):
+    def add(self, t_ms, link=None):
+        """Take a point now (``t_ms``: the link's monotonic ms); thins or drops old ones if full."""
+        t = t_ms // 100
+        status = self.status_at is None or t - self.status_at >= 600
+        if status:
+            self.status_at = t
+        # sample: the sensors, their fault bits and the fast values into v (the newest point) ...
         ctx = self.ctx
         d = ctx.decision
         h = ctx.heater
@@ -120,24 +125,15 @@ class Points:
                   h and h.element_w):
             v[i] = _int(x)
             i += 1
-        if not status:
-            return  # the status values stay as they were
-        c = ctx.counters
-        for x in (link and link.rssi, link and link.wifi_connects, link and link.mqtt_connects,
-                  link and link.esp_resets, ctx.pump_starts, self.mem_free and self.mem_free(), self.dropped,
-                  self.thinned, c and _int(c.heat_today_kwh, 100), c and _int(c.heat_total_kwh, 100),
-                  c and _int(c.pump_s_total / 36), c and c.starts_total, c and c.resets_total,
-                  h and _int(h.price_p_kwh, 100), h and _int(h.energy_today_kwh, 100)):
-            v[i] = _int(x)
-            i += 1
-
-    def add(self, t_ms, link=None):
-        """Take a point now (``t_ms``: the link's monotonic ms); thins or drops old ones if full."""
-        t = t_ms // 100
-        status = self.status_at is None or t - self.status_at >= _STATUS_DS
-        if status:
-            self.status_at = t
-        self._sample(link, status)
+        if status:  # ... and the status values (else they stay as they were)
+            c = ctx.counters
+            for x in (link and link.rssi, link and link.wifi_connects, link and link.mqtt_connects,
+                      link and link.esp_resets, ctx.pump_starts, self.mem_free and self.mem_free(), self.dropped,
+                      self.thinned, c and _int(c.heat_today_kwh, 100), c and _int(c.heat_total_kwh, 100),
+                      c and _int(c.pump_s_total / 36), c and c.starts_total, c and c.resets_total,
+                      h and _int(h.price_p_kwh, 100), h and _int(h.energy_today_kwh, 100)):
+                v[i] = _int(x)
+                i += 1
         if len(self.buf) - self.tail < 4 + 5 * len(self._v[4]):  # the longest a record can be
             once("thin", "make_room", self, 4 + 5 * len(self._v[4]))
         last, new = self._v[3], self._v[4]
@@ -237,34 +233,6 @@ class Points:
             self.head = self.tail = self._step = 0
 
     # --- reading ------------------------------------------------------------------------
-    def _json(self, t, live):
-        v = self._v[1]
-        parts = []
-        i = 0
-        for name, _ in self.sensors:
-            if v[i] != NONE:
-                parts.append('"%s_c":%s' % (name, fmt(v[i], 100)))
-            i += 1
-        for j in range(len(self.sensors)):
-            parts.append('"%s_fault":%d' % (self.sensors[j][0], (v[i] >> j) & 1))
-        i += 1
-        for key in (FAST + " " + STATUS if self._st else FAST).split():
-            x = v[i]
-            i += 1
-            if x == NONE:
-                continue
-            if key[-2:] == ":2":
-                parts.append('"%s":%s' % (key[:-2], fmt(x, 100)))
-            elif key[-2:] != ":w":
-                parts.append('"%s":%d' % (key, x))
-            elif x < len(self.words):
-                parts.append('"%s":"%s"' % (key[:-2], self.words[x]))
-        if self._st:
-            parts.append('"uptime_s":%d' % (self.t0_s + t // 10))
-        if live:
-            parts.append(live)
-        return "{" + ",".join(parts) + "}"
-
     def encode(self, limit, epoch_ms_at, live="", most=1000):
         """(JSON array text, points in it) of the oldest points, {"ts": ms, "values": {...}}
         each: ``most`` points and ``limit`` characters at most (one point at least). ``live``:
@@ -276,16 +244,40 @@ class Points:
         t = self._t[0]
         out = []
         size = n = 0
+        v = self._v[1]
         while n < self.count and n < most:
-            t += self._get(self._v[1])
-            text = '{"ts":%d,"values":%s}' % (epoch_ms_at(t * 100),
-                                              self._json(t, live if n == self.count - 1 else ""))
+            t += self._get(v)
+            parts = []
+            i = 0
+            for name, _ in self.sensors:
+                if v[i] != NONE:
+                    parts.append('"%s_c":%s' % (name, fmt(v[i], 100)))
+                i += 1
+            for j in range(len(self.sensors)):
+                parts.append('"%s_fault":%d' % (self.sensors[j][0], (v[i] >> j) & 1))
+            i += 1
+            for key in (FAST + " " + STATUS if self._st else FAST).split():
+                x = v[i]
+                i += 1
+                if x == NONE:
+                    continue
+                if key[-2:] == ":2":
+                    parts.append('"%s":%s' % (key[:-2], fmt(x, 100)))
+                elif key[-2:] != ":w":
+                    parts.append('"%s":%d' % (key, x))
+                elif x < len(self.words):
+                    parts.append('"%s":"%s"' % (key[:-2], self.words[x]))
+            if self._st:
+                parts.append('"uptime_s":%d' % (self.t0_s + t // 10))
+            if live and n == self.count - 1:
+                parts.append(live)
+            text = '{"ts":%d,"values":{%s}}' % (epoch_ms_at(t * 100), ",".join(parts))
             if n and size + len(text) + 3 > limit:
                 break
             out.append(text)
             size += len(text) + 1
             n += 1
-        return "[" + ",".join(out) + "]", n
+        return "[%s]" % ",".join(out), n
 
     def values(self, i):
         """Point ``i`` (0 = oldest) as a dict of JSON-ready values (host tools and tests)."""
