@@ -25,7 +25,6 @@ from controller.localtime import DAY_MIN, offset_at, utc_min_of
 # and the plant protections of controller/protect.py). A pump lockout or a frost run does not
 # block it: with the solar loop out of action the element is what heats the water.
 # (controller.decision.SHED_MODES). A failed fetch is tried again after 600 s.
-POLL_S = 10  # meter poll and decision period
 TIMEOUT_S = 4.0  # per HTTP request (adafruit_requests may try twice)
 # (source module, errors key, seconds between fetches)
 _SLOW = (("octopus", "prices", 1800), ("carbon", "carbon", 2 * 3600), ("forecast", "forecast", 3 * 3600))
@@ -58,7 +57,7 @@ def told(body):
         text = body.decode("utf-8")
     except UnicodeError:
         return ""
-    for key in ('"message"', '"detail"', '"text"', '"error"'):
+    for key in '"message" "detail" "text" "error"'.split():
         i = text.find(key)
         while i >= 0:
             j = i + len(key)
@@ -361,9 +360,9 @@ class Heater(HeaterCore):
         self.element_w = 0
 
 
-def make_task(relay, pool, ssl_context=None, bases=None, timeout_s=TIMEOUT_S, poll_s=POLL_S):
+def make_task(relay, pool, ssl_context=None, bases=None, timeout_s=TIMEOUT_S, poll_s=10):
     """The coroutine function for ``start_tasks(extra=...)``; sets ``ctx.heater`` (main has
-    said the settings' ``check.problems`` at boot)."""
+    said the settings' ``check.problems`` at boot). ``poll_s``: the meter poll and decision period."""
     holder = []
 
     async def heater_task(ctx):

@@ -160,14 +160,14 @@ class Link:
     # --- the task ---------------------------------------------------------------------------
     async def task(self, ctx):
         """The supervised task: sample telemetry every period, drive the connection."""
-        next_ms = self.wall.mono_ms()
+        at = self.wall.mono_ms()
         while True:
             now = self.wall.mono_ms()
-            if now >= next_ms:
+            if now >= at:
                 self.points.add(now, self)
-                next_ms += int(ctx.settings.telemetry_period_s * 1000)
-                if next_ms < now:
-                    next_ms = now
+                at += int(ctx.settings.telemetry_period_s * 1000)
+                if at < now:
+                    at = now
             try:
                 self.step(now)
             except Exception as exc:  # noqa: BLE001 - a network fault must not end the task
@@ -219,9 +219,8 @@ class Link:
         if self.inbox or self.busy or self.inbox_lost:
             once("inbound", "handle", self)
         # the server's time (client-side RPC getCurrentTime) on connect and every 6 h
-        asked = self._time_asked
-        if self.ctx.settings.time_source != "ntp" and (
-                asked is None or now - asked > (21600000 if self.wall.known() else 10000)):
+        if self.ctx.settings.time_source != "ntp" and (self._time_asked is None or now - self._time_asked > (
+                21600000 if self.wall.known() else 10000)):
             self._time_asked = now
             self._time_id = self.request_id()
             self.mqtt.publish(TOPIC + "rpc/request/%d" % self._time_id, '{"method":"getCurrentTime","params":{}}')
@@ -246,8 +245,8 @@ class Link:
         self.state = BACKOFF
         log = self.ctx.log
         log.warn("network: %s; retry in %d s" % (error, delay_s))
-        every = s.esp_reset_after
-        if every and self.failures % every == 0:
+        n = s.esp_reset_after
+        if n and self.failures % n == 0:
             self.esp_resets += 1
             log.warn("network: %d failures in a row; resetting the WiFi co-processor" % self.failures)
             try:

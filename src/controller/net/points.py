@@ -47,9 +47,7 @@ def fmt(value, scale):
     """A stored integer as JSON text: 4512 at scale 100 -> "45.12"."""
     if scale != 100:
         return str(value)
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    return "%s%d.%02d" % (sign, value // 100, value % 100)
+    return "%s%d.%02d" % ("-" if value < 0 else "", abs(value) // 100, abs(value) % 100)
 
 
 def _int(value, scale=1):
@@ -62,19 +60,18 @@ def _int(value, scale=1):
 
 
 class Points:
-    """:param ctx: the Controller; :param nbytes: buffer size (TELEMETRY_BUFFER_KB * 1024)
+    """:param ctx: the Controller; :param size: buffer bytes (TELEMETRY_BUFFER_KB * 1024)
     :param mem_free: callable giving free heap bytes, or None
 
     ``count`` points are buffered; ``total`` were ever taken; ``dropped`` were lost (the
     buffer could not be thinned further); ``thinned`` were removed by thinning."""
 
-    def __init__(self, ctx, nbytes, mem_free=None):
+    def __init__(self, ctx, size, mem_free=None):
         self.ctx = ctx
         self.mem_free = mem_free
         self.sensors = sensors_of(ctx)
-        self.ns = len(FAST.split()) + 1 + len(self.sensors)  # where the status values start
-        n = self.ns + len(STATUS.split())
-        self.buf = bytearray(max(nbytes, 512))
+        n = len(self.sensors) + 1 + len(FAST.split()) + len(STATUS.split())  # values per point
+        self.buf = bytearray(max(size, 512))
         self.head = self.tail = self.count = self.total = self.dropped = self.thinned = 0
         self.words = []
         self.t0_s = ctx.clock.now_s()  # uptime when the link's clock read 0
@@ -91,16 +88,17 @@ class Points:
         return self.count
 
     # --- sampling -----------------------------------------------------------------------
-    def _word(self, word):
-        if word is None:
+    def _word(self, x):
+        """The number of the word ``x`` (a mode or heater word), NONE for None or past 40 words."""
+        if x is None:
             return NONE
         words = self.words
         for i in range(len(words)):
-            if words[i] == word:
+            if words[i] == x:
                 return i
         if len(words) >= 40:
             return NONE
-        words.append(word)
+        words.append(x)
         return len(words) - 1
 
     def add(self, t_ms, link=None):
@@ -160,14 +158,14 @@ class Points:
         """Read a zigzag varint at the read position."""
         buf = self.buf
         p = self._p
-        v = shift = 0
+        v = s = 0  # the value, its next 7 bits' shift
         while True:
             b = buf[p]
             p += 1
-            v |= (b & 0x7F) << shift
+            v |= (b & 0x7F) << s
             if b < 0x80:
                 break
-            shift += 7
+            s += 7
         self._p = p
         return -((v + 1) >> 1) if v & 1 else v >> 1
 
@@ -213,9 +211,10 @@ class Points:
                         v[g + i] += self._r()
         return -dt - 1 if dt < 0 else dt
 
-    def _copy(self, src, dst):
-        self._t[dst] = self._t[src]
-        a, b = self._v[src], self._v[dst]
+    def _copy(self, i, j):
+        """Point ``j`` := point ``i`` (their times and value vectors)."""
+        self._t[j] = self._t[i]
+        a, b = self._v[i], self._v[j]
         for i in range(len(a)):
             b[i] = a[i]
 
@@ -264,7 +263,7 @@ class Points:
                 if key[-2:] == ":2":
                     parts.append('"%s":%s' % (key[:-2], fmt(x, 100)))
                 elif key[-2:] != ":w":
-                    parts.append('"%s":%d' % (key, x))
+                    parts.append('"%s":%s' % (key, x))  # an int
                 elif x < len(self.words):
                     parts.append('"%s":"%s"' % (key[:-2], self.words[x]))
             if self._st:
