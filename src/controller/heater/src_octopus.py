@@ -1,6 +1,7 @@
 """Octopus Agile half-hourly prices (HEATER_TARIFF cheapest or breakeven; legionella): the URL
 and the reader of its answer. Imported for a fetch (about once a day) and forgotten after it."""
 
+from controller.heater.core import SlotTable
 from controller.heater.task import get
 from controller.heater.fetch import clear, scan, sort
 from controller.heater.stamps import iso, parse_time
@@ -54,12 +55,13 @@ def read(resp, table, limit_s=8):
 
 
 def fetch(heater, utc):
-    """Agile prices from now for two days (every page) into ``heater.prices`` (the other of
-    ``heater.tables``): the table in use stays unless the new one is complete. None or the
-    reason it failed."""
+    """Agile prices from now for two days (every page) into ``heater.prices`` (a new table,
+    ``heater.tables[0]`` or made now): the table in use stays unless the new one is complete.
+    None or the reason it failed."""
     s = heater.ctx.settings
     start = utc - utc % 30
-    new = heater.tables[1] if heater.prices is heater.tables[0] else heater.tables[0]
+    new = heater.tables[0] or SlotTable(100)
+    heater.tables[0] = new  # kept for the next fetch unless this one succeeds
     clear(new)
     url = octopus_url(s, start, start + 2 * DAY_MIN, heater.bases.get("octopus", OCTOPUS))
     err = None
@@ -77,5 +79,6 @@ def fetch(heater, utc):
     if not err:
         sort(new)
         heater.prices = new
+        heater.tables[0] = None
     heater._report("prices", err)
     return err

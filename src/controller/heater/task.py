@@ -195,7 +195,10 @@ class Heater(HeaterCore):
             # source's module and the time stamps (``hwc memory``'s long run: compiled at a fetch
             # too, the scanner did not always fit).
             from controller.heater import fetch  # noqa: F401
-        self.tables = (SlotTable(100), SlotTable(100))  # prices in use, and the next fetch's
+        # [the table the next price fetch fills]: made now, on the boot's heap; a fetch that
+        # succeeds makes it the prices in use and leaves None (the next fetch makes a new one and
+        # the old prices go), one that fails keeps it: one table between fetches, two during one
+        self.tables = [SlotTable(100)]
         self.co2_table = self.pv_tables = None  # made at the first carbon and forecast fetch
         self.next_s = {}  # source -> Clock.now_s() of its next fetch or post
         self.errors = {}
