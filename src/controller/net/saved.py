@@ -1,19 +1,22 @@
 """The saved remote setting overrides, read once at boot (``apply_saved``, through the
 whole-set check of ``remote.update``); ``remote`` writes the record (a small JSON record with
-a length and a checksum). Imported for that and forgotten after (``controller.net.once``)."""
+a length and a checksum). Imported for that and forgotten after (``controller.net.once``).
+An empty or erased record (no override was ever saved, the usual case) is told without
+loading ``remote`` (and its settings table): their code is compiled only when there is a
+record to check."""
 
 import json
-
-from controller.net.remote import MAGIC, checksum, update
 
 _HEADER = 6  # magic, length (2), checksum (2)
 
 
 def unpack(data):
     """(overrides dict, error text or ""): an empty or erased record is no error."""
+    if data[0:2] in (b"", b"\x00\x00", b"\xff\xff"):
+        return {}, ""
+    from controller.net.remote import MAGIC, checksum
+
     if len(data) < _HEADER or data[0:2] != MAGIC:
-        if data[0:2] in (b"", b"\x00\x00", b"\xff\xff"):
-            return {}, ""
         return {}, "saved overrides: no valid record"
     n = (data[2] << 8) | data[3]
     body = data[_HEADER:_HEADER + n]
@@ -44,6 +47,10 @@ def apply_saved(settings, store):
         saved, error = {}, "saved overrides unreadable: %s" % exc
     if error:
         messages.append(error)
+    if not saved:  # nothing to apply (the whole-set check of an empty set changes nothing)
+        return overrides, base, messages
+    from controller.net.remote import update
+
     changed, refused = update(settings, overrides, base, saved, full=True)
     for key in refused:
         messages.append("saved override %s = %r dropped: %s" % (str(key)[:40], saved[key], refused[key]))
