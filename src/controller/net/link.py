@@ -297,6 +297,9 @@ class Link:
         if heater is not None:
             live += ',"heater_reason":' + json.dumps(heater.reason)
         text, n = points.encode(self.message_chars, self.wall.epoch_ms_at, live, s.replay_batch)
+        # as bytes: minimqtt copies a str twice (str(msg).encode()), this is the one copy, and
+        # the text goes before the send
+        text = text.encode()
         self.mqtt.publish(TOPIC + "telemetry", text, qos=1)
         points.forget(n)
         self.messages_sent += 1

@@ -276,7 +276,10 @@ class Points:
             out.append(text)
             size += len(text) + 1
             n += 1
-        return "[%s]" % ",".join(out), n
+        if out:  # the brackets on the first and last point: the message is allocated once, by the join
+            out[0] = "[" + out[0]
+            out[-1] += "]"
+        return ",".join(out) or "[]", n
 
     def values(self, i):
         """Point ``i`` (0 = oldest) as a dict of JSON-ready values (host tools and tests)."""
