@@ -1,8 +1,8 @@
 """What the network link costs in RAM, on the MicroPython interpreter (32-bit heap, figures after
 gc.collect(), on top of the default build's imports and adafruit_minimqtt):
 
-* resident: what stays loaded while the link runs (``controller.net``, ``wall``, ``points``,
-  ``link``), and Home Assistant discovery (``hass``) with HA_DISCOVERY = 1;
+* resident: what stays loaded while the link runs (``controller.net``, ``points``, ``link``
+  with its clock), and Home Assistant discovery (``hass``) with HA_DISCOVERY = 1;
 * per use: what is imported while a connection opens, an RPC or a setting is handled, the
   buffer is thinned or Home Assistant wants its configs, and forgotten after
   (``controller.net.once``): the RAM it holds at that moment, the bytes its compile
@@ -30,7 +30,7 @@ DEVICE_IMPORTS = ["asyncio", "adafruit_ticks", "adafruit_bus_device.i2c_device",
 NET_SHIMS = ["random", "typing", "types", "circuitpython_typing.socket"]
 NET_LIBRARIES = ["adafruit_minimqtt.adafruit_minimqtt"]  # with adafruit_connection_manager
 BASE = DEVICE_IMPORTS + NET_SHIMS + NET_LIBRARIES
-RESIDENT = ["controller.net", "controller.net.wall", "controller.net.points", "controller.net.link"]
+RESIDENT = ["controller.net", "controller.net.points", "controller.net.link"]  # link holds the clock (Wall)
 HASS = ["controller.net.hass"]
 # What each use imports (as ``once`` does: the first module imports the others).
 USES = {
