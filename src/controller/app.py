@@ -265,12 +265,12 @@ class Controller:
     def local_min(self):
         """Local minutes since midnight (controller.localtime: TIME_UTC_OFFSET_MIN and summer time
         by TIME_ZONE_RULE), None while the wall clock is unknown."""
-        from controller.localtime import local_min
-
         wall = self.wall
         epoch = wall.epoch_s() if wall is not None else None
         if epoch is None:
             return None
+        from controller.localtime import local_min  # loaded once the wall clock is known
+
         return local_min(self.settings, epoch) % 1440
 
     def _switch_strategy(self):

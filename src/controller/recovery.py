@@ -44,9 +44,12 @@ def attach(ctx):
 
 
 def new_counters(settings):
-    from controller.localtime import epoch_offset_min
+    def offset_min(epoch_s):  # called only with a wall clock: controller.localtime loaded then
+        from controller.localtime import epoch_offset_min
 
-    return Counters(settings.pump_flow_lpm, settings.fluid_j_per_lk, lambda epoch_s: epoch_offset_min(settings, epoch_s))
+        return epoch_offset_min(settings, epoch_s)
+
+    return Counters(settings.pump_flow_lpm, settings.fluid_j_per_lk, offset_min)
 
 
 class Keeper:
