@@ -1,15 +1,121 @@
-"""What runs once at start-up, and is forgotten again (``controller.once``): the boot messages
-(version, settings errors, the PCF8591, the 1-Wire scan with lines to paste into settings.toml)
-and the persistent counters read back from nvm (the block's decoder, also used before a
-restart: controller.restart).
+"""What runs once at start-up, and is forgotten again (``controller.once``): the controller's
+state made (``Controller.__init__``) and the counters' keeper's, the boot messages (version,
+settings errors, the PCF8591, the 1-Wire scan with lines to paste into settings.toml) and the
+persistent counters read back from nvm (the block's decoder, also used before a restart:
+controller.restart).
+
+Every module these use is loaded before they run (a module first loaded here would be
+forgotten with this one while its objects live on).
 """
 
 import struct
 
-from controller import VERSION
+from controller import VERSION, milli, once
 from controller import counters as C  # resident: controller.app imports it (through recovery) first
 
 _HEAD = 7  # magic, version, length
+
+
+def controller(self, hw, settings, ticks_ms, log, derived):
+    """``Controller.__init__`` (see controller.app): everything the tasks share."""
+    import asyncio
+
+    from controller import pump
+    from controller.algorithm import create
+    from controller.decision import AUTO
+    from controller.log import Clock, Log
+    from controller.protect import Protection
+    from controller.sensors import NtcSensor, Probe
+
+    self.hw = hw
+    self.settings = settings
+    self.clock = Clock(ticks_ms)
+    self.log = log or Log(self.clock)
+    if self.log.clock is None:
+        self.log.clock = self.clock
+    self.screen = getattr(hw, "screen", None)
+    self.i2c_lock = asyncio.Lock()
+    self.state_lock = asyncio.Lock()
+    self.algorithm = create(settings)
+    self.decision = self.algorithm.decision
+    self._strategy = settings.control_strategy
+    self.decision_ms = None  # ticks of the last decision
+    self.cycler = pump.DutyCycler(milli(settings.pwm_period_s), self.clock.ticks_ms())
+    self.pcf = None
+    self.probe_bus = None
+    self.pump_on = False
+    self.pump_switches = 0
+    self.pump_starts = 0
+    self.readings = 0
+    self.control_cycles = 0
+    self.task_restarts = {}
+    self.tasks = []
+    self.boot_messages = []
+    self.boot_errors = []  # those boot messages that report an error
+    self.stale_reported = False
+    self.i2c_errors = 0
+    self._pcf_missing = False
+    # Manual pump mode (set_manual): "auto", "manual" (at manual_duty_pct) or "off".
+    self.manual_mode = AUTO
+    self.manual_duty_pct = 0
+    self.manual_until_s = None
+    if derived is None:
+        derived = once("settings", "derived", settings)
+    table, self._table_error, slots = derived
+    alpha = settings.ntc_smoothing
+    period_ms = milli(settings.sensor_period_s)
+    clear = -(-milli(settings.sensor_clear_s) // period_ms)  # readings, rounded up
+    stuck = milli(settings.stuck_h * 3600) // period_ms
+    self.hot = NtcSensor("hot", "collector", settings.ntc_hot_channel, table, alpha, clear, stuck)
+    self.cold = NtcSensor("cold", "tank", settings.ntc_cold_channel, table, alpha, clear, stuck)
+    self.protection = Protection(settings, self.algorithm)
+    self.probes = [Probe(name, rom, settings.probe_max_age_s) for name, rom in slots]
+    # Services attached from outside once they exist; each is None while it is off or not
+    # there yet, and every reader checks for None.
+    self.link = None  # controller.net.link.Link: the ThingsBoard MQTT link (MQTT_BROKER set)
+    self.wall = None  # controller.net.wall.Wall: the wall clock, once the network gives the time
+    self.overrides = None  # {KEY: value}: settings overridden from ThingsBoard (controller.net.remote)
+    self.heater_relay = None  # the immersion heater's relay output (HEATER_ENABLED, controller.main)
+    self.heater = None  # controller.heater.task.Heater: the heater's state for the screen and telemetry
+    self.keeper = None  # controller.recovery.Keeper: the persistent counters' keeper (start_tasks)
+    self.counters = None  # controller.counters.Counters: the keeper's counters
+    self.watch = None  # controller.health.Watch: feeds the hardware watchdog (WATCHDOG and a board with one)
+    self.trend = None  # controller.screen.Trend: the trend page's history (the display task)
+
+
+def keeper(self, ctx, store):
+    """``Keeper.__init__`` (see controller.recovery): the counters, fed from ``ctx``."""
+    from controller.recovery import new_counters
+
+    self.ctx = ctx
+    self.store = store
+    self.counters = new_counters(ctx.settings)
+    self.saved = None  # the bytes in the store, as far as we know
+    self.saves = 0
+    # The first save after a boot: a reset loop faster than 5 minutes writes nothing.
+    self.next_save_s = min(300, ctx.settings.counters_save_s)
+    self.healthy_saved = False
+    # The configured probe pairs that measure the loop's temperature rise (outlet, inlet):
+    # panel_outlet/panel_inlet first, then tank_inlet/tank_outlet.
+    probes = {}
+    for p in ctx.probes:
+        if p.rom_hex:
+            probes[p.name] = p
+    self.pairs = [(probes[hot], probes[cold]) for hot, cold in (("panel_outlet", "panel_inlet"),
+                                                                ("tank_inlet", "tank_outlet"))
+                  if hot in probes and cold in probes]
+    self.counters.heat_measured = bool(self.pairs)
+    # The NTCs and the configured probes: fixed once the controller exists, so built once
+    # (update() runs every 2 s).
+    self.sensors = [ctx.hot, ctx.cold] + [p for p in ctx.probes if p.rom_hex]
+    self._on_ms = ctx.cycler.total_on_ms
+    self._starts = ctx.pump_starts
+    self._i2c = ctx.i2c_errors
+    self._i2c_burst = False
+    self._restarts = C.total(ctx.task_restarts)
+    self._mode = ctx.decision.mode
+    self._stale = ctx.stale_reported
+    self._sensor_faults = [s.faults for s in self.sensors]
 
 
 def boot(ctl):
