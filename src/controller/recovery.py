@@ -56,12 +56,12 @@ class Keeper:
     """Feeds ``counters`` from the controller's state every 2 s and saves them when due."""
 
     def __init__(self, ctx, store):
-        once("boot", "keeper", self, ctx, store)  # its attributes: controller.boot
+        once("restore", "keeper", self, ctx, store)  # its attributes: controller.restore
 
     def restore(self, cause):
         """Read the saved block (a corrupt one is reported and replaced) and count this run
-        (controller.boot: it runs once)."""
-        once("boot", "restore", self, cause)
+        (controller.restore: it runs once)."""
+        once("restore", "restore", self, cause)
 
     def update(self, now_s=None):
         """Take the counts since the last call from the controller's state."""
