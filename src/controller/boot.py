@@ -8,7 +8,7 @@ forgotten with this one while its objects live on).
 """
 
 from controller import VERSION, milli, once
-from controller.counters import _HEAD  # noqa: F401 - still here since the decoder moved to controller.restore (tests read it)
+from controller.counters import _HEAD  # noqa: F401 - read here by tests, from before controller.restore
 
 
 def controller(self, hw, settings, ticks_ms, log, derived):

@@ -1,14 +1,14 @@
 """Device entry point: ``controller.main.run()`` from code.py.
 
 The boot path is ``controller.start`` (imported for the boot, forgotten before the tasks
-start); what runs later stays here. The pump control comes first: the controller is built and booted (``Controller.boot()``: the
-PCF8591 found and the pump off, the probes scanned) before the optional parts are added on top
-of it, the network link and then the immersion heater. A MemoryError while one of them is
-loaded or created, or while the tasks start, drops an optional part and goes on: the heater
-first, then the network (the heater needs it); so does a MemoryError that stops the heater's
-task before it ever ran. The dropped part's modules are forgotten, the heater's relay stays
-off, and the boot page and the log say what was dropped and what to turn off; the pump control
-runs without it.
+start); what runs later stays here. The pump control comes first: the controller is built and
+booted (``Controller.boot()``: the PCF8591 found and the pump off, the probes scanned) before
+the optional parts are added on top of it, the network link and then the immersion heater. A
+MemoryError while one of them is loaded or created, or while the tasks start, drops an optional
+part and goes on: the heater first, then the network (the heater needs it); so does a
+MemoryError that stops the heater's task before it ever ran. The dropped part's modules are
+forgotten, the heater's relay stays off, and the boot page and the log say what was dropped and
+what to turn off; the pump control runs without it.
 
 An uncaught exception anywhere (building the controller, booting, a task's supervisor) ends
 in ``_crashed``: the traceback on the console and the screen, the pump off, the crash counted

@@ -1,13 +1,14 @@
 """Guest side of ``hwc memory`` and its long run (see hwc/memory.py, hwc/memrun.py): the firmware
-booted the way ``controller.main._run`` boots it (``controller.start.boot``), through the boot path's public calls, one call
-per piece (the WebAssembly guest collects only between pieces), and then run on the virtual
-clock (``_hwc_clock``): the asyncio loop jumps to its next timer instead of waiting.
+booted the way ``controller.main._run`` boots it (``controller.start.boot``), through the boot
+path's public calls, one call per piece (the WebAssembly guest collects only between pieces), and
+then run on the virtual clock (``_hwc_clock``): the asyncio loop jumps to its next timer instead
+of waiting.
 
 The order is main's: ``controller.start`` imported (forgotten again before the tasks start),
-settings (the table forgotten after), the hardware, the override store
-and saved overrides (network on), the Controller and its boot (``Controller.boot``: the pump
-control first), the link (``make_link``), the heater task (``make_task``), the watchdog, then
-``Controller.start``'s last two steps (a first reading, ``start_tasks``) and the tasks running.
+settings (the table forgotten after), the hardware, the override store and saved overrides
+(network on), the Controller and its boot (``Controller.boot``: the pump control first), the link
+(``make_link``), the heater task (``make_task``), the watchdog, then ``Controller.start``'s last
+two steps (a first reading, ``start_tasks``) and the tasks running.
 ``S`` keeps what main's frames keep. The link and the heater are main's optional parts
 (``start._part``): a MemoryError while one is made, or while the tasks start, drops one
 (``main._drop``: the heater first) and the host's report shows ``DEGRADED`` with main's boot
