@@ -34,12 +34,12 @@ class Controller:
     :param derived: what the settings loader derives at boot (``controller.settings.derived``:
         the NTC table, its error, the probe slots); derived here when not given. The board's
         ``main.run`` derives it at boot, so that the loader is forgotten before this runs.
-
-    Every attribute, and every service the controller can have (link, wall, overrides,
-    heater_relay, heater, keeper, counters, watch, trend: each None while it is off), is set
-    in ONE place: ``controller.boot.controller``, run once by ``__init__`` from a module that is
-    forgotten afterwards (its code is needed once; about 1 KB of the board's heap).
     """
+
+    # Every attribute, and every service the controller can have (link, wall, overrides,
+    # heater_relay, heater, keeper, counters, watch, trend: each None while it is off), is set in
+    # ONE place: controller.boot.controller, run once by __init__ from a module that is forgotten
+    # afterwards (its code is needed once: about 1 KB of the board's heap).
 
     def __init__(self, hw, settings, ticks_ms=None, log=None, derived=None):
         from controller.protect import Protection  # noqa: F401 - loaded to stay (once() forgets what it loads)
