@@ -255,6 +255,16 @@ def test_bench_takes_a_weather_csv_as_a_location(tmp_path, capsys):
     assert b["plans"]["mysite"]["days"] <= 10  # a warm-up only from days the file has
 
 
+def test_bench_tables_of_one_control_run_the_baseline_too(tmp_path, capsys):
+    w = Weather.from_tmy("miami", day_of_year=91, days=10)
+    path = tmp_path / "mysite.csv"
+    w.to_csv(str(path))
+    assert cli.main(["bench", "--locations", str(path), "--strategies", "burst", "--workers", "1"]) == 0
+    out = capsys.readouterr()
+    assert "onoff runs too" in out.err
+    assert "| onoff |" in out.out and "| burst |" in out.out and "burst heat / pump vs on/off" in out.out
+
+
 @pytest.mark.parametrize("args", [["--months", "13"], ["--strategies", "bangbang"], ["--set", "MIN_DIFF_K"],
                                   ["--set", "NO_SUCH_KEY=1"], ["--set", "MIN_DIFF_K=-3"],
                                   ["--locations", "atlantis"], ["--workers", "0"]])

@@ -117,7 +117,7 @@ def test_the_firmware_boots_and_runs_on_the_virtual_clock():
 def test_imports_are_placed_where_the_firmware_imports_them():
     """The traced run finds the firmware's import order: controller.main's imports first, the
     watchdog's feeder at start_tasks, the loader and the settings table nowhere (both are forgotten after the read,
-    as controller.main._settings imports the loader inside its forget window)."""
+    as controller.start._settings imports the loader inside its forget window)."""
     title, steps, _held = memory._scenarios()["default-stubbed"]
     plan = memory.import_plan(steps)
     where = {m: label for label, mods in plan for m in mods}

@@ -18,8 +18,8 @@ from adafruit_ticks import ticks_diff
 from controller import milli, once, pump, recovery, tasks
 from controller.algorithm import create
 from controller.decision import AUTO, ERROR_MODES, IDLE, MANUAL, NO_FLOW, OFF, PURGE, RUNNING, TUBE_KICK
-from controller.log import Clock, Log
-from controller.sensors import NtcSensor, Probe, ProbeBus
+from controller.log import Clock, Log  # noqa: F401 - loaded here, made by controller.boot's controller()
+from controller.sensors import NtcSensor, Probe, ProbeBus  # noqa: F401 - as Clock and Log
 
 
 
@@ -36,63 +36,15 @@ class Controller:
         ``main.run`` derives it at boot, so that the loader is forgotten before this runs.
     """
 
-    def __init__(self, hw, settings, ticks_ms=None, log=None, derived=None):
-        self.hw = hw
-        self.settings = settings
-        self.clock = Clock(ticks_ms)
-        self.log = log or Log(self.clock)
-        if self.log.clock is None:
-            self.log.clock = self.clock
-        self.screen = getattr(hw, "screen", None)
-        self.i2c_lock = asyncio.Lock()
-        self.state_lock = asyncio.Lock()
-        self.algorithm = create(settings)
-        self.decision = self.algorithm.decision
-        self._strategy = settings.control_strategy
-        self.decision_ms = None  # ticks of the last decision
-        self.cycler = pump.DutyCycler(milli(settings.pwm_period_s), self.clock.ticks_ms())
-        self.pcf = None
-        self.probe_bus = None
-        self.pump_on = False
-        self.pump_switches = 0
-        self.pump_starts = 0
-        self.readings = 0
-        self.control_cycles = 0
-        self.task_restarts = {}
-        self.tasks = []
-        self.boot_messages = []
-        self.boot_errors = []  # those boot messages that report an error
-        self.stale_reported = False
-        self.i2c_errors = 0
-        self._pcf_missing = False
-        # Manual pump mode (set_manual): "auto", "manual" (at manual_duty_pct) or "off".
-        self.manual_mode = AUTO
-        self.manual_duty_pct = 0
-        self.manual_until_s = None
-        if derived is None:
-            derived = once("settings", "derived", settings)
-        table, self._table_error, slots = derived
-        alpha = settings.ntc_smoothing
-        period_ms = milli(settings.sensor_period_s)
-        clear = -(-milli(settings.sensor_clear_s) // period_ms)  # readings, rounded up
-        stuck = milli(settings.stuck_h * 3600) // period_ms
-        self.hot = NtcSensor("hot", "collector", settings.ntc_hot_channel, table, alpha, clear, stuck)
-        self.cold = NtcSensor("cold", "tank", settings.ntc_cold_channel, table, alpha, clear, stuck)
-        from controller.protect import Protection
+    # Every attribute, and every service the controller can have (link, wall, overrides,
+    # heater_relay, heater, keeper, counters, watch, trend: each None while it is off), is set in
+    # ONE place: controller.boot.controller, run once by __init__ from a module that is forgotten
+    # afterwards (its code is needed once: about 1 KB of the board's heap).
 
-        self.protection = Protection(settings, self.algorithm)
-        self.probes = [Probe(name, rom, settings.probe_max_age_s) for name, rom in slots]
-        # Services attached from outside once they exist; each is None while it is off or not
-        # there yet, and every reader checks for None.
-        self.link = None  # controller.net.link.Link: the ThingsBoard MQTT link (MQTT_BROKER set)
-        self.wall = None  # controller.net.wall.Wall: the wall clock, once the network gives the time
-        self.overrides = None  # {KEY: value}: settings overridden from ThingsBoard (controller.net.remote)
-        self.heater_relay = None  # the immersion heater's relay output (HEATER_ENABLED, controller.main)
-        self.heater = None  # controller.heater.task.Heater: the heater's state for the screen and telemetry
-        self.keeper = None  # controller.recovery.Keeper: the persistent counters' keeper (start_tasks)
-        self.counters = None  # controller.counters.Counters: the keeper's counters
-        self.watch = None  # controller.health.Watch: feeds the hardware watchdog (WATCHDOG and a board with one)
-        self.trend = None  # controller.screen.Trend: the trend page's history (the display task)
+    def __init__(self, hw, settings, ticks_ms=None, log=None, derived=None):
+        from controller.protect import Protection  # noqa: F401 - loaded to stay (once() forgets what it loads)
+
+        once("boot", "controller", self, hw, settings, ticks_ms, log, derived)  # its attributes: controller.boot
 
     # --- boot -------------------------------------------------------------------------
     def _boot_say(self, text, error=False):
@@ -265,12 +217,12 @@ class Controller:
     def local_min(self):
         """Local minutes since midnight (controller.localtime: TIME_UTC_OFFSET_MIN and summer time
         by TIME_ZONE_RULE), None while the wall clock is unknown."""
-        from controller.localtime import local_min
-
         wall = self.wall
         epoch = wall.epoch_s() if wall is not None else None
         if epoch is None:
             return None
+        from controller.localtime import local_min  # loaded once the wall clock is known
+
         return local_min(self.settings, epoch) % 1440
 
     def _switch_strategy(self):

@@ -1,16 +1,81 @@
-"""What runs once at start-up, and is forgotten again (``controller.once``): the boot messages
-(version, settings errors, the PCF8591, the 1-Wire scan with lines to paste into settings.toml)
-and the persistent counters read back from nvm (the block's decoder, also used before a
-restart: controller.restart).
+"""What runs once at start-up, and is forgotten again (``controller.once``): the controller's
+state made (``Controller.__init__``) and the boot messages (version, settings errors, the
+PCF8591, the 1-Wire scan with lines to paste into settings.toml). The counters read back from
+nvm are controller.restore's.
+
+Every module these use is loaded before they run (a module first loaded here would be
+forgotten with this one while its objects live on).
 """
 
-import struct
+from controller import VERSION, milli, once
+from controller.counters import _HEAD  # noqa: F401 - read here by tests, from before controller.restore
 
-from controller import VERSION
-from controller import counters as C  # resident: controller.app imports it (through recovery) first
 
-_HEAD = 7  # magic, version, length
+def controller(self, hw, settings, ticks_ms, log, derived):
+    """``Controller.__init__`` (see controller.app): everything the tasks share."""
+    import asyncio
 
+    from controller import pump
+    from controller.algorithm import create
+    from controller.decision import AUTO
+    from controller.log import Clock, Log
+    from controller.protect import Protection
+    from controller.sensors import NtcSensor, Probe
+
+    self.hw = hw
+    self.settings = settings
+    self.clock = Clock(ticks_ms)
+    self.log = log or Log(self.clock)
+    if self.log.clock is None:
+        self.log.clock = self.clock
+    self.screen = getattr(hw, "screen", None)
+    self.i2c_lock = asyncio.Lock()
+    self.state_lock = asyncio.Lock()
+    self.algorithm = create(settings)
+    self.decision = self.algorithm.decision
+    self._strategy = settings.control_strategy
+    self.decision_ms = None  # ticks of the last decision
+    self.cycler = pump.DutyCycler(milli(settings.pwm_period_s), self.clock.ticks_ms())
+    self.pcf = None
+    self.probe_bus = None
+    self.pump_on = False
+    self.pump_switches = 0
+    self.pump_starts = 0
+    self.readings = 0
+    self.control_cycles = 0
+    self.task_restarts = {}
+    self.tasks = []
+    self.boot_messages = []
+    self.boot_errors = []  # those boot messages that report an error
+    self.stale_reported = False
+    self.i2c_errors = 0
+    self._pcf_missing = False
+    # Manual pump mode (set_manual): "auto", "manual" (at manual_duty_pct) or "off".
+    self.manual_mode = AUTO
+    self.manual_duty_pct = 0
+    self.manual_until_s = None
+    if derived is None:
+        derived = once("settings", "derived", settings)
+    table, self._table_error, slots = derived
+    alpha = settings.ntc_smoothing
+    period_ms = milli(settings.sensor_period_s)
+    clear = -(-milli(settings.sensor_clear_s) // period_ms)  # readings, rounded up
+    stuck = milli(settings.stuck_h * 3600) // period_ms
+    self.hot = NtcSensor("hot", "collector", settings.ntc_hot_channel, table, alpha, clear, stuck)
+    self.cold = NtcSensor("cold", "tank", settings.ntc_cold_channel, table, alpha, clear, stuck)
+    self.protection = Protection(settings, self.algorithm)
+    self.probes = [Probe(name, rom, settings.probe_max_age_s) for name, rom in slots]
+    # Services attached from outside once they exist; each is None while it is off or not
+    # there yet, and every reader checks for None.
+    self.link = None  # controller.net.link.Link: the ThingsBoard MQTT link (MQTT_BROKER set)
+    self.wall = None  # controller.net.wall.Wall: the wall clock, once the network gives the time
+    self.overrides = None  # {KEY: value}: settings overridden from ThingsBoard (controller.net.remote)
+    self.heater_relay = None  # the immersion heater's relay output (HEATER_ENABLED, controller.main)
+    self.heater = None  # controller.heater.task.Heater: the heater's state for the screen and telemetry
+    self.keeper = None  # controller.recovery.Keeper: the persistent counters' keeper (start_tasks)
+    self.counters = None  # controller.counters.Counters: the keeper's counters
+    self.watch = None  # controller.health.Watch: feeds the hardware watchdog (WATCHDOG and a board with one)
+    self.trend = None  # controller.screen.Trend: the trend page's history (the display task)
 
 def boot(ctl):
     """Report the version and the settings, find the PCF8591 (pump off first), scan the 1-Wire
@@ -53,143 +118,3 @@ def paste_lines(probes, found):
         else:
             lines.append('# "%s" found but all five probe slots are taken' % rom)
     return lines
-
-
-def restore(keeper, cause):
-    """Read the saved counters (a corrupt block is reported and replaced) and count this run,
-    started by ``cause`` (unless a deliberate restart left its own)."""
-    c = keeper.counters
-    log = keeper.ctx.log
-    state = "none"
-    if keeper.store is not None:
-        try:
-            data = keeper.store.read()
-        except (OSError, RuntimeError, ValueError) as exc:
-            data = b""
-            log.error("counters: nvm unreadable (%s)" % exc)
-        state, why = load_counters(c, data)
-        keeper.saved = c.encode() if state == "ok" else None  # what the store holds
-        if state == "corrupt":
-            keeper.ctx._boot_say("saved counters corrupt (%s): reset to zero" % why, True)
-            c.count_fault("nvm_corrupt")
-        elif state == "empty":
-            log.info("no saved counters yet: counting from zero")
-        else:
-            log.info("counters restored: pump %.1f h, %d starts, %d resets" % (
-                c.pump_s_total / 3600, c.starts_total, c.resets_total))
-    else:
-        log.warn("counters: no nvm; kept in RAM until the next restart")
-    # Hardware causes that mean someone reset or powered the board: a pending cause is not theirs.
-    if c.pending and cause in ("power_on", "reset_pin", "brownout"):
-        c.pending = ""
-    cause = c.count_boot(cause)
-    log.info("start cause: %s (%d starts so far)" % (cause, c.resets_total))
-    if state == "corrupt":
-        keeper.save(force=True)  # the corrupt block goes at once
-
-
-def load_counters(c, data):
-    """``Counters.load``: the totals from a saved block into ``c``. Returns (state, text):
-    ("ok", ""), ("empty", "") for an erased block, or ("corrupt", why) with every counter back
-    at zero (see the block layout in controller.counters)."""
-    first = data[0] if len(data) >= 4 else None
-    if first in (0xFF, 0):
-        for byte in data:
-            if byte != first:
-                break
-        else:
-            c._zero()
-            return "empty", ""
-    why = _parse(c, data)
-    if why:
-        c._zero()
-        return "corrupt", why
-    return "ok", ""
-
-
-def _parse(c, data):
-    if bytes(data[0:4]) != C.MAGIC:
-        return "bad magic"
-    if len(data) < _HEAD + 2:
-        return "block too short"
-    version = data[4]
-    if version != C.VERSION:
-        return "unknown version %d" % version
-    n = (data[5] << 8) | data[6]
-    end = _HEAD + n
-    fixed_bytes = struct.calcsize(C._FIXED)
-    if n < fixed_bytes or end + 2 > len(data):
-        return "wrong length %d" % n
-    if C.crc16(data[0:end]) != (data[end] << 8) | data[end + 1]:
-        return "CRC mismatch"
-    body = bytes(data[_HEAD:end])
-    v = struct.unpack(C._FIXED, body[0:fixed_bytes])
-    pending, at = _unpack_name(body, fixed_bytes)
-    faults, at = _unpack_table(body, at)
-    resets, at = _unpack_table(body, at)
-    if pending is None or faults is None or resets is None or at != n:
-        return "unreadable tables"
-    if pending and not _valid_name(pending):
-        return "absurd pending cause"
-    pump_total, pump_today, starts, wh_total, wh_today, day = v[0], v[1], v[2], v[3], v[4], v[5]
-    # At most 50 years of pump time; a day, and a clock correction, today.
-    if pump_total > 50 * 366 * 86400 or pump_today > 86400 + 3600 or pump_today > pump_total:
-        return "absurd pump time"
-    if starts > C._COUNT_MAX:
-        return "absurd pump starts"
-    # 10 MWh a day at most: no 50 L/min loop collects that.
-    if wh_total > 1000000000 or wh_today > 10000000 or wh_today > wh_total:
-        return "absurd heat"
-    if day and not 19675 <= day < 100000:  # 2023-11-14 (net.wall.MIN_EPOCH_S): an earlier day is a clock never set
-        return "absurd day"
-    (c.pump_s_total, c.pump_s_today, c.starts_total, c.heat_total_wh, c.heat_today_wh,
-     c.day, c.crash_streak, c.safe_streak) = v
-    c.pending = pending
-    c.faults = faults
-    c.resets = resets
-    c._pump_ms = 0
-    c._heat_j = 0.0
-    return ""
-
-
-def _valid_name(name):
-    if not 0 < len(name) <= C.NAME_MAX:
-        return False
-    for ch in name:
-        if ch not in C._NAME_CHARS:
-            return False
-    return True
-
-
-def _unpack_name(body, at):
-    if at >= len(body):
-        return None, at
-    n = body[at]
-    end = at + 1 + n
-    if n > C.NAME_MAX or end > len(body):
-        return None, at
-    try:
-        return body[at + 1:end].decode("utf-8"), end
-    except UnicodeError:
-        return None, at
-
-
-def _unpack_table(body, at):
-    """(dict, next offset), or (None, at) if the table is malformed or holds absurd values."""
-    if at >= len(body):
-        return None, at
-    count = body[at]
-    at += 1
-    if count > C.TABLE_MAX:
-        return None, at
-    table = {}
-    for _ in range(count):
-        name, at = _unpack_name(body, at)
-        if name is None or not _valid_name(name) or name in table or at + 4 > len(body):
-            return None, at
-        value = struct.unpack(">I", body[at:at + 4])[0]
-        if value > C._COUNT_MAX:
-            return None, at
-        table[name] = value
-        at += 4
-    return table, at

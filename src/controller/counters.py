@@ -9,7 +9,7 @@ heat in watt-hours (plus a joule carry in RAM).
 Block layout (big-endian): magic ``b"HWCC"``, version (1 byte), payload length (2 bytes),
 payload, CRC-16/CCITT-FALSE of everything before it (2 bytes). The payload holds the fixed
 totals (``_FIXED``), the pending reset cause and two name -> count tables (faults, resets).
-``load`` (the decoder is in controller.boot: it runs once at boot) rejects a block with a bad
+``load`` (the decoder is in controller.restore: it runs once at boot) rejects a block with a bad
 magic, an unknown version, a wrong length, a bad CRC or values no real run produces, and the
 counters then start again from zero: a corrupt block is never trusted. An erased block (all
 0xFF or all zero) is simply "nothing saved yet".
@@ -21,6 +21,7 @@ from controller import const
 
 MAGIC = b"HWCC"
 VERSION = 1
+_HEAD = 7  # the block's header: magic, version, length
 BLOCK_BYTES = 1024  # the nvm slice reserved for the block (the largest block is 858 bytes)
 _FIXED = ">IIIIIIBB"  # pump_s_total, pump_s_today, starts_total, heat_total_wh, heat_today_wh, day,
 #                       crash_streak, safe_streak
@@ -175,10 +176,10 @@ class Counters:
     def load(self, data):
         """Take the totals from a saved block. Returns (state, text): ("ok", ""), ("empty",
         "") for an erased block, or ("corrupt", why) with every counter back at zero. The
-        decoder runs once at boot (and before a restart): controller.boot, forgotten after."""
+        decoder runs once at boot (and before a restart): controller.restore, forgotten after."""
         from controller import once
 
-        return once("boot", "load_counters", self, data)
+        return once("restore", "load_counters", self, data)
 
 
 def total(table):

@@ -1,13 +1,14 @@
 """Device entry point: ``controller.main.run()`` from code.py.
 
-The pump control comes first: the controller is built and booted (``Controller.boot()``: the
-PCF8591 found and the pump off, the probes scanned) before the optional parts are added on top
-of it, the network link and then the immersion heater. A MemoryError while one of them is
-loaded or created, or while the tasks start, drops an optional part and goes on: the heater
-first, then the network (the heater needs it); so does a MemoryError that stops the heater's
-task before it ever ran. The dropped part's modules are forgotten, the heater's relay stays
-off, and the boot page and the log say what was dropped and what to turn off; the pump control
-runs without it.
+The boot path is ``controller.start`` (imported for the boot, forgotten before the tasks
+start); what runs later stays here. The pump control comes first: the controller is built and
+booted (``Controller.boot()``: the PCF8591 found and the pump off, the probes scanned) before
+the optional parts are added on top of it, the network link and then the immersion heater. A
+MemoryError while one of them is loaded or created, or while the tasks start, drops an optional
+part and goes on: the heater first, then the network (the heater needs it); so does a
+MemoryError that stops the heater's task before it ever ran. The dropped part's modules are
+forgotten, the heater's relay stays off, and the boot page and the log say what was dropped and
+what to turn off; the pump control runs without it.
 
 An uncaught exception anywhere (building the controller, booting, a task's supervisor) ends
 in ``_crashed``: the traceback on the console and the screen, the pump off, the crash counted
@@ -34,72 +35,17 @@ def run():
         _crashed(hardware, state, exc)
 
 
-def _settings(hardware):
-    """The settings (with the overrides saved from ThingsBoard applied when the network is on),
-    what the controller derives from them, the overrides' store and the saved overrides. Every
-    module this imports is forgotten by the caller: nothing returned refers to one."""
-    from controller.settings import derived, load
-
-    settings = load(hardware.getenv)
-    store = saved = None
-    if settings.mqtt_broker:
-        from controller.net import once
-
-        store = hardware.override_store()
-        saved = once("saved", "apply_saved", settings, store)  # before anything reads the settings
-    return settings, derived(settings), store, saved
-
-
 def _run(hardware, state):
     import sys
 
-    from controller import forget
+    from controller import forget, start
 
+    ctl, parts = start.boot(hardware, state)  # the boot path, forgotten once it has run
+    start = None
     before = set(sys.modules)
-    settings, boot, store, saved = _settings(hardware)
-    forget(before)  # the loader and the settings table (about 25 KB): back only per override, by the link
-    state["pcf_address"] = settings.pcf8591_address
-    hw = hardware.Hardware(settings.onewire_pin)
-    state["hw"] = hw
-    net_messages = saved[2] if saved is not None else ()
-    ctl = Controller(hw, settings, derived=boot)
-    state["ctl"] = ctl
-    for message in net_messages:
-        ctl.log.warn(message)
-    ctl.boot()  # the pump control first, on the heap before the optional parts
-    parts = []
-    if settings.mqtt_broker and not _part(ctl, parts, "network", _network, ctl, hardware, store, saved):
-        _drop(ctl, parts, state)
-    if settings.heater_enabled:
-        if not _part(ctl, parts, "heater", _heater, ctl, hardware):
-            _drop(ctl, parts, state)
-        elif parts and parts[-1][0] == "heater":
-            _room(parts, state)
-    if settings.watchdog:
-        hw.watchdog = hardware.start_watchdog(settings.watchdog_timeout_s)
-        if hw.watchdog is None:
-            ctl.boot_messages.append("hardware watchdog unavailable: no automatic reset of a hung loop")
-            ctl.log.error(ctl.boot_messages[-1])
+    before.discard("controller.start")
+    forget(before)
     asyncio.run(_serve(ctl, parts, state))
-
-
-def _part(ctl, parts, name, make, *args):
-    """An optional part: ``make(*args)`` gives its tasks ([(name, task_fn)]), kept in ``parts``
-    as (name, the modules loaded before it, tasks). False after a MemoryError: the caller drops
-    it (``_drop``). A part that has no task (the ESP32 not answering, the heater without the
-    network) keeps no module."""
-    import sys
-
-    from controller import forget
-
-    parts.append((name, set(sys.modules), []))
-    try:
-        parts[-1][2].extend(make(*args))
-    except MemoryError:
-        return False
-    if not parts[-1][2]:
-        forget(parts.pop()[1])
-    return True
 
 
 def _drop(ctl, parts, state):
@@ -217,11 +163,9 @@ def _pump_off(hardware, ctl, address):
         hardware.pump_off_raw(address)
 
 
-def _network(ctl, hardware, store, saved):
-    """The link task, or none (logged) if the ESP32 does not answer."""
-    import gc
-
-    from controller.net.link import make_link
+def _rebooter(ctl, hardware):
+    """The link's reboot RPC (``controller.start`` makes the link): the pump off, the restart
+    counted, then the restart."""
 
     def reboot():
         from controller import restart
@@ -230,45 +174,4 @@ def _network(ctl, hardware, store, saved):
         restart.before_restart(ctl, ctl.hw.counter_store, "remote")
         hardware.restart()
 
-    try:
-        radio = hardware.EspRadio()
-    except (OSError, RuntimeError, ValueError, TimeoutError) as exc:
-        ctl.boot_messages.append("ESP32 not answering (%s): network off" % exc)
-        ctl.log.error(ctl.boot_messages[-1])
-        return []
-    link = make_link(ctl, radio, store, saved, reboot=reboot, mem_free=getattr(gc, "mem_free", None))
-    return [("link", link.task)]
-
-
-def _heater(ctl, hardware):
-    """The heater task (HEATER_ENABLED=1) over the link's radio, or none, said at boot. A pin
-    clash with the 1-Wire bus never creates the relay; without the network the relay is held
-    off (``ctl.heater_relay``) and the task does not run."""
-    import sys
-
-    from controller import forget
-
-    before = set(sys.modules)
-    from controller.heater import check
-
-    s = ctl.settings
-    for _keys, text in check.problems(s):
-        ctl._boot_say("heater: " + text, error=True)
-    clash = check.pin_clash(s)
-    check = None
-    forget(before)
-    if clash:
-        return []
-    try:
-        ctl.heater_relay = hardware.heater_relay(s.heater_pin)
-    except (ValueError, RuntimeError, OSError) as exc:  # e.g. "D3 in use"
-        ctl._boot_say("heater: relay on %s unavailable (%s): heater disabled" % (s.heater_pin, exc), error=True)
-        return []
-    link = ctl.link
-    if link is None:
-        if s.mqtt_broker:  # else check.problems said it
-            ctl._boot_say("heater: needs the network (MQTT_BROKER and WiFi), which is off: element off", error=True)
-        return []
-    from controller.heater.task import make_task
-
-    return [("heater", make_task(ctl.heater_relay, link.radio.pool, link.radio.ssl_context))]
+    return reboot

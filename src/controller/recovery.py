@@ -44,49 +44,24 @@ def attach(ctx):
 
 
 def new_counters(settings):
-    from controller.localtime import epoch_offset_min
+    def offset_min(epoch_s):  # called only with a wall clock: controller.localtime loaded then
+        from controller.localtime import epoch_offset_min
 
-    return Counters(settings.pump_flow_lpm, settings.fluid_j_per_lk, lambda epoch_s: epoch_offset_min(settings, epoch_s))
+        return epoch_offset_min(settings, epoch_s)
+
+    return Counters(settings.pump_flow_lpm, settings.fluid_j_per_lk, offset_min)
 
 
 class Keeper:
     """Feeds ``counters`` from the controller's state every 2 s and saves them when due."""
 
     def __init__(self, ctx, store):
-        self.ctx = ctx
-        self.store = store
-        self.counters = new_counters(ctx.settings)
-        self.saved = None  # the bytes in the store, as far as we know
-        self.saves = 0
-        # The first save after a boot: a reset loop faster than 5 minutes writes nothing.
-        self.next_save_s = min(300, ctx.settings.counters_save_s)
-        self.healthy_saved = False
-        # The configured probe pairs that measure the loop's temperature rise (outlet, inlet):
-        # panel_outlet/panel_inlet first, then tank_inlet/tank_outlet.
-        probes = {}
-        for p in ctx.probes:
-            if p.rom_hex:
-                probes[p.name] = p
-        self.pairs = [(probes[hot], probes[cold]) for hot, cold in (("panel_outlet", "panel_inlet"),
-                                                                    ("tank_inlet", "tank_outlet"))
-                      if hot in probes and cold in probes]
-        self.counters.heat_measured = bool(self.pairs)
-        # The NTCs and the configured probes: fixed once the controller exists, so built once
-        # (update() runs every 2 s).
-        self.sensors = [ctx.hot, ctx.cold] + [p for p in ctx.probes if p.rom_hex]
-        self._on_ms = ctx.cycler.total_on_ms
-        self._starts = ctx.pump_starts
-        self._i2c = ctx.i2c_errors
-        self._i2c_burst = False
-        self._restarts = total(ctx.task_restarts)
-        self._mode = ctx.decision.mode
-        self._stale = ctx.stale_reported
-        self._sensor_faults = [s.faults for s in self.sensors]
+        once("restore", "keeper", self, ctx, store)  # its attributes: controller.restore
 
     def restore(self, cause):
         """Read the saved block (a corrupt one is reported and replaced) and count this run
-        (controller.boot: it runs once)."""
-        once("boot", "restore", self, cause)
+        (controller.restore: it runs once)."""
+        once("restore", "restore", self, cause)
 
     def update(self, now_s=None):
         """Take the counts since the last call from the controller's state."""

@@ -600,7 +600,8 @@ def add_arguments(parser):
                         help="comma-separated pvlib TMY names or files, or weather CSVs (default %s)" % ",".join(LOCATIONS))
     parser.add_argument("--months", default="1-12", help="months to run, e.g. 1-12 or 1,4,7 (default 1-12)")
     parser.add_argument("--strategies", default=",".join(DEFAULT_STRATEGIES),
-                        help="comma-separated, from %s (default %s)" % (", ".join(STRATEGIES), ",".join(DEFAULT_STRATEGIES)))
+                        help="comma-separated, from %s (default %s; the tables compare with %s, which "
+                             "runs too)" % (", ".join(STRATEGIES), ",".join(DEFAULT_STRATEGIES), BASELINE))
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a setting for the controllers, as in settings.toml (repeatable)")
     parser.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
@@ -665,6 +666,9 @@ def run(args):
     except ValueError as exc:  # WeatherError is one too
         print("hwc bench: %s" % exc, file=err)
         return 2
+    if BASELINE not in strategies and not args.json:
+        strategies.insert(0, BASELINE)
+        print("hwc bench: %s runs too: the tables compare every control with it" % BASELINE, file=err)
 
     def progress(done, total):
         err.write("\r%d/%d runs" % (done, total))

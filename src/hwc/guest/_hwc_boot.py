@@ -1,14 +1,16 @@
 """Guest side of ``hwc memory`` and its long run (see hwc/memory.py, hwc/memrun.py): the firmware
-booted the way ``controller.main._run`` boots it, through the boot path's public calls, one call
-per piece (the WebAssembly guest collects only between pieces), and then run on the virtual
-clock (``_hwc_clock``): the asyncio loop jumps to its next timer instead of waiting.
+booted the way ``controller.main._run`` boots it (``controller.start.boot``), through the boot
+path's public calls, one call per piece (the WebAssembly guest collects only between pieces), and
+then run on the virtual clock (``_hwc_clock``): the asyncio loop jumps to its next timer instead
+of waiting.
 
-The order is main's: settings (the table forgotten after), the hardware, the override store
-and saved overrides (network on), the Controller and its boot (``Controller.boot``: the pump
-control first), the link (``make_link``), the heater task (``make_task``), the watchdog, then
-``Controller.start``'s last two steps (a first reading, ``start_tasks``) and the tasks running.
+The order is main's: ``controller.start`` imported (forgotten again before the tasks start),
+settings (the table forgotten after), the hardware, the override store and saved overrides
+(network on), the Controller and its boot (``Controller.boot``: the pump control first), the link
+(``make_link``), the heater task (``make_task``), the watchdog, then ``Controller.start``'s last
+two steps (a first reading, ``start_tasks``) and the tasks running.
 ``S`` keeps what main's frames keep. The link and the heater are main's optional parts
-(``main._part``): a MemoryError while one is made, or while the tasks start, drops one
+(``start._part``): a MemoryError while one is made, or while the tasks start, drops one
 (``main._drop``: the heater first) and the host's report shows ``DEGRADED`` with main's boot
 message.
 
@@ -64,11 +66,13 @@ def settings(kind):
     from controller import forget
 
     asyncio.core._io_queue.wait_io_event = jump
+    from controller import start  # noqa: F401 - main's boot path, loaded for the boot (forgotten in tasks())
+
     before = set(sys.modules)
-    from controller.settings import derived, load  # inside the forget window, as controller.main._settings
+    from controller.settings import derived, load  # inside the forget window, as controller.start._settings
 
     S["settings"] = load(_env(kind).get)
-    S["derived"] = derived(S["settings"])  # as controller.main._settings: inside the forget window
+    S["derived"] = derived(S["settings"])  # as controller.start._settings: inside the forget window
     forget(before)
     S["extra"] = []
 
@@ -119,7 +123,7 @@ def controller():
 
 
 class _Radio:
-    """Stands for controller.hardware where main's ``_network`` asks it for the ESP32: the
+    """Stands for controller.hardware where start's ``_network`` asks it for the ESP32: the
     guest's ``_hwc_net.Radio`` (kept in ``S["radio"]``, the long run turns its WiFi on)."""
 
     def __init__(self, pool, up):
@@ -136,14 +140,14 @@ class _Radio:
 
 
 def _part(name, pieces, make, *args):
-    """main's ``_part``, and ``_drop`` after a MemoryError: at once, or with ``pieces`` in the
-    next piece (:func:`settle`: the WebAssembly guest collects only between pieces, the board
-    before it raises MemoryError)."""
-    from controller import main
+    """start's ``_part``, and main's ``_drop`` after a MemoryError: at once, or with ``pieces``
+    in the next piece (:func:`settle`: the WebAssembly guest collects only between pieces, the
+    board before it raises MemoryError)."""
+    from controller import start
 
     parts = S.setdefault("parts", [])
     S["drop"] = False  # the key made while there is room
-    S["drop"] = not main._part(S["ctl"], parts, name, make, *args)
+    S["drop"] = not start._part(S["ctl"], parts, name, make, *args)
     if S["drop"] and not pieces:
         settle(True)
     elif not S["drop"]:
@@ -174,16 +178,16 @@ def _said(since):
 
 
 def link(up, broker=None, pieces=False):
-    """main's ``_network`` (``make_link``) with the radio's WiFi ``up`` or not; ``broker``:
+    """start's ``_network`` (``make_link``) with the radio's WiFi ``up`` or not; ``broker``:
     "real" for the real one; ``pieces``: see :func:`_part`."""
-    from controller import main
+    from controller import start
 
     pool = None
     if broker == "real":
         import _hwc_sockets
 
         pool = _hwc_sockets.Pool()
-    _part("network", pieces, main._network, S["ctl"], _Radio(pool, up), S["store"], S["saved"])
+    _part("network", pieces, start._network, S["ctl"], _Radio(pool, up), S["store"], S["saved"])
 
 
 class _StubHardware:
@@ -199,10 +203,10 @@ class _StubHardware:
 
 
 def heater(real, pieces=False):
-    """main's own ``_heater``: its boot checks, the relay (``hardware.heater_relay`` when
+    """start's own ``_heater``: its boot checks, the relay (``hardware.heater_relay`` when
     ``real``), ``make_task`` over the radio's pool; the sources answer from recorded replies.
     ``pieces``: see :func:`_part`."""
-    from controller import main
+    from controller import main, start
 
     if real:
         from controller import hardware
@@ -210,10 +214,10 @@ def heater(real, pieces=False):
         hardware = _StubHardware
     for prefix, name in HTTP.items():
         _hwc_net.replies[prefix] = HTTP_DIR[0] + name
-    _part("heater", pieces, main._heater, S["ctl"], hardware)
+    _part("heater", pieces, start._heater, S["ctl"], hardware)
     parts = S["parts"]
     if not S["drop"] and parts and parts[-1][0] == "heater":
-        main._room(parts, S)  # as main._run
+        main._room(parts, S)  # as start.boot
         _said(len(S["ctl"].boot_errors))
 
 
@@ -234,9 +238,16 @@ def boot():
 
 def tasks():
     """main's ``_begin`` (``Controller.start`` after its boot): a first reading, then the
-    supervised tasks (an optional part dropped if they do not fit)."""
+    supervised tasks (an optional part dropped if they do not fit); ``controller.start``
+    forgotten first, as main forgets it before the tasks start."""
+    import sys
+
     import asyncio
-    from controller import main
+    from controller import forget, main
+
+    before = set(sys.modules)
+    before.discard("controller.start")
+    forget(before)
 
     said = len(S["ctl"].boot_errors)
     asyncio.run(main._begin(S["ctl"], S.setdefault("parts", []), S))
