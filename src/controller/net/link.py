@@ -28,7 +28,7 @@ OWN_ATTRS = b'{"overrides":'  # how our own client attributes start (a plain bro
 # Limits and periods (ints written where they are used; each name would be a string kept on the
 # board for good): the inbox holds 8 messages, 16 RPCs beyond a full inbox are still answered
 # "busy"; WiFi is waited for 20 s; the server's time is asked again every 6 h; "no wall clock"
-# is said after 30 s online; a telemetry message stays under 1536 characters (the board
+# is said after 30 s online; a telemetry message stays under 1536 bytes (the board
 # allocates it whole); the socket waits 0.05 s while connected (one mqtt.loop() blocks about
 # that long) and the task runs every 0.2 s.
 
@@ -297,10 +297,7 @@ class Link:
         if heater is not None:
             live += ',"heater_reason":' + json.dumps(heater.reason)
         text, n = points.encode(self.message_chars, self.wall.epoch_ms_at, live, s.replay_batch)
-        # as bytes: minimqtt copies a str twice (str(msg).encode()), this is the one copy, and
-        # the text goes before the send
-        text = text.encode()
-        self.mqtt.publish(TOPIC + "telemetry", text, qos=1)
+        self.mqtt.publish(TOPIC + "telemetry", text, qos=1)  # bytes (minimqtt copies a str twice)
         points.forget(n)
         self.messages_sent += 1
         self._next_send = at + int(1000 / s.replay_per_s)

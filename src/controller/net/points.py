@@ -233,8 +233,10 @@ class Points:
 
     # --- reading ------------------------------------------------------------------------
     def encode(self, limit, epoch_ms_at, live="", most=1000):
-        """(JSON array text, points in it) of the oldest points, {"ts": ms, "values": {...}}
-        each: ``most`` points and ``limit`` characters at most (one point at least). ``live``:
+        """(JSON array as bytes, points in it) of the oldest points, {"ts": ms, "values": {...}}
+        each: ``most`` points and ``limit`` bytes at most (one point at least). Bytes, as
+        adafruit_minimqtt sends them (it copies a str twice): each point is encoded as it is
+        made and the join allocates the message once. ``live``:
         JSON members added to the newest point only (the reason texts). ``epoch_ms_at(t_ms)``
         gives a point's wall-clock ms. Nothing is removed (``forget`` after the broker
         acknowledged)."""
@@ -270,16 +272,16 @@ class Points:
                 parts.append('"uptime_s":%d' % (self.t0_s + t // 10))
             if live and n == self.count - 1:
                 parts.append(live)
-            text = '{"ts":%d,"values":{%s}}' % (epoch_ms_at(t * 100), ",".join(parts))
+            text = ('{"ts":%d,"values":{%s}}' % (epoch_ms_at(t * 100), ",".join(parts))).encode()
             if n and size + len(text) + 3 > limit:
                 break
             out.append(text)
             size += len(text) + 1
             n += 1
         if out:  # the brackets on the first and last point: the message is allocated once, by the join
-            out[0] = "[" + out[0]
-            out[-1] += "]"
-        return ",".join(out) or "[]", n
+            out[0] = b"[" + out[0]
+            out[-1] += b"]"
+        return b",".join(out) or b"[]", n
 
     def values(self, i):
         """Point ``i`` (0 = oldest) as a dict of JSON-ready values (host tools and tests)."""
