@@ -17,7 +17,7 @@ them, on a virtual millisecond clock:
   decision and edge (its compiled kernel makes that cheap).
 
 Only the DS18B20 probes a pump decision reads (FLOW_PROBE, PANEL_PROBE, TANK_TOP_PROBE) are
-fed; the NTC table's ``classify`` and ``to_c`` are looked up from a list of their results.
+fed; the NTC table's ``classify``, ``to_c`` and ``to_mc`` are looked up from a list of their results.
 
 What differs from the firmware in the loop: no bus transactions or task scheduling, and calm
 spells are taken in longer strides. A spell is calm when the pump is off and idle and the
@@ -73,7 +73,7 @@ START_FLOOR_KEYS = {"burst": "burst_early_k"}
 
 
 class _TableMemo:
-    """The controller's NTC table with ``classify`` and ``to_c`` looked up from a list made by
+    """The controller's NTC table with ``classify``, ``to_c`` and ``to_mc`` looked up from a list made by
     calling them once for each of the 256 raw values: the same results, without the binary
     search on every reading."""
 
@@ -81,6 +81,7 @@ class _TableMemo:
         self._table = table
         self._kind = [table.classify(raw) for raw in range(256)]
         self._c = [table.to_c(raw) if kind == RAW_OK else None for raw, kind in enumerate(self._kind)]
+        self._mc = [table.to_mc(raw) if kind == RAW_OK else None for raw, kind in enumerate(self._kind)]
 
     def __getattr__(self, name):
         return getattr(self._table, name)
@@ -93,6 +94,12 @@ class _TableMemo:
         if c is None:
             return self._table.to_c(raw)  # raises, as the table does
         return c
+
+    def to_mc(self, raw):
+        mc = self._mc[raw]
+        if mc is None:
+            return self._table.to_mc(raw)  # raises, as the table does
+        return mc
 
 
 class _RunBase:
