@@ -202,9 +202,10 @@ class DirectRun(_RunBase):
             self._noise_i = k
             ctl.readings += feeds
             if self._fed_probes:
-                now_s = ctl.clock.now_s()
+                # what ctl.clock.now_s() says: whole seconds since the Controller was made, at t_ms 0
+                now_s = self.t_ms // 1000
                 for probe, i in self._fed_probes:
-                    temp = self.plant.ambient_c if i is None else float(temps[i])
+                    temp = self.plant.ambient_c if i is None else temps.item(i)
                     if DS18B20_MIN_C <= temp <= DS18B20_MAX_C:
                         temp = round(temp * 16.0) / 16.0
                     else:
