@@ -153,6 +153,12 @@ class DirectRun(_RunBase):
         self._noise_raw = float(noise_raw)
         self._noise = np.zeros(NOISE_BLOCK)
         self._noise_i = NOISE_BLOCK
+        # The kernels called on every reading and step, without numba's dispatch (their arguments
+        # always have these types).
+        start, step, raws = self._table
+        self._ntc_pair = K.entry(K.ntc_pair, start, step, raws, self.plant._temps, 0, 0, self._noise, 0)
+        p = self.plant
+        p._advance = K.entry(K.advance, p._temps, p._acc, p._par, p._wx, p._dr, 0.0, 1.0, True)
         # Plant state indices the sensors sit on (flow order: return pipe, collector, flow, tank).
         p = self.plant
         npipe, nc = p._np, p._nc
@@ -187,7 +193,7 @@ class DirectRun(_RunBase):
             temps = self.plant._temps
             start, step, raws = self._table
             feed_hot, feed_cold = ctl.hot.feed_raw, ctl.cold.feed_raw
-            ntc_pair = K.ntc_pair
+            ntc_pair = self._ntc_pair
             i_hot, i_cold = self._i_hot, self._i_cold
             k = self._noise_i
             noise = self._noise
