@@ -148,7 +148,7 @@ class Protection:
             collector = hot if hot_c is not None else milli(panel_c)
             if s.emergency_on and collector > milli(s.collector_emergency_c):
                 self.emergency = True
-            elif not s.emergency_on or collector < milli(s.collector_emergency_off_c):
+            elif self.emergency and (not s.emergency_on or collector < milli(s.collector_emergency_off_c)):
                 self.emergency = False
         if cold is not None:
             tank_max = milli(s.tank_max_c)
@@ -245,10 +245,9 @@ class Protection:
             return
         # 7. frost
         if s.frost_on:
-            min_tank = milli(s.frost_min_tank_c)
-            if hot < milli(s.frost_start_c) and cold > min_tank:
+            if hot < milli(s.frost_start_c) and cold > milli(s.frost_min_tank_c):
                 self.frost = True
-            elif hot >= milli(s.frost_stop_c) or cold <= min_tank:
+            elif self.frost and (hot >= milli(s.frost_stop_c) or cold <= milli(s.frost_min_tank_c)):
                 self.frost = False
         else:
             self.frost = False
