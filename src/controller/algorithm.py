@@ -109,12 +109,12 @@ class PumpAlgorithm:
         """The seed's rules on the difference (mK); returns (mode, duty_pct, raw_duty_pct)."""
         s = self.s
         diff_uk = diff_mk * 1000
-        min_mk = milli(s.min_diff_k)
         if not self.running:
             if diff_uk > self.max_diff_uk:
                 self.running = True
             else:
                 return IDLE, 0, 0.0
+        min_mk = milli(s.min_diff_k)
         if diff_mk < min_mk:
             purge_s = round(s.purge_s)
             if purge_s <= 0:

@@ -122,19 +122,22 @@ class Protection:
         d.release_c = None
         d.left_s = 0
         d.lockout_text = self.lockout
-        lockout_s = round(s.lockout_h * 3600)
-        if self.lockout and lockout_s > 0 and now_s - self.lockout_s >= lockout_s:
-            self.clear_faults()
-            self.warnings.append("lockout ended after LOCKOUT_H: trying again")
+        if self.lockout:
+            lockout_s = round(s.lockout_h * 3600)
+            if lockout_s > 0 and now_s - self.lockout_s >= lockout_s:
+                self.clear_faults()
+                self.warnings.append("lockout ended after LOCKOUT_H: trying again")
 
         hot = _m(hot_c)
         cold = _m(cold_c)
         hyst = milli(s.tank_max_hyst_k)
-        tank_c = cold_c
-        if tank_top_c is not None and (tank_c is None or milli(tank_top_c) > cold):
+        tank = _m(tank_top_c)
+        if tank is not None and (cold is None or tank > cold):
             tank_c = tank_top_c
-        if tank_c is not None:
-            tank = milli(tank_c)
+        else:
+            tank_c = cold_c
+            tank = cold
+        if tank is not None:
             cutoff = milli(s.tank_cutoff_c)
             if tank >= cutoff:
                 self.cutoff = True
@@ -142,10 +145,10 @@ class Protection:
                 self.cutoff = False
         collector_c = hot_c if hot_c is not None else panel_c
         if collector_c is not None:
-            collector = milli(collector_c)
+            collector = hot if hot_c is not None else milli(panel_c)
             if s.emergency_on and collector > milli(s.collector_emergency_c):
                 self.emergency = True
-            elif collector < milli(s.collector_emergency_off_c) or not s.emergency_on:
+            elif self.emergency and (not s.emergency_on or collector < milli(s.collector_emergency_off_c)):
                 self.emergency = False
         if cold is not None:
             tank_max = milli(s.tank_max_c)
@@ -169,9 +172,9 @@ class Protection:
             d.left_s = self.retry_until_s - now_s
         else:
             self.retry_until_s = None
-            self._run_rules(d, hot, cold, now_s, local_min)
+            self._run_rules(d, hot, cold, now_s, local_min, tank_max, hyst)
         self.backup = self.backup and d.mode == FAULT
-        self._check_flow(d, hot, cold, _m(flow_c), now_s)
+        self._check_flow(d, hot, cold, flow_c, now_s)
         self.prev_mode = d.mode
         return d
 
@@ -205,8 +208,9 @@ class Protection:
             d.limit_c = panel_c
             self.active.append("backup_cooling")
 
-    def _run_rules(self, d, hot, cold, now_s, local_min):
-        """Rules 5 to 10 on the collector ``hot`` and tank ``cold`` readings, mC."""
+    def _run_rules(self, d, hot, cold, now_s, local_min, tank_max, hyst):
+        """Rules 5 to 10 on the collector ``hot`` and tank ``cold`` readings, mC (``tank_max``,
+        ``hyst``: TANK_MAX_C and TANK_MAX_HYST_K in mC, as ``apply`` has them this cycle)."""
         s = self.s
         mode = d.mode
         # 5. overheat and collector cooling
@@ -229,22 +233,23 @@ class Protection:
         if mode == COOL_OFF:
             return
         recool_on = s.recool_on and s.tank_max_on
-        tank_max = milli(s.tank_max_c)
         if recool_on and cold > tank_max:
             if cold - hot > milli(s.recool_diff_k):
                 self.recool = True
             elif hot >= cold:
                 self.recool = False
-        if not recool_on or cold <= tank_max - milli(s.tank_max_hyst_k):
+        if not recool_on or cold <= tank_max - hyst:
             self.recool = False
         if self.recool:
             self._hold(d, RECOOL, 100, s.tank_max_c, s.tank_max_c - s.tank_max_hyst_k)
             return
         # 7. frost
-        min_tank = milli(s.frost_min_tank_c)
-        if s.frost_on and hot < milli(s.frost_start_c) and cold > min_tank:
-            self.frost = True
-        elif hot >= milli(s.frost_stop_c) or cold <= min_tank or not s.frost_on:
+        if s.frost_on:
+            if hot < milli(s.frost_start_c) and cold > milli(s.frost_min_tank_c):
+                self.frost = True
+            elif self.frost and (hot >= milli(s.frost_stop_c) or cold <= milli(s.frost_min_tank_c)):
+                self.frost = False
+        else:
             self.frost = False
         if self.frost:
             self._hold(d, FROST, 100, s.frost_start_c, s.frost_stop_c)
@@ -284,9 +289,10 @@ class Protection:
             d.left_s = round(s.tube_kick_run_s)
             self.kick_until_s = now_s + d.left_s
 
-    def _check_flow(self, d, hot, cold, flow, now_s):
+    def _check_flow(self, d, hot, cold, flow_c, now_s):
         """No-flow and swapped-sensor plausibility while the differential rule runs the pump
-        (``hot``, ``cold``, ``flow``: this cycle's readings, mC; ``flow`` None without a probe).
+        (``hot``, ``cold``: this cycle's readings, mC; ``flow_c``: the FLOW_PROBE's, C, None
+        without a probe).
 
         Flow shows as the collector cooling by NOFLOW_DROP_K below its start value, or the
         FLOW_PROBE (where the collector's water enters the tank) warming by NOFLOW_RISE_K. No flow
@@ -299,6 +305,7 @@ class Protection:
         if d.mode not in (RUNNING, PURGE):
             self.check_s = None  # the run ended: no verdict
             return
+        flow = _m(flow_c)
         if self.check_s is None:
             if self.prev_mode not in (RUNNING, PURGE):
                 self.first_window = True

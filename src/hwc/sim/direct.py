@@ -17,7 +17,7 @@ them, on a virtual millisecond clock:
   decision and edge (its compiled kernel makes that cheap).
 
 Only the DS18B20 probes a pump decision reads (FLOW_PROBE, PANEL_PROBE, TANK_TOP_PROBE) are
-fed; the NTC table's ``classify`` and ``to_c`` are looked up from a list of their results.
+fed; the NTC table's ``classify``, ``to_c`` and ``to_mc`` are looked up from a list of their results.
 
 What differs from the firmware in the loop: no bus transactions or task scheduling, and calm
 spells are taken in longer strides. A spell is calm when the pump is off and idle and the
@@ -72,27 +72,32 @@ DECISION_PROBE_KEYS = ("flow_probe", "panel_probe", "tank_top_probe")
 START_FLOOR_KEYS = {"burst": "burst_early_k"}
 
 
+class _Lookup(dict):
+    """``fn(raw)`` for every raw value 0..255, looked up; any other key is handed to ``fn``."""
+
+    def __init__(self, fn, raws):
+        super().__init__((raw, fn(raw)) for raw in raws)
+        self.fn = fn
+
+    def __missing__(self, raw):
+        return self.fn(raw)
+
+
 class _TableMemo:
-    """The controller's NTC table with ``classify`` and ``to_c`` looked up from a list made by
-    calling them once for each of the 256 raw values: the same results, without the binary
-    search on every reading."""
+    """The controller's NTC table with ``classify``, ``to_c`` and ``to_mc`` looked up from
+    dicts made by calling them once for each of the 256 raw values: the same results (a raw
+    value that is an open or short circuit goes to the table, which raises, as it does),
+    without the binary search, and without a Python call, on every reading."""
 
     def __init__(self, table):
         self._table = table
-        self._kind = [table.classify(raw) for raw in range(256)]
-        self._c = [table.to_c(raw) if kind == RAW_OK else None for raw, kind in enumerate(self._kind)]
+        self.classify = _Lookup(table.classify, range(256)).__getitem__
+        ok = [raw for raw in range(256) if table.classify(raw) == RAW_OK]
+        self.to_c = _Lookup(table.to_c, ok).__getitem__
+        self.to_mc = _Lookup(table.to_mc, ok).__getitem__
 
     def __getattr__(self, name):
         return getattr(self._table, name)
-
-    def classify(self, raw):
-        return self._kind[raw]
-
-    def to_c(self, raw):
-        c = self._c[raw]
-        if c is None:
-            return self._table.to_c(raw)  # raises, as the table does
-        return c
 
 
 class _RunBase:
@@ -148,6 +153,12 @@ class DirectRun(_RunBase):
         self._noise_raw = float(noise_raw)
         self._noise = np.zeros(NOISE_BLOCK)
         self._noise_i = NOISE_BLOCK
+        # The kernels called on every reading and step, without numba's dispatch (their arguments
+        # always have these types).
+        start, step, raws = self._table
+        self._ntc_pair = K.entry(K.ntc_pair, start, step, raws, self.plant._temps, 0, 0, self._noise, 0)
+        p = self.plant
+        p._advance = K.entry(K.advance, p._temps, p._acc, p._par, p._wx, p._dr, 0.0, 1.0, True)
         # Plant state indices the sensors sit on (flow order: return pipe, collector, flow, tank).
         p = self.plant
         npipe, nc = p._np, p._nc
@@ -162,6 +173,8 @@ class DirectRun(_RunBase):
         used = {getattr(s, key) for key in DECISION_PROBE_KEYS} - {""}
         self._probe_sources = [(pr, pr.name, where.get(pr.name, -1)) for pr in self.ctl.probes[:probes]
                                if pr.name in used]
+        # the fast path's: a name the plant has no temperature for (-1) is never fed
+        self._fed_probes = [(pr, i) for pr, _name, i in self._probe_sources if i is None or i >= 0]
         self.calm_s = 0.0  # time taken in calm strides
         cfg = p.config
         self._heat_k_per_w = cfg.collector.eta0 * p._an / p._cc  # collector node heating, K/s per W/m2
@@ -179,27 +192,30 @@ class DirectRun(_RunBase):
         if self._fast:
             temps = self.plant._temps
             start, step, raws = self._table
-            hot, cold = ctl.hot, ctl.cold
+            feed_hot, feed_cold = ctl.hot.feed_raw, ctl.cold.feed_raw
+            ntc_pair = self._ntc_pair
+            i_hot, i_cold = self._i_hot, self._i_cold
+            k = self._noise_i
+            noise = self._noise
             for _ in range(feeds):
-                k = self._noise_i
                 if k + 2 > NOISE_BLOCK:
-                    self._noise = self._rng.standard_normal(NOISE_BLOCK) * self._noise_raw
+                    noise = self._noise = self._rng.standard_normal(NOISE_BLOCK) * self._noise_raw
                     k = 0
-                self._noise_i = k + 2
-                raw_hot, raw_cold = K.ntc_pair(start, step, raws, temps, self._i_hot, self._i_cold, self._noise, k)
-                hot.feed_raw(raw_hot)
-                cold.feed_raw(raw_cold)
-                ctl.readings += 1
-            if self._probe_sources:
-                now_s = ctl.clock.now_s()
-                for probe, _name, i in self._probe_sources:
-                    if i is None:
-                        temp = self.plant.ambient_c
-                    elif i < 0:
-                        continue  # a name the plant has no temperature for: never fed
+                raw_hot, raw_cold = ntc_pair(start, step, raws, temps, i_hot, i_cold, noise, k)
+                k += 2
+                feed_hot(raw_hot)
+                feed_cold(raw_cold)
+            self._noise_i = k
+            ctl.readings += feeds
+            if self._fed_probes:
+                # what ctl.clock.now_s() says: whole seconds since the Controller was made, at t_ms 0
+                now_s = self.t_ms // 1000
+                for probe, i in self._fed_probes:
+                    temp = self.plant.ambient_c if i is None else temps.item(i)
+                    if DS18B20_MIN_C <= temp <= DS18B20_MAX_C:
+                        temp = round(temp * 16.0) / 16.0
                     else:
-                        temp = float(temps[i])
-                    temp = round(min(DS18B20_MAX_C, max(DS18B20_MIN_C, temp)) * 16.0) / 16.0
+                        temp = round(min(DS18B20_MAX_C, max(DS18B20_MIN_C, temp)) * 16.0) / 16.0
                     probe.feed(temp, None, now_s)
             return
         sensors = self.sensors
