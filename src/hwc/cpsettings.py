@@ -374,8 +374,9 @@ def _split_lines(text: str) -> list[str]:
     return text.split("\n")
 
 
-def scan(text: str) -> tuple[list[Entry], list[Problem]]:
-    """Every ``KEY = value`` line of ``text`` and every problem, in file order."""
+def scan(text: str, legacy: bool = True) -> tuple[list[Entry], list[Problem]]:
+    """Every ``KEY = value`` line of ``text`` and every problem, in file order. ``legacy``:
+    the messages say what CircuitPython 9.0-10.1 does too (False: 10.2 and later only)."""
     entries: list[Entry] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
@@ -455,52 +456,49 @@ def scan(text: str) -> tuple[list[Entry], list[Problem]]:
                 f"{key!r} is not a bare key (letters, digits, _ and - only): os.getenv() "
                 "compares it character by character, quotes and dots included",
             ))
-        message = _value_problem(entry)
+        message = _value_problem(entry, legacy)
         if message:
             problems.append(Problem(number, key, message))
     return entries, problems
 
 
-# How CircuitPython 9.0-10.1 treats a value that is not a quoted string or an integer.
-LEGACY_SAYS = "os.getenv() raises ValueError on CircuitPython 9.0-10.1"
-
-
-def _value_problem(entry: Entry) -> Optional[str]:
+def _value_problem(entry: Entry, legacy_too: bool = True) -> Optional[str]:
     key, raw, kind = entry.key, entry.raw, entry.kind
     shown = f"{key} = {raw}"
     if kind in ("string", "integer"):
         return None
-    legacy = LEGACY_SAYS
     new = "returns the default on 10.2+" if entry.text is None else f"returns {entry.text!r} on 10.2+"
+    # what os.getenv() does with it: on 9.0-10.1 and 10.2+, or on 10.2+ only
+    does = ("os.getenv() raises ValueError on CircuitPython 9.0-10.1 and " if legacy_too else "os.getenv() ") + new
     if kind == "empty":
-        return f'{key} has no value: {legacy} and {new} - write {key} = "" for an empty string'
+        return f'{key} has no value: {does} - write {key} = "" for an empty string'
     if entry.text is None:  # a broken double-quoted string
         reason = entry.reason
         if kind == "multiline":
             reason = "triple-quoted (multi-line) strings are not supported"
-        return f"{shown}: {reason}; {legacy} and {new}"
+        return f"{shown}: {reason}; {does}"
     text = entry.text
     if kind == "float":
-        return (f"{shown} is not a quoted string or integer: {legacy} and {new} - write "
+        return (f"{shown} is not a quoted string or integer: {does} - write "
                 f"{key} = {basic_string(text)}")
     if kind == "boolean":
         number = "1" if text == "true" else "0"
         return (f"{shown} is not a quoted string or integer (os.getenv does not read TOML "
-                f"booleans): {legacy} and {new} - write {key} = {number} or "
+                f"booleans): {does} - write {key} = {number} or "
                 f"{key} = {basic_string(text)}")
     if kind == "literal":
         inner = text[1:-1] if len(text) >= 2 and text.endswith("'") else text[1:]
-        return (f"{shown}: single-quoted (literal) strings are not supported: {legacy} and "
-                f"{new}, quotes included - write {key} = {basic_string(inner)}")
+        return (f"{shown}: single-quoted (literal) strings are not supported: {does}, "
+                f"quotes included - write {key} = {basic_string(inner)}")
     if kind == "multiline":
-        return f"{shown}: multi-line strings are not supported: {legacy} and {new}"
+        return f"{shown}: multi-line strings are not supported: {does}"
     if kind == "array":
-        return (f"{shown}: arrays are not supported: {legacy} and {new} - write "
+        return (f"{shown}: arrays are not supported: {does} - write "
                 f"{key} = {basic_string(text)} and split it in the code")
     if kind == "table":
-        return f"{shown}: inline tables are not supported: {legacy} and {new} - use one key per value"
+        return f"{shown}: inline tables are not supported: {does} - use one key per value"
     hint = " (dates and times are not supported)" if _DATE.match(text) else ""
-    return (f"{shown} is not a quoted string or integer{hint}: {legacy} and {new} - write "
+    return (f"{shown} is not a quoted string or integer{hint}: {does} - write "
             f"{key} = {basic_string(text)}")
 
 

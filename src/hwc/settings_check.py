@@ -332,7 +332,7 @@ def check_text(text: str, semantics: Iterable[str] = (cpsettings.LEGACY, cpsetti
     spec_entries = {entry[0]: entry for entry in spec}
     known = list(spec_kinds) + [k for k in CIRCUITPY_KEYS if k not in spec_kinds]
 
-    entries, problems = cpsettings.scan(text)
+    entries, problems = cpsettings.scan(text, legacy)
     by_line = {entry.line: entry for entry in entries}
     by_key: dict[str, cpsettings.Entry] = {}
     for entry in entries:
@@ -341,12 +341,10 @@ def check_text(text: str, semantics: Iterable[str] = (cpsettings.LEGACY, cpsetti
     out: list[Diagnostic] = []
     text_error_lines: set[int] = set()
 
-    # 1. How CircuitPython reads the text (for one version only, as that version reads it).
+    # 1. How CircuitPython reads the text (for 10.2+ only, as that version reads it).
     for problem in problems:
         entry = by_line.get(problem.line)
         message = problem.message
-        if not legacy:  # 10.2 and later only: what 9.0-10.1 would do is beside the point
-            message = message.replace(cpsettings.LEGACY_SAYS + " and ", "os.getenv() ")
         if _is_text_error(entry, legacy):
             text_error_lines.add(problem.line)
             out.append(Diagnostic(problem.line, ERROR, message, problem.key))
