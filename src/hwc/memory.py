@@ -366,7 +366,7 @@ def deployed_files():
 def http_replies():
     """name -> bytes: the whole HTTP answers (status line, headers, body) the guest's heater
     fetches get (see _hwc_boot.HTTP), in each service's real format (tests/heater_samples.py):
-    a Shelly 1 meter, two days of Agile prices, a regional carbon forecast, a Forecast.Solar
+    a Shelly 1 meter's /emeter/0, two days of Agile prices, a regional carbon forecast, a Forecast.Solar
     estimate, EmonCMS's "ok"."""
     import importlib.util
 
@@ -375,7 +375,7 @@ def http_replies():
     spec.loader.exec_module(hs)
     prices = hs.day_prices() * 2
     bodies = {
-        "meter": hs.dumps(hs.SHELLY1_STATUS),
+        "meter": hs.dumps(hs.SHELLY1_EMETER),  # HEATER_METER = shelly1 asks /emeter/<channel>
         "octopus": hs.dumps(hs.octopus_page(hs.octopus_rows(hs.JAN15, prices))),
         "carbon": hs.dumps(hs.carbon_regional(hs.JAN15, [120 + (i * 37) % 150 for i in range(96)])),
         "forecast": hs.dumps(hs.forecast_solar()),

@@ -27,7 +27,7 @@ import _hwc_net
 
 S = {}
 # path prefix -> file of a recorded answer under /lib/_hwc_http (written by hwc.memory.http_replies)
-HTTP = {"/status": "meter", "/v1/products/": "octopus", "/regional/intensity/": "carbon", "/estimate/": "forecast",
+HTTP = {"/emeter/": "meter", "/v1/products/": "octopus", "/regional/intensity/": "carbon", "/estimate/": "forecast",
         "/input/": "emoncms"}
 HTTP_DIR = ["/lib/_hwc_http/"]
 BROKER_PORT = [1883]
