@@ -104,7 +104,7 @@ def make_gfx():
     for name, obj in (("Group", Group), ("Bitmap", Bitmap), ("Palette", Palette), ("TileGrid", TileGrid),
                       ("Rectangle", Rectangle), ("fill_region", fill_region), ("font", Font())):
         setattr(gfx, name, obj)
-    gfx.palettes = {}
+    gfx.palettes = []
     return gfx
 
 

@@ -18,12 +18,13 @@ refreshes only when this module says so (``auto_refresh`` off), after a whole up
 
 The code of a page (``controller.screen.<page>``: main, trend, details, system, heater) is
 imported when the page comes up and forgotten when it is left (``controller.forget``); the
-boot page is here. The code that places the shared display objects and the main page's
-(``layout``) runs once, at boot, and is forgotten; the trend's and the heater's are made by their
-page's code when the page comes up and dropped when it is left. ``gfx`` is the graphics namespace from ``controller.hardware.Gfx`` (or its PC
-twin in ``hwc.fbdisplay``): Group, Bitmap, Palette, TileGrid, Rectangle (vectorio),
-fill_region (bitmaptools), font (terminalio.FONT) and palettes (an empty dict: the shared
-palettes, one per colour, made here).
+boot page is here. The code that places the display objects (``layout``) runs through
+``controller.once``: at boot for the shared ones and the main page's (kept), and for the
+trend's and the heater's when their page comes up (dropped when it is left). ``gfx`` is the
+graphics namespace from ``controller.hardware.Gfx`` (or its PC twin in ``hwc.fbdisplay``):
+Group, Bitmap, Palette, TileGrid, Rectangle (vectorio), fill_region (bitmaptools), font
+(terminalio.FONT) and palettes (an empty list: the shared palettes, one per colour, made
+here).
 """
 
 from array import array
@@ -139,13 +140,17 @@ def boot_lines(lines, errors=()):
 
 
 def palette(gfx, color):
-    """The shared two-entry palette that draws ``color`` (index 1) on a transparent ground."""
-    p = gfx.palettes.get(color)
-    if p is None:
-        p = gfx.Palette(2)
-        p.make_transparent(0)
-        p[1] = color
-        gfx.palettes[color] = p
+    """The shared two-entry palette that draws ``color`` (index 1) on a transparent ground.
+    ``gfx.palettes`` lists them as [colour, palette, colour, palette, ...]: a list of about 30
+    items, where a dict of 15 colours keeps twice the room."""
+    ps = gfx.palettes
+    if color in ps:
+        return ps[ps.index(color) + 1]
+    p = gfx.Palette(2)
+    p.make_transparent(0)
+    p[1] = color
+    ps.append(color)
+    ps.append(p)
     return p
 
 
@@ -264,9 +269,11 @@ class Screen:
     :param touch: None, or an object whose ``touch_point`` is ``(x, y, z)`` or None
 
     ``layout.screen`` makes the display objects: ``root`` (the page's group at [0], the
-    ``banner``, the 3x line ``big``, the ``rows``), ``blank`` (the text pages' empty group) and
-    ``pages`` (name -> ``Page``: the main page's, and the page's on show if it has display
-    objects of its own); and sets the state below to its start.
+    ``banner``, the 3x line ``big``, the ``rows``), ``blank`` (the text pages' empty group),
+    the main page's (``group`` and its parts: ``layout.main``) and ``pages`` (name -> an
+    object with the page's ``group`` and its parts: the screen itself for the main page, a
+    ``layout.Page`` for the page on show if it has display objects of its own); and sets the
+    state below to its start.
 
     Which page shows and how bright: a touch is acted on when it starts (one press, one action).
     When the backlight is dimmed a touch only wakes it. Otherwise a touch on the left third

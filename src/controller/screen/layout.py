@@ -82,29 +82,31 @@ def screen(s, display, gfx, touch):
     s.rows = [text(gfx, x2, 6, y, 39) for y in [4] + [32 + 24 * i for i in range(12)]]
     put(gfx, s.rows[0], "STARTING", _GREY)
     s.root = root
-    s.pages = {"main": main(gfx)}
+    main(s, gfx)
     display.auto_refresh = False
     display.root_group = root
 
 
-def main(gfx):
-    """The loop with the collector (5x) and the tank's top and bottom (4x), the pump, the duty
-    bar on row 8; the page also takes the screen's banner, 3x line and header row."""
-    page, group = blank(gfx)
+def main(s, gfx):
+    """The main page's: the loop with the collector (5x) and the tank's top and bottom (4x), the
+    pump, the duty bar on row 8 (the page also takes the screen's banner, 3x line and header
+    row). They are the screen ``s``'s own attributes (``group`` and the parts its code changes):
+    ``pages["main"]`` is the screen, so that no Page stays alive for it."""
+    s.group = group = gfx.Group()
     # The loop: collector left, tank right, flow pipe on top, return with the pump below.
     box(gfx, group, 0, 104, 172, 112, _HOT)
     box(gfx, group, 288, 104, 192, 112, _COLD)
     rect(gfx, group, 290, 162, 188, 1, _DARK)
     rect(gfx, group, 172, 114, 116, 6, _HOT)
     rect(gfx, group, 172, 198, 116, 6, _COLD)
-    page.pump = box(gfx, group, 216, 188, 28, 28, _WHITE)
+    s.pump = box(gfx, group, 216, 188, 28, 28, _WHITE)
     rect(gfx, group, 62, 226, 300, 20, _DARK)  # the duty bar's track: 3 px per percent
-    page.bar = rect(gfx, group, 62, 226, 1, 20, _DARK)  # and the bar over it
+    s.bar = rect(gfx, group, 62, 226, 1, 20, _DARK)  # and the bar over it
     p = layer(gfx, group, 4)
-    page.collector = text(gfx, layer(gfx, group, 5), 164, 145, 5, 1)
-    page.top = text(gfx, p, 472, 112, 4, 1)  # the tank's top
-    page.tank = text(gfx, p, 472, 168, 4, 1)  # and bottom
-    return page
+    s.collector = text(gfx, layer(gfx, group, 5), 164, 145, 5, 1)
+    s.top = text(gfx, p, 472, 112, 4, 1)  # the tank's top
+    s.tank = text(gfx, p, 472, 168, 4, 1)  # and bottom
+    s.pages = {"main": s}
 
 
 def trend(gfx):

@@ -84,21 +84,20 @@ def update(s, ctx, level, headline):
     """Change what changed on the screen ``s``; returns the rows (no title: the header row
     shows the clock)."""
     gfx = s.gfx
-    page = s.pages["main"]
     d = ctx.decision
     if s.banner.height != 56:
         s.banner.height = 56  # the headline and the clock; the screen paints it
     s.big.y = 3  # 9 px, at 3x
     put(gfx, s.big, headline, FG[level])
     put(gfx, s.rows[0], clock(ctx) or "", FG[level], 1)
-    for item, sensor in ((page.collector, ctx.hot), (page.tank, ctx.cold)):
+    for item, sensor in ((s.collector, ctx.hot), (s.tank, ctx.cold)):
         if sensor.fault is None:
             put(gfx, item, temp(sensor.value_c, item.width), _WHITE, 1)
         else:  # in red, where the figure would be (the tank's is 4 wide)
             put(gfx, item, "FAULT" if item.width > 4 else "FAIL", INK[_FAULT], 1)
-    put(gfx, page.top, temp(ctx.probe_value(ctx.settings.screen_tank_top_probe), 4), _WHITE, 1)
-    fill(gfx, page.bar, 300, d.duty_pct, _DUTY)
-    paint(gfx, page.pump, INK[0] if ctx.pump_on else _DARK)
+    put(gfx, s.top, temp(ctx.probe_value(ctx.settings.screen_tank_top_probe), 4), _WHITE, 1)
+    fill(gfx, s.bar, 300, d.duty_pct, _DUTY)
+    paint(gfx, s.pump, INK[0] if ctx.pump_on else _DARK)
     reason = wrap(d.reason, _COLS, 2)
     color = INK[level] if level >= _WARN else _WHITE
     bad = alerts(ctx)
