@@ -143,14 +143,14 @@ def palette(gfx, color):
     """The shared two-entry palette that draws ``color`` (index 1) on a transparent ground.
     ``gfx.palettes`` lists them as [colour, palette, colour, palette, ...]: a list of about 30
     items, where a dict of 15 colours keeps twice the room."""
-    ps = gfx.palettes
-    if color in ps:
-        return ps[ps.index(color) + 1]
+    table = gfx.palettes
+    if color in table:
+        return table[table.index(color) + 1]
     p = gfx.Palette(2)
     p.make_transparent(0)
     p[1] = color
-    ps.append(color)
-    ps.append(p)
+    table.append(color)
+    table.append(p)
     return p
 
 
@@ -218,9 +218,9 @@ class Trend:
         self.slot = None  # period number being accumulated
         self.sums = [0] * 8  # per series: the sum, then the number of readings
 
-    def add(self, now_s, hot, cold, amb, duty_pct):
+    def add(self, now_s, hot, cold, ambient, duty_pct):
         """Feed one reading (any rate) of the collector (``hot``), the tank (``cold``) and ambient
-        (``amb``) in C and the duty in %; None for a temperature that has none.
+        (``ambient``) in C and the duty in %; None for a temperature that has none.
 
         :param now_s: monotonic seconds (int)
         """
@@ -250,7 +250,7 @@ class Trend:
                 self.version += 1
             self.slot = slot
         i = 0
-        for value in (hot, cold, amb):
+        for value in (hot, cold, ambient):
             if value is not None:
                 s[i] += int(value * 10 + (0.5 if value >= 0 else -0.5))
                 s[i + 4] += 1
@@ -328,12 +328,14 @@ class Screen:
         return True
 
     def update(self, ctx, now_ms):
-        """Bring the page on show up to date with ``ctx`` and draw what changed."""
+        """Bring the page on show up to date with ``ctx`` and draw what changed. The page's
+        code (``update(screen, ctx, level, text)``, the status's level and headline) changes
+        what it has besides the rows and returns the rows' lines (see ``_put``)."""
         s = ctx.settings
         if self.names is None:
             self.names = PAGES + ("heater",) if s.heater_enabled else PAGES
             self.last_ms = now_ms
-        level, headline = status(ctx)
+        level, text = status(ctx)  # the headline
         # The idle timers.
         step = ticks_diff(now_ms, self.last_ms)
         self.last_ms = now_ms
@@ -369,12 +371,12 @@ class Screen:
             if name != "boot":
                 lines[0] = "NO MEMORY FOR PAGE"
         else:
-            lines = self.code.update(self, ctx, level, headline)
+            lines = self.code.update(self, ctx, level, text)
         gfx = self.gfx
         paint(gfx, self.banner, BG[level])
         self._put(lines)
         if lines[0] is not None:  # the page's title; the main page writes the clock there instead
-            put(gfx, self.rows[0], lines[0] + " " * (_COLS - len(headline) - len(lines[0])) + headline, FG[level])
+            put(gfx, self.rows[0], lines[0] + " " * (_COLS - len(text) - len(lines[0])) + text, FG[level])
         b = s.screen_dim_brightness if self.dimmed else s.screen_brightness
         if self.display.brightness != b:
             self.display.brightness = b

@@ -12,7 +12,7 @@ _GREY = const(0x8C8C8C)
 _WHITE = const(0xFFFFFF)
 
 
-def update(s, ctx, level, headline):
+def update(s, ctx, level, text):
     lines = ["DETAILS", ("sensor          C id     state", _GREY)]  # id: the raw ADC reading, the ROM's end
     for p in (ctx.hot, ctx.cold):
         lines.append(_sensor(p.label, p.value_c, "--" if p.raw is None else str(p.raw), p.fault, INK[_FAULT]))

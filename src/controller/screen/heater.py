@@ -54,7 +54,7 @@ def failing(errors):
     return [names[2:] + ": " + reason for reason, names in why.items()]
 
 
-def update(screen, ctx, level, headline):
+def update(screen, ctx, level, text):
     """Change what changed on the screen; returns the title and the rows (1 and 2 are under the
     state's large words)."""
     gfx = screen.gfx

@@ -80,7 +80,7 @@ def energy(ctx):
     return "today %s kWh  pump %.1f h" % (kwh(c.heat_today_kwh), c.pump_s_today / 3600)
 
 
-def update(s, ctx, level, headline):
+def update(s, ctx, level, text):
     """Change what changed on the screen ``s``; returns the rows (no title: the header row
     shows the clock)."""
     gfx = s.gfx
@@ -88,7 +88,7 @@ def update(s, ctx, level, headline):
     if s.banner.height != 56:
         s.banner.height = 56  # the headline and the clock; the screen paints it
     s.big.y = 3  # 9 px, at 3x
-    put(gfx, s.big, headline, FG[level])
+    put(gfx, s.big, text, FG[level])
     put(gfx, s.rows[0], clock(ctx) or "", FG[level], 1)
     for item, sensor in ((s.collector, ctx.hot), (s.tank, ctx.cold)):
         if sensor.fault is None:

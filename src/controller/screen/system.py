@@ -14,7 +14,7 @@ _GREY = const(0x8C8C8C)
 _WHITE = const(0xFFFFFF)
 
 
-def update(s, ctx, level, headline):
+def update(s, ctx, level, text):
     import gc
 
     settings = ctx.settings

@@ -44,7 +44,7 @@ def range_c(trend, span):
     return lo, hi
 
 
-def update(s, ctx, level, headline):
+def update(s, ctx, level, text):
     """Redraw the chart if a point was added; returns the title and the rows."""
     page = s.pages.get("trend")
     if page is None:  # the page's display objects, when it comes up
