@@ -77,9 +77,11 @@ def screen(s, display, gfx, touch):
     root.append(s.blank)  # [0]: the page's own group
     s.banner = rect(gfx, root, 0, 0, 480, 30, BG[1])
     s.big = text(gfx, layer(gfx, root, 3), 8, 9, 26)  # the main headline, the heater's state
-    p = layer(gfx, root, 2)
-    # [0]: the header row, on the banner; [1:]: the page's 12 rows of 39, 24 px apart from y = 32.
-    s.rows = [text(gfx, p, 6, y, 39) for y in [4] + [32 + 24 * i for i in range(12)]]
+    # The 2x layer is the rows (a Group is indexed as a list, so no list of them is kept): [0] the
+    # header row, on the banner; [1:] the page's 12 rows of 39, 24 px apart from y = 32.
+    s.rows = p = layer(gfx, root, 2)
+    for y in [4] + [32 + 24 * i for i in range(12)]:
+        text(gfx, p, 6, y, 39)
     put(gfx, s.rows[0], "STARTING", _GREY)
     s.root = root
     main(s, gfx)
