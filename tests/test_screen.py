@@ -454,3 +454,12 @@ def test_a_page_whose_code_cannot_compile_says_so_and_is_tried_again(rendered, m
     fail.clear()
     screen.update(ctx, ctx.clock.ticks_ms())
     assert rows(screen)[0].startswith("TREND 24 h") and screen.root[0] is screen.pages["trend"].group
+    # The page's code compiled, but not the layout code that makes its display objects.
+    show(screen, ctx, "main")
+    fail.append("controller.screen.layout")
+    show(screen, ctx, "trend")
+    assert rows(screen)[0].startswith("NO MEMORY FOR PAGE") and screen.root[0] is screen.blank
+    assert "trend" not in screen.pages and ctx.task_restarts["display"] == 0
+    fail.clear()
+    screen.update(ctx, ctx.clock.ticks_ms())
+    assert rows(screen)[0].startswith("TREND 24 h") and screen.root[0] is screen.pages["trend"].group

@@ -366,12 +366,17 @@ class Screen:
         # The trend's and the heater's pages make their display objects when they come up.
         page = None if self.code is None else self.pages.get(name)
         self._show(self.blank if page is None else page.group)
-        if self.code is None:  # the boot page, or in place of a page whose code did not compile
+        lines = None
+        if self.code is not None:
+            try:
+                lines = self.code.update(self, ctx, level, text)
+            except MemoryError:  # no room now (to compile the layout code of the page's display objects,
+                self.name = self.code = None  # say): the page is tried again from the start next update
+                self._show(self.blank)
+        if lines is None:  # the boot page, or in place of a page whose code did not compile or run
             lines = boot_lines(ctx.boot_messages, ctx.boot_errors)
             if name != "boot":
                 lines[0] = "NO MEMORY FOR PAGE"
-        else:
-            lines = self.code.update(self, ctx, level, text)
         gfx = self.gfx
         paint(gfx, self.banner, BG[level])
         self._put(lines)
