@@ -12,12 +12,12 @@ import pytest
 import test_screen_micropython as screen_mpy
 from controller.heater.core import SlotTable
 from controller.localtime import days_from_civil, offset_at
-from controller.screen import INK, OK, WARN
+from controller.screen import INK, WARN
 from controller.screen.heater import BAR_W, band_pct, failing, price_band
 from hwc import screenshot
 from hwc.fbdisplay import text_of
 from mpy_harness import run_device_script
-from test_screen import is_color
+from test_screen import OK, is_color
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,18 @@ import numpy as np
 import pytest
 
 import controller.screen as fmt
-from controller.screen import COLS, NO_DUTY, NONE, Screen, Trend, put
+from controller.screen import Screen, Trend, put
 from controller.screen.main import alerts, clock, energy, network
+from controller.screen.trend import index, range_c
 from hwc import screenshot
 from hwc.fbdisplay import board_bytes, gfx, lines, text_of
 from hwc.screenshot import SCENARIOS
+
+# The screen's constants (private const()s in its modules: the board's compiler folds them).
+COLS = 39  # a row's characters
+OK, IDLE, WARN, FAULT = 0, 1, 2, 3  # the status levels
+HOT, COLD, AMBIENT, DUTY = 0xFF5A28, 0x3C8CFF, 0x50D050, 0xFFD200  # the trend's series, the duty bar
+NONE, NO_DUTY = -32768, 255  # Trend: no reading in a period
 
 
 def rgb(color):
@@ -101,29 +108,29 @@ def test_fault_banner_is_red_and_says_fault_in_words(rendered):
     ctx, screen, shots, texts = rendered["collector-fault"]
     main = shots["main"]
     banner = main[2:30, 300:400]  # right of the headline, left of the clock: the bare banner colour
-    assert all(is_color(px, fmt.BG[fmt.FAULT]) for px in banner.reshape(-1, 3))
+    assert all(is_color(px, fmt.BG[FAULT]) for px in banner.reshape(-1, 3))
     page = screen.pages["main"]
     show(screen, ctx, "main")
     assert text_of(screen.big) == "FAULT"
     assert texts["main"][2].startswith("FAULT: collector sensor open circuit")
-    assert row_color(screen, 2) == fmt.INK[fmt.FAULT]
-    assert text_of(page.collector) == "FAULT" and page.collector.pixel_shader[1] == fmt.INK[fmt.FAULT]
+    assert row_color(screen, 2) == fmt.INK[FAULT]
+    assert text_of(page.collector) == "FAULT" and page.collector.pixel_shader[1] == fmt.INK[FAULT]
     assert texts["main"][11].startswith("! collector sensor open circuit")
     # Every page carries the fault: the header strip is red and says so.
     for name in ("trend", "details", "system", "boot"):
-        assert is_color(shots[name][4, 240], fmt.BG[fmt.FAULT]), name
+        assert is_color(shots[name][4, 240], fmt.BG[FAULT]), name
         assert texts[name][0].endswith("FAULT"), name
     assert texts["details"][1].split() == ["sensor", "C", "id", "state"]
     assert texts["details"][2].split() == ["collector", "--.-", "255", "open", "circuit"]
     assert texts["details"][7].split()[::2] == ["panel_inlet", "00008a"]  # the probe that fell off the bus
     show(screen, ctx, "details")
-    assert texts["details"][7].endswith("missing") and row_color(screen, 7) == fmt.INK[fmt.WARN]
+    assert texts["details"][7].endswith("missing") and row_color(screen, 7) == fmt.INK[WARN]
 
 
 @pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s != "collector-fault"])
 def test_no_red_banner_without_a_fault(rendered, scenario):
     _ctx, screen, shots, _texts = rendered[scenario]
-    assert not is_color(shots["main"][20, 350], fmt.BG[fmt.FAULT])
+    assert not is_color(shots["main"][20, 350], fmt.BG[FAULT])
     assert text_of(screen.big) != "FAULT"
 
 
@@ -131,7 +138,7 @@ def test_no_red_banner_without_a_fault(rendered, scenario):
 def test_duty_bar_length_matches_the_duty(rendered, scenario):
     ctx, _screen, shots, texts = rendered[scenario]
     row = shots["main"][236, 62:362]  # the bar: 3 px per percent from x=62
-    filled = sum(1 for px in row if is_color(px, fmt.DUTY))
+    filled = sum(1 for px in row if is_color(px, DUTY))
     assert filled == ctx.decision.duty_pct * 3
     assert texts["main"][9].startswith("PUMP") and texts["main"][9].endswith(
         "%d%% %s" % (ctx.decision.duty_pct, "ON" if ctx.pump_on else "off"))
@@ -153,17 +160,17 @@ def test_scenarios_show_what_they_are_named_for(rendered):
 def test_trend_page_draws_the_history_with_labelled_axes(rendered):
     ctx, screen, shots, texts = rendered["sunny-noon"]
     chart = shots["trend"][44:188, 44:476].reshape(-1, 3)
-    for color in (fmt.HOT, fmt.COLD, fmt.AMBIENT):
+    for color in (HOT, COLD, AMBIENT):
         assert sum(1 for px in chart[::3] if is_color(px, color)) > 50
     bars = shots["trend"][194:218, 44:476].reshape(-1, 3)
-    assert any(is_color(px, fmt.DUTY) for px in bars)
+    assert any(is_color(px, DUTY) for px in bars)
     t = texts["trend"]
     high, middle, low = int(t[1]), int(t[4]), int(t[7])  # degrees C at the three gridlines
     assert low <= 15 and high >= 50 and middle == (high + low) // 2
     assert t[9].split() == ["-24h", "-18h", "-12h", "-6h", "now"]  # hours before now at the time marks
     assert t[11].split()[::2] == ["coll", "tank", "amb", "pump"]  # the legend, each after its colour mark
     assert t[12].startswith("degrees C;")
-    for x, color in ((8, fmt.HOT), (128, fmt.COLD), (248, fmt.AMBIENT), (356, fmt.DUTY)):
+    for x, color in ((8, HOT), (128, COLD), (248, AMBIENT), (356, DUTY)):
         assert is_color(shots["trend"][284, x + 2], color)
 
 
@@ -292,29 +299,29 @@ def test_trend_stores_period_means_and_gaps():
     assert t.count == 0
     t.add(10, 40.0, 30.0, -2.56, 0)  # the first period is stored
     assert t.count == 1
-    i = t.index(0)
+    i = index(t, 0)
     assert t.collector[i] == 245 and t.tank[i] == NONE and t.ambient[i] == 50 and t.duty[i] == 75
-    assert t.ambient[t.index(0)] == 50
+    assert t.ambient[index(t, 0)] == 50
     t.add(35, 41.0, 30.0, None, 0)  # periods 2 and 3 had nothing: a gap, not a line
     assert t.count == 3
-    assert t.collector[t.index(0)] == NONE and t.duty[t.index(0)] == NO_DUTY
-    assert t.tank[t.index(0)] == NONE and t.ambient[t.index(0)] == NONE  # period 2 had nothing
-    assert t.collector[t.index(1)] == 400 and t.tank[t.index(1)] == 300 and t.ambient[t.index(1)] == -26
-    assert t.collector[t.index(2)] == 245
+    assert t.collector[index(t, 0)] == NONE and t.duty[index(t, 0)] == NO_DUTY
+    assert t.tank[index(t, 0)] == NONE and t.ambient[index(t, 0)] == NONE  # period 2 had nothing
+    assert t.collector[index(t, 1)] == 400 and t.tank[index(t, 1)] == 300 and t.ambient[index(t, 1)] == -26
+    assert t.collector[index(t, 2)] == 245
     for s in range(40, 100, 10):
         t.add(s, 50.0, 30.0, None, 20)
-    assert t.count == 4 and t.collector[t.index(0)] == 500  # the ring wrapped
-    assert t.range_c(4) == (30, 50)
+    assert t.count == 4 and t.collector[index(t, 0)] == 500  # the ring wrapped
+    assert range_c(t, 4) == (30, 50)
     assert t.version == t.count + 5
 
 
 def test_trend_range_is_at_least_20_k_and_whole_tens():
     t = Trend(points=10, period_s=1)
-    assert t.range_c(10) == (10, 30)
+    assert range_c(t, 10) == (10, 30)
     for s in range(5):
         t.add(s, 61.2, 55.0, -3.0, 0)
     t.add(5, None, None, None, 0)
-    assert t.range_c(10) == (-10, 70)
+    assert range_c(t, 10) == (-10, 70)
 
 
 def _touch_rig(**env):
@@ -379,11 +386,11 @@ def _ctx(mode, lockout=""):
 
 
 def test_status_words_for_every_mode_and_unknown_ones():
-    assert fmt.status(_ctx("running")) == (fmt.OK, "COLLECTING")
-    assert fmt.status(_ctx("frost")) == (fmt.WARN, "FROST GUARD")
-    assert fmt.status(_ctx("brand_new")) == (fmt.WARN, "BRAND NEW")  # never blank
-    assert fmt.status(_ctx("run")) == (fmt.WARN, "RUN")  # a prefix of a known mode is not that mode
-    assert fmt.status(_ctx("running", lockout="pump dry-run")) == (fmt.FAULT, "LOCKOUT")
+    assert fmt.status(_ctx("running")) == (OK, "COLLECTING")
+    assert fmt.status(_ctx("frost")) == (WARN, "FROST GUARD")
+    assert fmt.status(_ctx("brand_new")) == (WARN, "BRAND NEW")  # never blank
+    assert fmt.status(_ctx("run")) == (WARN, "RUN")  # a prefix of a known mode is not that mode
+    assert fmt.status(_ctx("running", lockout="pump dry-run")) == (FAULT, "LOCKOUT")
 
 
 def test_every_decision_mode_has_its_own_headline_and_level():
@@ -395,21 +402,21 @@ def test_every_decision_mode_has_its_own_headline_and_level():
         assert "|%s " % mode in fmt.MODES and words not in seen, mode
         seen.add(words)
     for mode in ("tank_cutoff", "emergency", "lockout", "no_flow", "fault"):
-        assert fmt.status(_ctx(mode))[0] == fmt.FAULT, mode
+        assert fmt.status(_ctx(mode))[0] == FAULT, mode
     for mode in ("frost", "recool", "cool_off", "overheat"):
-        assert fmt.status(_ctx(mode))[0] == fmt.WARN, mode
+        assert fmt.status(_ctx(mode))[0] == WARN, mode
 
 
 def test_network_words_tolerate_missing_parts():
-    assert network(SimpleNamespace(link=None)) == (fmt.IDLE, "network off")
+    assert network(SimpleNamespace(link=None)) == (IDLE, "network off")
     link = SimpleNamespace(state="online", rssi=-70, buffered=0, dropped=0, last_error="")
-    assert network(SimpleNamespace(link=link)) == (fmt.OK, "MQTT online  -70 dBm")
+    assert network(SimpleNamespace(link=link)) == (OK, "MQTT online  -70 dBm")
     link.state, link.rssi, link.buffered, link.dropped = "backoff", None, 12, 3
-    assert network(SimpleNamespace(link=link)) == (fmt.WARN, "network retrying  12 queued  3 lost")
+    assert network(SimpleNamespace(link=link)) == (WARN, "network retrying  12 queued  3 lost")
     link.state = "wifi"
     assert network(SimpleNamespace(link=link))[1].startswith("WiFi joining")
     link.state = "sleeping"
-    assert network(SimpleNamespace(link=link)) == (fmt.WARN, "network sleeping  12 queued  3 lost")
+    assert network(SimpleNamespace(link=link)) == (WARN, "network sleeping  12 queued  3 lost")
     assert energy(SimpleNamespace(counters=None)) is None
     assert clock(SimpleNamespace(local_min=lambda: None)) is None
     assert clock(SimpleNamespace(local_min=lambda: 14 * 60 + 5)) == "14:05"
@@ -444,6 +451,15 @@ def test_a_page_whose_code_cannot_compile_says_so_and_is_tried_again(rendered, m
     assert header.startswith("NO MEMORY FOR PAGE") and header.endswith("COLLECTING")
     assert screen.root[0] is screen.blank and "trend" not in screen.pages
     assert "DS18B20: 5 found on D4" in rows(screen)
+    fail.clear()
+    screen.update(ctx, ctx.clock.ticks_ms())
+    assert rows(screen)[0].startswith("TREND 24 h") and screen.root[0] is screen.pages["trend"].group
+    # The page's code compiled, but not the layout code that makes its display objects.
+    show(screen, ctx, "main")
+    fail.append("controller.screen.layout")
+    show(screen, ctx, "trend")
+    assert rows(screen)[0].startswith("NO MEMORY FOR PAGE") and screen.root[0] is screen.blank
+    assert "trend" not in screen.pages and ctx.task_restarts["display"] == 0
     fail.clear()
     screen.update(ctx, ctx.clock.ticks_ms())
     assert rows(screen)[0].startswith("TREND 24 h") and screen.root[0] is screen.pages["trend"].group

@@ -36,7 +36,7 @@ class Gfx:
     Rectangle = vectorio.Rectangle
     fill_region = bitmaptools.fill_region
     font = terminalio.FONT
-    palettes: dict = {}  # the screen's shared palettes, one per colour (controller.screen)
+    palettes: list = []  # the screen's shared palettes: colour, palette, ... (controller.screen.palette)
 
 
 def make_screen():

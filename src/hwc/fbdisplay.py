@@ -62,7 +62,7 @@ def gfx():
         _GFX.append(types.SimpleNamespace(
             Group=displayio.Group, Bitmap=displayio.Bitmap, Palette=displayio.Palette,
             TileGrid=displayio.TileGrid, Rectangle=vectorio.Rectangle, fill_region=bitmaptools.fill_region,
-            font=types.SimpleNamespace(bitmap=font_bitmap()), palettes={}))
+            font=types.SimpleNamespace(bitmap=font_bitmap()), palettes=[]))
     return _GFX[0]
 
 

@@ -18,12 +18,13 @@ refreshes only when this module says so (``auto_refresh`` off), after a whole up
 
 The code of a page (``controller.screen.<page>``: main, trend, details, system, heater) is
 imported when the page comes up and forgotten when it is left (``controller.forget``); the
-boot page is here. The code that places the shared display objects and the main page's
-(``layout``) runs once, at boot, and is forgotten; the trend's and the heater's are made by their
-page's code when the page comes up and dropped when it is left. ``gfx`` is the graphics namespace from ``controller.hardware.Gfx`` (or its PC
-twin in ``hwc.fbdisplay``): Group, Bitmap, Palette, TileGrid, Rectangle (vectorio),
-fill_region (bitmaptools), font (terminalio.FONT) and palettes (an empty dict: the shared
-palettes, one per colour, made here).
+boot page is here. The code that places the display objects (``layout``) runs through
+``controller.once``: at boot for the shared ones and the main page's (kept), and for the
+trend's and the heater's when their page comes up (dropped when it is left). ``gfx`` is the
+graphics namespace from ``controller.hardware.Gfx`` (or its PC twin in ``hwc.fbdisplay``):
+Group, Bitmap, Palette, TileGrid, Rectangle (vectorio), fill_region (bitmaptools), font
+(terminalio.FONT) and palettes (an empty list: the shared palettes, one per colour, made
+here).
 """
 
 from array import array
@@ -33,28 +34,24 @@ from adafruit_ticks import ticks_diff
 from controller import const
 
 # The rows every page writes its 2x text into: 12 rows of 39 columns, 24 px apart from y = 32
-# (under the 30 px header), from x = 6.
-ROWS = const(12)
-COLS = const(39)
-RIGHT = const(1)  # put(): the text's right end at the line's
+# (under the 30 px header), from x = 6. (Each page module has its own private copy of the
+# constants it needs: a private const() is folded by the compiler, where a name imported from
+# here is a global here and one in the page's module.)
+_ROWS = const(12)
+_COLS = const(39)
 
 # A status has a level, a colour for that level and always words: a fault is never shown by
-# colour alone.
-OK = const(0)
-IDLE = const(1)
+# colour alone. Levels: 0 OK, 1 IDLE, 2 WARN, 3 FAULT.
 WARN = const(2)
-FAULT = const(3)
+_FAULT = const(3)
 # Level -> background, text on that background, text colour on black.
 BG = (0x00703A, 0x24476B, 0xF0A000, 0xC8102E)
 FG = (0xFFFFFF, 0xFFFFFF, 0x000000, 0xFFFFFF)
 INK = (0x40E080, 0xA0C4FF, 0xFFB020, 0xFF4040)
-WHITE = const(0xFFFFFF)
-GREY = const(0x8C8C8C)
-DARK = const(0x303030)
-HOT = const(0xFF5A28)
-COLD = const(0x3C8CFF)
-AMBIENT = const(0x50D050)
-DUTY = const(0xFFD200)
+# Colours: WHITE 0xFFFFFF, GREY 0x8C8C8C, DARK 0x303030 (bars' tracks, gridlines), HOT 0xFF5A28
+# (collector), COLD 0x3C8CFF (tank), AMBIENT 0x50D050, DUTY 0xFFD200.
+_WHITE = const(0xFFFFFF)
+_DARK = const(0x303030)
 
 # Decision mode -> its level and headline, as "|mode level HEADLINE": one string, where a dict
 # of seventeen entries would keep seventeen more objects. Unknown modes show upper-cased as a
@@ -92,7 +89,7 @@ def lookup(table, key):
 def status(ctx):
     """(level, headline) of the whole system: the decision's mode, raised by a lockout."""
     if ctx.protection.lockout:
-        return FAULT, "LOCKOUT"
+        return _FAULT, "LOCKOUT"
     mode = ctx.decision.mode
     text = lookup(MODES, mode)
     if text is None:
@@ -123,41 +120,38 @@ def wrap(text, width, n):
 
 def boot_lines(lines, errors=()):
     """The boot page: its title, then the newest boot messages as rows, errors marked '! ' and
-    red, long ones wrapped with an indent; the last ROWS rows."""
+    red, long ones wrapped with an indent; the last 12 rows."""
     out = []
     for line in lines:
         bad = line in errors
         text = ("! " if bad else "") + line
-        color = INK[FAULT] if bad else WHITE
-        while len(text) > COLS:
-            i = text.rfind(" ", 8, COLS + 1)
+        color = INK[_FAULT] if bad else _WHITE
+        while len(text) > _COLS:
+            i = text.rfind(" ", 8, _COLS + 1)
             if i < 0:
-                i = COLS
+                i = _COLS
             out.append((text[:i], color))
             text = "   " + text[i:].lstrip()
         out.append((text, color))
-    return ["BOOT LOG"] + out[-ROWS:]
+    return ["BOOT LOG"] + out[-_ROWS:]
 
 
 # --- display objects ----------------------------------------------------------------------------
 
 
 def palette(gfx, color):
-    """The shared two-entry palette that draws ``color`` (index 1) on a transparent ground."""
-    p = gfx.palettes.get(color)
-    if p is None:
-        p = gfx.Palette(2)
-        p.make_transparent(0)
-        p[1] = color
-        gfx.palettes[color] = p
+    """The shared two-entry palette that draws ``color`` (index 1) on a transparent ground.
+    ``gfx.palettes`` lists them as [colour, palette, colour, palette, ...]: a list of about 30
+    items, where a dict of 15 colours keeps twice the room."""
+    table = gfx.palettes
+    if color in table:
+        return table[table.index(color) + 1]
+    p = gfx.Palette(2)
+    p.make_transparent(0)
+    p[1] = color
+    table.append(color)
+    table.append(p)
     return p
-
-
-def rect(gfx, group, x, y, width, height, color):
-    """A filled rectangle (vectorio: no bitmap behind it) appended to ``group``."""
-    r = gfx.Rectangle(pixel_shader=palette(gfx, color), x=x, y=y, width=width, height=height, color_index=1)
-    group.append(r)
-    return r
 
 
 def paint(gfx, item, color):
@@ -168,8 +162,9 @@ def paint(gfx, item, color):
 
 
 def put(gfx, item, text, color=None, align=0):
-    """Show ``text`` on the line ``item`` (left-aligned, or RIGHT), in ``color`` if given.
-    Text longer than the line is cut and ends in '...'; a character the font lacks is '?'."""
+    """Show ``text`` on the line ``item`` (left-aligned, or with ``align`` true its right end at
+    the line's), in ``color`` if given. Text longer than the line is cut and ends in '...'; a
+    character the font lacks is '?'."""
     width = item.width
     n = len(text)
     if n > width:
@@ -194,22 +189,12 @@ def fill(gfx, item, width, value, color):
     x = 1 if x < 1 else (width if x > width else x)
     if item.width != x:
         item.width = x
-    paint(gfx, item, color if value >= 0.5 else DARK)
-
-
-class Page:
-    """A page's own display objects (``group``, shown under the rows, and the parts its code
-    changes; made by ``layout`` for the main page, by the page's code for the others) and what
-    its code keeps between updates."""
-
-    def __init__(self, group):
-        self.group = group
+    paint(gfx, item, color if value >= 0.5 else _DARK)
 
 
 # --- the trend history --------------------------------------------------------------------------
 
-NONE = const(-32768)  # no reading in this period (temperatures)
-NO_DUTY = const(255)  # no reading in this period (duty)
+_NONE = const(-32768)  # no reading in this period (temperatures)
 
 
 class Trend:
@@ -217,27 +202,25 @@ class Trend:
     fed during it) of collector, tank and ambient temperature and pump duty, for ``points``
     periods. Allocated once: three ``array('h')`` of tenths of a degree and a ``bytearray`` of
     duty percent, 7 bytes a point (144 points = 24 h at 10 min, the chart's 144 columns: 1 KB).
-    A period with no reading of a series stores NONE for it; periods skipped entirely (the feeder
-    stalled) become gaps."""
+    A period with no reading of a series stores -32768 for it, and 255 for the duty; periods
+    skipped entirely (the feeder stalled) become gaps. ``head`` is the index the next point goes
+    to, ``count`` the points stored (up to ``points``); ``version`` is bumped for every stored
+    point (the page redraws on a change). The trend page's code reads it (``trend.index``)."""
 
     def __init__(self, points=144, period_s=600):
         self.points = points
         self.period_s = period_s
-        self.collector = array("h", bytes(2 * points))
-        self.tank = array("h", bytes(2 * points))
-        self.ambient = array("h", bytes(2 * points))
-        for i in range(points):
-            self.collector[i] = self.tank[i] = self.ambient[i] = NONE
+        self.collector = array("h", [_NONE] * points)
+        self.tank = array("h", self.collector)
+        self.ambient = array("h", self.collector)
         self.duty = bytearray(b"\xff" * points)
-        self.head = 0  # index the next point goes to
-        self.count = 0  # points stored (up to ``points``)
-        self.version = 0  # bumped for every stored point: the page redraws on a change
+        self.head = self.count = self.version = 0
         self.slot = None  # period number being accumulated
-        self.sums = [0, 0, 0, 0, 0, 0, 0, 0]  # per series: the sum, then the number of readings
+        self.sums = [0] * 8  # per series: the sum, then the number of readings
 
-    def add(self, now_s, hot, cold, amb, duty_pct):
+    def add(self, now_s, hot, cold, ambient, duty_pct):
         """Feed one reading (any rate) of the collector (``hot``), the tank (``cold``) and ambient
-        (``amb``) in C and the duty in %; None for a temperature that has none.
+        (``ambient``) in C and the duty in %; None for a temperature that has none.
 
         :param now_s: monotonic seconds (int)
         """
@@ -246,7 +229,7 @@ class Trend:
         if self.slot is None:
             self.slot = slot
         elif slot != self.slot:
-            # Store the mean of the period that ended (NONE where nothing came), then a gap for
+            # Store the mean of the period that ended (none where nothing came), then a gap for
             # each period skipped.
             for _ in range(max(1, min(slot - self.slot, self.points + 1))):
                 k = self.head
@@ -256,9 +239,9 @@ class Trend:
                         n = s[i] // s[i + 4]
                         a[k] = -32767 if n < -32767 else (32767 if n > 32767 else n)
                     else:
-                        a[k] = NONE
+                        a[k] = _NONE
                     i += 1
-                self.duty[k] = (s[3] + s[7] // 2) // s[7] if s[7] else NO_DUTY
+                self.duty[k] = (s[3] + s[7] // 2) // s[7] if s[7] else 255
                 for i in range(8):
                     s[i] = 0
                 self.head = (k + 1) % self.points
@@ -267,39 +250,13 @@ class Trend:
                 self.version += 1
             self.slot = slot
         i = 0
-        for value in (hot, cold, amb):
+        for value in (hot, cold, ambient):
             if value is not None:
                 s[i] += int(value * 10 + (0.5 if value >= 0 else -0.5))
                 s[i + 4] += 1
             i += 1
         s[3] += duty_pct
         s[7] += 1
-
-    def index(self, n):
-        """Buffer index of the point ``n`` periods back from the newest (0)."""
-        return (self.head - 1 - n) % self.points
-
-    def range_c(self, span):
-        """(low_c, high_c) of the temperatures among the newest ``span`` points, whole
-        tens around them at least 20 K apart; (10, 30) with no data."""
-        lo = 32767
-        hi = -32767
-        for k in range(min(span, self.count)):
-            i = self.index(k)
-            for a in (self.collector, self.tank, self.ambient):
-                n = a[i]
-                if n != NONE:
-                    if n < lo:
-                        lo = n
-                    if n > hi:
-                        hi = n
-        if lo > hi:
-            return 10, 30
-        lo = (lo // 100) * 10
-        hi = -((-hi) // 100) * 10
-        if hi - lo < 20:
-            hi = lo + 20
-        return lo, hi
 
 
 # --- the screen ---------------------------------------------------------------------------------
@@ -312,42 +269,30 @@ class Screen:
     :param touch: None, or an object whose ``touch_point`` is ``(x, y, z)`` or None
 
     ``layout.screen`` makes the display objects: ``root`` (the page's group at [0], the
-    ``banner``, the 3x line ``big``, the ``rows``), ``blank`` (the text pages' empty group) and
-    ``pages`` (name -> ``Page``: the main page's, and the page's on show if it has display
-    objects of its own).
+    ``banner``, the 3x line ``big``, the ``rows``), ``blank`` (the text pages' empty group),
+    the main page's (``group`` and its parts: ``layout.main``) and ``pages`` (name -> an
+    object with the page's ``group`` and its parts: the screen itself for the main page, a
+    ``layout.Page`` for the page on show if it has display objects of its own); and sets the
+    state below to its start.
 
     Which page shows and how bright: a touch is acted on when it starts (one press, one action).
     When the backlight is dimmed a touch only wakes it. Otherwise a touch on the left third
     goes back a page, elsewhere forward. After SCREEN_HOME_AFTER_S without a touch the main
     page (index 0) comes back; after SCREEN_DIM_AFTER_S the backlight dims. A fault keeps it
     bright.
+
+    State: ``names`` the pages' names (known at the first update, which has the settings),
+    ``index`` the page on show in it, ``name`` the page whose code is loaded (None: none yet, or
+    its code did not compile) and ``code`` that code (a module), ``pressed``, ``dimmed``,
+    ``last_ms`` and ``idle_ms`` (since the last touch, summed update by update: no tick wrap
+    trouble).
     """
 
     def __init__(self, display, gfx, touch=None):
-        import sys
+        from controller import once
 
-        from controller import forget
-
-        self.display = display
-        self.gfx = gfx
-        self.touch = touch
-        self.names = None  # the pages' names, known at the first update (which has the settings)
-        self.index = 0  # of the page on show in ``names``
-        self.name = None  # the page on show, its code loaded (None: none yet, or its code did not compile)
-        self.code = None  # and that code (a module)
-        self.pressed = False
-        self.dimmed = False
-        self.last_ms = None
-        self.idle_ms = 0  # since the last touch, summed update by update (no tick wrap trouble)
-        self.touch_errors = 0
-        before = set(sys.modules)
-        from controller.screen import layout
-
-        layout.screen(self, gfx)  # at boot, while the heap is still in one piece
-        forget(before)  # the layout code is not needed again
-        self.group = self.blank  # the group on show in root[0]
-        display.auto_refresh = False
-        display.root_group = self.root
+        # at boot, while the heap is still in one piece; the layout code is not needed again
+        once("screen.layout", "screen", self, display, gfx, touch)
 
     def show(self, lines, errors=()):
         """Boot messages (and the last words before a restart): shown and drawn at once."""
@@ -368,7 +313,6 @@ class Screen:
         try:
             p = self.touch.touch_point  # (x, y, z) or None
         except (OSError, RuntimeError, ValueError):
-            self.touch_errors += 1
             return False
         if p is None:
             self.pressed = False
@@ -384,18 +328,20 @@ class Screen:
         return True
 
     def update(self, ctx, now_ms):
-        """Bring the page on show up to date with ``ctx`` and draw what changed."""
+        """Bring the page on show up to date with ``ctx`` and draw what changed. The page's
+        code (``update(screen, ctx, level, text)``, the status's level and headline) changes
+        what it has besides the rows and returns the rows' lines (see ``_put``)."""
         s = ctx.settings
         if self.names is None:
             self.names = PAGES + ("heater",) if s.heater_enabled else PAGES
             self.last_ms = now_ms
-        level, headline = status(ctx)
+        level, text = status(ctx)  # the headline
         # The idle timers.
         step = ticks_diff(now_ms, self.last_ms)
         self.last_ms = now_ms
         if step > 0 and self.idle_ms < 1 << 29:
             self.idle_ms += step
-        if level == FAULT:
+        if level == _FAULT:
             self.dimmed = False
         elif s.screen_dim_after_s and self.idle_ms >= s.screen_dim_after_s * 1000:
             self.dimmed = True
@@ -420,17 +366,22 @@ class Screen:
         # The trend's and the heater's pages make their display objects when they come up.
         page = None if self.code is None else self.pages.get(name)
         self._show(self.blank if page is None else page.group)
-        if self.code is None:  # the boot page, or in place of a page whose code did not compile
+        lines = None
+        if self.code is not None:
+            try:
+                lines = self.code.update(self, ctx, level, text)
+            except MemoryError:  # no room now (to compile the layout code of the page's display objects,
+                self.name = self.code = None  # say): the page is tried again from the start next update
+                self._show(self.blank)
+        if lines is None:  # the boot page, or in place of a page whose code did not compile or run
             lines = boot_lines(ctx.boot_messages, ctx.boot_errors)
             if name != "boot":
                 lines[0] = "NO MEMORY FOR PAGE"
-        else:
-            lines = self.code.update(self, ctx, level, headline)
         gfx = self.gfx
         paint(gfx, self.banner, BG[level])
         self._put(lines)
         if lines[0] is not None:  # the page's title; the main page writes the clock there instead
-            put(gfx, self.rows[0], lines[0] + " " * (COLS - len(headline) - len(lines[0])) + headline, FG[level])
+            put(gfx, self.rows[0], lines[0] + " " * (_COLS - len(text) - len(lines[0])) + text, FG[level])
         b = s.screen_dim_brightness if self.dimmed else s.screen_brightness
         if self.display.brightness != b:
             self.display.brightness = b
@@ -440,7 +391,7 @@ class Screen:
         """Write the rows from ``lines`` (the title, then [(text, colour)], None for a blank
         row); the rest blank."""
         gfx = self.gfx
-        for i in range(1, ROWS + 1):
+        for i in range(1, _ROWS + 1):
             line = lines[i] if i < len(lines) else None
             if line is None:
                 put(gfx, self.rows[i], "")
@@ -449,8 +400,7 @@ class Screen:
 
     def _show(self, group):
         """Put ``group`` under the rows (a change clears the 3x line and the banner's height)."""
-        if group is not self.group:
-            self.group = group
+        if self.root[0] is not group:
             self.root[0] = group
             self.banner.height = 30
             put(self.gfx, self.big, "")

@@ -10,7 +10,15 @@ left.
 """
 
 from controller import const
-from controller.screen import COLS, DARK, FAULT, GREY, IDLE, INK, OK, WARN, WHITE, Page, fill, kwh, put, rect, temp, wrap
+from controller.screen import INK, fill, kwh, put, temp, wrap
+
+_COLS = const(39)
+_OK = const(0)  # the status levels (controller.screen)
+_IDLE = const(1)
+_WARN = const(2)
+_FAULT = const(3)
+_GREY = const(0x8C8C8C)
+_WHITE = const(0xFFFFFF)
 
 BAR_W = const(348)  # the gauges' width, px: 100 % of the price band, twice the element's power
 
@@ -46,32 +54,30 @@ def failing(errors):
     return [names[2:] + ": " + reason for reason, names in why.items()]
 
 
-def update(screen, ctx, level, headline):
+def update(screen, ctx, level, text):
     """Change what changed on the screen; returns the title and the rows (1 and 2 are under the
     state's large words)."""
     gfx = screen.gfx
     page = screen.pages.get("heater")
-    if page is None:  # the first time: the two gauges, a track and a bar over it each
-        page = screen.pages["heater"] = Page(gfx.Group())
-        for y in (158, 206):  # between the ends of row 5, and of row 7
-            rect(gfx, page.group, 66, y, BAR_W, 12, DARK)
-        page.price = rect(gfx, page.group, 66, 158, 1, 12, DARK)
-        page.grid = rect(gfx, page.group, 66, 206, 1, 12, DARK)
+    if page is None:  # the first time: the two gauges (layout.heater), a track and a bar over it each
+        from controller import once
+
+        page = screen.pages["heater"] = once("screen.layout", "heater", gfx)
         screen._show(page.group)
     h = ctx.heater
     s = ctx.settings
     screen.big.y = 12  # 36 px, at 3x
     if h is None:
-        put(gfx, screen.big, "ELEMENT OFF", GREY)
-        fill(gfx, page.price, BAR_W, 0, GREY)
-        fill(gfx, page.grid, BAR_W, 0, GREY)
+        put(gfx, screen.big, "ELEMENT OFF", _GREY)
+        fill(gfx, page.price, BAR_W, 0, _GREY)
+        fill(gfx, page.grid, BAR_W, 0, _GREY)
         why = wrap("needs the network (MQTT_BROKER and WiFi), which is off"
-                   if ctx.heater_relay is not None else "not running: see the boot page", COLS, 2)
-        return ["HEATER", None, None, (why[0], WHITE), (why[1], WHITE)]
+                   if ctx.heater_relay is not None else "not running: see the boot page", _COLS, 2)
+        return ["HEATER", None, None, (why[0], _WHITE), (why[1], _WHITE)]
     on = h.state == "on"
     put(gfx, screen.big, "ELEMENT ON  %.1f kW" % (h.element_w / 1000) if on else "ELEMENT OFF",
-        INK[OK] if on else WHITE)
-    why = wrap(h.reason, COLS, 2)
+        INK[_OK] if on else _WHITE)
+    why = wrap(h.reason, _COLS, 2)
     # The price now, and its place between today's lowest and highest (at the bar's ends).
     p = h.price_p_kwh
     table = h.prices
@@ -83,28 +89,28 @@ def update(screen, ctx, level, headline):
         band = price_band(table, utc, offset_at(s, utc))
     scale = "" if band is None else "%-4.1f%35.1f" % (band[0] / 1000, band[1] / 1000)
     if p is None:
-        price = ("PRICE --  (no price for now)", GREY)
-        fill(gfx, page.price, BAR_W, 0, GREY)
+        price = ("PRICE --  (no price for now)", _GREY)
+        fill(gfx, page.price, BAR_W, 0, _GREY)
     else:
         pct = 50 if band is None else band_pct(p * 1000, band)
-        lvl = OK if pct < 34 else (WARN if pct < 67 else FAULT)
+        lvl = _OK if pct < 34 else (_WARN if pct < 67 else _FAULT)
         price = ("PRICE %.2f p/kWh%s" % (p, "  paid to use!" if p < 0 else ""), INK[lvl])
         fill(gfx, page.price, BAR_W, max(pct, 1), INK[lvl])
     # The grid: export in green; the full bar is twice the element's power.
     w = h.grid_w
     if w is None:
-        grid = ("GRID --  (no meter reading)", GREY)
-        fill(gfx, page.grid, BAR_W, 0, GREY)
+        grid = ("GRID --  (no meter reading)", _GREY)
+        fill(gfx, page.grid, BAR_W, 0, _GREY)
     else:
-        lvl = OK if w < 0 else (IDLE if w < 200 else WARN)
+        lvl = _OK if w < 0 else (_IDLE if w < 200 else _WARN)
         grid = ("GRID %s %.2f kW" % ("export" if w < 0 else "import", abs(w) / 1000), INK[lvl])
         fill(gfx, page.grid, BAR_W, 50 * abs(w) / s.heater_power_w, INK[lvl])
     bad = failing(h.errors)
-    errors = wrap("; ".join(bad) or "meter %s, %s: all answer" % (s.heater_meter, s.heater_tariff), COLS, 2)
+    errors = wrap("; ".join(bad) or "meter %s, %s: all answer" % (s.heater_meter, s.heater_tariff), _COLS, 2)
     return [
-        "HEATER", None, None, (why[0], WHITE), (why[1], WHITE), price, (scale, GREY), grid,
-        ("0%36dkW" % (2 * s.heater_power_w // 1000), GREY),  # the grid bar's scale
+        "HEATER", None, None, (why[0], _WHITE), (why[1], _WHITE), price, (scale, _GREY), grid,
+        ("0%36dkW" % (2 * s.heater_power_w // 1000), _GREY),  # the grid bar's scale
         ("tank top %s C  target %.0f C" % (temp(h.top_c, 4).strip(), h.target_c or s.heater_setpoint_c),
-         WHITE),
-        ("source %s  today %s kWh" % (h.source or "--", kwh(h.energy_today_kwh)), WHITE),
-        (errors[0], INK[WARN] if bad else GREY), (errors[1], INK[WARN])]
+         _WHITE),
+        ("source %s  today %s kWh" % (h.source or "--", kwh(h.energy_today_kwh)), _WHITE),
+        (errors[0], INK[_WARN] if bad else _GREY), (errors[1], INK[_WARN])]

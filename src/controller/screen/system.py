@@ -3,11 +3,18 @@ overrides, the saved counters (heat, pump time, starts, faults, resets), the net
 the last warning. Loaded while the page is shown (see ``controller.screen``).
 """
 
-from controller import VERSION
-from controller.screen import COLS, FAULT, GREY, INK, ROWS, WARN, WHITE, kwh, wrap
+from controller import VERSION, const
+from controller.screen import INK, kwh, wrap
+
+_COLS = const(39)
+_ROWS = const(12)
+_WARN = const(2)  # the status levels (controller.screen)
+_FAULT = const(3)
+_GREY = const(0x8C8C8C)
+_WHITE = const(0xFFFFFF)
 
 
-def update(s, ctx, level, headline):
+def update(s, ctx, level, text):
     import gc
 
     settings = ctx.settings
@@ -16,26 +23,26 @@ def update(s, ctx, level, headline):
     t = ctx.clock.now_s()
     lines = [
         "SYSTEM",
-        ("firmware %s  up %dd %02d:%02d" % (VERSION, t // 86400, t % 86400 // 3600, t % 3600 // 60), WHITE),
+        ("firmware %s  up %dd %02d:%02d" % (VERSION, t // 86400, t % 86400 // 3600, t % 3600 // 60), _WHITE),
         ("free memory %s  I2C errors %d" % ("--" if n is None else "%.1f KB" % (n() / 1024), ctx.i2c_errors),
-         WHITE),
-        ("task restarts: " + restarts, WHITE if restarts == "none" else INK[WARN]),
+         _WHITE),
+        ("task restarts: " + restarts, _WHITE if restarts == "none" else INK[_WARN]),
         ("settings errors %d; overrides: %s" % (len(settings.errors), _counts(ctx.overrides or {}, "=")),
-         INK[WARN] if settings.errors else GREY),
+         INK[_WARN] if settings.errors else _GREY),
     ]
     c = ctx.counters
     if c is not None:
-        lines.append(("total heat %s kWh  pump %.1f h" % (kwh(c.heat_total_kwh), c.pump_s_total / 3600), WHITE))
-        lines.append(("pump starts %d (this run %d)" % (c.starts_total, ctx.pump_starts), WHITE))
-        lines.append(("faults: " + _counts(c.faults), WHITE))
-        lines.append(("resets: " + _counts(c.resets), WHITE))
+        lines.append(("total heat %s kWh  pump %.1f h" % (kwh(c.heat_total_kwh), c.pump_s_total / 3600), _WHITE))
+        lines.append(("pump starts %d (this run %d)" % (c.starts_total, ctx.pump_starts), _WHITE))
+        lines.append(("faults: " + _counts(c.faults), _WHITE))
+        lines.append(("resets: " + _counts(c.resets), _WHITE))
     link = ctx.link
     if link is not None:
-        lines.append(("network: %d WiFi joins, %d MQTT connects" % (link.wifi_connects, link.mqtt_connects), WHITE))
+        lines.append(("network: %d WiFi joins, %d MQTT connects" % (link.wifi_connects, link.mqtt_connects), _WHITE))
     for _, level, text in ctx.log.recent[::-1]:
         if level != "INFO":  # the last warning or error, on the rows that are left
-            color = INK[WARN if level == "WARN" else FAULT]
-            for line in wrap("last %s: %s" % (level.lower(), text), COLS, ROWS + 1 - len(lines)):
+            color = INK[_WARN if level == "WARN" else _FAULT]
+            for line in wrap("last %s: %s" % (level.lower(), text), _COLS, _ROWS + 1 - len(lines)):
                 lines.append((line, color))
             break
     return lines

@@ -4,46 +4,53 @@ shown at 3x (144 columns: 10 minutes each over 24 h; over 12 h a point takes two
 redrawn only when a point was added. Both axes are labelled in
 the rows: degrees C at the three gridlines (rows 0, 3, 6), hours before now under the time
 marks (row 8); the legend with its colour marks on row 10. This code is loaded while the page
-is shown (see ``controller.screen``); it makes the page's display objects when the page comes
-up, and they are dropped when it is left.
+is shown (see ``controller.screen``); the page's display objects are made (``layout.trend``)
+when the page comes up, and dropped when it is left.
 """
 
-from controller.screen import AMBIENT, COLD, DARK, DUTY, GREY, HOT, NO_DUTY, NONE, WHITE, Page, rect, temp
+from controller import const
+from controller.screen import temp
+
+_NONE = const(-32768)  # controller.screen.Trend's: no reading in the period
+_GREY = const(0x8C8C8C)
+_WHITE = const(0xFFFFFF)
 
 
-def make(gfx):
-    """The chart, 144 columns x 48 rows shown at 3x from (44, 44) px, its gridlines at 44, 116
-    and 187 px (on rows 0, 3 and 6, where the scale is written) and the time marks at every
-    quarter; the duty strip of 8 rows at 3x 6 px under it; the legend's colour marks on row 10.
-    (``update`` draws into the bitmaps, taking their sizes from them.)"""
-    page = Page(gfx.Group())
-    group = page.group
-    for y in (44, 44 + 48 * 3 // 2, 44 + 48 * 3 - 1):
-        rect(gfx, group, 44, y, 144 * 3, 1, DARK)
-    for i in range(1, 4):
-        rect(gfx, group, 44 + i * 144 * 3 // 4, 44, 1, 48 * 3, DARK)
-    page.chart = gfx.Bitmap(144, 48, 4)
-    page.bar = gfx.Bitmap(144, 8, 2)
-    for bitmap, c, y in ((page.chart, (HOT, COLD, AMBIENT), 44), (page.bar, (DUTY,), 44 + 48 * 3 + 6)):
-        p = gfx.Palette(len(c) + 1)
-        p.make_transparent(0)
-        for i, color in enumerate(c):
-            p[i + 1] = color
-        b = gfx.Group(scale=3, x=44, y=y)
-        b.append(gfx.TileGrid(bitmap, pixel_shader=p))
-        group.append(b)
-    for i, color in ((0, HOT), (10, COLD), (20, AMBIENT), (29, DUTY)):  # the legend's columns
-        rect(gfx, group, 8 + 12 * i, 276, 8, 16, color)
-    page.hours = 0  # SCREEN_TREND_HOURS drawn for (the time marks follow it)
-    page.drawn = None  # the trend's version last drawn
-    return page
+def index(trend, n):
+    """Buffer index of the point ``n`` periods back from the newest (0) in ``trend``."""
+    return (trend.head - 1 - n) % trend.points
 
 
-def update(s, ctx, level, headline):
+def range_c(trend, span):
+    """(low_c, high_c) of the temperatures among the newest ``span`` points of ``trend``, whole
+    tens around them at least 20 K apart; (10, 30) with no data."""
+    lo = 32767
+    hi = -32767
+    for k in range(min(span, trend.count)):
+        i = index(trend, k)
+        for a in (trend.collector, trend.tank, trend.ambient):
+            n = a[i]
+            if n != _NONE:
+                if n < lo:
+                    lo = n
+                if n > hi:
+                    hi = n
+    if lo > hi:
+        return 10, 30
+    lo = (lo // 100) * 10
+    hi = -((-hi) // 100) * 10
+    if hi - lo < 20:
+        hi = lo + 20
+    return lo, hi
+
+
+def update(s, ctx, level, text):
     """Redraw the chart if a point was added; returns the title and the rows."""
     page = s.pages.get("trend")
-    if page is None:
-        page = s.pages["trend"] = make(s.gfx)
+    if page is None:  # the page's display objects, when it comes up
+        from controller import once
+
+        page = s.pages["trend"] = once("screen.layout", "trend", s.gfx)
         s._show(page.group)
     hours = int(ctx.settings.screen_trend_hours)
     if hours != page.hours:
@@ -61,12 +68,12 @@ def update(s, ctx, level, headline):
         page.note = "degrees C; %d of %d h recorded" % (trend.count * trend.period_s // 3600, hours)
     scale = page.scale
     # The legend, each entry after its colour mark (columns 0, 10, 20 and 29).
-    return ["TREND %d h" % hours, (scale[0], GREY), None, None, (scale[1], GREY), None, None, (scale[2], GREY), None,
-            (page.marks, GREY), None,
+    return ["TREND %d h" % hours, (scale[0], _GREY), None, None, (scale[1], _GREY), None, None, (scale[2], _GREY), None,
+            (page.marks, _GREY), None,
             (" coll%s tank%s amb%s pump%4d%%" % (temp(ctx.hot.value_c), temp(ctx.cold.value_c),
                                                 temp(ctx.probe_value(ctx.settings.screen_ambient_probe)),
-                                                ctx.decision.duty_pct), WHITE),
-            (page.note, GREY)]
+                                                ctx.decision.duty_pct), _WHITE),
+            (page.note, _GREY)]
 
 
 def _draw(gfx, page, trend):
@@ -75,23 +82,23 @@ def _draw(gfx, page, trend):
     column."""
     chart = page.chart
     bar = page.bar
-    width = chart.width  # 144 columns, made by make()
+    width = chart.width  # 144 columns (layout.trend)
     top = chart.height - 1
     fill = gfx.fill_region
     chart.fill(0)
     bar.fill(0)
     n = min(page.hours * 3600 // trend.period_s, trend.points)  # the points the chart spans
-    lo, hi = trend.range_c(n)
+    lo, hi = range_c(trend, n)
     page.scale = ("%3d" % hi, "%3d" % ((hi + lo) // 2), "%3d" % lo)
     prev = [None, None, None, None]  # the column before's row of each series (1..3)
     for x in range(width):
         i = (width - 1 - x) * n // width  # the point's age
         if i >= trend.count:
             continue
-        i = trend.index(i)
+        i = index(trend, i)
         for k, a in ((3, trend.ambient), (2, trend.tank), (1, trend.collector)):
             y = a[i]
-            if y != NONE:
+            if y != _NONE:
                 y = top - (y - lo * 10) * top // ((hi - lo) * 10)
                 y = 0 if y < 0 else (top if y > top else y)
                 p = y if prev[k] is None else prev[k]
@@ -100,5 +107,5 @@ def _draw(gfx, page, trend):
                 y = None
             prev[k] = y
         y = trend.duty[i]
-        if y != NO_DUTY and y:
+        if y != 255 and y:  # 255: no reading
             fill(bar, x, bar.height - (y * bar.height + 99) // 100, x + 1, bar.height, 1)
