@@ -140,6 +140,37 @@ def test_every_setting_has_six_fields_and_a_help_comment():
         assert len(helps.get(entry[0], "")) >= 10, "%s needs a '#: meaning' line above it" % entry[0]
 
 
+def test_every_entry_is_written_in_constants_of_a_known_kind():
+    """Each entry of the tables is a tuple of literals (its kind too, not the spec_kinds name):
+    the compiler builds it as a constant tuple, so the table's import on the board runs no tuple
+    building (its code and garbage smaller at each boot)."""
+    import ast
+    from pathlib import Path
+
+    from controller import spec_kinds
+
+    kinds = {getattr(spec_kinds, k) for k in "FIBSCRLT"}
+
+    def constant(node):
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            node = node.operand
+        if isinstance(node, ast.Tuple):
+            return all(constant(e) for e in node.elts)
+        return isinstance(node, ast.Constant)
+
+    tables = 0
+    folder = Path(spec.__file__).parent
+    for path in [folder / "settings_spec.py"] + sorted(folder.glob("spec_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] in (["SPEC"], ["_CORE"]):
+                tables += 1
+                for entry in node.value.elts:
+                    assert constant(entry), "%s: %s" % (path.name, ast.unparse(entry))
+                    assert entry.elts[1].value in kinds, "%s: %s" % (path.name, ast.unparse(entry))
+    assert tables == 6  # _CORE and the five spec_*.py SPECs (spec_kinds has none)
+    assert all(entry[1] in kinds for entry in spec.SPEC)
+
+
 # --- switched sections: read at boot only while their switch is on --------------------------------
 
 def test_a_section_switched_off_is_read_when_first_asked_for():
