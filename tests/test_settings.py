@@ -128,7 +128,7 @@ def test_example_uncommented_reads_back_as_the_defaults_on_circuitpython(tmp_pat
         assert s.errors == []
         for key, kind, default, *_ in spec.SPEC:
             value = getattr(s, key.lower())
-            assert value == (() if kind == spec.L and default == "" else default), key
+            assert value == (() if kind == "list" and default == "" else default), key
 
 
 def test_every_setting_has_six_fields_and_a_help_comment():
@@ -169,6 +169,18 @@ def test_every_entry_is_written_in_constants_of_a_known_kind():
                     assert entry.elts[1].value in kinds, "%s: %s" % (path.name, ast.unparse(entry))
     assert tables == 6  # _CORE and the five spec_*.py SPECs (spec_kinds has none)
     assert all(entry[1] in kinds for entry in spec.SPEC)
+    # the loader writes the kinds and the probe slots as literals too (no spec_kinds on the board)
+    from controller import settings as loader
+
+    source = Path(loader.__file__).read_text()
+    assert all('"%s"' % kind in source for kind in kinds), "the loader handles every kind"
+    assert "_SLOTS = const(%d)" % spec_kinds.PROBE_SLOTS in source
+    assert spec.PROBE_SLOTS == spec_kinds.PROBE_SLOTS
+    for module in (loader, spec):  # what the board imports to read the settings
+        for node in ast.walk(ast.parse(Path(module.__file__).read_text())):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [getattr(node, "module", None) or ""] + [a.name for a in node.names]
+                assert not [n for n in names if n.endswith("spec_kinds")], module.__name__
 
 
 # --- switched sections: read at boot only while their switch is on --------------------------------

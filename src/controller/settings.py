@@ -6,9 +6,12 @@ to its default, so the controller always runs. Attribute names are the keys in l
 ``settings.min_diff_k``.
 """
 
-from controller import Settings  # noqa: F401 - re-exported
+from controller import Settings, const  # noqa: F401 - Settings re-exported
 from controller.sensors import crc8, rom_to_hex  # noqa: F401 - rom_to_hex and crc8 re-exported
-from controller.spec_kinds import PROBE_SLOTS, B, C, F, I, L, R, S, T
+
+# The kinds are written as the strings of controller.spec_kinds (as the table writes them), so
+# that the loader imports no module for them; _SLOTS is spec_kinds.PROBE_SLOTS (a test checks).
+_SLOTS = const(5)
 
 
 
@@ -27,13 +30,13 @@ def _parse_number(kind, raw):
         if not text:
             raise ValueError("empty")
         try:
-            if kind == I:
+            if kind == "int":
                 value = int(text, 16 if text.lower().lstrip("-").startswith("0x") else 10)
             else:
                 value = float(text)
         except ValueError:
-            raise ValueError("expected a whole number" if kind == I else "expected a number")
-    if kind == I:
+            raise ValueError("expected a whole number" if kind == "int" else "expected a number")
+    if kind == "int":
         if isinstance(value, float):
             if value != int(value):
                 raise ValueError("expected a whole number")
@@ -84,41 +87,41 @@ def parse_value(entry, raw):
     Raises ValueError with a message fit for a user.
     """
     key, kind, lo, hi, unit = entry[0], entry[1], entry[3], entry[4], entry[5]
-    if kind in (F, I):
+    if kind in ("float", "int"):
         return _check_range(_parse_number(kind, raw), lo, hi, unit)
     # str() of a str copies it on MicroPython, strip() keeps it when there is nothing to strip:
     # a value read stays the string getenv made.
     text = raw if isinstance(raw, str) else str(raw)
-    if kind == T:
+    if kind == "text":
         if not lo <= len(text) <= hi:
             raise ValueError("length must be %d..%d characters" % (lo, hi))
         return text
     text = text.strip()
-    if kind == B:
+    if kind == "bool":
         text = text.lower()
         if text in ("1", "true", "yes", "on"):
             return True
         if text in ("0", "false", "no", "off"):
             return False
         raise ValueError("expected 0 or 1")
-    if kind == C:
+    if kind == "choice":
         if text not in lo:
             raise ValueError("expected one of %s" % ", ".join(lo))
         return lo[lo.index(text)]  # the table's string, not the one read
-    if kind == S:
+    if kind == "str":
         if not lo <= len(text) <= hi:
             raise ValueError("length must be %d..%d characters" % (lo, hi))
         for ch in text:
             if not (ch.isalpha() or ch.isdigit() or ch == "_"):
                 raise ValueError("only letters, digits and _ allowed")
         return text
-    if kind == R:
+    if kind == "rom":
         if not text:
             return ""
         rom = parse_rom(text)
         # 16 lower-case digits, no separator, are rom_to_hex's form: the string read is kept
         return text if len(text) == 16 and text == text.lower() else rom_to_hex(rom)
-    if kind == L:
+    if kind == "list":
         if not text:
             return ()
         items = []
@@ -126,7 +129,7 @@ def parse_value(entry, raw):
         # more than one point it can be no single number, so the points separate its numbers.
         sep = "." if "," not in text and text.count(".") > 1 else ","
         for part in text.split(sep):
-            items.append(_check_range(_parse_number(F, part), lo, hi, unit))
+            items.append(_check_range(_parse_number("float", part), lo, hi, unit))
         return tuple(items)
     raise ValueError("unknown kind %r for %s" % (kind, key))
 
@@ -186,7 +189,7 @@ def load(getenv, spec=None, rules=None):
         settings.ntc_cold_channel = _find("NTC_COLD_CHANNEL", spec)[2]
         settings.ntc_hot_channel = _find("NTC_HOT_CHANNEL", spec)[2]
     seen = {}
-    for slot in range(1, PROBE_SLOTS + 1):
+    for slot in range(1, _SLOTS + 1):
         key = "PROBE%d_NAME" % slot
         name = getattr(settings, key.lower())
         if name in seen:
@@ -197,7 +200,7 @@ def load(getenv, spec=None, rules=None):
             name = default
         seen[name] = slot
     roms = {}
-    for slot in range(1, PROBE_SLOTS + 1):
+    for slot in range(1, _SLOTS + 1):
         key = "PROBE%d_ROM" % slot
         rom = getattr(settings, key.lower())
         if rom and rom in roms:
@@ -215,10 +218,11 @@ def read(settings, name):
     AttributeError if no such section has ``name``. ``controller.Settings`` calls this."""
     spec, rules, parts = table()
     pending = getattr(settings, "pending", ())
+    key = name.upper()  # one string made, not one per key compared
     for i in pending[1:]:
         part = parts[i]
         for entry in part[1]:
-            if entry[0].lower() == name:
+            if entry[0] == key:
                 settings.pending = tuple(n for n in pending if n != i)
                 skip = bytearray(len(part[1]))
                 for n in range(len(skip)):
@@ -238,7 +242,7 @@ def _read(settings, entries, getenv, skip):
     for n in range(len(entries)):
         if not skip[n]:
             entry = entries[n]
-            setattr(settings, entry[0].lower(), () if entry[1] == L and entry[2] == "" else entry[2])
+            setattr(settings, entry[0].lower(), () if entry[1] == "list" and entry[2] == "" else entry[2])
     for n in range(len(entries)):
         if not skip[n]:
             _value(settings, entries[n], getenv)
@@ -302,7 +306,7 @@ def ntc_table(settings):
 def probes(settings):
     """[(name, rom_hex_or_empty)] for the five DS18B20 slots, in slot order."""
     out = []
-    for slot in range(1, PROBE_SLOTS + 1):
+    for slot in range(1, _SLOTS + 1):
         out.append((getattr(settings, "probe%d_name" % slot), getattr(settings, "probe%d_rom" % slot)))
     return out
 

@@ -7,7 +7,7 @@ simulator) use it too.
 Each entry is a tuple ``(KEY, KIND, DEFAULT, MIN, MAX, UNIT)``, with its meaning in a ``#:``
 comment line just above it: comments cost no RAM on the board, and the host tools
 (settings.toml.example, ``hwc settings``) read them from this source. KIND is one of
-(``controller.spec_kinds``): ``"float"`` (F), ``"int"`` (I), ``"bool"`` (B, 0/1), ``"str"``
+(``controller.spec_kinds``, which the board does not import): ``"float"`` (F), ``"int"`` (I), ``"bool"`` (B, 0/1), ``"str"``
 (S), ``"choice"`` (C: MIN holds the allowed values), ``"rom"`` (R: DS18B20 ROM, 16 hex digits
 or empty), ``"list"`` (L: comma-separated list of numbers, MIN/MAX bound each number),
 ``"text"`` (T). Every field is written as a literal, the kind too, not the spec_kinds name:
@@ -23,13 +23,11 @@ keys in its own ``spec_*.py`` module with ``TITLE``, ``SPEC`` and ``ORDER_RULES`
 below in that order. ``SECTIONS`` pairs the first key of each section with its title.
 """
 
-from controller import spec_heater, spec_kinds, spec_net
-from controller.spec_kinds import B, C, F, I, L, R, S  # noqa: F401 - re-exported (host tools)
+from controller import spec_heater, spec_net
 
 # Names of the five DS18B20 probe slots' defaults (PROBE1_NAME..PROBE5_NAME below).
 PROBE_DEFAULT_NAMES = ("ambient", "tank_inlet", "tank_outlet", "panel_inlet", "panel_outlet")
-PROBE_SLOTS = len(PROBE_DEFAULT_NAMES)
-assert PROBE_SLOTS == spec_kinds.PROBE_SLOTS
+PROBE_SLOTS = len(PROBE_DEFAULT_NAMES)  # = spec_kinds.PROBE_SLOTS (a test checks)
 
 _CORE = (
     # --- NTC thermistors on the PCF8591 ------------------------------------------------
