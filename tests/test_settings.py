@@ -210,6 +210,18 @@ def test_a_section_switched_on_is_read_at_boot_with_its_rules():
     assert late.heater_setpoint_c == s.heater_setpoint_c and late.errors[-1] == s.errors[-1]  # the rule, when read
 
 
+def test_pending_keeps_getenv_only_while_a_section_is_unread():
+    getenv = {}.get
+    s = load(getenv)
+    assert s.pending == (getenv, 0, 1)  # both switched sections unread
+    assert s.heater_power_w == 3000.0 and s.pending == (getenv, 0)
+    assert s.mqtt_port == 1883 and s.pending == (getenv,)
+    everything = load({"MQTT_BROKER": "tb.local", "HEATER_ENABLED": "1"}.get)
+    assert not hasattr(everything, "pending")
+    # nothing but the settings and the errors: 165 + 2 attributes fill a 167-slot table on the board
+    assert sorted(vars(everything)) == sorted([e[0].lower() for e in spec.SPEC] + ["errors", "error_keys"])
+
+
 def test_a_late_read_on_micropython_forgets_the_loader_again():
     from mpy_harness import run_device_script
 
