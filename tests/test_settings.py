@@ -162,12 +162,13 @@ def test_every_entry_is_written_in_constants_of_a_known_kind():
     folder = Path(spec.__file__).parent
     for path in [folder / "settings_spec.py"] + sorted(folder.glob("spec_*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] in (["SPEC"], ["_CORE"]):
+            if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] in (
+                    ["SPEC"], ["_CORE"], ["_TIME"], ["_SCREEN"]):
                 tables += 1
                 for entry in node.value.elts:
                     assert constant(entry), "%s: %s" % (path.name, ast.unparse(entry))
                     assert entry.elts[1].value in kinds, "%s: %s" % (path.name, ast.unparse(entry))
-    assert tables == 6  # _CORE and the five spec_*.py SPECs (spec_kinds has none)
+    assert tables == 6  # _CORE, _TIME, _SCREEN and the three spec_*.py SPECs (spec_kinds has none)
     assert all(entry[1] in kinds for entry in spec.SPEC)
     # the loader writes the kinds and the probe slots as literals too (no spec_kinds on the board)
     from controller import settings as loader

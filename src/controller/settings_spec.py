@@ -18,9 +18,10 @@ compiles it at each boot: 5.5 KB less allocated by its import on the instrument)
 On CircuitPython settings.toml values can only be quoted strings or integers, so floats and
 lists are written as quoted strings: ``MIN_DIFF_K = "4.0"``. Integers may be written either way.
 
-The core keys are here; each further concern (protection, network, screen, heater) keeps its
-keys in its own ``spec_*.py`` module with ``TITLE``, ``SPEC`` and ``ORDER_RULES``, appended
-below in that order. ``SECTIONS`` pairs the first key of each section with its title.
+The core keys are here, and the two small sections of local time and the screen; each larger
+concern (protection, network, heater) keeps its keys in its own ``spec_*.py`` module with
+``TITLE``, ``SPEC`` and ``ORDER_RULES``. They are appended in the order protection, network,
+local time, screen, heater. ``SECTIONS`` pairs the first key of each section with its title.
 """
 
 from controller import spec_heater, spec_net
@@ -151,6 +152,35 @@ _CORE_RULES = (
     ("CONTROL_PERIOD_S", "DECISION_MAX_AGE_S", "CONTROL_PERIOD_S must be below DECISION_MAX_AGE_S"),
 )
 
+# --- Local time (the screen clock, the counters' "today", the heater's windows, the tube kick's
+# hours; controller.localtime) and the TFT screen (issue 5): small sections kept here rather than
+# in modules of their own (the board interns a module's file and module names: ~0.1 KB each).
+_TIME = (
+    #: summer time: "uk" or "eu" (last Sunday of March to last Sunday of October, 01:00 UTC), "us", or "none"
+    ("TIME_ZONE_RULE", "choice", "uk", ("none", "uk", "eu", "us"), None, ""),
+    #: standard (winter) time minus UTC: 0 in the UK, 60 in Paris or Berlin, -300 in New York
+    ("TIME_UTC_OFFSET_MIN", "int", 0, -720, 840, "min"),
+    #: old name of TIME_UTC_OFFSET_MIN (no summer time unless TIME_ZONE_RULE is eu or us); write that instead
+    ("SCREEN_UTC_OFFSET_MIN", "int", 0, -720, 840, "min"),
+)
+
+_SCREEN = (
+    #: backlight while in use (0.1..1)
+    ("SCREEN_BRIGHTNESS", "float", 1.0, 0.1, 1.0, ""),
+    #: dim the backlight after this long without a touch; 0 = never
+    ("SCREEN_DIM_AFTER_S", "int", 300, 0, 86400, "s"),
+    #: backlight when dimmed (0 = off); a touch or a fault wakes it
+    ("SCREEN_DIM_BRIGHTNESS", "float", 0.05, 0.0, 1.0, ""),
+    #: back to the main page after this long without a touch; 0 = never
+    ("SCREEN_HOME_AFTER_S", "int", 120, 0, 86400, "s"),
+    #: hours shown on the trend page
+    ("SCREEN_TREND_HOURS", "choice", "24", ("12", "24"), None, "h"),
+    #: name of the DS18B20 probe shown as tank top
+    ("SCREEN_TANK_TOP_PROBE", "str", "tank_top", 0, 24, ""),
+    #: name of the DS18B20 probe shown as ambient
+    ("SCREEN_AMBIENT_PROBE", "str", "ambient", 0, 24, ""),
+)
+
 SECTIONS = [
     ("PCF8591_ADDRESS", "NTC thermistors on the PCF8591 (collector top = hot, tank bottom = cold)"),
     ("ONEWIRE_PIN", "DS18B20 probes on the 1-Wire bus. Leave the ROMs empty at first: the boot screen and the\n"
@@ -160,18 +190,24 @@ SECTIONS = [
 
 
 def _assemble():
-    from controller import spec_heater, spec_net, spec_protect, spec_screen, spec_time
+    from controller import spec_protect
 
     # One list extended (in place while the heap above it is free) and one tuple made of it,
     # not a longer tuple copied per section: the import allocates 0.7 KB less (the board
     # compiles and runs it at each boot).
     spec = list(_CORE)
     rules = list(_CORE_RULES)
-    for part in (spec_protect, spec_net, spec_time, spec_screen, spec_heater):
-        if part.SPEC:
-            SECTIONS.append((part.SPEC[0][0], part.TITLE))
-            spec.extend(part.SPEC)
-            rules.extend(part.ORDER_RULES)
+    for entries, title, order in (
+            (spec_protect.SPEC, spec_protect.TITLE, spec_protect.ORDER_RULES),
+            (spec_net.SPEC, spec_net.TITLE, spec_net.ORDER_RULES),
+            (_TIME, "Local time: the screen clock, today's counters, the heater's windows (summer time by rule)", ()),
+            (_SCREEN, "The TFT screen: brightness, dimming, pages, the probes shown as tank top and ambient",
+             (("SCREEN_DIM_BRIGHTNESS", "SCREEN_BRIGHTNESS", "SCREEN_DIM_BRIGHTNESS must be below SCREEN_BRIGHTNESS"),)),
+            (spec_heater.SPEC, spec_heater.TITLE, spec_heater.ORDER_RULES)):
+        if entries:
+            SECTIONS.append((entries[0][0], title))
+            spec.extend(entries)
+            rules.extend(order)
     return tuple(spec), tuple(rules)
 
 
