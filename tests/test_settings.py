@@ -128,7 +128,7 @@ def test_example_uncommented_reads_back_as_the_defaults_on_circuitpython(tmp_pat
         assert s.errors == []
         for key, kind, default, *_ in spec.SPEC:
             value = getattr(s, key.lower())
-            assert value == (() if kind == spec.L and default == "" else default), key
+            assert value == (() if kind == "list" and default == "" else default), key
 
 
 def test_every_setting_has_six_fields_and_a_help_comment():
@@ -138,6 +138,50 @@ def test_every_setting_has_six_fields_and_a_help_comment():
     for entry in spec.SPEC:
         assert len(entry) == 6, entry  # help lives in a '#:' comment: no RAM on the board
         assert len(helps.get(entry[0], "")) >= 10, "%s needs a '#: meaning' line above it" % entry[0]
+
+
+def test_every_entry_is_written_in_constants_of_a_known_kind():
+    """Each entry of the tables is a tuple of literals (its kind too, not the spec_kinds name):
+    the compiler builds it as a constant tuple, so the table's import on the board runs no tuple
+    building (its code and garbage smaller at each boot)."""
+    import ast
+    from pathlib import Path
+
+    from controller import spec_kinds
+
+    kinds = {getattr(spec_kinds, k) for k in "FIBSCRLT"}
+
+    def constant(node):
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            node = node.operand
+        if isinstance(node, ast.Tuple):
+            return all(constant(e) for e in node.elts)
+        return isinstance(node, ast.Constant)
+
+    tables = 0
+    folder = Path(spec.__file__).parent
+    for path in [folder / "settings_spec.py"] + sorted(folder.glob("spec_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] in (
+                    ["SPEC"], ["_CORE"], ["_TIME"], ["_SCREEN"]):
+                tables += 1
+                for entry in node.value.elts:
+                    assert constant(entry), "%s: %s" % (path.name, ast.unparse(entry))
+                    assert entry.elts[1].value in kinds, "%s: %s" % (path.name, ast.unparse(entry))
+    assert tables == 6  # _CORE, _TIME, _SCREEN and the three spec_*.py SPECs (spec_kinds has none)
+    assert all(entry[1] in kinds for entry in spec.SPEC)
+    # the loader writes the kinds and the probe slots as literals too (no spec_kinds on the board)
+    from controller import settings as loader
+
+    source = Path(loader.__file__).read_text()
+    assert all('"%s"' % kind in source for kind in kinds), "the loader handles every kind"
+    assert "_SLOTS = const(%d)" % spec_kinds.PROBE_SLOTS in source
+    assert spec.PROBE_SLOTS == spec_kinds.PROBE_SLOTS
+    for module in (loader, spec):  # what the board imports to read the settings
+        for node in ast.walk(ast.parse(Path(module.__file__).read_text())):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [getattr(node, "module", None) or ""] + [a.name for a in node.names]
+                assert not [n for n in names if n.endswith("spec_kinds")], module.__name__
 
 
 # --- switched sections: read at boot only while their switch is on --------------------------------
@@ -165,6 +209,18 @@ def test_a_section_switched_on_is_read_at_boot_with_its_rules():
     late = load(dict(env, HEATER_ENABLED="0", MQTT_BROKER="").get)
     assert not any("HEATER_SETPOINT_C" in e for e in late.errors)
     assert late.heater_setpoint_c == s.heater_setpoint_c and late.errors[-1] == s.errors[-1]  # the rule, when read
+
+
+def test_pending_keeps_getenv_only_while_a_section_is_unread():
+    getenv = {}.get
+    s = load(getenv)
+    assert s.pending == (getenv, 0, 1)  # both switched sections unread
+    assert s.heater_power_w == 3000.0 and s.pending == (getenv, 0)
+    assert s.mqtt_port == 1883 and s.pending == (getenv,)
+    everything = load({"MQTT_BROKER": "tb.local", "HEATER_ENABLED": "1"}.get)
+    assert not hasattr(everything, "pending")
+    # nothing but the settings and the errors: 165 + 2 attributes fill a 167-slot table on the board
+    assert sorted(vars(everything)) == sorted([e[0].lower() for e in spec.SPEC] + ["errors", "error_keys"])
 
 
 def test_a_late_read_on_micropython_forgets_the_loader_again():

@@ -6,9 +6,12 @@ to its default, so the controller always runs. Attribute names are the keys in l
 ``settings.min_diff_k``.
 """
 
-from controller import Settings  # noqa: F401 - re-exported
+from controller import Settings, const  # noqa: F401 - Settings re-exported
 from controller.sensors import crc8, rom_to_hex  # noqa: F401 - rom_to_hex and crc8 re-exported
-from controller.spec_kinds import PROBE_SLOTS, B, C, F, I, L, R, S, T
+
+# The kinds are written as the strings of controller.spec_kinds (as the table writes them), so
+# that the loader imports no module for them; _SLOTS is spec_kinds.PROBE_SLOTS (a test checks).
+_SLOTS = const(5)
 
 
 
@@ -27,13 +30,13 @@ def _parse_number(kind, raw):
         if not text:
             raise ValueError("empty")
         try:
-            if kind == I:
+            if kind == "int":
                 value = int(text, 16 if text.lower().lstrip("-").startswith("0x") else 10)
             else:
                 value = float(text)
         except ValueError:
-            raise ValueError("expected a whole number" if kind == I else "expected a number")
-    if kind == I:
+            raise ValueError("expected a whole number" if kind == "int" else "expected a number")
+    if kind == "int":
         if isinstance(value, float):
             if value != int(value):
                 raise ValueError("expected a whole number")
@@ -62,21 +65,20 @@ def parse_rom(text):
 
     Raises ValueError with the reason: wrong length, not hex, bad CRC, not a DS18B20.
     """
-    digits = ""
-    for ch in text:
-        if ch not in ":- ":
-            digits += ch
+    digits = text.replace(":", "").replace("-", "").replace(" ", "")  # text itself if it has none
     if len(digits) != 16:
         raise ValueError("a ROM has 16 hex digits, got %d" % len(digits))
-    try:
-        rom = bytes(int(digits[i:i + 2], 16) for i in range(0, 16, 2))
-    except ValueError:
-        raise ValueError("not hexadecimal")
-    if crc8(rom[:7]) != rom[7]:
+    rom = bytearray(8)  # digit by digit: no string or generator made per byte
+    for i in range(16):
+        n = "0123456789abcdef".find(digits[i].lower())
+        if n < 0:
+            raise ValueError("not hexadecimal")
+        rom[i >> 1] = rom[i >> 1] << 4 | n
+    if crc8(rom, 7) != rom[7]:
         raise ValueError("CRC check failed (typo?)")
     if rom[0] != 0x28:
         raise ValueError("family code %02x is not a DS18B20 (28)" % rom[0])
-    return rom
+    return bytes(rom)
 
 
 def parse_value(entry, raw):
@@ -85,40 +87,41 @@ def parse_value(entry, raw):
     Raises ValueError with a message fit for a user.
     """
     key, kind, lo, hi, unit = entry[0], entry[1], entry[3], entry[4], entry[5]
-    if kind in (F, I):
+    if kind in ("float", "int"):
         return _check_range(_parse_number(kind, raw), lo, hi, unit)
-    if kind == B:
-        text = str(raw).strip().lower()
+    # str() of a str copies it on MicroPython, strip() keeps it when there is nothing to strip:
+    # a value read stays the string getenv made.
+    text = raw if isinstance(raw, str) else str(raw)
+    if kind == "text":
+        if not lo <= len(text) <= hi:
+            raise ValueError("length must be %d..%d characters" % (lo, hi))
+        return text
+    text = text.strip()
+    if kind == "bool":
+        text = text.lower()
         if text in ("1", "true", "yes", "on"):
             return True
         if text in ("0", "false", "no", "off"):
             return False
         raise ValueError("expected 0 or 1")
-    if kind == C:
-        text = str(raw).strip()
+    if kind == "choice":
         if text not in lo:
             raise ValueError("expected one of %s" % ", ".join(lo))
-        return text
-    if kind == S:
-        text = str(raw).strip()
+        return lo[lo.index(text)]  # the table's string, not the one read
+    if kind == "str":
         if not lo <= len(text) <= hi:
             raise ValueError("length must be %d..%d characters" % (lo, hi))
         for ch in text:
             if not (ch.isalpha() or ch.isdigit() or ch == "_"):
                 raise ValueError("only letters, digits and _ allowed")
         return text
-    if kind == T:
-        text = str(raw)
-        if not lo <= len(text) <= hi:
-            raise ValueError("length must be %d..%d characters" % (lo, hi))
-        return text
-    if kind == R:
-        text = str(raw).strip()
+    if kind == "rom":
         if not text:
             return ""
-        return rom_to_hex(parse_rom(text))
-    if kind == L:
-        text = str(raw).strip()
+        rom = parse_rom(text)
+        # 16 lower-case digits, no separator, are rom_to_hex's form: the string read is kept
+        return text if len(text) == 16 and text == text.lower() else rom_to_hex(rom)
+    if kind == "list":
         if not text:
             return ()
         items = []
@@ -126,7 +129,7 @@ def parse_value(entry, raw):
         # more than one point it can be no single number, so the points separate its numbers.
         sep = "." if "," not in text and text.count(".") > 1 else ","
         for part in text.split(sep):
-            items.append(_check_range(_parse_number(F, part), lo, hi, unit))
+            items.append(_check_range(_parse_number("float", part), lo, hi, unit))
         return tuple(items)
     raise ValueError("unknown kind %r for %s" % (kind, key))
 
@@ -144,7 +147,8 @@ def load(getenv, spec=None, rules=None):
 
     ``spec``/``rules``: the table to check against, every key read; by default the whole one
     (``table()``), whose switched sections (settings_spec.SWITCHED) are read only while their
-    switch is on, else the first time one of their keys is asked for (``read``)."""
+    switch is on, else the first time one of their keys is asked for (``read``): ``pending``
+    then holds (getenv, the index in SWITCHED of each section left unread)."""
     parts = ()
     if spec is None:
         if rules is None:
@@ -156,40 +160,47 @@ def load(getenv, spec=None, rules=None):
     settings = Settings()
     settings.errors = []
     settings.error_keys = []
-    settings.getenv = getenv
-    off = []
-    for part in parts:
+    # skip[n] = 1: spec[n] is in a section left unread. Marks and indices, not a list per
+    # entry: the read makes as little garbage as it can between the settings it keeps.
+    skip = bytearray(len(spec))
+    off = ()
+    for i in range(len(parts)):
+        part = parts[i]
         for key in part[0]:
             try:
-                if parse_value(next(e for e in spec if e[0] == key), getenv(key) or ""):
+                if parse_value(_find(key, spec), getenv(key) or ""):
                     break
             except ValueError:
                 pass
         else:
-            off.append(part)
-    settings.pending = tuple(i for i, part in enumerate(parts) if part in off)
-    for entry in spec:
-        if not [part for part in off if entry in part[1] and entry[0] not in part[0]]:
-            _value(settings, entry)
-    _check_rules(settings, spec, [rule for rule in rules if not [part for part in off if rule in part[2]]])
+            off += (i,)
+            n = spec.index(part[1][0])  # a section's entries are one run of the table
+            for entry in part[1]:
+                if entry[0] not in part[0]:
+                    skip[n] = 1
+                n += 1
+    if off:
+        settings.pending = (getenv,) + off
+    _read(settings, spec, getenv, skip)
+    _check_rules(settings, spec, [rule for rule in rules if not [i for i in off if rule in parts[i][2]]])
     if settings.ntc_cold_channel == settings.ntc_hot_channel:
         _error(settings, ("NTC_COLD_CHANNEL", "NTC_HOT_CHANNEL"),
                         "NTC_COLD_CHANNEL and NTC_HOT_CHANNEL must differ; using defaults 0 and 1")
-        settings.ntc_cold_channel = _default_of("NTC_COLD_CHANNEL", spec)
-        settings.ntc_hot_channel = _default_of("NTC_HOT_CHANNEL", spec)
+        settings.ntc_cold_channel = _find("NTC_COLD_CHANNEL", spec)[2]
+        settings.ntc_hot_channel = _find("NTC_HOT_CHANNEL", spec)[2]
     seen = {}
-    for slot in range(1, PROBE_SLOTS + 1):
+    for slot in range(1, _SLOTS + 1):
         key = "PROBE%d_NAME" % slot
         name = getattr(settings, key.lower())
         if name in seen:
-            default = _default_of(key, spec)
+            default = _find(key, spec)[2]
             _error(settings, (key, "PROBE%d_NAME" % seen[name]), "%s = %r repeats probe %d's name; using %r"
                             % (key, name, seen[name], default))
             setattr(settings, key.lower(), default)
             name = default
         seen[name] = slot
     roms = {}
-    for slot in range(1, PROBE_SLOTS + 1):
+    for slot in range(1, _SLOTS + 1):
         key = "PROBE%d_ROM" % slot
         rom = getattr(settings, key.lower())
         if rom and rom in roms:
@@ -206,43 +217,60 @@ def read(settings, name):
     whole section is read now, as load reads it (its errors added), and its rules checked.
     AttributeError if no such section has ``name``. ``controller.Settings`` calls this."""
     spec, rules, parts = table()
-    for i in settings.pending:
+    pending = getattr(settings, "pending", ())
+    key = name.upper()  # one string made, not one per key compared
+    for i in pending[1:]:
         part = parts[i]
-        if [e for e in part[1] if e[0].lower() == name]:
-            settings.pending = tuple(n for n in settings.pending if n != i)
-            for entry in part[1]:
-                if entry[0] not in part[0]:
-                    _value(settings, entry)
-            _check_rules(settings, spec, part[2])
-            return getattr(settings, name)
+        for entry in part[1]:
+            if entry[0] == key:
+                settings.pending = tuple(n for n in pending if n != i)
+                skip = bytearray(len(part[1]))
+                for n in range(len(skip)):
+                    if part[1][n][0] in part[0]:
+                        skip[n] = 1
+                _read(settings, part[1], pending[0], skip)
+                _check_rules(settings, spec, part[2])
+                return getattr(settings, name)
     raise AttributeError(name)
 
 
-def _value(settings, entry):
+def _read(settings, entries, getenv, skip):
+    """Each of ``entries`` not marked in ``skip``, as a settings attribute. First every name at
+    its default, then the values read: the names (interned strings) and the attribute table,
+    which stay, are made together before the reading's garbage, and a value read finds its
+    name interned (``str.lower`` then makes no new string)."""
+    for n in range(len(entries)):
+        if not skip[n]:
+            entry = entries[n]
+            setattr(settings, entry[0].lower(), () if entry[1] == "list" and entry[2] == "" else entry[2])
+    for n in range(len(entries)):
+        if not skip[n]:
+            _value(settings, entries[n], getenv)
+
+
+def _value(settings, entry, getenv):
     key = entry[0]
     default = entry[2]
-    value = default
     try:
-        raw = settings.getenv(key)
+        raw = getenv(key)
     except ValueError as exc:
         # CircuitPython <= 10.1 raises for a bare value that is not an integer (8.5, true)
-        raw = None
         _error(settings, (key,), "%s: unreadable (%s); write it in quotes, e.g. %s = \"%s\"; using default %r"
                         % (key, exc, key, _fmt(default) if default != "" else "...", default))
+        return
     if raw is not None:
         try:
             value = parse_value(entry, raw)
+            if type(value) is not type(default) or value != default:  # else the table's default stays
+                setattr(settings, key.lower(), value)
         except ValueError as exc:
             _error(settings, (key,), "%s = %r: %s; using default %r" % (key, raw, exc, default))
-    if entry[1] == L and value == "":
-        value = ()
-    setattr(settings, key.lower(), value)
 
 
-def _default_of(key, spec):
+def _find(key, spec):
     for entry in spec:
         if entry[0] == key:
-            return entry[2]
+            return entry
     raise KeyError(key)
 
 
@@ -250,9 +278,9 @@ def _check_rules(settings, spec, rules):
     for low, high, message in rules:
         if getattr(settings, low.lower()) >= getattr(settings, high.lower()):
             _error(settings, (low, high), "%s; using defaults %s = %s and %s = %s" % (
-                message, low, _fmt(_default_of(low, spec)), high, _fmt(_default_of(high, spec))))
-            setattr(settings, low.lower(), _default_of(low, spec))
-            setattr(settings, high.lower(), _default_of(high, spec))
+                message, low, _fmt(_find(low, spec)[2]), high, _fmt(_find(high, spec)[2])))
+            setattr(settings, low.lower(), _find(low, spec)[2])
+            setattr(settings, high.lower(), _find(high, spec)[2])
 
 
 def ntc_table(settings):
@@ -278,7 +306,7 @@ def ntc_table(settings):
 def probes(settings):
     """[(name, rom_hex_or_empty)] for the five DS18B20 slots, in slot order."""
     out = []
-    for slot in range(1, PROBE_SLOTS + 1):
+    for slot in range(1, _SLOTS + 1):
         out.append((getattr(settings, "probe%d_name" % slot), getattr(settings, "probe%d_rom" % slot)))
     return out
 

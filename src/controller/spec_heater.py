@@ -5,97 +5,93 @@ written "192.168.1.50" (or "192,168,1,50"), and the Agile product code with _ fo
 short (this table stays in RAM); docs/heater.md explains each key.
 """
 
-from controller.spec_kinds import B, C, F, I, L, R, S  # noqa: F401
-
 TITLE = "Immersion heater: PV surplus and tariffs (docs/heater.md)"
-
-_REGIONS = ("A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P")
 
 SPEC = (
     #: 1 = drive the element's contactor
-    ("HEATER_ENABLED", B, False, None, None, ""),
+    ("HEATER_ENABLED", "bool", False, None, None, ""),
     #: JST port of the relay
-    ("HEATER_PIN", C, "D3", ("D3", "D4"), None, ""),
+    ("HEATER_PIN", "choice", "D3", ("D3", "D4"), None, ""),
     #: element power
-    ("HEATER_POWER_W", F, 3000.0, 100.0, 12000.0, "W"),
+    ("HEATER_POWER_W", "float", 3000.0, 100.0, 12000.0, "W"),
     #: probe at the tank top
-    ("HEATER_TOP_PROBE", S, "tank_top", 1, 24, ""),
+    ("HEATER_TOP_PROBE", "str", "tank_top", 1, 24, ""),
     #: element thermostat
-    ("HEATER_SETPOINT_C", F, 60.0, 30.0, 80.0, "C"),
+    ("HEATER_SETPOINT_C", "float", 60.0, 30.0, 80.0, "C"),
     #: hard tank cut-off
-    ("HEATER_CUTOFF_C", F, 95.0, 60.0, 99.0, "C"),
+    ("HEATER_CUTOFF_C", "float", 95.0, 60.0, 99.0, "C"),
     #: minimum on time
-    ("HEATER_MIN_ON_S", F, 120.0, 0.0, 3600.0, "s"),
+    ("HEATER_MIN_ON_S", "float", 120.0, 0.0, 3600.0, "s"),
     #: minimum off time
-    ("HEATER_MIN_OFF_S", F, 300.0, 0.0, 3600.0, "s"),
+    ("HEATER_MIN_OFF_S", "float", 300.0, 0.0, 3600.0, "s"),
     #: grid meter: iotawatt; shelly1 (Gen1 EM or 3EM, one channel); shelly3em (Gen1 3EM, the house total); shelly2 (Gen2 Pro 3EM, the total); shellypro (Gen2 Pro EM, one channel)
-    ("HEATER_METER", C, "none", ("none", "iotawatt", "shelly1", "shelly3em", "shelly2", "shellypro"), None, ""),
+    ("HEATER_METER", "choice", "none", ("none", "iotawatt", "shelly1", "shelly3em", "shelly2", "shellypro"), None, ""),
     #: meter IP address, e.g. "192.168.1.50"
-    ("HEATER_METER_IP", L, "", 0, 255, ""),
+    ("HEATER_METER_IP", "list", "", 0, 255, ""),
     #: IoTaWatt series
-    ("HEATER_METER_SERIES", S, "Grid", 1, 24, ""),
+    ("HEATER_METER_SERIES", "str", "Grid", 1, 24, ""),
     #: meter channel (shelly1, shellypro)
-    ("HEATER_METER_CHANNEL", I, 0, 0, 2, ""),
+    ("HEATER_METER_CHANNEL", "int", 0, 0, 2, ""),
     #: 1: export reads +
-    ("HEATER_METER_INVERT", B, False, None, None, ""),
+    ("HEATER_METER_INVERT", "bool", False, None, None, ""),
     #: export margin
-    ("HEATER_MARGIN_W", F, 200.0, 0.0, 5000.0, "W"),
+    ("HEATER_MARGIN_W", "float", 200.0, 0.0, 5000.0, "W"),
     #: export wait
-    ("HEATER_ON_WAIT_S", F, 120.0, 0.0, 3600.0, "s"),
+    ("HEATER_ON_WAIT_S", "float", 120.0, 0.0, 3600.0, "s"),
     #: import limit
-    ("HEATER_IMPORT_W", F, 200.0, 0.0, 10000.0, "W"),
+    ("HEATER_IMPORT_W", "float", 200.0, 0.0, 10000.0, "W"),
     #: import wait
-    ("HEATER_OFF_WAIT_S", F, 60.0, 0.0, 3600.0, "s"),
+    ("HEATER_OFF_WAIT_S", "float", 60.0, 0.0, 3600.0, "s"),
     #: 1 = PV surplus also waits while the solar pump runs or the collector will heat the tank; 0 = it heats anyway
-    ("HEATER_PV_SOLAR_FIRST", B, True, None, None, ""),
+    ("HEATER_PV_SOLAR_FIRST", "bool", True, None, None, ""),
     #: grid rule: cheapest N slots, greenest N slots, or at or below gas break-even
-    ("HEATER_TARIFF", C, "off", ("off", "cheapest", "greenest", "breakeven"), None, ""),
+    ("HEATER_TARIFF", "choice", "off", ("off", "cheapest", "greenest", "breakeven"), None, ""),
     #: Agile product, _ for -
-    ("HEATER_AGILE_PRODUCT", S, "AGILE_24_10_01", 4, 24, ""),
+    ("HEATER_AGILE_PRODUCT", "str", "AGILE_24_10_01", 4, 24, ""),
     #: Agile region
-    ("HEATER_AGILE_REGION", C, "C", _REGIONS, None, ""),
+    ("HEATER_AGILE_REGION", "choice", "C", ("A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P"), None, ""),
     #: half-hours to buy
-    ("HEATER_SLOTS", I, 4, 1, 48, ""),
+    ("HEATER_SLOTS", "int", 4, 1, 48, ""),
     #: window start
-    ("HEATER_WINDOW_START_H", F, 0.0, 0.0, 24.0, "h"),
+    ("HEATER_WINDOW_START_H", "float", 0.0, 0.0, 24.0, "h"),
     #: window end
-    ("HEATER_WINDOW_END_H", F, 7.0, 0.0, 24.0, "h"),
+    ("HEATER_WINDOW_END_H", "float", 7.0, 0.0, 24.0, "h"),
     #: 1 = the cheapest slots must form one block; 0 = any slots in the window
-    ("HEATER_CONTIGUOUS", B, False, None, None, ""),
+    ("HEATER_CONTIGUOUS", "bool", False, None, None, ""),
     #: gas price, for the break-even rule
-    ("HEATER_GAS_P_KWH", F, 6.0, 0.0, 100.0, "p/kWh"),
+    ("HEATER_GAS_P_KWH", "float", 6.0, 0.0, 100.0, "p/kWh"),
     #: boiler efficiency
-    ("HEATER_BOILER_EFF", F, 0.85, 0.3, 1.0, ""),
+    ("HEATER_BOILER_EFF", "float", 0.85, 0.3, 1.0, ""),
     #: sunny-day price
-    ("HEATER_EXPORT_P_KWH", F, 0.0, -20.0, 100.0, "p/kWh"),
+    ("HEATER_EXPORT_P_KWH", "float", 0.0, -20.0, 100.0, "p/kWh"),
     #: CO2 region, 0 = GB
-    ("HEATER_CARBON_REGION", I, 0, 0, 17, ""),
+    ("HEATER_CARBON_REGION", "int", 0, 0, 17, ""),
     #: forecast kWp, 0 = none
-    ("HEATER_PV_KWP", F, 0.0, 0.0, 100.0, "kWp"),
+    ("HEATER_PV_KWP", "float", 0.0, 0.0, 100.0, "kWp"),
     #: site latitude, for the Forecast.Solar forecast
-    ("HEATER_LAT", F, 51.5, -90.0, 90.0, "deg"),
+    ("HEATER_LAT", "float", 51.5, -90.0, 90.0, "deg"),
     #: site longitude, for the Forecast.Solar forecast
-    ("HEATER_LON", F, -0.1, -180.0, 180.0, "deg"),
+    ("HEATER_LON", "float", -0.1, -180.0, 180.0, "deg"),
     #: panel tilt
-    ("HEATER_PV_DEC", F, 35.0, 0.0, 90.0, "deg"),
+    ("HEATER_PV_DEC", "float", 35.0, 0.0, 90.0, "deg"),
     #: azimuth, 0 = S
-    ("HEATER_PV_AZ", F, 0.0, -180.0, 180.0, "deg"),
+    ("HEATER_PV_AZ", "float", 0.0, -180.0, 180.0, "deg"),
     #: forecast PV energy that counts as a sunny day (solar will heat the tank)
-    ("HEATER_SUNNY_KWH", F, 8.0, 0.0, 200.0, "kWh"),
+    ("HEATER_SUNNY_KWH", "float", 8.0, 0.0, 200.0, "kWh"),
     #: collector kWh/PV kWh
-    ("HEATER_SOLAR_HEAT", F, 0.5, 0.0, 5.0, ""),
+    ("HEATER_SOLAR_HEAT", "float", 0.5, 0.0, 5.0, ""),
     #: tank volume
-    ("HEATER_TANK_L", F, 300.0, 20.0, 2000.0, "l"),
+    ("HEATER_TANK_L", "float", 300.0, 20.0, 2000.0, "l"),
     #: legionella temp
-    ("HEATER_LEGIONELLA_C", F, 60.0, 55.0, 75.0, "C"),
+    ("HEATER_LEGIONELLA_C", "float", 60.0, 55.0, 75.0, "C"),
     #: legionella period, 0 = off
-    ("HEATER_LEGIONELLA_DAYS", I, 7, 0, 14, "d"),
+    ("HEATER_LEGIONELLA_DAYS", "int", 7, 0, 14, "d"),
     #: EmonCMS key, empty = off
-    ("HEATER_EMONCMS_KEY", S, "", 0, 40, ""),
+    ("HEATER_EMONCMS_KEY", "str", "", 0, 40, ""),
     #: EmonCMS IP address, e.g. "192.168.1.60"; empty = emoncms.org
-    ("HEATER_EMONCMS_IP", L, "", 0, 255, ""),
+    ("HEATER_EMONCMS_IP", "list", "", 0, 255, ""),
     #: EmonCMS node
-    ("HEATER_EMONCMS_NODE", S, "hwc", 1, 24, ""),
+    ("HEATER_EMONCMS_NODE", "str", "hwc", 1, 24, ""),
 )
 
 # (KEY_LOW, KEY_HIGH, message): KEY_LOW's value must be below KEY_HIGH's.

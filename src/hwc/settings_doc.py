@@ -8,6 +8,7 @@ Regenerate the file in the repository with ``hwc settings example > settings.tom
 import sys
 
 from controller import settings_spec as spec
+from controller import spec_kinds as kinds
 from hwc.cpsettings import basic_string
 
 HEADER = """\
@@ -34,21 +35,21 @@ def _fmt(value):
 def _range(entry):
     key, kind, default, lo, hi, unit = entry[:6]
     u = (" " + unit) if unit else ""
-    if kind in (spec.F, spec.I):
+    if kind in (kinds.F, kinds.I):
         if key == "PCF8591_ADDRESS":
             return "0x%02X..0x%02X" % (lo, hi)
         return "%s..%s%s" % (_fmt(lo), _fmt(hi), u)
-    if kind == spec.C:
+    if kind == kinds.C:
         return "one of " + ", ".join(lo)
-    if kind == spec.S:
+    if kind == kinds.S:
         return "%d..%d letters, digits or _" % (lo, hi)
     if kind == "text":
         return "%d..%d characters" % (lo, hi)
-    if kind == spec.R:
+    if kind == kinds.R:
         return "16 hex digits with a valid CRC, or empty"
-    if kind == spec.L:
+    if kind == kinds.L:
         return "comma-separated numbers %s..%s" % (_fmt(lo), _fmt(hi))
-    if kind == spec.B:
+    if kind == kinds.B:
         return "0 or 1"
     return ""
 
@@ -57,11 +58,11 @@ def value_text(entry, value):
     """``value`` (as ``controller.settings.parse_value`` returns it) written for settings.toml
     so that every CircuitPython version reads it back as the same setting."""
     key, kind = entry[0], entry[1]
-    if kind == spec.I:
+    if kind == kinds.I:
         return "0x%02X" % value if key == "PCF8591_ADDRESS" else str(value)
-    if kind == spec.B:
+    if kind == kinds.B:
         return "1" if value else "0"
-    if kind == spec.F:
+    if kind == kinds.F:
         return '"%s"' % _fmt(value)
     if isinstance(value, tuple):
         return '"%s"' % ", ".join(_fmt(v) for v in value)

@@ -11,9 +11,9 @@ _ENTRY = re.compile(r'\s*\("([A-Z][A-Z0-9_]*)",')
 
 
 def _modules():
-    from controller import settings_spec, spec_heater, spec_net, spec_protect, spec_screen, spec_time
+    from controller import settings_spec, spec_heater, spec_net, spec_protect
 
-    return (settings_spec, spec_protect, spec_net, spec_time, spec_screen, spec_heater)
+    return (settings_spec, spec_protect, spec_net, spec_heater)
 
 
 def help_texts():
