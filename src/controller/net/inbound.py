@@ -6,7 +6,7 @@ engine (``remote``, with its table in ``limits``) only when a setting arrives.""
 
 import json
 
-from controller.net.link import OWN_ATTRS, OWN_ID, TOPIC
+from controller.net.link import OWN_ATTRS, TOPIC
 
 MAX_REQUEST_BYTES = 1024
 _RPC_REQ = TOPIC + "rpc/request/"
@@ -40,7 +40,8 @@ def one(link, topic, payload):
         _on_time(link, payload)
     elif topic.startswith(_RPC_REQ):
         rid = topic[len(_RPC_REQ):]
-        if not (rid.isdigit() and int(rid) >= OWN_ID):  # not our own request, echoed by a plain broker
+        if not (rid.isdigit() and int(rid) >= 1000000000):  # not our own request (see link.TOPIC),
+            # echoed by a plain broker
             link.mqtt.publish(TOPIC + "rpc/response/" + rid, json.dumps(answer(link, payload)))
     elif topic == TOPIC + "attributes":
         if not payload.startswith(OWN_ATTRS):  # our own, echoed by a plain broker

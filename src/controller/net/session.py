@@ -11,7 +11,7 @@ never blocks the next connect."""
 import json
 
 from controller import VERSION
-from controller.net.link import ONLINE, OWN_ATTRS, TOPIC
+from controller.net.link import OWN_ATTRS, TOPIC
 from controller.net.defaults import DEFAULTS, SHARED
 from controller.net.points import sensors_of
 
@@ -30,15 +30,17 @@ def connect(link):
     link.mqtt = mqtt
     hass = link.hass
     if hass is not None:
-        hass.before_connect(mqtt)
+        will(hass, mqtt)
     mqtt.connect(session_id=str(link.mqtt_connects))
     topics = [(TOPIC + "rpc/request/+", 0), (TOPIC + "attributes", 0), (TOPIC + "attributes/response/+", 0),
               (TOPIC + "rpc/response/+", 0)]
-    mqtt.subscribe(topics + hass.topics() if hass is not None else topics)
+    if hass is not None:  # Home Assistant's switch commands and its "online"
+        topics += [(hass.command_topic, 0), (hass.status_topic, 0)]
+    mqtt.subscribe(topics)
     link.mqtt_connects += 1
     link.failures = 0
     link.points.status_at = None  # the next point carries the counters this connect changed
-    link.state = ONLINE
+    link.state = "online"
     ctx.log.info("MQTT connected to %s:%d" % (s.mqtt_broker, s.mqtt_port))
     hello(link, mqtt)
     mqtt.publish(TOPIC + "attributes/request/%d" % link.request_id(), '{"sharedKeys":"%s"}' % SHARED)
@@ -84,11 +86,16 @@ _CONFIG = ('{"name":"%s","unique_id":"%s_%s","state_topic":"%s","availability_to
 _MEASURE = ',"unit_of_measurement":"%s","state_class":"measurement"'
 
 
+def will(hass, mqtt):
+    """The last will: "offline", retained, published by the broker if the link dies."""
+    mqtt.will_set(hass.availability_topic, "offline", True)
+
+
 def entities(hass):
     """[(topic, config JSON)] of every entity, in publishing order: one long text per config, so
     its words are not interned names (which stay in RAM)."""
     ctx = hass.link.ctx
-    node = hass.node
+    node = ctx.settings.ha_node_id
     device = _DEVICE % (node, node, json.dumps(getattr(ctx.hw, "board_name", "?")), VERSION)
     rows = [("sensor", name + "_c", getattr(sensor, "label", name) + " temperature",
              ',"device_class":"temperature"' + _MEASURE % "\u00b0C") for name, sensor in sensors_of(ctx)]
@@ -96,7 +103,7 @@ def entities(hass):
              ("sensor", "diff_k", "collector - tank", _MEASURE % "K"),
              ("sensor", "mode", "mode", ""), ("binary_sensor", "pump_on", "pump", ',"device_class":"running"'),
              ("switch", "manual", "manual pump", ',"command_topic":"%s","icon":"mdi:pump"' % hass.command_topic)]
-    return [("%s/%s/%s/%s/config" % (hass.prefix, component, node, obj),
+    return [("%s/%s/%s/%s/config" % (ctx.settings.ha_prefix, component, node, obj),
              _CONFIG % (name, node, obj, hass.state_topic, hass.availability_topic, obj, device, extra))
             for component, obj, name, extra in rows]
 
