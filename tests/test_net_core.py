@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from controller.app import Controller
 from controller.log import Log
-from controller.net import inbound, remote, rpc, saved as saved_mod, store as store_mod
+from controller.net import inbound, remote, saved as saved_mod, store as store_mod
 from controller.net.defaults import SHARED
 from controller.net.link import make_link
 from controller.net.points import Points
@@ -316,7 +316,7 @@ def test_random_rpcs_never_raise_and_errors_change_nothing(payload):
     link = make_link_for()
     ctx = link.ctx
     before = _state(ctx)
-    response = rpc.on_rpc(link, payload)
+    response = inbound.answer(link, payload)
     assert isinstance(response, dict)
     json.dumps(response)
     if "error" in response:
@@ -395,7 +395,7 @@ for p in (b'{"method":"setMode","params":{"mode":"manual","duty_pct":30}}', b'{"
           b'{"method":"setSetting","params":{"key":"MIN_DIFF_K","value":5}}',
           b'{"method":"setSetting","params":{"key":"OVERHEAT_C","value":5}}',
           b'{"method":"setSetting","params":{"key":"MIN_DIFF_K","value":9}}'):
-    rpcs.append(once("rpc", "on_rpc", link, p))
+    rpcs.append(once("inbound", "answer", link, p))
 once("inbound", "on_attributes", link, b'{"MAX_DIFF_GROW": 1.02, "COOL_OFF_ARM_C": 99, "PURGE_S": "x"}')
 once("inbound", "on_attributes", link, b'{"MAX_DIFF_START_K": 20, "MIN_DIFF_K": 15}')
 once("inbound", "on_attributes", link, b'{"deleted": ["MAX_DIFF_START_K"]}')
@@ -545,10 +545,10 @@ def test_the_heater_in_telemetry_status_and_live_texts():
     v = values(pts, 2)
     assert (v["heater_state"], v["heater_w"]) == ("off", 0) and "heater_source" not in v
     assert "heater_price_p_kwh" not in v  # not a status point
-    status = rpc.on_rpc(link, b'{"method": "getStatus"}')
+    status = inbound.answer(link, b'{"method": "getStatus"}')
     assert status["heater"] == {"state": "off", "reason": "off: minimum off time", "source": None}
     # The heater's settings are remote settings like the others.
-    assert rpc.on_rpc(link, b'{"method": "setSetting", "params": {"key": "HEATER_TARIFF", "value": "cheapest"}}') == {
+    assert inbound.answer(link, b'{"method": "setSetting", "params": {"key": "HEATER_TARIFF", "value": "cheapest"}}') == {
         "key": "HEATER_TARIFF", "value": "cheapest"}
     assert ctx.settings.heater_tariff == "cheapest"
     # The reasons, in words, with the newest point of a message.

@@ -8,9 +8,8 @@ import json
 
 from controller.net.link import OWN_ATTRS, TOPIC
 
-MAX_REQUEST_BYTES = 1024
-_RPC_REQ = TOPIC + "rpc/request/"
-_KEPT_REJECTIONS = 24
+# A request is at most 1024 bytes; 24 rejected settings are kept (ints written where they are
+# used: a name would be a string kept on the board for good).
 
 
 def handle(link):
@@ -19,8 +18,8 @@ def handle(link):
     while link.inbox:
         topic, payload = link.inbox.pop(0)
         one(link, topic, payload)
-    for rid in link.busy:
-        link.mqtt.publish(TOPIC + "rpc/response/" + rid, '{"error":"busy: too many requests at once; try again"}')
+    for req in link.busy:
+        link.mqtt.publish(TOPIC + "rpc/response/" + req, '{"error":"busy: too many requests at once; try again"}')
     if link.busy or link.inbox_lost:
         link.ctx.log.warn("network: %d RPCs answered busy, %d messages dropped (arriving too fast)" % (
             len(link.busy), link.inbox_lost))
@@ -38,11 +37,11 @@ def one(link, topic, payload):
         hass_message(link, hass, topic, payload)
     elif topic == TOPIC + "rpc/response/%d" % link._time_id:
         _on_time(link, payload)
-    elif topic.startswith(_RPC_REQ):
-        rid = topic[len(_RPC_REQ):]
-        if not (rid.isdigit() and int(rid) >= 1000000000):  # not our own request (see link.TOPIC),
+    elif topic.startswith(TOPIC + "rpc/request/"):
+        req = topic[len(TOPIC) + 12:]
+        if not (req.isdigit() and int(req) >= 1000000000):  # not our own request (see link.TOPIC),
             # echoed by a plain broker
-            link.mqtt.publish(TOPIC + "rpc/response/" + rid, json.dumps(answer(link, payload)))
+            link.mqtt.publish(TOPIC + "rpc/response/" + req, json.dumps(answer(link, payload)))
     elif topic == TOPIC + "attributes":
         if not payload.startswith(OWN_ATTRS):  # our own, echoed by a plain broker
             on_attributes(link, payload)
@@ -59,8 +58,8 @@ def publish_attributes(link):
 
 
 def _decode(payload):
-    if len(payload) > MAX_REQUEST_BYTES:
-        return None, "request too large (%d bytes, max %d)" % (len(payload), MAX_REQUEST_BYTES)
+    if len(payload) > 1024:
+        return None, "request too large (%d bytes, max 1024)" % len(payload)
     try:
         data = json.loads(payload)
     except (ValueError, UnicodeError):
@@ -129,7 +128,7 @@ def settings(link, sets, deletes=(), full=False, refused=None):
     for key in refused:
         text = str(sets.get(key, ""))[:40] if isinstance(sets, dict) else ""
         log.warn("remote setting %s = %s rejected: %s" % (str(key)[:40], text, refused[key]))
-        if key in link.rejected or len(link.rejected) < _KEPT_REJECTIONS:
+        if key in link.rejected or len(link.rejected) < 24:
             link.rejected[str(key)[:40]] = refused[key]
     if changed or refused:
         link.report = True

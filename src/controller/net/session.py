@@ -49,66 +49,55 @@ def connect(link):
         hass.on_connect(mqtt)
 
 
-def settings_text(settings):
-    """The settings in force that differ from their defaults, as a JSON object (secrets left
-    out): the "settings" client attribute."""
+def hello(link, mqtt):
+    """Client attributes on connect: the overrides and rejected remote settings, firmware,
+    board, the settings that differ from their defaults and the settings problems."""
+    ctx = link.ctx
+    s = ctx.settings
+    link.report = False
+    # "settings": those in force that differ from their defaults, as a JSON object (secrets
+    # left out: DEFAULTS has none)
     parts = []
     for line in DEFAULTS.split("\n"):
         words = line.split(" ")
         if len(words) < 2:
             continue
-        value = getattr(settings, words[0].lower())
+        value = getattr(s, words[0].lower())
         text = json.dumps(list(value) if isinstance(value, tuple) else value)
         if text.replace(" ", "") != words[1]:
             parts.append('"%s":%s' % (words[0], text))
-    return "{" + ",".join(parts) + "}"
-
-
-def hello(link, mqtt):
-    """Client attributes on connect: the overrides and rejected remote settings, firmware,
-    board, the settings that differ from their defaults and the settings problems."""
-    ctx = link.ctx
-    link.report = False
     # "overrides" first: a plain broker's echo of our own attributes is known by it
     # (MicroPython's dicts have no order, so the object is written by hand).
     mqtt.publish(TOPIC + "attributes", '%s%s,"rejected_settings":%s,"firmware":%s,"board":%s,"settings":%s,'
                  '"settings_errors":%s}' % (
                      OWN_ATTRS.decode(), json.dumps(ctx.overrides), json.dumps(link.rejected), json.dumps(VERSION),
-                     json.dumps(getattr(ctx.hw, "board_name", "?")), settings_text(ctx.settings),
-                     json.dumps(ctx.settings.errors)))
+                     json.dumps(getattr(ctx.hw, "board_name", "?")), "{" + ",".join(parts) + "}",
+                     json.dumps(s.errors)))
 
 
 # --- Home Assistant's discovery configs (HA_DISCOVERY = 1; see ``hass``) ------------------------
-_DEVICE = ('"device":{"identifiers":["%s"],"name":"Solar hot water %s","model":%s,"manufacturer":"solar-hwc",'
-           '"sw_version":"%s"}')
-_CONFIG = ('{"name":"%s","unique_id":"%s_%s","state_topic":"%s","availability_topic":"%s",'
-           '"value_template":"{{ value_json.%s }}",%s%s}')
-_MEASURE = ',"unit_of_measurement":"%s","state_class":"measurement"'
-
-
 def will(hass, mqtt):
     """The last will: "offline", retained, published by the broker if the link dies."""
     mqtt.will_set(hass.availability_topic, "offline", True)
 
 
-def entities(hass):
-    """[(topic, config JSON)] of every entity, in publishing order: one long text per config, so
+def announce(hass, mqtt):
+    """Every entity's discovery config, retained, in this order: one long text per config, so
     its words are not interned names (which stay in RAM)."""
     ctx = hass.link.ctx
-    node = ctx.settings.ha_node_id
-    device = _DEVICE % (node, node, json.dumps(getattr(ctx.hw, "board_name", "?")), VERSION)
+    s = ctx.settings
+    node = s.ha_node_id
+    text = ('"device":{"identifiers":["%s"],"name":"Solar hot water %s","model":%s,"manufacturer":"solar-hwc",'
+            '"sw_version":"%s"}') % (node, node, json.dumps(getattr(ctx.hw, "board_name", "?")), VERSION)
+    m = ',"unit_of_measurement":"%s","state_class":"measurement"'
     rows = [("sensor", name + "_c", getattr(sensor, "label", name) + " temperature",
-             ',"device_class":"temperature"' + _MEASURE % "\u00b0C") for name, sensor in sensors_of(ctx)]
-    rows += [("sensor", "duty_pct", "pump duty", _MEASURE % "%"),
-             ("sensor", "diff_k", "collector - tank", _MEASURE % "K"),
+             ',"device_class":"temperature"' + m % "\u00b0C") for name, sensor in sensors_of(ctx)]
+    rows += [("sensor", "duty_pct", "pump duty", m % "%"),
+             ("sensor", "diff_k", "collector - tank", m % "K"),
              ("sensor", "mode", "mode", ""), ("binary_sensor", "pump_on", "pump", ',"device_class":"running"'),
              ("switch", "manual", "manual pump", ',"command_topic":"%s","icon":"mdi:pump"' % hass.command_topic)]
-    return [("%s/%s/%s/%s/config" % (ctx.settings.ha_prefix, component, node, obj),
-             _CONFIG % (name, node, obj, hass.state_topic, hass.availability_topic, obj, device, extra))
-            for component, obj, name, extra in rows]
-
-
-def announce(hass, mqtt):
-    """Every entity's discovery config, retained."""
-    for topic, config in entities(hass):
-        mqtt.publish(topic, config, True)
+    for kind, key, name, extra in rows:
+        mqtt.publish("%s/%s/%s/%s/config" % (s.ha_prefix, kind, node, key),
+                     ('{"name":"%s","unique_id":"%s_%s","state_topic":"%s","availability_topic":"%s",'
+                      '"value_template":"{{ value_json.%s }}",%s%s}') % (
+                         name, node, key, hass.state_topic, hass.availability_topic, key, text, extra), True)
