@@ -80,7 +80,7 @@ def test_points_round_trip_faults_status_and_live_texts():
     for i in range(8):
         ctx.cold.value_c = 20.0 + i
         pts.add(1000 * i)
-    assert len(pts) == 8 and pts.dropped == pts.thinned == 0 and pts.total == 8
+    assert pts.count == 8 and pts.dropped == pts.thinned == 0 and pts.total == 8
     assert [values(pts, i)["cold_c"] for i in range(8)] == [20.0 + i for i in range(8)]
     v = values(pts, 0)
     assert v["hot_c"] == 45.13 and v["hot_fault"] == 0 and v["cold_fault"] == 1
@@ -96,7 +96,7 @@ def test_points_round_trip_faults_status_and_live_texts():
     assert n == 8 and json.loads(text)[-1]["values"]["reason"] == "x"  # the newest point only
     assert len(pts.encode(400, lambda t: t)[0]) <= 400 and pts.encode(10, lambda t: t)[1] == 1  # one at least
     pts.forget(2)
-    assert values(pts, 0)["cold_c"] == 22.0 and len(pts) == 6
+    assert values(pts, 0)["cold_c"] == 22.0 and pts.count == 6
 
 
 def test_points_clamp_and_negative_values():
@@ -134,7 +134,7 @@ def test_an_hour_at_full_resolution_fits_the_default_buffer_with_five_probes():
     ctx = make_ctx(probe_env(5))
     pts = Points(ctx, ctx.settings.telemetry_buffer_kb * 1024)
     taken = _plant(pts, ctx, 3600)
-    assert pts.thinned == pts.dropped == 0 and len(pts) == len(taken) == 720
+    assert pts.thinned == pts.dropped == 0 and pts.count == len(taken) == 720
     got = decoded(pts)
     assert {t: v["hot_c"] for t, v in got} == taken
     # room to spare: 12 bytes a point (8.8 KB) with every probe changing at every point; the

@@ -31,7 +31,7 @@ class Hass:
         self.status_topic = s.ha_prefix + "/status"
         self.commands = 0  # accepted switch commands
         self.rejected = 0  # refused ones
-        self._next_ms = 0
+        self.next = 0  # link ms: when the state goes next
 
     def on_connect(self, mqtt):
         """Every entity's discovery config (``session.announce``, loaded while a connection opens
@@ -63,6 +63,6 @@ class Hass:
 
     def tick(self, now, mqtt):
         """The state every TELEMETRY_PERIOD_S while online."""
-        if now >= self._next_ms:
-            self._next_ms = now + int(self.link.ctx.settings.telemetry_period_s * 1000)
+        if now >= self.next:
+            self.next = now + int(self.link.ctx.settings.telemetry_period_s * 1000)
             self.publish_state(mqtt)

@@ -6,7 +6,7 @@ engine (``remote``, with its table in ``limits``) only when a setting arrives.""
 
 import json
 
-from controller.net.link import OWN_ATTRS, TOPIC
+from controller.net.link import TOPIC
 
 # A request is at most 1024 bytes; 24 rejected settings are kept (ints written where they are
 # used: a name would be a string kept on the board for good).
@@ -43,7 +43,7 @@ def one(link, topic, payload):
             # echoed by a plain broker
             link.mqtt.publish(TOPIC + "rpc/response/" + req, json.dumps(answer(link, payload)))
     elif topic == TOPIC + "attributes":
-        if not payload.startswith(OWN_ATTRS):  # our own, echoed by a plain broker
+        if not payload.startswith(b'{"overrides":'):  # our own, echoed by a plain broker (see link)
             on_attributes(link, payload)
     elif topic.startswith(TOPIC + "attributes/response/"):
         on_attributes(link, payload, True)
@@ -53,8 +53,8 @@ def publish_attributes(link):
     """The overrides and the rejected remote settings (firmware, board and settings go with
     them on connect: ``session.hello``)."""
     link.report = False
-    link.mqtt.publish(TOPIC + "attributes", '%s%s,"rejected_settings":%s}' % (
-        OWN_ATTRS.decode(), json.dumps(link.ctx.overrides), json.dumps(link.rejected)))
+    link.mqtt.publish(TOPIC + "attributes", '{"overrides":%s,"rejected_settings":%s}' % (
+        json.dumps(link.ctx.overrides), json.dumps(link.rejected)))
 
 
 def _decode(payload):

@@ -24,7 +24,8 @@ TOPIC = "v1/devices/me/"
 # (written where it is used, here and in ``inbound``): ThingsBoard numbers a device's server-side
 # RPCs 0, 1, 2, ..., so the two never meet, and the echo of our own request on a plain broker is
 # told apart by its id.
-OWN_ATTRS = b'{"overrides":'  # how our own client attributes start (a plain broker echoes them)
+# Our own client attributes start with b'{"overrides":' (``session``, ``inbound``): a plain broker
+# echoes them, and that is how they are told apart.
 # Limits and periods (ints written where they are used; each name would be a string kept on the
 # board for good): the inbox holds 8 messages, 16 RPCs beyond a full inbox are still answered
 # "busy"; the server's time is asked again every 6 h; "no wall clock"
@@ -272,7 +273,7 @@ class Link:
                 pass
 
     # --- MQTT -------------------------------------------------------------------------------
-    def _on_message(self, _, t, data):
+    def on_message(self, _, t, data):
         # (minimqtt's client, the topic, the payload.) Only queue: this runs inside minimqtt
         # calls, which must not be re-entered.
         if len(self.inbox) < 8:

@@ -84,9 +84,6 @@ class Points:
         self.pos = 0  # read position
         self.status = 0  # the point just read is a status point
 
-    def __len__(self):
-        return self.count
-
     # --- sampling -----------------------------------------------------------------------
     def index(self, x):
         """The number of the word ``x`` (a mode or heater word), NONE for None or past 40 words."""

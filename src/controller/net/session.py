@@ -11,7 +11,7 @@ never blocks the next connect."""
 import json
 
 from controller import VERSION
-from controller.net.link import OWN_ATTRS, TOPIC
+from controller.net.link import TOPIC
 from controller.net.defaults import DEFAULTS, SHARED
 from controller.net.points import sensors_of
 
@@ -26,7 +26,7 @@ def connect(link):
                 is_ssl=s.mqtt_tls, socket_pool=link.radio.pool, ssl_context=link.radio.ssl_context,
                 socket_timeout=link.poll_s, recv_timeout=max(s.mqtt_timeout_s, 2 * link.poll_s), connect_retries=1,
                 keep_alive=int(3 * s.telemetry_period_s) + 30, use_binary_mode=True)
-    mqtt.on_message = link._on_message
+    mqtt.on_message = link.on_message
     link.mqtt = mqtt
     hass = link.hass
     if hass is not None:
@@ -58,19 +58,20 @@ def hello(link, mqtt):
     # "settings": those in force that differ from their defaults, as a JSON object (secrets
     # left out: DEFAULTS has none)
     parts = []
-    for line in DEFAULTS.split("\n"):
-        words = line.split(" ")
-        if len(words) < 2:
-            continue
-        value = getattr(s, words[0].lower())
-        text = json.dumps(list(value) if isinstance(value, tuple) else value)
-        if text.replace(" ", "") != words[1]:
-            parts.append('"%s":%s' % (words[0], text))
+    for lines in DEFAULTS:  # texts of whole lines
+        for line in lines.split("\n"):
+            words = line.split(" ")
+            if len(words) < 2:
+                continue
+            value = getattr(s, words[0].lower())
+            text = json.dumps(list(value) if isinstance(value, tuple) else value)
+            if text.replace(" ", "") != words[1]:
+                parts.append('"%s":%s' % (words[0], text))
     # "overrides" first: a plain broker's echo of our own attributes is known by it
     # (MicroPython's dicts have no order, so the object is written by hand).
-    mqtt.publish(TOPIC + "attributes", '%s%s,"rejected_settings":%s,"firmware":%s,"board":%s,"settings":%s,'
-                 '"settings_errors":%s}' % (
-                     OWN_ATTRS.decode(), json.dumps(ctx.overrides), json.dumps(link.rejected), json.dumps(VERSION),
+    mqtt.publish(TOPIC + "attributes", '{"overrides":%s,"rejected_settings":%s,"firmware":%s,"board":%s,'
+                 '"settings":%s,"settings_errors":%s}' % (
+                     json.dumps(ctx.overrides), json.dumps(link.rejected), json.dumps(VERSION),
                      json.dumps(getattr(ctx.hw, "board_name", "?")), "{" + ",".join(parts) + "}",
                      json.dumps(s.errors)))
 
