@@ -244,6 +244,8 @@ class Points:
         out = []
         size = n = 0
         v = self.v[1]
+        a = FAST.split()  # the keys of a point, split once per message (not per point) ...
+        b = a + STATUS.split()  # ... and of a status point
         while n < self.count and n < hi:
             t += self.get(v)
             parts = []
@@ -255,14 +257,14 @@ class Points:
             for k in range(len(self.sensors)):
                 parts.append('"%s_fault":%d' % (self.sensors[k][0], (v[i] >> k) & 1))
             i += 1
-            for key in (FAST + " " + STATUS if self.status else FAST).split():
+            for key in b if self.status else a:
                 x = v[i]
                 i += 1
                 if x == NONE:
                     continue
-                if key[-2:] == ":2":
+                if key.endswith(":2"):
                     parts.append('"%s":%s' % (key[:-2], fmt(x, 100)))
-                elif key[-2:] != ":w":
+                elif not key.endswith(":w"):
                     parts.append('"%s":%s' % (key, x))  # an int
                 elif x < len(self.words):
                     parts.append('"%s":"%s"' % (key[:-2], self.words[x]))
