@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from controller.app import Controller
 from controller.log import Log
-from controller.net import inbound, remote, rpc, saved as saved_mod, store as store_mod
+from controller.net import inbound, remote, saved as saved_mod, store as store_mod
 from controller.net.defaults import SHARED
 from controller.net.link import make_link
 from controller.net.points import Points
@@ -49,6 +49,11 @@ def make_ctx(env=None):
     return ctl
 
 
+def values(pts, i):
+    """Point ``i`` (0 = oldest) of ``pts`` as a dict of JSON-ready values."""
+    return json.loads(pts.encode(1 << 30, lambda t: t, "", i + 1)[0])[i]["values"]
+
+
 def make_link_for(env=None, store=None, saved=None):
     ctx = make_ctx(dict({"MQTT_BROKER": "tb.example"}, **(env or {})))
     return make_link(ctx, None, store, saved, rand=lambda: 0.0)
@@ -75,13 +80,13 @@ def test_points_round_trip_faults_status_and_live_texts():
     for i in range(8):
         ctx.cold.value_c = 20.0 + i
         pts.add(1000 * i)
-    assert len(pts) == 8 and pts.dropped == pts.thinned == 0 and pts.total == 8
-    assert [pts.values(i)["cold_c"] for i in range(8)] == [20.0 + i for i in range(8)]
-    v = pts.values(0)
+    assert pts.count == 8 and pts.dropped == pts.thinned == 0 and pts.total == 8
+    assert [values(pts, i)["cold_c"] for i in range(8)] == [20.0 + i for i in range(8)]
+    v = values(pts, 0)
     assert v["hot_c"] == 45.13 and v["hot_fault"] == 0 and v["cold_fault"] == 1
     assert "ambient_c" not in v and v["ambient_fault"] == 1 and v["mode"] == "idle"
     assert v["dropped"] == 0 and "rssi" not in v  # no link: no signal; a status point
-    assert "dropped" not in pts.values(1)  # the status keys go once a minute
+    assert "dropped" not in values(pts, 1)  # the status keys go once a minute
     assert set(v) <= set(api.telemetry_keys(["hot", "cold", "ambient"]))
     text, n = pts.encode(10 ** 6, lambda t: 1_700_000_000_000 + t, '"reason":"idle: dT 2 K"', 3)
     out = json.loads(text)
@@ -91,7 +96,7 @@ def test_points_round_trip_faults_status_and_live_texts():
     assert n == 8 and json.loads(text)[-1]["values"]["reason"] == "x"  # the newest point only
     assert len(pts.encode(400, lambda t: t)[0]) <= 400 and pts.encode(10, lambda t: t)[1] == 1  # one at least
     pts.forget(2)
-    assert pts.values(0)["cold_c"] == 22.0 and len(pts) == 6
+    assert values(pts, 0)["cold_c"] == 22.0 and pts.count == 6
 
 
 def test_points_clamp_and_negative_values():
@@ -100,7 +105,7 @@ def test_points_clamp_and_negative_values():
     ctx.hot.value_c = -12.345
     ctx.cold.value_c = 1e9
     pts.add(0)
-    v = pts.values(0)
+    v = values(pts, 0)
     assert v["hot_c"] == -12.35 and v["cold_c"] == 2684354.55
 
 
@@ -129,7 +134,7 @@ def test_an_hour_at_full_resolution_fits_the_default_buffer_with_five_probes():
     ctx = make_ctx(probe_env(5))
     pts = Points(ctx, ctx.settings.telemetry_buffer_kb * 1024)
     taken = _plant(pts, ctx, 3600)
-    assert pts.thinned == pts.dropped == 0 and len(pts) == len(taken) == 720
+    assert pts.thinned == pts.dropped == 0 and pts.count == len(taken) == 720
     got = decoded(pts)
     assert {t: v["hot_c"] for t, v in got} == taken
     # room to spare: 12 bytes a point (8.8 KB) with every probe changing at every point; the
@@ -187,7 +192,7 @@ def test_backoff_grows_with_jitter_to_the_cap():
     delays = []
     for _ in range(7):
         link.fail("test")
-        delays.append(link._until - now[0])
+        delays.append(link.wait - now[0])
     assert delays[0] == 1000 and 3990 <= delays[1] < 4000 and delays[2] == 6000
     assert delays[-1] == 15000  # capped at 30 s, jitter keeps the upper half
     assert link.state == "backoff" and link.failures == 7
@@ -311,7 +316,7 @@ def test_random_rpcs_never_raise_and_errors_change_nothing(payload):
     link = make_link_for()
     ctx = link.ctx
     before = _state(ctx)
-    response = rpc.on_rpc(link, payload)
+    response = inbound.answer(link, payload)
     assert isinstance(response, dict)
     json.dumps(response)
     if "error" in response:
@@ -390,7 +395,7 @@ for p in (b'{"method":"setMode","params":{"mode":"manual","duty_pct":30}}', b'{"
           b'{"method":"setSetting","params":{"key":"MIN_DIFF_K","value":5}}',
           b'{"method":"setSetting","params":{"key":"OVERHEAT_C","value":5}}',
           b'{"method":"setSetting","params":{"key":"MIN_DIFF_K","value":9}}'):
-    rpcs.append(once("rpc", "on_rpc", link, p))
+    rpcs.append(once("inbound", "answer", link, p))
 once("inbound", "on_attributes", link, b'{"MAX_DIFF_GROW": 1.02, "COOL_OFF_ARM_C": 99, "PURGE_S": "x"}')
 once("inbound", "on_attributes", link, b'{"MAX_DIFF_START_K": 20, "MIN_DIFF_K": 15}')
 once("inbound", "on_attributes", link, b'{"deleted": ["MAX_DIFF_START_K"]}')
@@ -526,24 +531,24 @@ def test_the_heater_in_telemetry_status_and_live_texts():
     ctx = link.ctx
     pts = link.points
     pts.add(0, link)
-    assert not {k for k in pts.values(0) if k.startswith("heater")}  # no heater: no heater keys
+    assert not {k for k in values(pts, 0) if k.startswith("heater")}  # no heater: no heater keys
     ctx.heater = SimpleNamespace(state="on", reason="pv: surplus 3400 W > 3200 W", price_p_kwh=12.345,
                                  element_w=3000.0, source="pv", energy_today_kwh=4.56, errors={})
     pts.status_at = None
     pts.add(1000, link)
-    v = pts.values(1)
+    v = values(pts, 1)
     assert (v["heater_state"], v["heater_source"], v["heater_w"]) == ("on", "pv", 3000)
     assert (v["heater_price_p_kwh"], v["heater_energy_today_kwh"]) == (12.35, 4.56)
     ctx.heater = SimpleNamespace(state="off", reason="off: minimum off time", price_p_kwh=None, element_w=0,
                                  source=None, energy_today_kwh=None, errors={})  # no source or energy yet
     pts.add(2000, link)
-    v = pts.values(2)
+    v = values(pts, 2)
     assert (v["heater_state"], v["heater_w"]) == ("off", 0) and "heater_source" not in v
     assert "heater_price_p_kwh" not in v  # not a status point
-    status = rpc.on_rpc(link, b'{"method": "getStatus"}')
+    status = inbound.answer(link, b'{"method": "getStatus"}')
     assert status["heater"] == {"state": "off", "reason": "off: minimum off time", "source": None}
     # The heater's settings are remote settings like the others.
-    assert rpc.on_rpc(link, b'{"method": "setSetting", "params": {"key": "HEATER_TARIFF", "value": "cheapest"}}') == {
+    assert inbound.answer(link, b'{"method": "setSetting", "params": {"key": "HEATER_TARIFF", "value": "cheapest"}}') == {
         "key": "HEATER_TARIFF", "value": "cheapest"}
     assert ctx.settings.heater_tariff == "cheapest"
     # The reasons, in words, with the newest point of a message.

@@ -162,7 +162,7 @@ link = make_link(ctx, None, rand=lambda: 0.0)
 hass = link.hass
 mqtt = Mqtt()
 link.mqtt = mqtt
-hass.before_connect(mqtt)
+once("session", "will", hass, mqtt)
 hass.on_connect(mqtt)
 results = []
 for payload in (b"ON", b"bogus", b'{"mode": "manual", "duty_pct": 55}', b'{"mode": 5}', b"[]", b"OFF"):

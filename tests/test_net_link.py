@@ -7,10 +7,11 @@ import time
 
 import pytest
 
-from controller.net.link import OWN_ID
 from hwc import netapi as api
 from mqtt_broker import Broker
 from netfw import TB, FakeThingsBoard, NetFirmware, wait_for
+
+OWN_ID = 1000000000  # the device's own request ids are above it (controller.net.link)
 
 
 @pytest.fixture
@@ -299,7 +300,7 @@ def test_broker_killed_and_restarted_loses_no_point(broker, tb, tmp_path):
         wait_for(lambda: fw.link.buffered >= 8, what="points buffered while offline")
         fw.radio.up = False
         # The link must have seen the WiFi down (it polls every 0.2 s), not just be in backoff.
-        wait_for(lambda: not fw.link._wifi_up and fw.link.state in ("wifi", "backoff"), what="WiFi down")
+        wait_for(lambda: not fw.link.up and fw.link.state in ("wifi", "backoff"), what="WiFi down")
         broker.start()
         wait_for(lambda: tb.subscribes >= 2, what="paho reconnected and resubscribed")
         back_ms = time.time() * 1000

@@ -3,6 +3,7 @@ fed from the running controller and kept in a fake nvm across simulated reboots,
 hardware watchdog (a fake on the virtual clock) fed only by a healthy loop."""
 
 import asyncio
+import json
 
 import pytest
 
@@ -242,7 +243,7 @@ def test_telemetry_carries_the_counters(board):
     rig.run_for(1800)
     points = Points(rig.ctl, 4)
     points.add(0)
-    v = points.values(0)
+    v = json.loads(points.encode(1 << 30, lambda t: t)[0])[0]["values"]  # the point, as sent
     c = rig.ctl.counters
     assert v["heat_today_kwh"] == pytest.approx(c.heat_today_kwh, abs=0.006)
     assert v["heat_total_kwh"] == pytest.approx(c.heat_total_kwh, abs=0.006)

@@ -110,7 +110,7 @@ def _outage(broker, tb, outage_h, before_h=0.25, after_h=0.5):  # noqa: F811
         deadline = time.monotonic() + 30
         while link.state != "online":
             # The backoff runs in real time: wait it out without running the plant ahead.
-            time.sleep(max(0.0, (link._until - link.clock()) / 1000))
+            time.sleep(max(0.0, (link.wait - link.clock()) / 1000))
             sim.run_for(1)
             assert time.monotonic() < deadline, ("not online again", link.state, link.last_error)
         sim.run_for(after_h * 3600)

@@ -24,24 +24,14 @@ class Hass:
     def __init__(self, link):
         s = link.ctx.settings
         self.link = link
-        self.node = s.ha_node_id
-        self.prefix = s.ha_prefix
-        base = "solar_hwc/%s/" % self.node
-        self.state_topic = base + "state"
-        self.availability_topic = base + "availability"
-        self.command_topic = base + "manual/set"
-        self.status_topic = self.prefix + "/status"
+        text = "solar_hwc/%s/" % s.ha_node_id
+        self.state_topic = text + "state"
+        self.availability_topic = text + "availability"
+        self.command_topic = text + "manual/set"
+        self.status_topic = s.ha_prefix + "/status"
         self.commands = 0  # accepted switch commands
         self.rejected = 0  # refused ones
-        self._next_ms = 0
-
-    def topics(self):
-        """What to subscribe to on connect."""
-        return [(self.command_topic, 0), (self.status_topic, 0)]
-
-    def before_connect(self, mqtt):
-        """The last will: "offline", retained, published by the broker if the link dies."""
-        mqtt.will_set(self.availability_topic, "offline", True)
+        self.next = 0  # link ms: when the state goes next
 
     def on_connect(self, mqtt):
         """Every entity's discovery config (``session.announce``, loaded while a connection opens
@@ -59,8 +49,9 @@ class Hass:
         except Exception:  # noqa: BLE001 - the link is going down anyway
             pass
 
-    def state(self):
-        """The state message every entity reads (a dict)."""
+    def publish_state(self, mqtt):
+        """The state message every entity reads, retained, so Home Assistant knows the state as
+        soon as it subscribes."""
         ctx = self.link.ctx
         d = ctx.decision
         out = {"duty_pct": d.duty_pct, "mode": d.mode, "pump_on": "ON" if ctx.pump_on else "OFF",
@@ -68,14 +59,10 @@ class Hass:
                "diff_k": None if d.diff_k is None else round(d.diff_k, 2)}
         for name, sensor in sensors_of(ctx):
             out[name + "_c"] = None if sensor.value_c is None else round(sensor.value_c, 2)
-        return out
+        mqtt.publish(self.state_topic, json.dumps(out), True)
 
-    def publish_state(self, mqtt):
-        """Retained, so Home Assistant knows the state as soon as it subscribes."""
-        mqtt.publish(self.state_topic, json.dumps(self.state()), True)
-
-    def tick(self, now_ms, mqtt):
+    def tick(self, now, mqtt):
         """The state every TELEMETRY_PERIOD_S while online."""
-        if now_ms >= self._next_ms:
-            self._next_ms = now_ms + int(self.link.ctx.settings.telemetry_period_s * 1000)
+        if now >= self.next:
+            self.next = now + int(self.link.ctx.settings.telemetry_period_s * 1000)
             self.publish_state(mqtt)

@@ -6,11 +6,10 @@ engine (``remote``, with its table in ``limits``) only when a setting arrives.""
 
 import json
 
-from controller.net.link import OWN_ATTRS, OWN_ID, TOPIC
+from controller.net.link import TOPIC
 
-MAX_REQUEST_BYTES = 1024
-_RPC_REQ = TOPIC + "rpc/request/"
-_KEPT_REJECTIONS = 24
+# A request is at most 1024 bytes; 24 rejected settings are kept (ints written where they are
+# used: a name would be a string kept on the board for good).
 
 
 def handle(link):
@@ -19,8 +18,8 @@ def handle(link):
     while link.inbox:
         topic, payload = link.inbox.pop(0)
         one(link, topic, payload)
-    for rid in link.busy:
-        link.mqtt.publish(TOPIC + "rpc/response/" + rid, '{"error":"busy: too many requests at once; try again"}')
+    for req in link.busy:
+        link.mqtt.publish(TOPIC + "rpc/response/" + req, '{"error":"busy: too many requests at once; try again"}')
     if link.busy or link.inbox_lost:
         link.ctx.log.warn("network: %d RPCs answered busy, %d messages dropped (arriving too fast)" % (
             len(link.busy), link.inbox_lost))
@@ -38,12 +37,13 @@ def one(link, topic, payload):
         hass_message(link, hass, topic, payload)
     elif topic == TOPIC + "rpc/response/%d" % link._time_id:
         _on_time(link, payload)
-    elif topic.startswith(_RPC_REQ):
-        rid = topic[len(_RPC_REQ):]
-        if not (rid.isdigit() and int(rid) >= OWN_ID):  # not our own request, echoed by a plain broker
-            link.mqtt.publish(TOPIC + "rpc/response/" + rid, json.dumps(answer(link, payload)))
+    elif topic.startswith(TOPIC + "rpc/request/"):
+        req = topic[len(TOPIC) + 12:]
+        if not (req.isdigit() and int(req) >= 1000000000):  # not our own request (see link.TOPIC),
+            # echoed by a plain broker
+            link.mqtt.publish(TOPIC + "rpc/response/" + req, json.dumps(answer(link, payload)))
     elif topic == TOPIC + "attributes":
-        if not payload.startswith(OWN_ATTRS):  # our own, echoed by a plain broker
+        if not payload.startswith(b'{"overrides":'):  # our own, echoed by a plain broker (see link)
             on_attributes(link, payload)
     elif topic.startswith(TOPIC + "attributes/response/"):
         on_attributes(link, payload, True)
@@ -53,13 +53,13 @@ def publish_attributes(link):
     """The overrides and the rejected remote settings (firmware, board and settings go with
     them on connect: ``session.hello``)."""
     link.report = False
-    link.mqtt.publish(TOPIC + "attributes", '%s%s,"rejected_settings":%s}' % (
-        OWN_ATTRS.decode(), json.dumps(link.ctx.overrides), json.dumps(link.rejected)))
+    link.mqtt.publish(TOPIC + "attributes", '{"overrides":%s,"rejected_settings":%s}' % (
+        json.dumps(link.ctx.overrides), json.dumps(link.rejected)))
 
 
 def _decode(payload):
-    if len(payload) > MAX_REQUEST_BYTES:
-        return None, "request too large (%d bytes, max %d)" % (len(payload), MAX_REQUEST_BYTES)
+    if len(payload) > 1024:
+        return None, "request too large (%d bytes, max 1024)" % len(payload)
     try:
         data = json.loads(payload)
     except (ValueError, UnicodeError):
@@ -128,7 +128,7 @@ def settings(link, sets, deletes=(), full=False, refused=None):
     for key in refused:
         text = str(sets.get(key, ""))[:40] if isinstance(sets, dict) else ""
         log.warn("remote setting %s = %s rejected: %s" % (str(key)[:40], text, refused[key]))
-        if key in link.rejected or len(link.rejected) < _KEPT_REJECTIONS:
+        if key in link.rejected or len(link.rejected) < 24:
             link.rejected[str(key)[:40]] = refused[key]
     if changed or refused:
         link.report = True

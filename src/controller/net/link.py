@@ -20,11 +20,12 @@ except ImportError:
         return x
 
 TOPIC = "v1/devices/me/"
-# The device's own request ids (its time request, the attribute request) start here: ThingsBoard
-# numbers a device's server-side RPCs 0, 1, 2, ..., so the two never meet, and the echo of our
-# own request on a plain broker is told apart by its id.
-OWN_ID = const(1000000000)
-OWN_ATTRS = b'{"overrides":'  # how our own client attributes start (a plain broker echoes them)
+# The device's own request ids (its time request, the attribute request) start above 1000000000
+# (written where it is used, here and in ``inbound``): ThingsBoard numbers a device's server-side
+# RPCs 0, 1, 2, ..., so the two never meet, and the echo of our own request on a plain broker is
+# told apart by its id.
+# Our own client attributes start with b'{"overrides":' (``session``, ``inbound``): a plain broker
+# echoes them, and that is how they are told apart.
 # Limits and periods (ints written where they are used; each name would be a string kept on the
 # board for good): the inbox holds 8 messages, 16 RPCs beyond a full inbox are still answered
 # "busy"; the server's time is asked again every 6 h; "no wall clock"
@@ -32,7 +33,8 @@ OWN_ATTRS = b'{"overrides":'  # how our own client attributes start (a plain bro
 # allocates it whole); the socket waits 0.05 s while connected (one mqtt.loop() blocks about
 # that long) and the task runs every 0.2 s.
 
-OFF, WIFI, CONNECTING, ONLINE, BACKOFF = "off", "wifi", "connecting", "online", "backoff"
+# The link's states (``state``, words written where they are used): "off", "wifi", "connecting",
+# "online", "backoff".
 _WIFI_WAIT_S = const(20)  # how long a WiFi join may take before it counts as failed (tests shorten it)
 
 
@@ -45,23 +47,23 @@ class Wall:
 
     def __init__(self, ticks_ms):
         self.ticks_ms = ticks_ms
-        self._last = ticks_ms()
-        self._mono = 0
+        self.last = ticks_ms()  # the ticks at the last reading
+        self.ms = 0  # monotonic ms then
         self._offset_ms = None  # epoch ms minus mono ms
         self.source = ""
 
     def mono_ms(self):
         now = self.ticks_ms()
-        self._mono += ticks_diff(now, self._last)
-        self._last = now
-        return self._mono
+        self.ms += ticks_diff(now, self.last)
+        self.last = now
+        return self.ms
 
-    def set_epoch_ms(self, epoch_ms, source):
+    def set_epoch_ms(self, value, source):
         """Tell the wall time (Unix ms) now; False (ignored) if it is not plausible."""
         # before 2023-11-14 (1700000000 s) it is a clock that was never set
-        if not isinstance(epoch_ms, (int, float)) or isinstance(epoch_ms, bool) or epoch_ms < 1700000000000:
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 1700000000000:
             return False
-        self._offset_ms = int(epoch_ms) - self.mono_ms()
+        self._offset_ms = int(value) - self.mono_ms()
         self.source = source
         return True
 
@@ -74,10 +76,10 @@ class Wall:
             return None
         return (self._offset_ms + self.mono_ms()) // 1000
 
-    def epoch_ms_at(self, t_ms):
-        """Unix ms of a stored point's monotonic ms (kept modulo 2**32)."""
+    def epoch_ms_at(self, t):
+        """Unix ms of a stored point's monotonic ms ``t`` (kept modulo 2**32)."""
         now = self.mono_ms()
-        return self._offset_ms + now - ((now - t_ms) & 0xFFFFFFFF)
+        return self._offset_ms + now - ((now - t) & 0xFFFFFFFF)
 
 
 def describe(exc):
@@ -89,8 +91,8 @@ def describe(exc):
         return "bad MQTT_TOKEN (MQTT code %d%s)" % (code, ": not authorised" if code == 5 else "")
     if code in (1, 2, 3):
         return "MQTT connect refused (code %d)" % code
-    cause = getattr(exc, "__cause__", None)
-    return "%s: %s%s" % (type(exc).__name__, exc, " (%s)" % cause if cause else "")
+    c = getattr(exc, "__cause__", None)
+    return "%s: %s%s" % (type(exc).__name__, exc, " (%s)" % c if c else "")
 
 
 class Link:
@@ -104,7 +106,7 @@ class Link:
         self.ctx = ctx
         self.radio = radio
         self.reboot = reboot
-        self.state = OFF
+        self.state = "off"
         self.rssi = None
         self.wifi_connects = 0
         self.mqtt_connects = 0
@@ -135,15 +137,14 @@ class Link:
         self.step_s = 0.2
         self.clock = self.wall.mono_ms
         self.message_chars = 1536
-        self._until = 0  # clock ms: end of a backoff or of the WiFi wait
-        self._next_send = 0
-        self._req = OWN_ID
+        self.wait = 0  # clock ms: end of a backoff or of the WiFi wait
+        self.next = 0  # clock ms: when the next telemetry message may go
+        self.req = 1000000000  # the last request id of ours (see TOPIC)
         self._time_id = -1  # our pending time request
         self._time_asked = None
-        self._wifi_up = False
+        self.up = False  # the WiFi was up at the last step
         self._ntp_at = 0
-        self._online_at = 0
-        self._no_clock_told = False
+        self._online_at = 0  # when it came online; -1 once "no wall clock" was said
 
     @property
     def buffered(self):
@@ -155,20 +156,20 @@ class Link:
 
     def request_id(self):
         """A new id for a request of ours (never one of ThingsBoard's RPC ids)."""
-        self._req += 1
-        return self._req
+        self.req += 1
+        return self.req
 
     # --- the task ---------------------------------------------------------------------------
     async def task(self, ctx):
         """The supervised task: sample telemetry every period, drive the connection."""
-        at = self.wall.mono_ms()
+        t = self.wall.mono_ms()  # when the next point is due
         while True:
             now = self.wall.mono_ms()
-            if now >= at:
+            if now >= t:
                 self.points.add(now, self)
-                at += int(ctx.settings.telemetry_period_s * 1000)
-                if at < now:
-                    at = now
+                t += int(ctx.settings.telemetry_period_s * 1000)
+                if t < now:
+                    t = now
             try:
                 self.step(now)
             except Exception as exc:  # noqa: BLE001 - a network fault must not end the task
@@ -185,23 +186,23 @@ class Link:
     def step(self, now):
         radio = self.radio
         up = radio.connected()
-        if up and not self._wifi_up:
+        if up and not self.up:
             self.wifi_connects += 1
             self.ctx.log.info("WiFi connected")
-        self._wifi_up = up
+        self.up = up
         state = self.state
-        if state == BACKOFF and self.clock() < self._until:
+        if state == "backoff" and self.clock() < self.wait:
             return
-        if state in (OFF, BACKOFF):
+        if state in ("off", "backoff"):
             if not up:
                 s = self.ctx.settings
                 radio.start_connect(s.circuitpy_wifi_ssid, s.circuitpy_wifi_password)
-                self._until = self.clock() + _WIFI_WAIT_S * 1000
-            self.state = state = WIFI
+                self.wait = self.clock() + _WIFI_WAIT_S * 1000
+            self.state = state = "wifi"
         if not up:
-            if state != WIFI:
+            if state != "wifi":
                 return self.fail("WiFi lost")
-            if self.clock() >= self._until:
+            if self.clock() >= self.wait:
                 return self.fail("WiFi: no connection to %r" % self.ctx.settings.circuitpy_wifi_ssid)
             return
         self.rssi = radio.rssi()
@@ -210,11 +211,12 @@ class Link:
             epoch_s = radio.time_s()
             if epoch_s and self.wall.set_epoch_ms(epoch_s * 1000, "ntp"):
                 self.ctx.log.info("wall clock set by NTP")
-        if state == WIFI:
-            self.state = state = CONNECTING
-        if state == CONNECTING:
+        if state == "wifi":
+            self.state = state = "connecting"
+        if state == "connecting":
             once("session", "connect", self)
-            self._online_at = now
+            if self._online_at >= 0:
+                self._online_at = now
             return
         self.mqtt.loop(self.poll_s)
         if self.inbox or self.busy or self.inbox_lost:
@@ -225,8 +227,8 @@ class Link:
             self._time_asked = now
             self._time_id = self.request_id()
             self.mqtt.publish(TOPIC + "rpc/request/%d" % self._time_id, '{"method":"getCurrentTime","params":{}}')
-        if not self.wall.known() and now - self._online_at > 30000 and not self._no_clock_told:
-            self._no_clock_told = True
+        if not self.wall.known() and self._online_at >= 0 and now - self._online_at > 30000:
+            self._online_at = -1
             self.ctx.log.warn("network: no wall clock yet; telemetry held (see TIME_SOURCE)")
         self.send()
         if self.hass is not None:
@@ -239,13 +241,13 @@ class Link:
         self.close()
         s = self.ctx.settings
         # NET_BACKOFF_MIN_S doubling to NET_BACKOFF_MAX_S, each delay drawn from its upper half
-        delay_s = min(s.net_backoff_min_s * (1 << min(self.failures, 16)), s.net_backoff_max_s)
-        delay_s *= 0.5 + 0.5 * self.rand()
+        t = min(s.net_backoff_min_s * (1 << min(self.failures, 16)), s.net_backoff_max_s)
+        t *= 0.5 + 0.5 * self.rand()
         self.failures += 1
-        self._until = self.clock() + int(delay_s * 1000)
-        self.state = BACKOFF
+        self.wait = self.clock() + int(t * 1000)
+        self.state = "backoff"
         log = self.ctx.log
-        log.warn("network: %s; retry in %d s" % (error, delay_s))
+        log.warn("network: %s; retry in %d s" % (error, t))
         n = s.esp_reset_after
         if n and self.failures % n == 0:
             self.esp_resets += 1
@@ -254,7 +256,7 @@ class Link:
                 self.radio.reset()
             except Exception as exc:  # noqa: BLE001 - the next attempt reports what is still wrong
                 log.error("network: WiFi co-processor reset failed: %s" % exc)
-            self._wifi_up = False
+            self.up = False  # the WiFi was up at the last step
 
     def close(self):
         """Drop the MQTT connection (adafruit_minimqtt's disconnect: it frees the socket even
@@ -271,12 +273,13 @@ class Link:
                 pass
 
     # --- MQTT -------------------------------------------------------------------------------
-    def _on_message(self, client, topic, payload):
-        # Only queue: this runs inside minimqtt calls, which must not be re-entered.
+    def on_message(self, _, t, data):
+        # (minimqtt's client, the topic, the payload.) Only queue: this runs inside minimqtt
+        # calls, which must not be re-entered.
         if len(self.inbox) < 8:
-            self.inbox.append((topic, payload))
-        elif topic.startswith(TOPIC + "rpc/request/") and len(self.busy) < 16:
-            self.busy.append(topic[len(TOPIC) + 12:])
+            self.inbox.append((t, data))
+        elif t.startswith(TOPIC + "rpc/request/") and len(self.busy) < 16:
+            self.busy.append(t[len(TOPIC) + 12:])
         else:
             self.inbox_lost += 1
 
@@ -287,21 +290,21 @@ class Link:
         points = self.points
         if not points.count or not self.wall.known():
             return
-        at = self.clock()
-        if at < self._next_send:
+        now = self.clock()
+        if now < self.next:
             return
         ctx = self.ctx
         s = ctx.settings
         # The reasons, in words, go with the newest point only.
-        live = '"reason":' + json.dumps(ctx.decision.reason)
-        heater = ctx.heater
-        if heater is not None:
-            live += ',"heater_reason":' + json.dumps(heater.reason)
-        text, n = points.encode(self.message_chars, self.wall.epoch_ms_at, live, s.replay_batch)
+        text = '"reason":' + json.dumps(ctx.decision.reason)
+        h = ctx.heater
+        if h is not None:
+            text += ',"heater_reason":' + json.dumps(h.reason)
+        text, n = points.encode(self.message_chars, self.wall.epoch_ms_at, text, s.replay_batch)
         self.mqtt.publish(TOPIC + "telemetry", text, qos=1)  # bytes (minimqtt copies a str twice)
         points.forget(n)
         self.messages_sent += 1
-        self._next_send = at + int(1000 / s.replay_per_s)
+        self.next = now + int(1000 / s.replay_per_s)
 
 
 def make_link(ctx, radio, store=None, saved=None, reboot=None, rand=None, mem_free=None):

@@ -76,19 +76,16 @@ class Points:
         self.words = []
         self.t0_s = ctx.clock.now_s()  # uptime when the link's clock read 0
         self.status_at = None  # when the last status point was taken; None: the next one is
-        self._step = 0  # thinning spacing now (``thin``), tenths of a second
+        self.step = 0  # thinning spacing now (``thin``), tenths of a second
         # Value vectors: [0] the state before the oldest point, [1] a point being read, [2] the
         # last point kept while thinning, [3] the newest point, [4] the point being taken.
-        self._v = [array("i", bytearray(4 * n)) for _ in range(5)]
-        self._t = [0, 0, 0, 0]
-        self._p = 0  # read position
-        self._st = 0  # the point just read is a status point
-
-    def __len__(self):
-        return self.count
+        self.v = [array("i", bytearray(4 * n)) for _ in range(5)]
+        self.t = [0, 0, 0, 0]
+        self.pos = 0  # read position
+        self.status = 0  # the point just read is a status point
 
     # --- sampling -----------------------------------------------------------------------
-    def _word(self, x):
+    def index(self, x):
         """The number of the word ``x`` (a mode or heater word), NONE for None or past 40 words."""
         if x is None:
             return NONE
@@ -101,9 +98,9 @@ class Points:
         words.append(x)
         return len(words) - 1
 
-    def add(self, t_ms, link=None):
-        """Take a point now (``t_ms``: the link's monotonic ms); thins or drops old ones if full."""
-        t = t_ms // 100
+    def add(self, now, link=None):
+        """Take a point now (``now``: the link's monotonic ms); thins or drops old ones if full."""
+        t = now // 100
         status = self.status_at is None or t - self.status_at >= 600
         if status:
             self.status_at = t
@@ -111,15 +108,15 @@ class Points:
         ctx = self.ctx
         d = ctx.decision
         h = ctx.heater
-        v = self._v[4]
-        mask = i = 0
+        v = self.v[4]
+        bits = i = 0
         for _, sensor in self.sensors:
             v[i] = _int(sensor.value_c, 100)
             if sensor.fault is not None:
-                mask |= 1 << i
+                bits |= 1 << i
             i += 1
-        for x in (mask, d.duty_pct, self._word(d.mode), _int(d.max_diff_k, 100), _int(d.diff_k, 100),
-                  1 if ctx.pump_on else 0, h and self._word(h.state), h and self._word(h.source),
+        for x in (bits, d.duty_pct, self.index(d.mode), _int(d.max_diff_k, 100), _int(d.diff_k, 100),
+                  1 if ctx.pump_on else 0, h and self.index(h.state), h and self.index(h.source),
                   h and h.element_w):
             v[i] = _int(x)
             i += 1
@@ -132,18 +129,19 @@ class Points:
                       h and _int(h.price_p_kwh, 100), h and _int(h.energy_today_kwh, 100)):
                 v[i] = _int(x)
                 i += 1
-        if len(self.buf) - self.tail < 4 + 5 * len(self._v[4]):  # the longest a record can be
-            once("thin", "make_room", self, 4 + 5 * len(self._v[4]))
-        last, new = self._v[3], self._v[4]
-        self.tail = self._put(self.tail, status, t - self._t[3], last, new)
-        self._t[3] = t
-        for i in range(len(new)):
-            last[i] = new[i]
+        n = 4 + 5 * len(v)  # the longest a record can be
+        if len(self.buf) - self.tail < n:
+            once("thin", "make_room", self, n)
+        last = self.v[3]
+        self.tail = self.put(self.tail, status, t - self.t[3], last, v)
+        self.t[3] = t
+        for i in range(len(v)):
+            last[i] = v[i]
         self.count += 1
         self.total += 1
 
     # --- records --------------------------------------------------------------------------
-    def _w(self, pos, v):
+    def write(self, pos, v):
         """Write ``v`` as a zigzag varint at ``pos``; the position after it."""
         v = v << 1 if v >= 0 else ((-v) << 1) - 1
         buf = self.buf
@@ -154,10 +152,10 @@ class Points:
         buf[pos] = v
         return pos + 1
 
-    def _r(self):
+    def read(self):
         """Read a zigzag varint at the read position."""
         buf = self.buf
-        p = self._p
+        p = self.pos
         v = s = 0  # the value, its next 7 bits' shift
         while True:
             b = buf[p]
@@ -166,112 +164,114 @@ class Points:
             if b < 0x80:
                 break
             s += 7
-        self._p = p
+        self.pos = p
         return -((v + 1) >> 1) if v & 1 else v >> 1
 
-    def _put(self, pos, status, dt, old, new):
-        """Write the record of ``new`` after ``old`` at ``pos``: the time step and the status
+    def put(self, pos, status, dt, old, v):
+        """Write the record of ``v`` after ``old`` at ``pos``: the time step and the status
         flag in one varint, a byte with a bit per group of eight values that changed, then for
         each such group a byte with a bit per changed value and their changes. The position
         after it."""
         buf = self.buf
-        pos = self._w(pos, -dt - 1 if status else dt)
-        groups = pos
-        buf[groups] = 0
+        pos = self.write(pos, -dt - 1 if status else dt)
+        start = pos
+        buf[start] = 0
         pos += 1
-        n = len(new)
-        for g in range(0, n, 8):
+        n = len(v)
+        for k in range(0, n, 8):
             bits = 0
-            for i in range(g, min(g + 8, n)):
-                if new[i] != old[i]:
-                    bits |= 1 << (i - g)
+            for i in range(k, min(k + 8, n)):
+                if v[i] != old[i]:
+                    bits |= 1 << (i - k)
             if bits:
-                buf[groups] |= 1 << (g >> 3)
+                buf[start] |= 1 << (k >> 3)
                 buf[pos] = bits
                 pos += 1
-                for i in range(g, min(g + 8, n)):
-                    if bits & (1 << (i - g)):
-                        pos = self._w(pos, new[i] - old[i])
+                for i in range(k, min(k + 8, n)):
+                    if bits & (1 << (i - k)):
+                        pos = self.write(pos, v[i] - old[i])
         return pos
 
-    def _get(self, v):
-        """Apply the record at the read position to the vector ``v``; its time step (``_st``:
+    def get(self, v):
+        """Apply the record at the read position to the vector ``v``; its time step (``status``:
         a status point)."""
         buf = self.buf
-        dt = self._r()
-        self._st = dt < 0
-        groups = buf[self._p]
-        self._p += 1
-        for g in range(0, len(v), 8):
-            if groups & (1 << (g >> 3)):
-                bits = buf[self._p]
-                self._p += 1
+        dt = self.read()
+        self.status = dt < 0
+        d = buf[self.pos]
+        self.pos += 1
+        for k in range(0, len(v), 8):
+            if d & (1 << (k >> 3)):
+                bits = buf[self.pos]
+                self.pos += 1
                 for i in range(8):
                     if bits & (1 << i):
-                        v[g + i] += self._r()
+                        v[k + i] += self.read()
         return -dt - 1 if dt < 0 else dt
 
-    def _copy(self, i, j):
-        """Point ``j`` := point ``i`` (their times and value vectors)."""
-        self._t[j] = self._t[i]
-        a, b = self._v[i], self._v[j]
+    def copy(self, i, k):
+        """Point ``k`` := point ``i`` (their times and value vectors)."""
+        self.t[k] = self.t[i]
+        a, b = self.v[i], self.v[k]
         for i in range(len(a)):
             b[i] = a[i]
 
-    def forget(self, n, lost=False):
-        """Remove the ``n`` oldest points (sent and acknowledged; ``lost``: dropped)."""
+    def forget(self, n, drop=False):
+        """Remove the ``n`` oldest points (sent and acknowledged; ``drop``: dropped)."""
         n = min(n, self.count)
-        self._p = self.head
+        self.pos = self.head
         for _ in range(n):
-            self._t[0] += self._get(self._v[0])
-        self.head = self._p
+            self.t[0] += self.get(self.v[0])
+        self.head = self.pos
         self.count -= n
-        if lost:
+        if drop:
             self.dropped += n
         if not self.count:
-            self.head = self.tail = self._step = 0
+            self.head = self.tail = self.step = 0
 
     # --- reading ------------------------------------------------------------------------
-    def encode(self, limit, epoch_ms_at, live="", most=1000):
+    def encode(self, limit, epoch_ms_at, extra="", hi=1000):
         """(JSON array as bytes, points in it) of the oldest points, {"ts": ms, "values": {...}}
-        each: ``most`` points and ``limit`` bytes at most (one point at least). Bytes, as
+        each: ``hi`` points and ``limit`` bytes at most (one point at least). Bytes, as
         adafruit_minimqtt sends them (it copies a str twice): each point is encoded as it is
-        made and the join allocates the message once. ``live``:
+        made and the join allocates the message once. ``extra``:
         JSON members added to the newest point only (the reason texts). ``epoch_ms_at(t_ms)``
         gives a point's wall-clock ms. Nothing is removed (``forget`` after the broker
         acknowledged)."""
-        self._copy(0, 1)
-        self._p = self.head
-        t = self._t[0]
+        self.copy(0, 1)
+        self.pos = self.head
+        t = self.t[0]
         out = []
         size = n = 0
-        v = self._v[1]
-        while n < self.count and n < most:
-            t += self._get(v)
+        v = self.v[1]
+        a = FAST.split()  # the keys of a point, split once per message (not per point) ...
+        b = a + STATUS.split()  # ... and of a status point
+        while n < self.count and n < hi:
+            t += self.get(v)
             parts = []
             i = 0
             for name, _ in self.sensors:
                 if v[i] != NONE:
                     parts.append('"%s_c":%s' % (name, fmt(v[i], 100)))
                 i += 1
-            for j in range(len(self.sensors)):
-                parts.append('"%s_fault":%d' % (self.sensors[j][0], (v[i] >> j) & 1))
+            for k in range(len(self.sensors)):
+                parts.append('"%s_fault":%d' % (self.sensors[k][0], (v[i] >> k) & 1))
             i += 1
-            for key in (FAST + " " + STATUS if self._st else FAST).split():
+            for key in b if self.status else a:
                 x = v[i]
                 i += 1
                 if x == NONE:
                     continue
-                if key[-2:] == ":2":
+                if key.endswith(":2"):
                     parts.append('"%s":%s' % (key[:-2], fmt(x, 100)))
-                elif key[-2:] != ":w":
+                elif not key.endswith(":w"):
                     parts.append('"%s":%s' % (key, x))  # an int
                 elif x < len(self.words):
                     parts.append('"%s":"%s"' % (key[:-2], self.words[x]))
-            if self._st:
+            if self.status:
                 parts.append('"uptime_s":%d' % (self.t0_s + t // 10))
-            if live and n == self.count - 1:
-                parts.append(live)
+            if extra and n == self.count - 1:
+                parts.append(extra)
             text = ('{"ts":%d,"values":{%s}}' % (epoch_ms_at(t * 100), ",".join(parts))).encode()
             if n and size + len(text) + 3 > limit:
                 break
@@ -282,9 +282,3 @@ class Points:
             out[0] = b"[" + out[0]
             out[-1] += b"]"
         return b",".join(out) or b"[]", n
-
-    def values(self, i):
-        """Point ``i`` (0 = oldest) as a dict of JSON-ready values (host tools and tests)."""
-        import json
-
-        return json.loads(self.encode(1 << 30, lambda t: t, "", i + 1)[0])[i]["values"]

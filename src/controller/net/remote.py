@@ -13,10 +13,13 @@ MAGIC = b"HO"  # the saved record: magic, length (2), checksum (2), JSON
 
 def row(key):
     """The table line of ``key`` split in words, or None for an unknown key."""
-    at = TABLE.find("\n" + key + " ") if isinstance(key, str) and key else -1
-    if at < 0:
-        return None
-    return TABLE[at + 1:TABLE.find("\n", at + 1)].split(" ")
+    if isinstance(key, str) and key:
+        key = "\n" + key + " "
+        for text in TABLE:  # texts of whole lines, each starting and ending with a newline
+            at = text.find(key)
+            if at >= 0:
+                return text[at + 1:text.find("\n", at + 1)].split(" ")
+    return None
 
 
 def check(key, raw):

@@ -9,13 +9,6 @@ from controller import VERSION
 from controller.net.inbound import set_setting
 
 
-def on_rpc(link, payload):
-    """The response dict for one server-side RPC request; {"error": ...} if refused."""
-    from controller.net.inbound import answer
-
-    return answer(link, payload)
-
-
 def rpc(link, method, params):
     """The response dict for ``method``; {"error": ...} for an unknown one or bad params."""
     try:

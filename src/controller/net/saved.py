@@ -7,19 +7,19 @@ record to check."""
 
 import json
 
-_HEADER = 6  # magic, length (2), checksum (2)
+# The record: a 6-byte header (magic, length (2), checksum (2)), then the JSON.
 
 
 def unpack(data):
     """(overrides dict, error text or ""): an empty or erased record is no error."""
-    if data[0:2] in (b"", b"\x00\x00", b"\xff\xff"):
+    if not data or len(data) > 1 and data[0] == data[1] and data[0] in (0, 255):  # empty, erased
         return {}, ""
     from controller.net.remote import MAGIC, checksum
 
-    if len(data) < _HEADER or data[0:2] != MAGIC:
+    if len(data) < 6 or data[0:2] != MAGIC:
         return {}, "saved overrides: no valid record"
     n = (data[2] << 8) | data[3]
-    body = data[_HEADER:_HEADER + n]
+    body = data[6:6 + n]
     if len(body) != n or checksum(body) != (data[4] << 8) | data[5]:
         return {}, "saved overrides: checksum mismatch; ignored"
     try:
@@ -38,22 +38,22 @@ def apply_saved(settings, store):
     settings.toml values they replaced."""
     overrides = {}
     base = {}
-    messages = []
+    out = []  # the messages
     if store is None:
-        return overrides, base, messages
+        return overrides, base, out
     try:
         saved, error = unpack(store.read())
     except (OSError, ValueError) as exc:
         saved, error = {}, "saved overrides unreadable: %s" % exc
     if error:
-        messages.append(error)
+        out.append(error)
     if not saved:  # nothing to apply (the whole-set check of an empty set changes nothing)
-        return overrides, base, messages
+        return overrides, base, out
     from controller.net.remote import update
 
-    changed, refused = update(settings, overrides, base, saved, full=True)
-    for key in refused:
-        messages.append("saved override %s = %r dropped: %s" % (str(key)[:40], saved[key], refused[key]))
-    for key, value in changed:
-        messages.append("override from ThingsBoard: %s = %r" % (key, value))
-    return overrides, base, messages
+    done, bad = update(settings, overrides, base, saved, full=True)  # changed, refused
+    for key in bad:
+        out.append("saved override %s = %r dropped: %s" % (str(key)[:40], saved[key], bad[key]))
+    for key, value in done:
+        out.append("override from ThingsBoard: %s = %r" % (key, value))
+    return overrides, base, out

@@ -15,31 +15,31 @@ except ImportError:
 _MAX_GAP_DS = const(6000)  # never more than 10 minutes (in tenths of a second) between two points
 
 
-def make_room(p, need):
-    """Make ``need`` bytes free at the end of ``p``'s buffer."""
+def make_room(p, n):
+    """Make ``n`` bytes free at the end of ``p``'s buffer."""
     size = len(p.buf)
     compact(p)
-    if size - p.tail >= need:
+    if size - p.tail >= n:
         return
     if p.count > 2:
         thin(p, p.tail - size // 4)
-    while size - p.tail + p.head < need and p.count:
+    while size - p.tail + p.head < n and p.count:
         p.forget(1, True)
     compact(p)
 
 
 def compact(p):
     """Move the points to the start of the buffer, in chunks that never overlap."""
-    src, n = p.head, p.tail - p.head
-    if not src:
+    start, n = p.head, p.tail - p.head
+    if not start:
         return
-    mv = memoryview(p.buf)
-    dst = 0
+    buf = memoryview(p.buf)
+    pos = 0
     while n:
-        k = min(n, src - dst, 256)
-        mv[dst:dst + k] = mv[src:src + k]
-        dst += k
-        src += k
+        k = min(n, start - pos, 256)
+        buf[pos:pos + k] = buf[start:start + k]
+        pos += k
+        start += k
         n -= k
     p.tail -= p.head
     p.head = 0
@@ -47,39 +47,39 @@ def compact(p):
 
 def thin(p, protect):
     """Keep the oldest and the newest point, every point that starts at or after byte
-    ``protect``, and before it those that keep the points at most ``p._step`` apart: twice the
+    ``protect``, and before it those that keep the points at most ``p.step`` apart: twice the
     mean spacing at first, doubled each time the buffer fills, up to 10 minutes. A kept point
     after a dropped status point becomes a status point. Counted in ``p.thinned``."""
     count = p.count
-    t_ = p._t
-    step = 2 * p._step if p._step else -(-2 * (t_[3] - t_[0]) // count)
-    p._step = step = min(_MAX_GAP_DS, max(2, step))
-    now, last = p._v[1], p._v[2]
-    p._copy(0, 1)  # the point being read
-    p._copy(0, 2)  # the last point kept
-    t = t_[0]
-    p._p = w = p.head
-    kept = 0
+    at = p.t
+    step = 2 * p.step if p.step else -(-2 * (at[3] - at[0]) // count)
+    p.step = step = min(_MAX_GAP_DS, max(2, step))
+    now, last = p.v[1], p.v[2]
+    p.copy(0, 1)  # the point being read
+    p.copy(0, 2)  # the last point kept
+    t = at[0]
+    p.pos = pos = p.head
+    k = 0  # points kept
     status = 0
     for n in range(count):
-        start = p._p
-        t += p._get(now)
-        status |= p._st
+        start = p.pos
+        t += p.get(now)
+        status |= p.status
         keep = n == 0 or n == count - 1 or start >= protect
         if not keep:  # would dropping it leave too long a gap to the next point?
-            read = p._p
-            nxt = p._r()
-            keep = t + (-nxt - 1 if nxt < 0 else nxt) - t_[2] > step
-            p._p = read
+            read = p.pos
+            dt = p.read()
+            keep = t + (-dt - 1 if dt < 0 else dt) - at[2] > step
+            p.pos = read
         if keep:
-            read = p._p
-            w = p._put(w, status, t - t_[2], last, now)
-            p._p = read
-            t_[2] = t
+            read = p.pos
+            pos = p.put(pos, status, t - at[2], last, now)
+            p.pos = read
+            at[2] = t
             for i in range(len(now)):
                 last[i] = now[i]
             status = 0
-            kept += 1
-    p.thinned += count - kept
-    p.count = kept
-    p.tail = w
+            k += 1
+    p.thinned += count - k
+    p.count = k
+    p.tail = pos
