@@ -18,7 +18,7 @@ import sys
 
 from controller import forget
 from controller.decision import SHED_MODES
-from controller.heater.core import HeaterCore, SlotTable
+from controller.heater.core import HeaterCore
 from controller.localtime import DAY_MIN, offset_at, utc_min_of
 
 # Pump modes in which the element stays off: the tank is, or is being made, hot enough (seed 004
@@ -172,46 +172,11 @@ class Heater(HeaterCore):
 
     def __init__(self, ctx, relay, pool=None, ssl_context=None, bases=None, timeout_s=TIMEOUT_S):
         HeaterCore.__init__(self, ctx.settings, ctx.clock.now_s())
-        self.ctx = ctx
-        self.relay = relay
-        self.session = self.sockets = None
-        if pool is not None:
-            import adafruit_connection_manager
-            import adafruit_requests
-
-            self.session = adafruit_requests.Session(pool, ssl_context)
-            self.sockets = adafruit_connection_manager.get_connection_manager(pool)
-        self.bases = bases = bases or {}
-        self.timeout_s = timeout_s
         before = set(sys.modules)
-        from controller.heater.check import meter_url  # boot-time code: forgotten after
+        from controller.heater.check import setup  # boot-time code: forgotten after
 
-        self.meter_url = meter_url(ctx.settings, bases.get("meter"))  # None: HEATER_METER_IP is not 4 numbers
+        setup(self, ctx, relay, pool, ssl_context, bases or {}, timeout_s, before)
         forget(before)
-        s = ctx.settings
-        if s.heater_tariff != "off" or s.heater_pv_kwp:
-            # The slow sources' JSON scanner (fetch.py says why not adafruit_json_stream): compiled
-            # now, on the boot's unfragmented heap, and kept; a fetch then compiles only its
-            # source's module and the time stamps (``hwc memory``'s long run: compiled at a fetch
-            # too, the scanner did not always fit).
-            from controller.heater import fetch  # noqa: F401
-        # [the table the next price fetch fills]: made now, on the boot's heap; a fetch that
-        # succeeds makes it the prices in use and leaves None (the next fetch makes a new one and
-        # the old prices go), one that fails keeps it: one table between fetches, two during one
-        self.tables = [SlotTable(100)]
-        self.co2_table = self.pv_tables = None  # made at the first carbon and forecast fetch
-        self.next_s = {}  # source -> Clock.now_s() of its next fetch or post
-        self.errors = {}
-        self.emon = None  # emon.Log, made at the first post (HEATER_EMONCMS_KEY)
-        self.state = "off"
-        self.source = "none"
-        self.price_p_kwh = None
-        self.element_w = 0
-        self.energy_wh = 0  # element energy today, Wh
-        self._energy_j = 0  # and the joules below a Wh
-        self._energy_s = None  # Clock.now_s() of the last accounting
-        self._day = None  # the local day (days since 2000) energy_wh belongs to
-        relay.value = False
 
     @property
     def energy_today_kwh(self):
