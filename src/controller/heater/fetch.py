@@ -1,6 +1,6 @@
 """The JSON scanner of the slow sources' answers (Agile prices, carbon intensity, Forecast.Solar),
-read in 256-byte chunks: no whole body and no tree in RAM; and the SlotTable helpers they share.
-Imported at boot when a slow source is on (``task.Heater``), and kept.
+read in 256-byte chunks: no whole body and no tree in RAM. Imported at boot when a slow source is
+on (``check.setup``), and kept.
 
 Why not adafruit_json_stream (issue 14: use the library unless a measurement shows it costs more
 heap, and then say so): measured, it costs more. Both read the same answers through the same
@@ -198,21 +198,3 @@ def scan(resp, take, keys=None, limit_s=8):
         raise ValueError("ends at byte %d" % total)
     return None
 
-
-def clear(table):
-    """Empty a SlotTable for a new fetch."""
-    table.n = 0
-    table.version += 1
-
-
-def sort(table):
-    """Order a SlotTable by start time (insertion sort: the sources give sorted or reversed lists)."""
-    s, e, v = table.start, table.end, table.value
-    for i in range(1, table.n):
-        a, b, c = s[i], e[i], v[i]
-        j = i - 1
-        while j >= 0 and s[j] > a:
-            s[j + 1], e[j + 1], v[j + 1] = s[j], e[j], v[j]
-            j -= 1
-        s[j + 1], e[j + 1], v[j + 1] = a, b, c
-    table.version += 1

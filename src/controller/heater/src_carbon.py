@@ -3,8 +3,8 @@ answer. Imported for a fetch (every 2 h) and forgotten after it."""
 
 from controller.heater.core import SlotTable
 from controller.heater.task import get
-from controller.heater.fetch import clear, scan, sort
-from controller.heater.stamps import iso, parse_time
+from controller.heater.fetch import scan
+from controller.heater.stamps import clear, iso, parse_time, sort
 
 CARBON = "https://api.carbonintensity.org.uk"
 

@@ -3,8 +3,8 @@ fetch (every 3 h) and forgotten after it."""
 
 from controller.heater.core import SlotTable
 from controller.heater.task import get
-from controller.heater.fetch import clear, scan
-from controller.heater.stamps import parse_date, parse_time
+from controller.heater.fetch import scan
+from controller.heater.stamps import clear, parse_date, parse_time
 from controller.localtime import DAY_MIN, offset_at
 
 FORECAST = "https://api.forecast.solar"
