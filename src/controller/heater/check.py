@@ -89,11 +89,12 @@ def setup(h, ctx, relay, pool, ssl_context, bases, timeout_s, before):
         before.add("controller.heater.fetch")
     from controller.heater.core import SlotTable
 
-    # [the table the next price fetch fills]: made now, on the boot's heap; a fetch that
-    # succeeds makes it the prices in use and leaves None (the next fetch makes a new one and
-    # the old prices go), one that fails keeps it: one table between fetches, two during one
-    h.tables = [SlotTable(100)]
-    h.co2_table = h.pv_tables = None  # made at the first carbon and forecast fetch
+    # [the table the next price fetch fills, the carbon table, the forecast's (days, periods)]:
+    # the first made now, on the boot's heap; a price fetch that succeeds makes it the prices
+    # in use and leaves None (the next fetch makes a new one and the old prices go), one that
+    # fails keeps it: one table between fetches, two during one. The others are made at the
+    # first carbon and forecast fetch and filled in place.
+    h.tables = [SlotTable(100), None, None]
     h.next_s = {}  # source -> Clock.now_s() of its next fetch or post
     h.errors = {}
     h.emon = None  # emon.Log, made at the first post (HEATER_EMONCMS_KEY)
@@ -101,8 +102,8 @@ def setup(h, ctx, relay, pool, ssl_context, bases, timeout_s, before):
     h.source = "none"
     h.price_p_kwh = None
     h.element_w = 0
-    h.energy_wh = 0  # element energy today, Wh
-    h._energy_j = 0  # and the joules below a Wh
+    h.energy_today_kwh = 0  # in whole Wh, from ...
+    h._energy_j = 0  # ... the element's joules today
     h._energy_s = None  # Clock.now_s() of the last accounting
-    h._day = None  # the local day (days since 2000) energy_wh belongs to
+    h._day = None  # the local day (days since 2000) the energy belongs to
     relay.value = False

@@ -50,9 +50,9 @@ def fetch(heater, utc):
     """The carbon-intensity forecast into ``heater.carbon`` (None after a failure); None or the
     reason it failed."""
     s = heater.ctx.settings
-    table = heater.co2_table
+    table = heater.tables[1]
     if table is None:
-        table = heater.co2_table = SlotTable(100)  # made at the first fetch
+        table = heater.tables[1] = SlotTable(100)  # made at the first fetch
     clear(table)
 
     err = get(heater, carbon_url(s, utc - utc % 30, heater.bases.get("carbon", CARBON)),

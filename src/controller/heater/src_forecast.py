@@ -44,11 +44,11 @@ def fetch(heater, utc):
     """The PV forecast into ``heater.pv_days`` and ``heater.pv_periods`` (None after a failure);
     None or the reason it failed."""
     s = heater.ctx.settings
-    tables = heater.pv_tables
+    tables = heater.tables[2]
     if tables is None:
         # made at the first fetch; the free API gives today's and tomorrow's daylight hours (at
         # most about 42 periods): later ones beyond 48 (tomorrow evening) would be left out
-        tables = heater.pv_tables = (SlotTable(8), SlotTable(48))
+        tables = heater.tables[2] = (SlotTable(8), SlotTable(48))
     clear(tables[0])
     clear(tables[1])
 

@@ -178,10 +178,6 @@ class Heater(HeaterCore):
         setup(self, ctx, relay, pool, ssl_context, bases or {}, timeout_s, before)
         forget(before)
 
-    @property
-    def energy_today_kwh(self):
-        return self.energy_wh / 1000
-
     def _report(self, source, err):
         """Log a source's failure once, and its recovery."""
         was = self.errors.get(source, "")
@@ -275,14 +271,13 @@ class Heater(HeaterCore):
         epoch, utc = self._wall()
         if self._energy_s is not None and self.on:  # on since the last cycle: it only switches here
             self._energy_j += int(s.heater_power_w) * (now_s - self._energy_s)
-            self.energy_wh += self._energy_j // 3600
-            self._energy_j %= 3600
         self._energy_s = now_s
         if utc is not None:
             day = (utc + offset_at(s, utc)) // DAY_MIN
             if day != self._day and self._day is not None:
-                self.energy_wh = self._energy_j = 0  # local midnight
+                self._energy_j = 0  # local midnight
             self._day = day
+        self.energy_today_kwh = self._energy_j // 3600 / 1000
         self.utc_min = utc
         self.poll_meter()
         if slow and utc is not None:
