@@ -208,14 +208,28 @@ class HeaterCore:
             return False, "%s: no %s" % (mode, "carbon forecast" if green else "prices")
         i = table.find(now)
         off = offset_at(s, now)
+        at = now + off
         if mode == "breakeven":
             if i < 0:
                 return False, "breakeven: no price for now"
-            limit, why = self.threshold(now + off)
+            # the price is compared with the gas break-even, or the export value when the solar
+            # forecast for the next daylight (today before noon, else tomorrow) is sunny
+            k = int(s.heater_boiler_eff * 1000 + 0.5)
+            limit = (int(s.heater_gas_p_kwh * 1000 + 0.5) * 1000 + k // 2) // k
+            why = "gas break-even %s p/kWh" % p(limit)
+            if s.heater_pv_kwp:
+                t = self.pv_days
+                k = t.find((at // DAY_MIN + (1 if at % DAY_MIN >= 720 else 0)) * DAY_MIN) if t is not None else -1
+                if k < 0:
+                    why += " (no solar forecast for that day)"
+                elif t.value[k] >= int(s.heater_sunny_kwh * 1000):
+                    limit = int(s.heater_export_p_kwh * 1000)
+                    why = "export value %s p/kWh (sunny day ahead: %.1f kWh forecast)" % (p(limit), t.value[k] / 1000)
+                else:
+                    why += " (dull day ahead: %.1f kWh forecast)" % (t.value[k] / 1000)
             price = table.value[i]
             return price <= limit, "breakeven: %s p/kWh %s %s" % (p(price), "<=" if price <= limit else ">", why)
         # the window occurrence holding now, or the next one (start == end: the whole day)
-        at = now + off
         start = int(s.heater_window_start_h * 60 + 0.5)
         lo = at - at % DAY_MIN - DAY_MIN + start
         hi = (int(s.heater_window_end_h * 60 + 0.5) - start) % DAY_MIN or DAY_MIN  # its length, for now
@@ -236,50 +250,6 @@ class HeaterCore:
         on = self.chosen[i] == 1
         return on, "%s: %s is %s the %d lowest-%s slots in %s%s" % (
             mode, hhmm(table.start[i] + off), "one of" if on else "not among", self.picked, kind, span, out)
-
-    def threshold(self, now):
-        """(millipence, why) the price is compared with: gas break-even, or the export value when
-        the solar forecast for the next daylight (today before noon, else tomorrow) is sunny."""
-        s = self.s
-        k = int(s.heater_boiler_eff * 1000 + 0.5)
-        limit = (int(s.heater_gas_p_kwh * 1000 + 0.5) * 1000 + k // 2) // k
-        why = "gas break-even %s p/kWh" % p(limit)
-        if not s.heater_pv_kwp:
-            return limit, why
-        day = now // DAY_MIN + (1 if now % DAY_MIN >= 720 else 0)
-        t = self.pv_days
-        i = t.find(day * DAY_MIN) if t is not None else -1
-        if i < 0:
-            return limit, why + " (no solar forecast for that day)"
-        wh = t.value[i]
-        if wh >= int(s.heater_sunny_kwh * 1000):
-            value = int(s.heater_export_p_kwh * 1000)
-            return value, "export value %s p/kWh (sunny day ahead: %.1f kWh forecast)" % (p(value), wh / 1000)
-        return limit, "%s (dull day ahead: %.1f kWh forecast)" % (why, wh / 1000)
-
-    def _solar_first(self, target_c):
-        """Why the collector comes first now ("" when it does not): the solar pump runs, or the
-        forecast PV still to come today, times HEATER_SOLAR_HEAT, covers the heat the tank needs."""
-        if self.pump_running:
-            return "solar pump running: the collector heats the tank"
-        s = self.s
-        t = self.pv_periods
-        now = self.utc_min
-        if not s.heater_pv_kwp or t is None or t.n == 0 or now is None or self.top_c is None:
-            return ""
-        if max(t.end[:t.n]) <= now - DAY_MIN:
-            return ""  # an old forecast
-        wh = 0
-        end = (now // DAY_MIN + 1) * DAY_MIN
-        for i in range(t.n):
-            if t.end[i] > now and t.start[i] < end:
-                wh += t.value[i]
-        level = self.top_c if self.bottom_c is None else (self.top_c + self.bottom_c) / 2
-        need = int(s.heater_tank_l * 4186 * (target_c - level) / 3600)  # Wh: 4186 J per litre and K
-        total = int(wh * s.heater_solar_heat)
-        if 0 < need <= total:
-            return "collector forecast %.1f kWh today covers the %.1f kWh the tank needs" % (total / 1000, need / 1000)
-        return ""
 
     def decide(self, now_s):
         """Decide from the inputs now; returns self (``on``, ``rule``, ``reason`` ...)."""
@@ -312,7 +282,26 @@ class HeaterCore:
             why = "legionella overdue (%.1f d since %s): heating now" % (
                 (now_s - self.hot_s) / _DAY_S, "%.0f C" % s.heater_legionella_c if self.ever_hot else "boot")
         else:
-            why = self._solar_first(target)
+            # the collector first: the solar pump runs, or the forecast PV still to come today
+            # (an old forecast does not count), times HEATER_SOLAR_HEAT, covers the heat the
+            # tank needs
+            why = ""
+            t = self.pv_periods
+            if self.pump_running:
+                why = "solar pump running: the collector heats the tank"
+            elif (s.heater_pv_kwp and t is not None and t.n and now is not None and top is not None
+                  and max(t.end[:t.n]) > now - DAY_MIN):
+                wh = 0
+                end = (now // DAY_MIN + 1) * DAY_MIN
+                for k in range(t.n):
+                    if t.end[k] > now and t.start[k] < end:
+                        wh += t.value[k]
+                level = top if self.bottom_c is None else (top + self.bottom_c) / 2
+                need = int(s.heater_tank_l * 4186 * (target - level) / 3600)  # Wh: 4186 J per litre and K
+                total = int(wh * s.heater_solar_heat)
+                if 0 < need <= total:
+                    why = "collector forecast %.1f kWh today covers the %.1f kWh the tank needs" % (
+                        total / 1000, need / 1000)
             if pv_on and (not why or not s.heater_pv_solar_first):  # exported PV is spare power
                 want, rule, why = True, "pv", text
             elif why:
