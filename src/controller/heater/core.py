@@ -41,24 +41,25 @@ def p(milli):
 
 
 class SlotTable:
-    """Up to ``size`` intervals [start, end) in minutes since 2000 with an int value each (prices
-    in millipence, grams of CO2 per kWh, Wh) in preallocated arrays, ``n`` of them in use.
-    ``version`` counts changes, so a chooser can cache what it derived from a table."""
+    """Up to ``size`` intervals [start, start + span) in minutes since 2000 with an int value each
+    (prices in millipence, grams of CO2 per kWh, Wh) in preallocated arrays, ``n`` of them in
+    use: 10 bytes a row (a span is 16 bits: up to 45 days, where a slot is 30 or 60 minutes, or
+    a day). ``version`` counts changes, so a chooser can cache what it derived from a table."""
 
     def __init__(self, size):
         self.start = array("i", [0] * size)
-        self.end = array("i", [0] * size)
+        self.span = array("H", [0] * size)
         self.value = array("i", [0] * size)
         self.n = 0
         self.version = 0
 
     def add(self, start, end, value):
-        """Append one interval; False when full or empty."""
+        """Append the interval [start, end); False when full, empty or longer than 45 days."""
         n = self.n
-        if n >= len(self.start) or end <= start:
+        if n >= len(self.start) or not 0 < end - start < 65536:
             return False
         self.start[n] = start
-        self.end[n] = end
+        self.span[n] = end - start
         self.value[n] = value
         self.n = n + 1
         self.version += 1
@@ -67,9 +68,16 @@ class SlotTable:
     def find(self, t):
         """Index of the interval holding ``t``; -1 if none."""
         for i in range(self.n):
-            if self.start[i] <= t < self.end[i]:
+            if 0 <= t - self.start[i] < self.span[i]:
                 return i
         return -1
+
+    def last(self):
+        """The latest end of its intervals (the table not empty)."""
+        t = 0
+        for i in range(self.n):
+            t = max(t, self.start[i] + self.span[i])
+        return t
 
 
 class HeaterCore:
@@ -158,11 +166,11 @@ class HeaterCore:
             return
         self._key = key
         chosen = self.chosen
-        start, end, value = table.start, table.end, table.value
+        start, span, value = table.start, table.span, table.value
         rows = table.n
         count = picked = 0
         for i in range(len(chosen)):
-            c = 2 if i < rows and start[i] >= lo and end[i] <= hi else 0  # 2: a candidate
+            c = 2 if i < rows and start[i] >= lo and start[i] + span[i] <= hi else 0  # 2: a candidate
             chosen[i] = c
             count += c
         count //= 2
@@ -170,7 +178,7 @@ class HeaterCore:
             at, low = -1, 0
             for i in range(rows):
                 total = k = 0
-                while k < n and i + k < rows and chosen[i + k] == 2 and (k == 0 or start[i + k] == end[i + k - 1]):
+                while k < n and i + k < rows and chosen[i + k] == 2 and (k == 0 or start[i + k] == start[i + k - 1] + span[i + k - 1]):
                     total += value[i + k]
                     k += 1
                 if k == n and (at < 0 or total < low):
@@ -290,11 +298,11 @@ class HeaterCore:
             if self.pump_running:
                 why = "solar pump running: the collector heats the tank"
             elif (s.heater_pv_kwp and t is not None and t.n and now is not None and top is not None
-                  and max(t.end[:t.n]) > now - DAY_MIN):
+                  and t.last() > now - DAY_MIN):
                 wh = 0
                 end = (now // DAY_MIN + 1) * DAY_MIN
                 for k in range(t.n):
-                    if t.end[k] > now and t.start[k] < end:
+                    if t.start[k] + t.span[k] > now and t.start[k] < end:
                         wh += t.value[k]
                 level = top if self.bottom_c is None else (top + self.bottom_c) / 2
                 need = int(s.heater_tank_l * 4186 * (target - level) / 3600)  # Wh: 4186 J per litre and K

@@ -82,7 +82,7 @@ def clear(table):
 
 def sort(table):
     """Order a SlotTable by start time (insertion sort: the sources give sorted or reversed lists)."""
-    s, e, v = table.start, table.end, table.value
+    s, e, v = table.start, table.span, table.value
     for i in range(1, table.n):
         a, b, c = s[i], e[i], v[i]
         j = i - 1

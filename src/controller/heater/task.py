@@ -232,7 +232,7 @@ class Heater(HeaterCore):
                 local = (utc + offset_at(s, utc)) % DAY_MIN
                 # tomorrow's prices appear about 16:00 UK time: fetch until the table reaches tomorrow night
                 if t is not None and t.find(utc) >= 0 and (
-                        local < 16 * 60 or max(t.end[:t.n]) >= utc + (24 * 60 - local) + 20 * 60):
+                        local < 16 * 60 or t.last() >= utc + (24 * 60 - local) + 20 * 60):
                     continue
             elif not (s.heater_tariff == "greenest" if name == "carbon" else s.heater_pv_kwp):
                 continue
