@@ -285,11 +285,13 @@ class Heater(HeaterCore):
         # the plant: the tank top probe, the tank bottom (the cold NTC), the pump's mode and the
         # plant protections acting now
         name = s.heater_top_probe
-        self.top_c, self.top_why = None, "no DS18B20 probe named %s" % name
+        top = why = None
         for probe in ctx.probes:
             if probe.name == name:
-                self.top_c = probe.value_c
-                self.top_why = "probe %s: %s" % (name, probe.fault or "no reading")
+                top, why = probe.value_c, probe.fault or "no reading"
+        self.top_c = top
+        if top is None:  # why, in words, only then (core reads it only then)
+            self.top_why = "probe %s: %s" % (name, why) if why else "no DS18B20 probe named %s" % name
         self.bottom_c = ctx.cold.value_c
         d = ctx.decision
         ok = d.mode in SHED_MODES
