@@ -27,6 +27,56 @@ except ImportError:  # CPython
 
 _DAY_S = const(86400)
 # The thermostat's and the cut-off's hysteresis is 5 K (written where it is used).
+# Every text of the decision longer than 10 characters, in one string: one heap object, where a
+# literal each is one object each (16 bytes, and its text in 16-byte blocks: ~24 bytes more per
+# text; 768 bytes less resident, ``hwc memory``). ``_w(k)`` is text k (a comment at each use
+# says which); k is a plain number, as a named const() would keep its name as a string.
+_TEXTS = (
+    'not read yet|'  # 0
+    'off: starting|'  # 1
+    'pv: no grid reading (%s)|'  # 2
+    'pv: import %d W > %d W|'  # 3
+    'pv: grid %d W, import below %d W|'  # 4
+    'pv: surplus %d W > %d W|'  # 5
+    'pv: surplus %d W <= %d W|'  # 6
+    '%s for %d of %d s|'  # 7
+    '%s for %d s|'  # 8
+    'tariff rule off|'  # 9
+    'tariff: time unknown|'  # 10
+    'carbon forecast|'  # 11
+    'breakeven: no price for now|'  # 12
+    'gas break-even %s p/kWh|'  # 13
+    ' (no solar forecast for that day)|'  # 14
+    'export value %s p/kWh (sunny day ahead: %.1f kWh forecast)|'  # 15
+    ' (dull day ahead: %.1f kWh forecast)|'  # 16
+    'breakeven: %s p/kWh %s %s|'  # 17
+    ' (only %d known)|'  # 18
+    '%s: no %s for the %s window yet|'  # 19
+    '%s: waiting for the %s window (%d of %d slots chosen)|'  # 20
+    '%s: no run of %d slots in %s%s|'  # 21
+    '%s: %s is %s the %d lowest-%s slots in %s%s|'  # 22
+    'pv: no meter|'  # 23
+    'price %s p/kWh: paid to use power|'  # 24
+    'legionella overdue (%.1f d since %s): heating now|'  # 25
+    'solar pump running: the collector heats the tank|'  # 26
+    'collector forecast %.1f kWh today covers the %.1f kWh the tank needs|'  # 27
+    'legionella due and no prices: heating now|'  # 28
+    'legionella due: %s p/kWh is among the %d cheapest known slots|'  # 29
+    'legionella due: waiting for one of the %d cheapest known slots|'  # 30
+    'no tank top reading (%s)|'  # 31
+    'tank top %.1f C at the %.0f C cut-off|'  # 32
+    'tank top %.1f C reached %.0f C (%s)|'  # 33
+    'minimum %s time, %d s left (%s)|'  # 34
+)
+
+
+def _w(k):
+    """Text ``k`` of ``_TEXTS`` (a new string: read where it is used)."""
+    i = 0
+    while k:
+        i = _TEXTS.find("|", i) + 1
+        k -= 1
+    return _TEXTS[i:_TEXTS.find("|", i)]
 
 
 def hhmm(t):
@@ -102,14 +152,16 @@ class HeaterCore:
     def __init__(self, settings, now_s, size=100):
         self.s = settings
         self.top_c = self.bottom_c = self.grid_w = self.utc_min = None
-        self.top_why = "not read yet"
+        # 0: 'not read yet'
+        self.top_why = _w(0)
         self.grid_why = "no meter"
         self.pump_running = False
         self.block = ""
         self.prices = self.carbon = self.pv_days = self.pv_periods = None
         self.on = False
         self.rule = "none"
-        self.reason = "off: starting"
+        # 1: 'off: starting'
+        self.reason = _w(1)
         self.target_c = settings.heater_setpoint_c
         self.stage = "normal"
         self.price = None
@@ -134,29 +186,36 @@ class HeaterCore:
         if grid is None:
             self.pv_on = False
             self.pv_since_s = None
-            return False, "pv: no grid reading (%s)" % self.grid_why
+            # 2: 'pv: no grid reading (%s)'
+            return False, _w(2) % self.grid_why
         if self.pv_on:
             value, limit = grid, int(s.heater_import_w)
-            text, delay = "pv: import %d W > %d W", s.heater_off_wait_s
+            # 3: 'pv: import %d W > %d W'
+            text, delay = _w(3), s.heater_off_wait_s
             if grid <= limit:
                 self.pv_since_s = None
-                return True, "pv: grid %d W, import below %d W" % (grid, limit)
+                # 4: 'pv: grid %d W, import below %d W'
+                return True, _w(4) % (grid, limit)
         else:
             value = int(s.heater_power_w) - grid if self.on else -grid
             limit = int(s.heater_power_w + s.heater_margin_w)
-            text, delay = "pv: surplus %d W > %d W", s.heater_on_wait_s
+            # 5: 'pv: surplus %d W > %d W'
+            text, delay = _w(5), s.heater_on_wait_s
             if value <= limit:
                 self.pv_since_s = None
-                return False, "pv: surplus %d W <= %d W" % (value, limit)
+                # 6: 'pv: surplus %d W <= %d W'
+                return False, _w(6) % (value, limit)
         if self.pv_since_s is None:
             self.pv_since_s = now_s
         age = now_s - self.pv_since_s
         text = text % (value, limit)
         if age < delay:
-            return self.pv_on, "%s for %d of %d s" % (text, age, delay)
+            # 7: '%s for %d of %d s'
+            return self.pv_on, _w(7) % (text, age, delay)
         self.pv_on = not self.pv_on
         self.pv_since_s = None
-        return self.pv_on, "%s for %d s" % (text, age)
+        # 8: '%s for %d s'
+        return self.pv_on, _w(8) % (text, age)
 
     def _pick(self, table, lo, hi, n, contiguous):
         """Mark in ``chosen`` the n lowest-valued slots of ``table`` inside [lo, hi) UTC, or the
@@ -207,36 +266,45 @@ class HeaterCore:
         s = self.s
         mode = s.heater_tariff
         if mode == "off":
-            return False, "tariff rule off"
+            # 9: 'tariff rule off'
+            return False, _w(9)
         if now is None:
-            return False, "tariff: time unknown"
+            # 10: 'tariff: time unknown'
+            return False, _w(10)
         green = mode == "greenest"
         table = self.carbon if green else self.prices
         if table is None or table.n == 0:
-            return False, "%s: no %s" % (mode, "carbon forecast" if green else "prices")
+            # 11: 'carbon forecast'
+            return False, "%s: no %s" % (mode, _w(11) if green else "prices")
         i = table.find(now)
         off = offset_at(s, now)
         at = now + off
         if mode == "breakeven":
             if i < 0:
-                return False, "breakeven: no price for now"
+                # 12: 'breakeven: no price for now'
+                return False, _w(12)
             # the price is compared with the gas break-even, or the export value when the solar
             # forecast for the next daylight (today before noon, else tomorrow) is sunny
             k = int(s.heater_boiler_eff * 1000 + 0.5)
             limit = (int(s.heater_gas_p_kwh * 1000 + 0.5) * 1000 + k // 2) // k
-            why = "gas break-even %s p/kWh" % p(limit)
+            # 13: 'gas break-even %s p/kWh'
+            why = _w(13) % p(limit)
             if s.heater_pv_kwp:
                 t = self.pv_days
                 k = t.find((at // DAY_MIN + (1 if at % DAY_MIN >= 720 else 0)) * DAY_MIN) if t is not None else -1
                 if k < 0:
-                    why += " (no solar forecast for that day)"
+                    # 14: ' (no solar forecast for that day)'
+                    why += _w(14)
                 elif t.value[k] >= int(s.heater_sunny_kwh * 1000):
                     limit = int(s.heater_export_p_kwh * 1000)
-                    why = "export value %s p/kWh (sunny day ahead: %.1f kWh forecast)" % (p(limit), t.value[k] / 1000)
+                    # 15: 'export value %s p/kWh (sunny day ahead: %.1f kWh forecast)'
+                    why = _w(15) % (p(limit), t.value[k] / 1000)
                 else:
-                    why += " (dull day ahead: %.1f kWh forecast)" % (t.value[k] / 1000)
+                    # 16: ' (dull day ahead: %.1f kWh forecast)'
+                    why += _w(16) % (t.value[k] / 1000)
             price = table.value[i]
-            return price <= limit, "breakeven: %s p/kWh %s %s" % (p(price), "<=" if price <= limit else ">", why)
+            # 17: 'breakeven: %s p/kWh %s %s'
+            return price <= limit, _w(17) % (p(price), "<=" if price <= limit else ">", why)
         # the window occurrence holding now, or the next one (start == end: the whole day)
         start = int(s.heater_window_start_h * 60 + 0.5)
         lo = at - at % DAY_MIN - DAY_MIN + start
@@ -248,15 +316,20 @@ class HeaterCore:
         self._pick(table, lo - off, hi - off, n, s.heater_contiguous)
         kind = "CO2" if green else "price"
         span = "%s-%s" % (hhmm(lo), hhmm(hi))
-        out = "" if self.count >= n else " (only %d known)" % self.count
+        # 18: ' (only %d known)'
+        out = "" if self.count >= n else _w(18) % self.count
         if self.count == 0:
-            return False, "%s: no %s for the %s window yet" % (mode, kind, span)
+            # 19: '%s: no %s for the %s window yet'
+            return False, _w(19) % (mode, kind, span)
         if now + off < lo or i < 0:
-            return False, "%s: waiting for the %s window (%d of %d slots chosen)" % (mode, span, self.picked, n)
+            # 20: '%s: waiting for the %s window (%d of %d slots chosen)'
+            return False, _w(20) % (mode, span, self.picked, n)
         if self.picked == 0:
-            return False, "%s: no run of %d slots in %s%s" % (mode, n, span, out)
+            # 21: '%s: no run of %d slots in %s%s'
+            return False, _w(21) % (mode, n, span, out)
         on = self.chosen[i] == 1
-        return on, "%s: %s is %s the %d lowest-%s slots in %s%s" % (
+        # 22: '%s: %s is %s the %d lowest-%s slots in %s%s'
+        return on, _w(22) % (
             mode, hhmm(table.start[i] + off), "one of" if on else "not among", self.picked, kind, span, out)
 
     def decide(self, now_s):
@@ -278,16 +351,19 @@ class HeaterCore:
         prices = self.prices
         i = prices.find(now) if prices is not None and now is not None else -1
         price = prices.value[i] if i >= 0 else None
-        pv_on, text = False, "pv: no meter"
+        # 23: 'pv: no meter'
+        pv_on, text = False, _w(23)
         if s.heater_meter != "none":
             pv_on, text = self._surplus(now_s)
         rule = "none"
         want = False
         if price is not None and price < 0:
-            want, rule, why = True, "negative", "price %s p/kWh: paid to use power" % p(price)
+            # 24: 'price %s p/kWh: paid to use power'
+            want, rule, why = True, "negative", _w(24) % p(price)
         elif stage == "overdue":
             want, rule = True, "legionella"
-            why = "legionella overdue (%.1f d since %s): heating now" % (
+            # 25: 'legionella overdue (%.1f d since %s): heating now'
+            why = _w(25) % (
                 (now_s - self.hot_s) / _DAY_S, "%.0f C" % s.heater_legionella_c if self.ever_hot else "boot")
         else:
             # the collector first: the solar pump runs, or the forecast PV still to come today
@@ -296,7 +372,8 @@ class HeaterCore:
             why = ""
             t = self.pv_periods
             if self.pump_running:
-                why = "solar pump running: the collector heats the tank"
+                # 26: 'solar pump running: the collector heats the tank'
+                why = _w(26)
             elif (s.heater_pv_kwp and t is not None and t.n and now is not None and top is not None
                   and t.last() > now - DAY_MIN):
                 wh = 0
@@ -308,7 +385,8 @@ class HeaterCore:
                 need = int(s.heater_tank_l * 4186 * (target - level) / 3600)  # Wh: 4186 J per litre and K
                 total = int(wh * s.heater_solar_heat)
                 if 0 < need <= total:
-                    why = "collector forecast %.1f kWh today covers the %.1f kWh the tank needs" % (
+                    # 27: 'collector forecast %.1f kWh today covers the %.1f kWh the tank needs'
+                    why = _w(27) % (
                         total / 1000, need / 1000)
             if pv_on and (not why or not s.heater_pv_solar_first):  # exported PV is spare power
                 want, rule, why = True, "pv", text
@@ -316,13 +394,16 @@ class HeaterCore:
                 pass
             elif stage == "due":
                 rule = "legionella"
-                want, why = True, "legionella due and no prices: heating now"
+                # 28: 'legionella due and no prices: heating now'
+                want, why = True, _w(28)
                 if i >= 0:  # the cheapest known slots of the next 24 h
                     lo = now - now % 30
                     self._pick(prices, lo, lo + DAY_MIN, s.heater_slots, False)
                     want = self.chosen[i] == 1
-                    why = ("legionella due: %s p/kWh is among the %d cheapest known slots" % (p(price), self.picked)
-                           if want else "legionella due: waiting for one of the %d cheapest known slots" % self.picked)
+                    # 29: 'legionella due: %s p/kWh is among the %d cheapest known slots'
+                    why = (_w(29) % (p(price), self.picked)
+                           # 30: 'legionella due: waiting for one of the %d cheapest known slots'
+                           if want else _w(30) % self.picked)
             else:
                 want, why = self._tariff(now)
                 if want:
@@ -332,15 +413,18 @@ class HeaterCore:
         # the contactor: safety switches off at once, a rule's change waits for the minimum time
         off = True
         if top is None:
-            why = "no tank top reading (%s)" % self.top_why
+            # 31: 'no tank top reading (%s)'
+            why = _w(31) % self.top_why
         elif top >= s.heater_cutoff_c or (self.cut and top > s.heater_cutoff_c - 5):
             self.cut = True
-            why = "tank top %.1f C at the %.0f C cut-off" % (top, s.heater_cutoff_c)
+            # 32: 'tank top %.1f C at the %.0f C cut-off'
+            why = _w(32) % (top, s.heater_cutoff_c)
         elif self.block:
             why = self.block
         elif top >= target or (self.satisfied and top > target - 5):
             self.satisfied = True
-            why = "tank top %.1f C reached %.0f C (%s)" % (top, target, why)
+            # 33: 'tank top %.1f C reached %.0f C (%s)'
+            why = _w(33) % (top, target, why)
         else:
             off = False
             self.cut = self.satisfied = False
@@ -348,7 +432,8 @@ class HeaterCore:
                 wait = int(s.heater_min_off_s if want else s.heater_min_on_s) - (now_s - self.changed_s)
                 if wait > 0:
                     state = "on" if self.on else "off"
-                    why = "minimum %s time, %d s left (%s)" % (state, wait, why)
+                    # 34: 'minimum %s time, %d s left (%s)'
+                    why = _w(34) % (state, wait, why)
                 else:
                     self.on = want
                     self.changed_s = now_s
