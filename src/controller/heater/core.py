@@ -29,7 +29,7 @@ _DAY_S = const(86400)
 # The thermostat's and the cut-off's hysteresis is 5 K (written where it is used).
 # Every text of the decision longer than 10 characters, in one string: one heap object, where a
 # literal each is one object each (16 bytes, and its text in 16-byte blocks: ~24 bytes more per
-# text; 768 bytes less resident, ``hwc memory``). ``_w(k)`` is text k (a comment at each use
+# text; 768 bytes less resident, ``hwc memory``). ``w(k)`` is text k (a comment at each use
 # says which); k is a plain number, as a named const() would keep its name as a string.
 _TEXTS = (
     'not read yet|'  # 0
@@ -70,13 +70,14 @@ _TEXTS = (
 )
 
 
-def _w(k):
-    """Text ``k`` of ``_TEXTS`` (a new string: read where it is used)."""
+def w(k, texts=_TEXTS):
+    """Text ``k`` of ``texts`` (a string of texts, each ending in "|"; the task has its own), a
+    new string: made where it is used."""
     i = 0
     while k:
-        i = _TEXTS.find("|", i) + 1
+        i = texts.find("|", i) + 1
         k -= 1
-    return _TEXTS[i:_TEXTS.find("|", i)]
+    return texts[i:texts.find("|", i)]
 
 
 def hhmm(t):
@@ -153,7 +154,7 @@ class HeaterCore:
         self.s = settings
         self.top_c = self.bottom_c = self.grid_w = self.utc_min = None
         # 0: 'not read yet'
-        self.top_why = _w(0)
+        self.top_why = w(0)
         self.grid_why = "no meter"
         self.pump_running = False
         self.block = ""
@@ -161,7 +162,7 @@ class HeaterCore:
         self.on = False
         self.rule = "none"
         # 1: 'off: starting'
-        self.reason = _w(1)
+        self.reason = w(1)
         self.target_c = settings.heater_setpoint_c
         self.stage = "normal"
         self.price = None
@@ -187,35 +188,35 @@ class HeaterCore:
             self.pv_on = False
             self.pv_since_s = None
             # 2: 'pv: no grid reading (%s)'
-            return False, _w(2) % self.grid_why
+            return False, w(2) % self.grid_why
         if self.pv_on:
             value, limit = grid, int(s.heater_import_w)
             # 3: 'pv: import %d W > %d W'
-            text, delay = _w(3), s.heater_off_wait_s
+            text, delay = w(3), s.heater_off_wait_s
             if grid <= limit:
                 self.pv_since_s = None
                 # 4: 'pv: grid %d W, import below %d W'
-                return True, _w(4) % (grid, limit)
+                return True, w(4) % (grid, limit)
         else:
             value = int(s.heater_power_w) - grid if self.on else -grid
             limit = int(s.heater_power_w + s.heater_margin_w)
             # 5: 'pv: surplus %d W > %d W'
-            text, delay = _w(5), s.heater_on_wait_s
+            text, delay = w(5), s.heater_on_wait_s
             if value <= limit:
                 self.pv_since_s = None
                 # 6: 'pv: surplus %d W <= %d W'
-                return False, _w(6) % (value, limit)
+                return False, w(6) % (value, limit)
         if self.pv_since_s is None:
             self.pv_since_s = now_s
         age = now_s - self.pv_since_s
         text = text % (value, limit)
         if age < delay:
             # 7: '%s for %d of %d s'
-            return self.pv_on, _w(7) % (text, age, delay)
+            return self.pv_on, w(7) % (text, age, delay)
         self.pv_on = not self.pv_on
         self.pv_since_s = None
         # 8: '%s for %d s'
-        return self.pv_on, _w(8) % (text, age)
+        return self.pv_on, w(8) % (text, age)
 
     def _pick(self, table, lo, hi, n, contiguous):
         """Mark in ``chosen`` the n lowest-valued slots of ``table`` inside [lo, hi) UTC, or the
@@ -267,44 +268,44 @@ class HeaterCore:
         mode = s.heater_tariff
         if mode == "off":
             # 9: 'tariff rule off'
-            return False, _w(9)
+            return False, w(9)
         if now is None:
             # 10: 'tariff: time unknown'
-            return False, _w(10)
+            return False, w(10)
         green = mode == "greenest"
         table = self.carbon if green else self.prices
         if table is None or table.n == 0:
             # 11: 'carbon forecast'
-            return False, "%s: no %s" % (mode, _w(11) if green else "prices")
+            return False, "%s: no %s" % (mode, w(11) if green else "prices")
         i = table.find(now)
         off = offset_at(s, now)
         at = now + off
         if mode == "breakeven":
             if i < 0:
                 # 12: 'breakeven: no price for now'
-                return False, _w(12)
+                return False, w(12)
             # the price is compared with the gas break-even, or the export value when the solar
             # forecast for the next daylight (today before noon, else tomorrow) is sunny
             k = int(s.heater_boiler_eff * 1000 + 0.5)
             limit = (int(s.heater_gas_p_kwh * 1000 + 0.5) * 1000 + k // 2) // k
             # 13: 'gas break-even %s p/kWh'
-            why = _w(13) % p(limit)
+            why = w(13) % p(limit)
             if s.heater_pv_kwp:
                 t = self.pv_days
                 k = t.find((at // DAY_MIN + (1 if at % DAY_MIN >= 720 else 0)) * DAY_MIN) if t is not None else -1
                 if k < 0:
                     # 14: ' (no solar forecast for that day)'
-                    why += _w(14)
+                    why += w(14)
                 elif t.value[k] >= int(s.heater_sunny_kwh * 1000):
                     limit = int(s.heater_export_p_kwh * 1000)
                     # 15: 'export value %s p/kWh (sunny day ahead: %.1f kWh forecast)'
-                    why = _w(15) % (p(limit), t.value[k] / 1000)
+                    why = w(15) % (p(limit), t.value[k] / 1000)
                 else:
                     # 16: ' (dull day ahead: %.1f kWh forecast)'
-                    why += _w(16) % (t.value[k] / 1000)
+                    why += w(16) % (t.value[k] / 1000)
             price = table.value[i]
             # 17: 'breakeven: %s p/kWh %s %s'
-            return price <= limit, _w(17) % (p(price), "<=" if price <= limit else ">", why)
+            return price <= limit, w(17) % (p(price), "<=" if price <= limit else ">", why)
         # the window occurrence holding now, or the next one (start == end: the whole day)
         start = int(s.heater_window_start_h * 60 + 0.5)
         lo = at - at % DAY_MIN - DAY_MIN + start
@@ -317,19 +318,19 @@ class HeaterCore:
         kind = "CO2" if green else "price"
         span = "%s-%s" % (hhmm(lo), hhmm(hi))
         # 18: ' (only %d known)'
-        out = "" if self.count >= n else _w(18) % self.count
+        out = "" if self.count >= n else w(18) % self.count
         if self.count == 0:
             # 19: '%s: no %s for the %s window yet'
-            return False, _w(19) % (mode, kind, span)
+            return False, w(19) % (mode, kind, span)
         if now + off < lo or i < 0:
             # 20: '%s: waiting for the %s window (%d of %d slots chosen)'
-            return False, _w(20) % (mode, span, self.picked, n)
+            return False, w(20) % (mode, span, self.picked, n)
         if self.picked == 0:
             # 21: '%s: no run of %d slots in %s%s'
-            return False, _w(21) % (mode, n, span, out)
+            return False, w(21) % (mode, n, span, out)
         on = self.chosen[i] == 1
         # 22: '%s: %s is %s the %d lowest-%s slots in %s%s'
-        return on, _w(22) % (
+        return on, w(22) % (
             mode, hhmm(table.start[i] + off), "one of" if on else "not among", self.picked, kind, span, out)
 
     def decide(self, now_s):
@@ -352,18 +353,18 @@ class HeaterCore:
         i = prices.find(now) if prices is not None and now is not None else -1
         price = prices.value[i] if i >= 0 else None
         # 23: 'pv: no meter'
-        pv_on, text = False, _w(23)
+        pv_on, text = False, w(23)
         if s.heater_meter != "none":
             pv_on, text = self._surplus(now_s)
         rule = "none"
         want = False
         if price is not None and price < 0:
             # 24: 'price %s p/kWh: paid to use power'
-            want, rule, why = True, "negative", _w(24) % p(price)
+            want, rule, why = True, "negative", w(24) % p(price)
         elif stage == "overdue":
             want, rule = True, "legionella"
             # 25: 'legionella overdue (%.1f d since %s): heating now'
-            why = _w(25) % (
+            why = w(25) % (
                 (now_s - self.hot_s) / _DAY_S, "%.0f C" % s.heater_legionella_c if self.ever_hot else "boot")
         else:
             # the collector first: the solar pump runs, or the forecast PV still to come today
@@ -373,7 +374,7 @@ class HeaterCore:
             t = self.pv_periods
             if self.pump_running:
                 # 26: 'solar pump running: the collector heats the tank'
-                why = _w(26)
+                why = w(26)
             elif (s.heater_pv_kwp and t is not None and t.n and now is not None and top is not None
                   and t.last() > now - DAY_MIN):
                 wh = 0
@@ -386,7 +387,7 @@ class HeaterCore:
                 total = int(wh * s.heater_solar_heat)
                 if 0 < need <= total:
                     # 27: 'collector forecast %.1f kWh today covers the %.1f kWh the tank needs'
-                    why = _w(27) % (
+                    why = w(27) % (
                         total / 1000, need / 1000)
             if pv_on and (not why or not s.heater_pv_solar_first):  # exported PV is spare power
                 want, rule, why = True, "pv", text
@@ -395,15 +396,15 @@ class HeaterCore:
             elif stage == "due":
                 rule = "legionella"
                 # 28: 'legionella due and no prices: heating now'
-                want, why = True, _w(28)
+                want, why = True, w(28)
                 if i >= 0:  # the cheapest known slots of the next 24 h
                     lo = now - now % 30
                     self._pick(prices, lo, lo + DAY_MIN, s.heater_slots, False)
                     want = self.chosen[i] == 1
                     # 29: 'legionella due: %s p/kWh is among the %d cheapest known slots'
-                    why = (_w(29) % (p(price), self.picked)
+                    why = (w(29) % (p(price), self.picked)
                            # 30: 'legionella due: waiting for one of the %d cheapest known slots'
-                           if want else _w(30) % self.picked)
+                           if want else w(30) % self.picked)
             else:
                 want, why = self._tariff(now)
                 if want:
@@ -414,17 +415,17 @@ class HeaterCore:
         off = True
         if top is None:
             # 31: 'no tank top reading (%s)'
-            why = _w(31) % self.top_why
+            why = w(31) % self.top_why
         elif top >= s.heater_cutoff_c or (self.cut and top > s.heater_cutoff_c - 5):
             self.cut = True
             # 32: 'tank top %.1f C at the %.0f C cut-off'
-            why = _w(32) % (top, s.heater_cutoff_c)
+            why = w(32) % (top, s.heater_cutoff_c)
         elif self.block:
             why = self.block
         elif top >= target or (self.satisfied and top > target - 5):
             self.satisfied = True
             # 33: 'tank top %.1f C reached %.0f C (%s)'
-            why = _w(33) % (top, target, why)
+            why = w(33) % (top, target, why)
         else:
             off = False
             self.cut = self.satisfied = False
@@ -433,7 +434,7 @@ class HeaterCore:
                 if wait > 0:
                     state = "on" if self.on else "off"
                     # 34: 'minimum %s time, %d s left (%s)'
-                    why = _w(34) % (state, wait, why)
+                    why = w(34) % (state, wait, why)
                 else:
                     self.on = want
                     self.changed_s = now_s
