@@ -90,7 +90,7 @@ READ_SCRIPT = """
 import gc
 import json
 from controller.heater.core import SlotTable
-from controller.heater.fetch import sort
+from controller.heater.stamps import sort
 from controller.heater.task import grid_w
 from controller.settings import load
 body = %s

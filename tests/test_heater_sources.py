@@ -246,7 +246,7 @@ def test_forecast_summer_times_are_local(srv):
     h = heater(srv, pv_kwp=4)
     assert h.fetch("forecast", smp.JAN15) is None
     july1 = (smp.JAN15 // DAY_MIN + 168) * DAY_MIN
-    first = min(h.pv_periods.end[i] for i in range(h.pv_periods.n))
+    first = min(h.pv_periods.start[i] + h.pv_periods.span[i] for i in range(h.pv_periods.n))
     assert first == july1 + 7 * 60  # 08:00 BST is 07:00 UTC
 
 

@@ -99,7 +99,7 @@ def test_slow_sources_are_fetched_only_when_used(srv):
     srv.routes["/rpc/EM.GetStatus"] = Answer(smp.SHELLY2_EM)
     h.cycle()
     assert h.prices.n == 48 and h.grid_w is not None
-    assert h.co2_table is None and h.pv_tables is None  # made only when those sources are used
+    assert h.tables[1:] == [None, None]  # made only when those sources are used
     assert [p.split("?")[0].split("/")[1] for p in srv.requests] == ["rpc", "v1"]
 
 
@@ -254,14 +254,14 @@ def test_energy_today_counts_the_element_and_restarts_at_local_midnight(srv):
     for _ in range(59):
         h.ctx.ticks.advance_s(60)
         h.cycle()
-    assert h.energy_wh == 2950 and h.energy_today_kwh == pytest.approx(2.95)  # 59 min at 3 kW
+    assert h.energy_today_kwh == 2950 / 1000  # 59 min at 3 kW, whole Wh
     h.ctx.ticks.advance_s(60)  # 00:00 BST: a new local day (23:00 UTC)
     h.cycle()
-    assert h.energy_wh == 0
+    assert h.energy_today_kwh == 0
     srv.routes["/rpc/EM.GetStatus"] = Answer(dict(smp.SHELLY2_EM, total_act_power=5000.0))
     h.ctx.ticks.advance_s(60)
     h.cycle()  # on for that minute: counted; off from now
-    assert h.energy_wh == 50 and h.state == "off" and h.source == "none"
+    assert h.energy_today_kwh == 50 / 1000 and h.state == "off" and h.source == "none"
     h.ctx.ticks.advance_s(3600)
     h.cycle()
-    assert h.energy_wh == 50
+    assert h.energy_today_kwh == 50 / 1000

@@ -69,7 +69,7 @@ def _table(values, doy, cap=100, year=YEAR):
     """The day's half-hourly ``values`` (p/kWh) for today and tomorrow as the device holds them
     after the 16:00 fetch: a SlotTable in millipence."""
     from controller.heater.core import SlotTable
-    from controller.heater.fetch import sort
+    from controller.heater.stamps import sort
 
     t = SlotTable(cap)
     for day in (0, 1):

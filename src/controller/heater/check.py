@@ -1,6 +1,7 @@
 """The heater's boot-time code: its settings checked, in words (run by ``controller.main``
-and by ``hwc settings check``, so the PC says what the board will), and the meter's URL. It is
-forgotten after use (``controller.forget``): heater settings cannot change at run time."""
+and by ``hwc settings check``, so the PC says what the board will), the meter's URL and the
+rest of ``task.Heater``'s set-up. It is forgotten after use (``controller.forget``): heater
+settings cannot change at run time, and code that runs once need not stay in RAM."""
 
 
 def pin_clash(settings):
@@ -58,3 +59,51 @@ def meter_url(s, base=None):
     if m == "shelly2":
         return base + "/rpc/EM.GetStatus?id=0"
     return "%s/rpc/EM1.GetStatus?id=%d" % (base, s.heater_meter_channel)
+
+
+def setup(h, ctx, relay, pool, ssl_context, bases, timeout_s, before):
+    """The I/O side of ``task.Heater`` ``h`` (its decision core is made): the HTTP session, the
+    meter's URL, the JSON scanner of the slow sources, the spare price table, the state the
+    screen and telemetry read; the relay off. ``before`` (``controller.forget``'s set, of the
+    modules to keep) gets the scanner."""
+    h.ctx = ctx
+    h.relay = relay
+    h.session = h.sockets = None
+    if pool is not None:
+        import adafruit_connection_manager
+        import adafruit_requests
+
+        h.session = adafruit_requests.Session(pool, ssl_context)
+        h.sockets = adafruit_connection_manager.get_connection_manager(pool)
+    h.bases = bases
+    h.timeout_s = timeout_s
+    s = ctx.settings
+    h.meter_url = meter_url(s, bases.get("meter"))  # None: HEATER_METER_IP is not 4 numbers
+    if s.heater_tariff != "off" or s.heater_pv_kwp:
+        # The slow sources' JSON scanner (fetch.py says why not adafruit_json_stream): compiled
+        # now, on the boot's unfragmented heap, and kept; a fetch then compiles only its
+        # source's module and the time stamps (``hwc memory``'s long run: compiled at a fetch
+        # too, the scanner did not always fit).
+        from controller.heater import fetch  # noqa: F401
+
+        before.add("controller.heater.fetch")
+    from controller.heater.core import SlotTable
+
+    # [the table the next price fetch fills, the carbon table, the forecast's (days, periods)]:
+    # the first made now, on the boot's heap; a price fetch that succeeds makes it the prices
+    # in use and leaves None (the next fetch makes a new one and the old prices go), one that
+    # fails keeps it: one table between fetches, two during one. The others are made at the
+    # first carbon and forecast fetch and filled in place.
+    h.tables = [SlotTable(100), None, None]
+    h.next_s = {}  # source -> Clock.now_s() of its next fetch or post
+    h.errors = {}
+    h.emon = None  # emon.Log, made at the first post (HEATER_EMONCMS_KEY)
+    h.state = "off"
+    h.source = "none"
+    h.price_p_kwh = None
+    h.element_w = 0
+    h.energy_today_kwh = 0  # in whole Wh, from ...
+    h._energy_j = 0  # ... the element's joules today
+    h._energy_s = None  # Clock.now_s() of the last accounting
+    h._day = None  # the local day (days since 2000) the energy belongs to
+    relay.value = False

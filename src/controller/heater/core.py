@@ -27,6 +27,57 @@ except ImportError:  # CPython
 
 _DAY_S = const(86400)
 # The thermostat's and the cut-off's hysteresis is 5 K (written where it is used).
+# Every text of the decision longer than 10 characters, in one string: one heap object, where a
+# literal each is one object each (16 bytes, and its text in 16-byte blocks: ~24 bytes more per
+# text; 768 bytes less resident, ``hwc memory``). ``w(k)`` is text k (a comment at each use
+# says which); k is a plain number, as a named const() would keep its name as a string.
+_TEXTS = (
+    'not read yet|'  # 0
+    'off: starting|'  # 1
+    'pv: no grid reading (%s)|'  # 2
+    'pv: import %d W > %d W|'  # 3
+    'pv: grid %d W, import below %d W|'  # 4
+    'pv: surplus %d W > %d W|'  # 5
+    'pv: surplus %d W <= %d W|'  # 6
+    '%s for %d of %d s|'  # 7
+    '%s for %d s|'  # 8
+    'tariff rule off|'  # 9
+    'tariff: time unknown|'  # 10
+    'carbon forecast|'  # 11
+    'breakeven: no price for now|'  # 12
+    'gas break-even %s p/kWh|'  # 13
+    ' (no solar forecast for that day)|'  # 14
+    'export value %s p/kWh (sunny day ahead: %.1f kWh forecast)|'  # 15
+    ' (dull day ahead: %.1f kWh forecast)|'  # 16
+    'breakeven: %s p/kWh %s %s|'  # 17
+    ' (only %d known)|'  # 18
+    '%s: no %s for the %s window yet|'  # 19
+    '%s: waiting for the %s window (%d of %d slots chosen)|'  # 20
+    '%s: no run of %d slots in %s%s|'  # 21
+    '%s: %s is %s the %d lowest-%s slots in %s%s|'  # 22
+    'pv: no meter|'  # 23
+    'price %s p/kWh: paid to use power|'  # 24
+    'legionella overdue (%.1f d since %s): heating now|'  # 25
+    'solar pump running: the collector heats the tank|'  # 26
+    'collector forecast %.1f kWh today covers the %.1f kWh the tank needs|'  # 27
+    'legionella due and no prices: heating now|'  # 28
+    'legionella due: %s p/kWh is among the %d cheapest known slots|'  # 29
+    'legionella due: waiting for one of the %d cheapest known slots|'  # 30
+    'no tank top reading (%s)|'  # 31
+    'tank top %.1f C at the %.0f C cut-off|'  # 32
+    'tank top %.1f C reached %.0f C (%s)|'  # 33
+    'minimum %s time, %d s left (%s)|'  # 34
+)
+
+
+def w(k, texts=_TEXTS):
+    """Text ``k`` of ``texts`` (a string of texts, each ending in "|"; the task has its own), a
+    new string: made where it is used."""
+    i = 0
+    while k:
+        i = texts.find("|", i) + 1
+        k -= 1
+    return texts[i:texts.find("|", i)]
 
 
 def hhmm(t):
@@ -41,24 +92,25 @@ def p(milli):
 
 
 class SlotTable:
-    """Up to ``size`` intervals [start, end) in minutes since 2000 with an int value each (prices
-    in millipence, grams of CO2 per kWh, Wh) in preallocated arrays, ``n`` of them in use.
-    ``version`` counts changes, so a chooser can cache what it derived from a table."""
+    """Up to ``size`` intervals [start, start + span) in minutes since 2000 with an int value each
+    (prices in millipence, grams of CO2 per kWh, Wh) in preallocated arrays, ``n`` of them in
+    use: 10 bytes a row (a span is 16 bits: up to 45 days, where a slot is 30 or 60 minutes, or
+    a day). ``version`` counts changes, so a chooser can cache what it derived from a table."""
 
     def __init__(self, size):
         self.start = array("i", [0] * size)
-        self.end = array("i", [0] * size)
+        self.span = array("H", [0] * size)
         self.value = array("i", [0] * size)
         self.n = 0
         self.version = 0
 
     def add(self, start, end, value):
-        """Append one interval; False when full or empty."""
+        """Append the interval [start, end); False when full, empty or longer than 45 days."""
         n = self.n
-        if n >= len(self.start) or end <= start:
+        if n >= len(self.start) or not 0 < end - start < 65536:
             return False
         self.start[n] = start
-        self.end[n] = end
+        self.span[n] = end - start
         self.value[n] = value
         self.n = n + 1
         self.version += 1
@@ -67,9 +119,16 @@ class SlotTable:
     def find(self, t):
         """Index of the interval holding ``t``; -1 if none."""
         for i in range(self.n):
-            if self.start[i] <= t < self.end[i]:
+            if 0 <= t - self.start[i] < self.span[i]:
                 return i
         return -1
+
+    def last(self):
+        """The latest end of its intervals (the table not empty)."""
+        t = 0
+        for i in range(self.n):
+            t = max(t, self.start[i] + self.span[i])
+        return t
 
 
 class HeaterCore:
@@ -94,14 +153,16 @@ class HeaterCore:
     def __init__(self, settings, now_s, size=100):
         self.s = settings
         self.top_c = self.bottom_c = self.grid_w = self.utc_min = None
-        self.top_why = "not read yet"
+        # 0: 'not read yet'
+        self.top_why = w(0)
         self.grid_why = "no meter"
         self.pump_running = False
         self.block = ""
         self.prices = self.carbon = self.pv_days = self.pv_periods = None
         self.on = False
         self.rule = "none"
-        self.reason = "off: starting"
+        # 1: 'off: starting'
+        self.reason = w(1)
         self.target_c = settings.heater_setpoint_c
         self.stage = "normal"
         self.price = None
@@ -126,29 +187,36 @@ class HeaterCore:
         if grid is None:
             self.pv_on = False
             self.pv_since_s = None
-            return False, "pv: no grid reading (%s)" % self.grid_why
+            # 2: 'pv: no grid reading (%s)'
+            return False, w(2) % self.grid_why
         if self.pv_on:
             value, limit = grid, int(s.heater_import_w)
-            text, delay = "pv: import %d W > %d W", s.heater_off_wait_s
+            # 3: 'pv: import %d W > %d W'
+            text, delay = w(3), s.heater_off_wait_s
             if grid <= limit:
                 self.pv_since_s = None
-                return True, "pv: grid %d W, import below %d W" % (grid, limit)
+                # 4: 'pv: grid %d W, import below %d W'
+                return True, w(4) % (grid, limit)
         else:
             value = int(s.heater_power_w) - grid if self.on else -grid
             limit = int(s.heater_power_w + s.heater_margin_w)
-            text, delay = "pv: surplus %d W > %d W", s.heater_on_wait_s
+            # 5: 'pv: surplus %d W > %d W'
+            text, delay = w(5), s.heater_on_wait_s
             if value <= limit:
                 self.pv_since_s = None
-                return False, "pv: surplus %d W <= %d W" % (value, limit)
+                # 6: 'pv: surplus %d W <= %d W'
+                return False, w(6) % (value, limit)
         if self.pv_since_s is None:
             self.pv_since_s = now_s
         age = now_s - self.pv_since_s
         text = text % (value, limit)
         if age < delay:
-            return self.pv_on, "%s for %d of %d s" % (text, age, delay)
+            # 7: '%s for %d of %d s'
+            return self.pv_on, w(7) % (text, age, delay)
         self.pv_on = not self.pv_on
         self.pv_since_s = None
-        return self.pv_on, "%s for %d s" % (text, age)
+        # 8: '%s for %d s'
+        return self.pv_on, w(8) % (text, age)
 
     def _pick(self, table, lo, hi, n, contiguous):
         """Mark in ``chosen`` the n lowest-valued slots of ``table`` inside [lo, hi) UTC, or the
@@ -158,11 +226,11 @@ class HeaterCore:
             return
         self._key = key
         chosen = self.chosen
-        start, end, value = table.start, table.end, table.value
+        start, span, value = table.start, table.span, table.value
         rows = table.n
         count = picked = 0
         for i in range(len(chosen)):
-            c = 2 if i < rows and start[i] >= lo and end[i] <= hi else 0  # 2: a candidate
+            c = 2 if i < rows and start[i] >= lo and start[i] + span[i] <= hi else 0  # 2: a candidate
             chosen[i] = c
             count += c
         count //= 2
@@ -170,7 +238,7 @@ class HeaterCore:
             at, low = -1, 0
             for i in range(rows):
                 total = k = 0
-                while k < n and i + k < rows and chosen[i + k] == 2 and (k == 0 or start[i + k] == end[i + k - 1]):
+                while k < n and i + k < rows and chosen[i + k] == 2 and (k == 0 or start[i + k] == start[i + k - 1] + span[i + k - 1]):
                     total += value[i + k]
                     k += 1
                 if k == n and (at < 0 or total < low):
@@ -199,23 +267,46 @@ class HeaterCore:
         s = self.s
         mode = s.heater_tariff
         if mode == "off":
-            return False, "tariff rule off"
+            # 9: 'tariff rule off'
+            return False, w(9)
         if now is None:
-            return False, "tariff: time unknown"
+            # 10: 'tariff: time unknown'
+            return False, w(10)
         green = mode == "greenest"
         table = self.carbon if green else self.prices
         if table is None or table.n == 0:
-            return False, "%s: no %s" % (mode, "carbon forecast" if green else "prices")
+            # 11: 'carbon forecast'
+            return False, "%s: no %s" % (mode, w(11) if green else "prices")
         i = table.find(now)
         off = offset_at(s, now)
+        at = now + off
         if mode == "breakeven":
             if i < 0:
-                return False, "breakeven: no price for now"
-            limit, why = self.threshold(now + off)
+                # 12: 'breakeven: no price for now'
+                return False, w(12)
+            # the price is compared with the gas break-even, or the export value when the solar
+            # forecast for the next daylight (today before noon, else tomorrow) is sunny
+            k = int(s.heater_boiler_eff * 1000 + 0.5)
+            limit = (int(s.heater_gas_p_kwh * 1000 + 0.5) * 1000 + k // 2) // k
+            # 13: 'gas break-even %s p/kWh'
+            why = w(13) % p(limit)
+            if s.heater_pv_kwp:
+                t = self.pv_days
+                k = t.find((at // DAY_MIN + (1 if at % DAY_MIN >= 720 else 0)) * DAY_MIN) if t is not None else -1
+                if k < 0:
+                    # 14: ' (no solar forecast for that day)'
+                    why += w(14)
+                elif t.value[k] >= int(s.heater_sunny_kwh * 1000):
+                    limit = int(s.heater_export_p_kwh * 1000)
+                    # 15: 'export value %s p/kWh (sunny day ahead: %.1f kWh forecast)'
+                    why = w(15) % (p(limit), t.value[k] / 1000)
+                else:
+                    # 16: ' (dull day ahead: %.1f kWh forecast)'
+                    why += w(16) % (t.value[k] / 1000)
             price = table.value[i]
-            return price <= limit, "breakeven: %s p/kWh %s %s" % (p(price), "<=" if price <= limit else ">", why)
+            # 17: 'breakeven: %s p/kWh %s %s'
+            return price <= limit, w(17) % (p(price), "<=" if price <= limit else ">", why)
         # the window occurrence holding now, or the next one (start == end: the whole day)
-        at = now + off
         start = int(s.heater_window_start_h * 60 + 0.5)
         lo = at - at % DAY_MIN - DAY_MIN + start
         hi = (int(s.heater_window_end_h * 60 + 0.5) - start) % DAY_MIN or DAY_MIN  # its length, for now
@@ -226,60 +317,21 @@ class HeaterCore:
         self._pick(table, lo - off, hi - off, n, s.heater_contiguous)
         kind = "CO2" if green else "price"
         span = "%s-%s" % (hhmm(lo), hhmm(hi))
-        out = "" if self.count >= n else " (only %d known)" % self.count
+        # 18: ' (only %d known)'
+        out = "" if self.count >= n else w(18) % self.count
         if self.count == 0:
-            return False, "%s: no %s for the %s window yet" % (mode, kind, span)
+            # 19: '%s: no %s for the %s window yet'
+            return False, w(19) % (mode, kind, span)
         if now + off < lo or i < 0:
-            return False, "%s: waiting for the %s window (%d of %d slots chosen)" % (mode, span, self.picked, n)
+            # 20: '%s: waiting for the %s window (%d of %d slots chosen)'
+            return False, w(20) % (mode, span, self.picked, n)
         if self.picked == 0:
-            return False, "%s: no run of %d slots in %s%s" % (mode, n, span, out)
+            # 21: '%s: no run of %d slots in %s%s'
+            return False, w(21) % (mode, n, span, out)
         on = self.chosen[i] == 1
-        return on, "%s: %s is %s the %d lowest-%s slots in %s%s" % (
+        # 22: '%s: %s is %s the %d lowest-%s slots in %s%s'
+        return on, w(22) % (
             mode, hhmm(table.start[i] + off), "one of" if on else "not among", self.picked, kind, span, out)
-
-    def threshold(self, now):
-        """(millipence, why) the price is compared with: gas break-even, or the export value when
-        the solar forecast for the next daylight (today before noon, else tomorrow) is sunny."""
-        s = self.s
-        k = int(s.heater_boiler_eff * 1000 + 0.5)
-        limit = (int(s.heater_gas_p_kwh * 1000 + 0.5) * 1000 + k // 2) // k
-        why = "gas break-even %s p/kWh" % p(limit)
-        if not s.heater_pv_kwp:
-            return limit, why
-        day = now // DAY_MIN + (1 if now % DAY_MIN >= 720 else 0)
-        t = self.pv_days
-        i = t.find(day * DAY_MIN) if t is not None else -1
-        if i < 0:
-            return limit, why + " (no solar forecast for that day)"
-        wh = t.value[i]
-        if wh >= int(s.heater_sunny_kwh * 1000):
-            value = int(s.heater_export_p_kwh * 1000)
-            return value, "export value %s p/kWh (sunny day ahead: %.1f kWh forecast)" % (p(value), wh / 1000)
-        return limit, "%s (dull day ahead: %.1f kWh forecast)" % (why, wh / 1000)
-
-    def _solar_first(self, target_c):
-        """Why the collector comes first now ("" when it does not): the solar pump runs, or the
-        forecast PV still to come today, times HEATER_SOLAR_HEAT, covers the heat the tank needs."""
-        if self.pump_running:
-            return "solar pump running: the collector heats the tank"
-        s = self.s
-        t = self.pv_periods
-        now = self.utc_min
-        if not s.heater_pv_kwp or t is None or t.n == 0 or now is None or self.top_c is None:
-            return ""
-        if max(t.end[:t.n]) <= now - DAY_MIN:
-            return ""  # an old forecast
-        wh = 0
-        end = (now // DAY_MIN + 1) * DAY_MIN
-        for i in range(t.n):
-            if t.end[i] > now and t.start[i] < end:
-                wh += t.value[i]
-        level = self.top_c if self.bottom_c is None else (self.top_c + self.bottom_c) / 2
-        need = int(s.heater_tank_l * 4186 * (target_c - level) / 3600)  # Wh: 4186 J per litre and K
-        total = int(wh * s.heater_solar_heat)
-        if 0 < need <= total:
-            return "collector forecast %.1f kWh today covers the %.1f kWh the tank needs" % (total / 1000, need / 1000)
-        return ""
 
     def decide(self, now_s):
         """Decide from the inputs now; returns self (``on``, ``rule``, ``reason`` ...)."""
@@ -300,32 +352,59 @@ class HeaterCore:
         prices = self.prices
         i = prices.find(now) if prices is not None and now is not None else -1
         price = prices.value[i] if i >= 0 else None
-        pv_on, text = False, "pv: no meter"
+        # 23: 'pv: no meter'
+        pv_on, text = False, w(23)
         if s.heater_meter != "none":
             pv_on, text = self._surplus(now_s)
         rule = "none"
         want = False
         if price is not None and price < 0:
-            want, rule, why = True, "negative", "price %s p/kWh: paid to use power" % p(price)
+            # 24: 'price %s p/kWh: paid to use power'
+            want, rule, why = True, "negative", w(24) % p(price)
         elif stage == "overdue":
             want, rule = True, "legionella"
-            why = "legionella overdue (%.1f d since %s): heating now" % (
+            # 25: 'legionella overdue (%.1f d since %s): heating now'
+            why = w(25) % (
                 (now_s - self.hot_s) / _DAY_S, "%.0f C" % s.heater_legionella_c if self.ever_hot else "boot")
         else:
-            why = self._solar_first(target)
+            # the collector first: the solar pump runs, or the forecast PV still to come today
+            # (an old forecast does not count), times HEATER_SOLAR_HEAT, covers the heat the
+            # tank needs
+            why = ""
+            t = self.pv_periods
+            if self.pump_running:
+                # 26: 'solar pump running: the collector heats the tank'
+                why = w(26)
+            elif (s.heater_pv_kwp and t is not None and t.n and now is not None and top is not None
+                  and t.last() > now - DAY_MIN):
+                wh = 0
+                end = (now // DAY_MIN + 1) * DAY_MIN
+                for k in range(t.n):
+                    if t.start[k] + t.span[k] > now and t.start[k] < end:
+                        wh += t.value[k]
+                level = top if self.bottom_c is None else (top + self.bottom_c) / 2
+                need = int(s.heater_tank_l * 4186 * (target - level) / 3600)  # Wh: 4186 J per litre and K
+                total = int(wh * s.heater_solar_heat)
+                if 0 < need <= total:
+                    # 27: 'collector forecast %.1f kWh today covers the %.1f kWh the tank needs'
+                    why = w(27) % (
+                        total / 1000, need / 1000)
             if pv_on and (not why or not s.heater_pv_solar_first):  # exported PV is spare power
                 want, rule, why = True, "pv", text
             elif why:
                 pass
             elif stage == "due":
                 rule = "legionella"
-                want, why = True, "legionella due and no prices: heating now"
+                # 28: 'legionella due and no prices: heating now'
+                want, why = True, w(28)
                 if i >= 0:  # the cheapest known slots of the next 24 h
                     lo = now - now % 30
                     self._pick(prices, lo, lo + DAY_MIN, s.heater_slots, False)
                     want = self.chosen[i] == 1
-                    why = ("legionella due: %s p/kWh is among the %d cheapest known slots" % (p(price), self.picked)
-                           if want else "legionella due: waiting for one of the %d cheapest known slots" % self.picked)
+                    # 29: 'legionella due: %s p/kWh is among the %d cheapest known slots'
+                    why = (w(29) % (p(price), self.picked)
+                           # 30: 'legionella due: waiting for one of the %d cheapest known slots'
+                           if want else w(30) % self.picked)
             else:
                 want, why = self._tariff(now)
                 if want:
@@ -335,15 +414,18 @@ class HeaterCore:
         # the contactor: safety switches off at once, a rule's change waits for the minimum time
         off = True
         if top is None:
-            why = "no tank top reading (%s)" % self.top_why
+            # 31: 'no tank top reading (%s)'
+            why = w(31) % self.top_why
         elif top >= s.heater_cutoff_c or (self.cut and top > s.heater_cutoff_c - 5):
             self.cut = True
-            why = "tank top %.1f C at the %.0f C cut-off" % (top, s.heater_cutoff_c)
+            # 32: 'tank top %.1f C at the %.0f C cut-off'
+            why = w(32) % (top, s.heater_cutoff_c)
         elif self.block:
             why = self.block
         elif top >= target or (self.satisfied and top > target - 5):
             self.satisfied = True
-            why = "tank top %.1f C reached %.0f C (%s)" % (top, target, why)
+            # 33: 'tank top %.1f C reached %.0f C (%s)'
+            why = w(33) % (top, target, why)
         else:
             off = False
             self.cut = self.satisfied = False
@@ -351,7 +433,8 @@ class HeaterCore:
                 wait = int(s.heater_min_off_s if want else s.heater_min_on_s) - (now_s - self.changed_s)
                 if wait > 0:
                     state = "on" if self.on else "off"
-                    why = "minimum %s time, %d s left (%s)" % (state, wait, why)
+                    # 34: 'minimum %s time, %d s left (%s)'
+                    why = w(34) % (state, wait, why)
                 else:
                     self.on = want
                     self.changed_s = now_s

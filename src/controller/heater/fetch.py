@@ -1,6 +1,6 @@
 """The JSON scanner of the slow sources' answers (Agile prices, carbon intensity, Forecast.Solar),
-read in 256-byte chunks: no whole body and no tree in RAM; and the SlotTable helpers they share.
-Imported at boot when a slow source is on (``task.Heater``), and kept.
+read in 256-byte chunks: no whole body and no tree in RAM. Imported at boot when a slow source is
+on (``check.setup``), and kept.
 
 Why not adafruit_json_stream (issue 14: use the library unless a measurement shows it costs more
 heap, and then say so): measured, it costs more. Both read the same answers through the same
@@ -35,6 +35,19 @@ rounding). ``keys=None``: every key, each then as bytes. When a container closes
 
 from adafruit_ticks import ticks_diff, ticks_ms
 
+from controller.heater.core import w
+
+# The texts longer than 10 characters, in one string (see core's): ``w(k, _TEXTS)`` is text k.
+_TEXTS = (
+    'not a number|'  # 0
+    'timed out: answer still coming after %d s|'  # 1
+    'a value over 1 KB|'  # 2
+    'nested too deep|'  # 3
+    'content-length|'  # 4
+    'answer cut short after %d of %s bytes|'  # 5
+    'at or before byte %d|'  # 6
+    'ends at byte %d|'  # 7
+)
 _END = b' \t\r\n,:]}'  # what ends a number or a literal
 
 
@@ -85,7 +98,8 @@ def _bare(b, a, j):
         if i < j and b[i] in b"eE":  # an exponent (the APIs write none)
             v = float(b[a:j].decode()) * 1000
             return int(v + 0.5) if v >= 0 else -int(0.5 - v)
-        raise ValueError("not a number")
+        # 0: 'not a number'
+        raise ValueError(w(0, _TEXTS))
     v *= 10 ** (3 - min(k, 3))
     return -v if b[a] == 45 else v
 
@@ -108,7 +122,8 @@ def scan(resp, take, keys=None, limit_s=8):
     for b in resp.iter_content(256):
         total += len(b)
         if ticks_diff(ticks_ms(), t0) > limit_s * 1000:
-            raise OSError("timed out: answer still coming after %d s" % limit_s)  # no TimeoutError in MicroPython
+            # 1: 'timed out: answer still coming after %d s'
+            raise OSError(w(1, _TEXTS) % limit_s)  # no TimeoutError in MicroPython
         if bad or want == 6:
             continue  # the rest, to know whether it all came
         try:
@@ -131,7 +146,8 @@ def scan(resp, take, keys=None, limit_s=8):
                     if j < 0:  # it goes on in the next chunk
                         tok += b[a:]
                         if len(tok) > 1024:
-                            raise ValueError("a value over 1 KB")
+                            # 2: 'a value over 1 KB'
+                            raise ValueError(w(2, _TEXTS))
                         break
                     if tok:  # (rare) it began in a chunk before: joined
                         v = tok + b[a:j]
@@ -164,7 +180,8 @@ def scan(resp, take, keys=None, limit_s=8):
                     a = i
                 elif (c == 123 or c == 91) and want < 2:  # { [
                     if d == 8:
-                        raise ValueError("nested too deep")
+                        # 3: 'nested too deep'
+                        raise ValueError(w(3, _TEXTS))
                     names[d] = (key if k == 125 else names[d - 1]) if d else None
                     kinds[d] = c + 2
                     d += 1
@@ -189,30 +206,16 @@ def scan(resp, take, keys=None, limit_s=8):
             a = 0
         except ValueError:
             bad = total
-    length = resp.headers.get("content-length")
+    # 4: 'content-length'
+    length = resp.headers.get(w(4, _TEXTS))
     if length is not None and total < int(length):
-        return "answer cut short after %d of %s bytes" % (total, length)
+        # 5: 'answer cut short after %d of %s bytes'
+        return w(5, _TEXTS) % (total, length)
     if bad:
-        raise ValueError("at or before byte %d" % bad)
+        # 6: 'at or before byte %d'
+        raise ValueError(w(6, _TEXTS) % bad)
     if want != 6:  # all of it came (as far as it says), but the JSON is not finished
-        raise ValueError("ends at byte %d" % total)
+        # 7: 'ends at byte %d'
+        raise ValueError(w(7, _TEXTS) % total)
     return None
 
-
-def clear(table):
-    """Empty a SlotTable for a new fetch."""
-    table.n = 0
-    table.version += 1
-
-
-def sort(table):
-    """Order a SlotTable by start time (insertion sort: the sources give sorted or reversed lists)."""
-    s, e, v = table.start, table.end, table.value
-    for i in range(1, table.n):
-        a, b, c = s[i], e[i], v[i]
-        j = i - 1
-        while j >= 0 and s[j] > a:
-            s[j + 1], e[j + 1], v[j + 1] = s[j], e[j], v[j]
-            j -= 1
-        s[j + 1], e[j + 1], v[j + 1] = a, b, c
-    table.version += 1

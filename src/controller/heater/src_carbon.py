@@ -3,8 +3,8 @@ answer. Imported for a fetch (every 2 h) and forgotten after it."""
 
 from controller.heater.core import SlotTable
 from controller.heater.task import get
-from controller.heater.fetch import clear, scan, sort
-from controller.heater.stamps import iso, parse_time
+from controller.heater.fetch import scan
+from controller.heater.stamps import clear, iso, parse_time, sort
 
 CARBON = "https://api.carbonintensity.org.uk"
 
@@ -50,9 +50,9 @@ def fetch(heater, utc):
     """The carbon-intensity forecast into ``heater.carbon`` (None after a failure); None or the
     reason it failed."""
     s = heater.ctx.settings
-    table = heater.co2_table
+    table = heater.tables[1]
     if table is None:
-        table = heater.co2_table = SlotTable(100)  # made at the first fetch
+        table = heater.tables[1] = SlotTable(100)  # made at the first fetch
     clear(table)
 
     err = get(heater, carbon_url(s, utc - utc % 30, heater.bases.get("carbon", CARBON)),

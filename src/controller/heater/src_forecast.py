@@ -3,8 +3,8 @@ fetch (every 3 h) and forgotten after it."""
 
 from controller.heater.core import SlotTable
 from controller.heater.task import get
-from controller.heater.fetch import clear, scan
-from controller.heater.stamps import parse_date, parse_time
+from controller.heater.fetch import scan
+from controller.heater.stamps import clear, parse_date, parse_time
 from controller.localtime import DAY_MIN, offset_at
 
 FORECAST = "https://api.forecast.solar"
@@ -44,11 +44,11 @@ def fetch(heater, utc):
     """The PV forecast into ``heater.pv_days`` and ``heater.pv_periods`` (None after a failure);
     None or the reason it failed."""
     s = heater.ctx.settings
-    tables = heater.pv_tables
+    tables = heater.tables[2]
     if tables is None:
         # made at the first fetch; the free API gives today's and tomorrow's daylight hours (at
         # most about 42 periods): later ones beyond 48 (tomorrow evening) would be left out
-        tables = heater.pv_tables = (SlotTable(8), SlotTable(48))
+        tables = heater.tables[2] = (SlotTable(8), SlotTable(48))
     clear(tables[0])
     clear(tables[1])
 

@@ -3,8 +3,8 @@ and the reader of its answer. Imported for a fetch (about once a day) and forgot
 
 from controller.heater.core import SlotTable
 from controller.heater.task import get
-from controller.heater.fetch import clear, scan, sort
-from controller.heater.stamps import iso, parse_time
+from controller.heater.fetch import scan
+from controller.heater.stamps import clear, iso, parse_time, sort
 from controller.localtime import DAY_MIN
 
 OCTOPUS = "https://api.octopus.energy"

@@ -1,6 +1,6 @@
 """The ISO 8601 time stamps of the web APIs, in minutes since 2000 UTC: written for the URLs,
-read from the answers (in place, from bytes: nothing allocated per stamp). Imported with a
-slow source for its fetch and forgotten after it."""
+read from the answers (in place, from bytes: nothing allocated per stamp); and the SlotTable
+helpers the sources share. Imported with a slow source for its fetch and forgotten after it."""
 
 from controller.localtime import DAY_MIN, days_from_civil
 
@@ -72,3 +72,22 @@ def parse_time(t):
         if _num(t, i + 1, 2) >= 0 and _num(t, i + 4, 2) >= 0:
             return m - off if t[i] == 43 else m + off
     return None
+
+
+def clear(table):
+    """Empty a SlotTable for a new fetch."""
+    table.n = 0
+    table.version += 1
+
+
+def sort(table):
+    """Order a SlotTable by start time (insertion sort: the sources give sorted or reversed lists)."""
+    s, e, v = table.start, table.span, table.value
+    for i in range(1, table.n):
+        a, b, c = s[i], e[i], v[i]
+        j = i - 1
+        while j >= 0 and s[j] > a:
+            s[j + 1], e[j + 1], v[j + 1] = s[j], e[j], v[j]
+            j -= 1
+        s[j + 1], e[j + 1], v[j + 1] = a, b, c
+    table.version += 1

@@ -18,7 +18,7 @@ import sys
 
 from controller import forget
 from controller.decision import SHED_MODES
-from controller.heater.core import HeaterCore, SlotTable
+from controller.heater.core import HeaterCore, w
 from controller.localtime import DAY_MIN, offset_at, utc_min_of
 
 # Pump modes in which the element stays off: the tank is, or is being made, hot enough (seed 004
@@ -26,6 +26,33 @@ from controller.localtime import DAY_MIN, offset_at, utc_min_of
 # block it: with the solar loop out of action the element is what heats the water.
 # (controller.decision.SHED_MODES). A failed fetch is tried again after 600 s.
 TIMEOUT_S = 4.0  # per HTTP request (adafruit_requests may try twice)
+# The texts longer than 10 characters, in one string (see core's): ``w(k, _TEXTS)`` is text k.
+_TEXTS = (
+    'OutOfRetries|'  # 0
+    'no answer (%s)|'  # 1
+    'connection failed twice|'  # 2
+    'TimeoutError|'  # 3
+    '"message" "detail" "text" "error"|'  # 4
+    'HTTP %d: %s|'  # 5
+    'answer cut short (truncated JSON)|'  # 6
+    'malformed JSON (%s)|'  # 7
+    'IoTaWatt has no data for the series|'  # 8
+    'meter reports is_valid false|'  # 9
+    ' for emeter %d|'  # 10
+    'meter flags %s: %s|'  # 11
+    'meter error %s: %s|'  # 12
+    'no power value in the answer|'  # 13
+    'heater: %s: %s|'  # 14
+    'heater: %s answers again|'  # 15
+    'HEATER_METER_IP is not 4 numbers|'  # 16
+    'controller.heater.src_|'  # 17
+    'no memory to load its code|'  # 18
+    'probe %s: %s|'  # 19
+    'no DS18B20 probe named %s|'  # 20
+    'pump in %s: %s|'  # 21
+    'protection: |'  # 22
+    'heater %s: %s|'  # 23
+)
 # (source module, errors key, seconds between fetches)
 _SLOW = (("octopus", "prices", 1800), ("carbon", "carbon", 2 * 3600), ("forecast", "forecast", 3 * 3600))
 
@@ -41,11 +68,14 @@ _SLOW = (("octopus", "prices", 1800), ("carbon", "carbon", 2 * 3600), ("forecast
 def why(exc):
     """Words for an exception from the network stack or a parser."""
     name = type(exc).__name__
-    if name == "OutOfRetries":  # adafruit_requests tried twice; CPython keeps the cause
+    # 0: 'OutOfRetries'
+    if name == w(0, _TEXTS):  # adafruit_requests tried twice; CPython keeps the cause
         cause = getattr(exc, "__cause__", None)
-        return "no answer (%s)" % (why(cause) if cause is not None else "connection failed twice")
+        # 1: 'no answer (%s)'; 2: 'connection failed twice'
+        return w(1, _TEXTS) % (why(cause) if cause is not None else w(2, _TEXTS))
     text = str(exc)
-    if name in ("TimeoutError", "timeout") or "timed out" in text:
+    # 3: 'TimeoutError'
+    if name in (w(3, _TEXTS), "timeout") or "timed out" in text:
         return "timed out"
     return "%s: %s" % (name, text) if text else name
 
@@ -57,7 +87,8 @@ def told(body):
         text = body.decode("utf-8")
     except UnicodeError:
         return ""
-    for key in '"message" "detail" "text" "error"'.split():
+    # 4: '"message" "detail" "text" "error"'
+    for key in w(4, _TEXTS).split():
         i = text.find(key)
         while i >= 0:
             j = i + len(key)
@@ -94,13 +125,16 @@ def get(heater, url, parse):
         sock = resp.socket
         if resp.status_code != 200:
             text = told(head(resp, 192))[:64]
-            return "HTTP %d: %s" % (resp.status_code, text) if text else "HTTP %d" % resp.status_code
+            # 5: 'HTTP %d: %s'
+            return w(5, _TEXTS) % (resp.status_code, text) if text else "HTTP %d" % resp.status_code
         try:
             return parse(resp)
         except EOFError:
-            return "answer cut short (truncated JSON)"
+            # 6: 'answer cut short (truncated JSON)'
+            return w(6, _TEXTS)
         except ValueError as exc:  # json: "syntax error in JSON" on the board, the position on CPython
-            return "malformed JSON (%s)" % str(exc)[:48]
+            # 7: 'malformed JSON (%s)'
+            return w(7, _TEXTS) % str(exc)[:48]
     except Exception as exc:  # noqa: BLE001 - any network or parse failure becomes a reason in words
         return why(exc)
     finally:
@@ -124,31 +158,36 @@ def grid_w(meter, answer):
       ``out_of_range:...`` or ``power_meter_failure`` flag (other flags, e.g. ``phase_sequence``,
       do not make the power wrong); an RPC error ``{"code", "message"}`` is its message.
     """
-    w = None
+    x = None
     if meter == "iotawatt":
         row = answer[0] if isinstance(answer, list) and answer else None
         if isinstance(row, list) and len(row) > 1:
-            w = row[1]
-            if w is None:
-                return None, "IoTaWatt has no data for the series"
+            x = row[1]
+            if x is None:
+                # 8: 'IoTaWatt has no data for the series'
+                return None, w(8, _TEXTS)
     elif isinstance(answer, dict):
         get = answer.get
         if meter == "shelly1" or meter == "shelly3em":
             for i, row in enumerate(get("emeters") or (answer,)):
                 if isinstance(row, dict) and row.get("is_valid") is False:
-                    return None, "meter reports is_valid false" + (" for emeter %d" % i if meter == "shelly3em" else "")
-            w = get("power" if meter == "shelly1" else "total_power")
+                    # 9: 'meter reports is_valid false'; 10: ' for emeter %d'
+                    return None, w(9, _TEXTS) + (w(10, _TEXTS) % i if meter == "shelly3em" else "")
+            x = get("power" if meter == "shelly1" else "total_power")
         else:
             for key in ("errors", "a_errors", "b_errors", "c_errors"):
                 for v in get(key) or ():
                     if v == "power_meter_failure" or str(v).startswith("out_of_range"):
-                        return None, "meter flags %s: %s" % (key, v)
+                        # 11: 'meter flags %s: %s'
+                        return None, w(11, _TEXTS) % (key, v)
             if "code" in answer and "message" in answer:
-                return None, "meter error %s: %s" % (get("code"), get("message"))
-            w = get("total_act_power" if meter == "shelly2" else "act_power")
-    if isinstance(w, bool) or not isinstance(w, (int, float)):
-        return None, "no power value in the answer"
-    return w, None
+                # 12: 'meter error %s: %s'
+                return None, w(12, _TEXTS) % (get("code"), get("message"))
+            x = get("total_act_power" if meter == "shelly2" else "act_power")
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        # 13: 'no power value in the answer'
+        return None, w(13, _TEXTS)
+    return x, None
 
 
 class Heater(HeaterCore):
@@ -172,59 +211,22 @@ class Heater(HeaterCore):
 
     def __init__(self, ctx, relay, pool=None, ssl_context=None, bases=None, timeout_s=TIMEOUT_S):
         HeaterCore.__init__(self, ctx.settings, ctx.clock.now_s())
-        self.ctx = ctx
-        self.relay = relay
-        self.session = self.sockets = None
-        if pool is not None:
-            import adafruit_connection_manager
-            import adafruit_requests
-
-            self.session = adafruit_requests.Session(pool, ssl_context)
-            self.sockets = adafruit_connection_manager.get_connection_manager(pool)
-        self.bases = bases = bases or {}
-        self.timeout_s = timeout_s
         before = set(sys.modules)
-        from controller.heater.check import meter_url  # boot-time code: forgotten after
+        from controller.heater.check import setup  # boot-time code: forgotten after
 
-        self.meter_url = meter_url(ctx.settings, bases.get("meter"))  # None: HEATER_METER_IP is not 4 numbers
+        setup(self, ctx, relay, pool, ssl_context, bases or {}, timeout_s, before)
         forget(before)
-        s = ctx.settings
-        if s.heater_tariff != "off" or s.heater_pv_kwp:
-            # The slow sources' JSON scanner (fetch.py says why not adafruit_json_stream): compiled
-            # now, on the boot's unfragmented heap, and kept; a fetch then compiles only its
-            # source's module and the time stamps (``hwc memory``'s long run: compiled at a fetch
-            # too, the scanner did not always fit).
-            from controller.heater import fetch  # noqa: F401
-        # [the table the next price fetch fills]: made now, on the boot's heap; a fetch that
-        # succeeds makes it the prices in use and leaves None (the next fetch makes a new one and
-        # the old prices go), one that fails keeps it: one table between fetches, two during one
-        self.tables = [SlotTable(100)]
-        self.co2_table = self.pv_tables = None  # made at the first carbon and forecast fetch
-        self.next_s = {}  # source -> Clock.now_s() of its next fetch or post
-        self.errors = {}
-        self.emon = None  # emon.Log, made at the first post (HEATER_EMONCMS_KEY)
-        self.state = "off"
-        self.source = "none"
-        self.price_p_kwh = None
-        self.element_w = 0
-        self.energy_wh = 0  # element energy today, Wh
-        self._energy_j = 0  # and the joules below a Wh
-        self._energy_s = None  # Clock.now_s() of the last accounting
-        self._day = None  # the local day (days since 2000) energy_wh belongs to
-        relay.value = False
-
-    @property
-    def energy_today_kwh(self):
-        return self.energy_wh / 1000
 
     def _report(self, source, err):
         """Log a source's failure once, and its recovery."""
         was = self.errors.get(source, "")
         self.errors[source] = err or ""
         if err and err != was:
-            self.ctx.log.warn("heater: %s: %s" % (source, err))
+            # 14: 'heater: %s: %s'
+            self.ctx.log.warn(w(14, _TEXTS) % (source, err))
         elif not err and was:
-            self.ctx.log.info("heater: %s answers again" % source)
+            # 15: 'heater: %s answers again'
+            self.ctx.log.info(w(15, _TEXTS) % source)
 
     def poll_meter(self):
         s = self.ctx.settings
@@ -238,7 +240,8 @@ class Heater(HeaterCore):
             box[0], why = grid_w(s.heater_meter, resp.json())
             return why
 
-        err = get(self, url, parse) if url else "HEATER_METER_IP is not 4 numbers"
+        # 16: 'HEATER_METER_IP is not 4 numbers'
+        err = get(self, url, parse) if url else w(16, _TEXTS)
         self._report("meter", err)
         self.grid_why = err
         self.grid_w = None if err else (-1 if s.heater_meter_invert else 1) * int(box[0])
@@ -247,12 +250,14 @@ class Heater(HeaterCore):
         """Fetch the slow source ``controller.heater.src_NAME`` ("octopus", "carbon",
         "forecast") now; None or the reason it failed. Its modules are forgotten after it."""
         before = set(sys.modules)
-        module = "controller.heater.src_" + name
+        # 17: 'controller.heater.src_'
+        module = w(17, _TEXTS) + name
         try:
             __import__(module)
             return sys.modules[module].fetch(self, utc)
         except MemoryError:  # its code does not fit now: said, and tried again after 600 s
-            err = "no memory to load its code"
+            # 18: 'no memory to load its code'
+            err = w(18, _TEXTS)
             self._report("prices" if name == "octopus" else name, err)
             return err
         finally:
@@ -271,7 +276,7 @@ class Heater(HeaterCore):
                 local = (utc + offset_at(s, utc)) % DAY_MIN
                 # tomorrow's prices appear about 16:00 UK time: fetch until the table reaches tomorrow night
                 if t is not None and t.find(utc) >= 0 and (
-                        local < 16 * 60 or max(t.end[:t.n]) >= utc + (24 * 60 - local) + 20 * 60):
+                        local < 16 * 60 or t.last() >= utc + (24 * 60 - local) + 20 * 60):
                     continue
             elif not (s.heater_tariff == "greenest" if name == "carbon" else s.heater_pv_kwp):
                 continue
@@ -310,14 +315,13 @@ class Heater(HeaterCore):
         epoch, utc = self._wall()
         if self._energy_s is not None and self.on:  # on since the last cycle: it only switches here
             self._energy_j += int(s.heater_power_w) * (now_s - self._energy_s)
-            self.energy_wh += self._energy_j // 3600
-            self._energy_j %= 3600
         self._energy_s = now_s
         if utc is not None:
             day = (utc + offset_at(s, utc)) // DAY_MIN
             if day != self._day and self._day is not None:
-                self.energy_wh = self._energy_j = 0  # local midnight
+                self._energy_j = 0  # local midnight
             self._day = day
+        self.energy_today_kwh = self._energy_j // 3600 / 1000
         self.utc_min = utc
         self.poll_meter()
         if slow and utc is not None:
@@ -325,26 +329,32 @@ class Heater(HeaterCore):
         # the plant: the tank top probe, the tank bottom (the cold NTC), the pump's mode and the
         # plant protections acting now
         name = s.heater_top_probe
-        self.top_c, self.top_why = None, "no DS18B20 probe named %s" % name
+        top = why = None
         for probe in ctx.probes:
             if probe.name == name:
-                self.top_c = probe.value_c
-                self.top_why = "probe %s: %s" % (name, probe.fault or "no reading")
+                top, why = probe.value_c, probe.fault or "no reading"
+        self.top_c = top
+        if top is None:  # why, in words, only then (core reads it only then)
+            # 19: 'probe %s: %s'; 20: 'no DS18B20 probe named %s'
+            self.top_why = w(19, _TEXTS) % (name, why) if why else w(20, _TEXTS) % name
         self.bottom_c = ctx.cold.value_c
         d = ctx.decision
         ok = d.mode in SHED_MODES
         self.pump_running = d.duty_pct > 0 and not ok
-        self.block = "pump in %s: %s" % (d.mode, d.reason) if ok else ""
+        # 21: 'pump in %s: %s'
+        self.block = w(21, _TEXTS) % (d.mode, d.reason) if ok else ""
         prot = ctx.protection
         for name in prot.active if prot is not None else ():
             if name in SHED_MODES:
-                self.block = "protection: " + name
+                # 22: 'protection: '
+                self.block = w(22, _TEXTS) + name
         was = self.on
         self.decide(now_s)
         self.relay.value = self.on
         self.state = "on" if self.on else "off"
         if self.on != was:
-            ctx.log.info("heater %s: %s" % (self.state, self.reason))
+            # 23: 'heater %s: %s'
+            ctx.log.info(w(23, _TEXTS) % (self.state, self.reason))
         r = self.rule
         self.source = r if r == "none" or r == "pv" or r == "legionella" else ("green" if r == "greenest" else "cheap")
         self.price_p_kwh = None if self.price is None else self.price / 1000
