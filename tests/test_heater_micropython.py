@@ -112,11 +112,18 @@ if kind == "octopus":
     a0 = gc.mem_alloc()
     for _ in chunks.iter_content(256):
         pass
-    a1 = gc.mem_alloc()
-    nxt, err = read(Resp(), table)
-    a2 = gc.mem_alloc()
+    chunk_bytes = gc.mem_alloc() - a0
+    # the least of three reads: the interpreter's own periodic work (its wall-clock checks) can
+    # allocate during one read, more of it the longer a read takes on a loaded machine
+    least = None
+    for _ in range(3):
+        table = SlotTable(100)
+        a1 = gc.mem_alloc()
+        nxt, err = read(Resp(), table)
+        a2 = gc.mem_alloc()
+        least = a2 - a1 if least is None else min(least, a2 - a1)
     sort(table)
-    print("RESULT", err, table.n, table.value[0], table.value[6], table.start[47] - table.start[0], a2 - a1, a1 - a0)
+    print("RESULT", err, table.n, table.value[0], table.value[6], table.start[47] - table.start[0], least, chunk_bytes)
 elif kind == "carbon":
     from controller.heater.src_carbon import read
     table = SlotTable(100)
