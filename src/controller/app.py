@@ -147,25 +147,9 @@ class Controller:
         (controller.change: loaded for the call)."""
         once("change", "set_manual", self, mode, duty_pct, timeout_s)
 
-    def _apply_manual(self, decision, now_s):
-        if self.manual_mode == AUTO:
-            return
-        if self.manual_until_s is not None and now_s >= self.manual_until_s:
-            self.manual_mode = AUTO
-            self.manual_until_s = None
-            self.log.info("manual pump mode timed out: auto again")
-            return
-        # The only modes a manual setting overrides: every safety rule (fault, overheat, cool-off
-        # and each plant protection) comes first.
-        if decision.mode not in (IDLE, RUNNING, PURGE, TUBE_KICK):
-            return
-        if self.manual_mode == MANUAL and self.protection.refuse_manual(decision):
-            return
-        decision.mode = self.manual_mode
-        decision.duty_pct = self.manual_duty_pct
-
     def control_once(self):
-        """One control cycle: the algorithm on the current readings, then a manual mode."""
+        """One control cycle: the algorithm on the current readings, plant protection, then a
+        manual mode (set_manual)."""
         if self.settings.control_strategy != self._strategy:  # a ThingsBoard override changed it
             once("change", "switch_strategy", self)
         was_mode = self.decision.mode
@@ -178,7 +162,17 @@ class Controller:
         s = self.settings
         self.protection.apply(decision, self.probe_value(s.panel_probe), self.probe_value(s.tank_top_probe),
                               self.local_min(), self.probe_value(s.flow_probe))
-        self._apply_manual(decision, now_s)
+        if self.manual_mode != AUTO:
+            if self.manual_until_s is not None and now_s >= self.manual_until_s:
+                self.manual_mode = AUTO
+                self.manual_until_s = None
+                self.log.info("manual pump mode timed out: auto again")
+            # The only modes a manual setting overrides: every safety rule (fault, overheat,
+            # cool-off and each plant protection) comes first.
+            elif decision.mode in (IDLE, RUNNING, PURGE, TUBE_KICK) and not (
+                    self.manual_mode == MANUAL and self.protection.refuse_manual(decision)):
+                decision.mode = self.manual_mode
+                decision.duty_pct = self.manual_duty_pct
         self.decision_ms = self.clock.ticks_ms()
         self.control_cycles += 1
         if decision.duty_pct > 0 and was_duty == 0:
