@@ -307,7 +307,8 @@ def test_a_stalled_control_task_is_caught_too(board, monkeypatch):
 
 def test_a_stalled_pump_task_is_caught(board, monkeypatch):
     async def stalled(ctx):
-        await asyncio.Event().wait()
+        async with ctx.i2c_lock:
+            await asyncio.Event().wait()
 
     monkeypatch.setattr(pump_mod, "task", stalled)
     b = board()

@@ -103,31 +103,31 @@ class Controller:
 
     # --- I/O used by the tasks ----------------------------------------------------------
     async def read_ntcs(self):
-        """Read both NTCs through the PCF8591, then publish them. No await in between: the
-        transfers and the update are one step of the event loop, so no other task sees the bus
-        or the readings half-way (the tasks need no locks; see controller.tasks)."""
+        """Read both NTCs through the PCF8591 under the I2C lock, then publish them."""
         raws = [None, None]
         error = None
-        if self.pcf is None and not self.connect_pcf():
-            error = "PCF8591 not found"
-        else:
-            try:
-                raws[0] = self.pcf.read(self.hot.channel)
-                raws[1] = self.pcf.read(self.cold.channel)
-            except (OSError, RuntimeError) as exc:
-                self.i2c_errors += 1
-                error = "I2C error (%s)" % exc
-        for sensor, raw in ((self.hot, raws[0]), (self.cold, raws[1])):
-            was = sensor.fault
-            if raw is None:
-                sensor.feed_error(error)
+        async with self.i2c_lock:
+            if self.pcf is None and not self.connect_pcf():
+                error = "PCF8591 not found"
             else:
-                sensor.feed_raw(raw)
-            if sensor.fault != was:
-                if sensor.fault is None:
-                    self.log.info("%s sensor reads again: %.1f C" % (sensor.label, sensor.value_c))
+                try:
+                    raws[0] = self.pcf.read(self.hot.channel)
+                    raws[1] = self.pcf.read(self.cold.channel)
+                except (OSError, RuntimeError) as exc:
+                    self.i2c_errors += 1
+                    error = "I2C error (%s)" % exc
+        async with self.state_lock:
+            for sensor, raw in ((self.hot, raws[0]), (self.cold, raws[1])):
+                was = sensor.fault
+                if raw is None:
+                    sensor.feed_error(error)
                 else:
-                    self.log.error("%s sensor fault: %s (raw %s)" % (sensor.label, sensor.fault, sensor.raw))
+                    sensor.feed_raw(raw)
+                if sensor.fault != was:
+                    if sensor.fault is None:
+                        self.log.info("%s sensor reads again: %.1f C" % (sensor.label, sensor.value_c))
+                    else:
+                        self.log.error("%s sensor fault: %s (raw %s)" % (sensor.label, sensor.fault, sensor.raw))
 
     def fault_text(self):
         parts = []

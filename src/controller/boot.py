@@ -13,6 +13,8 @@ from controller.counters import _HEAD  # noqa: F401 - read here by tests, from b
 
 def controller(self, hw, settings, ticks_ms, log, derived):
     """``Controller.__init__`` (see controller.app): everything the tasks share."""
+    import asyncio
+
     from controller import pump
     from controller.algorithm import create
     from controller.decision import AUTO
@@ -27,6 +29,8 @@ def controller(self, hw, settings, ticks_ms, log, derived):
     if self.log.clock is None:
         self.log.clock = self.clock
     self.screen = getattr(hw, "screen", None)
+    self.i2c_lock = asyncio.Lock()
+    self.state_lock = asyncio.Lock()
     self.algorithm = create(settings)
     self.decision = self.algorithm.decision
     self._strategy = settings.control_strategy

@@ -98,16 +98,17 @@ class Pcf8591:
 
 
 async def drive(ctx, on):
-    """Set the DAC for ``on``; False (counted and logged) on an I2C error or while the PCF8591 is
-    missing."""
-    if ctx.pcf is None:
-        return False
-    try:
-        ctx.pcf.write(_DAC_ON if on else _DAC_OFF)
-    except (OSError, RuntimeError) as exc:
-        ctx.i2c_errors += 1
-        ctx.log.error("pump DAC write failed: %s" % exc)
-        return False
+    """Set the DAC for ``on`` under the I2C lock; False (counted and logged) on an I2C error or
+    while the PCF8591 is missing."""
+    async with ctx.i2c_lock:
+        if ctx.pcf is None:
+            return False
+        try:
+            ctx.pcf.write(_DAC_ON if on else _DAC_OFF)
+        except (OSError, RuntimeError) as exc:
+            ctx.i2c_errors += 1
+            ctx.log.error("pump DAC write failed: %s" % exc)
+            return False
     return True
 
 

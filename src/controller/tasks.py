@@ -1,12 +1,9 @@
 """The cooperative tasks: sensors, control and display (the pump's drive is controller.pump).
 
 Each task is a coroutine function taking the ``Controller`` (app.py), which holds the
-hardware and the shared state. The tasks take no locks: every bus transaction (the PCF8591's
-ADC reads and DAC writes, a 1-Wire transfer) and every update of the readings or the decision
-runs without an await inside it, so the cooperative event loop never switches tasks in the
-middle of one (an asyncio.Lock there was never contended; it cost the heap asyncio's lock
-module). Tasks schedule themselves on millisecond ticks, so a late wake-up does not shift the
-period.
+hardware, the shared state and two locks: ``i2c_lock`` (the PCF8591's ADC reads and DAC
+writes share one bus) and ``state_lock`` (readings and the decision). Tasks schedule
+themselves on millisecond ticks, so a late wake-up does not shift the period.
 """
 
 import asyncio
@@ -59,11 +56,12 @@ async def sensor_task(ctx):
             while ticks_diff(ctx.clock.ticks_ms(), started_ms) < s.probe_conversion_ms:
                 await asyncio.sleep((s.probe_conversion_ms - ticks_diff(ctx.clock.ticks_ms(), started_ms)) / 1000)
             now_s = ctx.clock.now_s()
-            if converting:
-                probes.read_all(now_s)
-            else:
-                for probe in probes.probes:
-                    probe.feed(None, "bus: no presence pulse", now_s)
+            async with ctx.state_lock:
+                if converting:
+                    probes.read_all(now_s)
+                else:
+                    for probe in probes.probes:
+                        probe.feed(None, "bus: no presence pulse", now_s)
             # Every minute, look again for configured probes that are missing.
             if probes.missing_configured() and now_s - last_scan_s >= 60:
                 last_scan_s = now_s
