@@ -4,7 +4,7 @@ Hardware comes in from outside (``controller.hardware`` on the board, fakes or t
 simulator on a PC) as an object with:
 
 - ``i2c``: a busio.I2C (or look-alike) with the PCF8591 on it
-- ``onewire_pin``: the pin the DS18B20 bus is on (``controller.sensors.ProbeBus`` drives it)
+- ``onewire_pin``: the pin the DS18B20 bus is on (adafruit_onewire makes the bus from it)
 - ``screen``: None, or a ``controller.screen.Screen`` (or anything with
   ``show(lines, errors)`` for the boot messages; ``update(ctx, now_ms)`` is called once a
   second by the display task when it has one)
@@ -67,10 +67,12 @@ class Controller:
     def connect_pcf(self):
         """Find the PCF8591 and switch the pump off; False if it is not there (logged once per
         outage: the sensor task retries every reading)."""
+        from adafruit_pcf8591.pcf8591 import PCF8591
+
         address = self.settings.pcf8591_address
         try:
-            pcf = pump.Pcf8591(self.hw.i2c, address)
-            pcf.write(0)  # enables the output at 0: pump off
+            pcf = PCF8591(self.hw.i2c, address)
+            pcf.dac_enabled = True  # enables the output at 0: pump off
         except (OSError, ValueError, RuntimeError) as exc:
             self.pcf = None
             if not self._pcf_missing:
@@ -89,7 +91,9 @@ class Controller:
         screen)."""
         if self.probe_bus is None:
             try:
-                self.probe_bus = ProbeBus(self.hw.onewire_pin, self.probes)
+                from adafruit_onewire.bus import OneWireBus
+
+                self.probe_bus = ProbeBus(OneWireBus(self.hw.onewire_pin), self.probes)
             except (OSError, RuntimeError, ValueError, TypeError) as exc:
                 self._boot_say("1-Wire bus unavailable (%s)" % exc, True)
                 return None

@@ -1,8 +1,7 @@
 """The pump's drive: the PCF8591's analog output (DAC) switches the SCR pump driver, 255 on and
-0 off. Every write to it is here: the chip's own driver (``Pcf8591``, which also reads the NTC
-inputs), the pump task that applies the decided duty as a slow on/off cycle (``DutyCycler``,
-below), and ``off``, the one way to switch the pump off whatever state the program is in (a
-stop, a crash, the watchdog, a reboot, safe mode).
+0 off. Every write to it is here: the pump task that applies the decided duty as a slow on/off
+cycle (``DutyCycler``, below), and ``off``, the one way to switch the pump off whatever state the
+program is in (a stop, a crash, the watchdog, a reboot, safe mode).
 """
 
 import asyncio
@@ -41,60 +40,6 @@ def off(pcf, i2c=None, address=0x48):
         return True
     except Exception:  # noqa: BLE001 - the last line of defence reports, never raises
         return False
-
-
-class Pcf8591:
-    """The PCF8591 (ADC inputs, DAC output) driven as adafruit_pcf8591's driver drives it with
-    its output enabled, byte for byte on the bus, without loading that driver and
-    adafruit_bus_device's I2CDevice (about 2 KB of the board's heap).
-
-    :param i2c: the bus (busio.I2C or look-alike)
-    :param address: the PCF8591's address; ValueError if nothing answers there (I2CDevice's probe:
-        an empty write, else a one-byte read)
-    """
-
-    def __init__(self, i2c, address):
-        self.i2c = i2c
-        self.address = address
-        self.dac = 0  # the output's value, sent with every transfer
-        self.buf = bytearray(2)
-        self._lock()
-        try:
-            i2c.writeto(address, b"")
-        except OSError:
-            try:
-                i2c.readfrom_into(address, bytearray(1))
-            except OSError:
-                raise ValueError("No I2C device at address: 0x%x" % address)
-        finally:
-            i2c.unlock()
-
-    def _lock(self):
-        while not self.i2c.try_lock():
-            pass
-
-    def _transfer(self, control):
-        """The control byte (output enabled) and the output's value out, two bytes back."""
-        buf = self.buf
-        buf[0] = 0x40 | control
-        buf[1] = self.dac
-        self._lock()
-        try:
-            self.i2c.writeto_then_readfrom(self.address, buf, buf)
-        finally:
-            self.i2c.unlock()
-
-    def read(self, channel):
-        """The input ``channel`` (0..3), 0..255: read twice, the first transfer starts the
-        conversion the second one returns."""
-        self._transfer(channel & 3)
-        self._transfer(channel & 3)
-        return self.buf[1]
-
-    def write(self, value):
-        """The output (and so the pump's SCR driver) to ``value``, 0..255."""
-        self.dac = value
-        self._transfer(0)
 
 
 async def drive(ctx, on):

@@ -118,7 +118,8 @@ class Probe:
         self.name = name
         self.rom_hex = rom_hex
         self.max_age_s = max_age_s
-        self.device = None  # its ROM (8 bytes) once found on the bus (ProbeBus.scan)
+        self.device = None  # adafruit_onewire.device.OneWireDevice once found on the bus
+        self.address = None  # its adafruit_onewire.bus.OneWireAddress
         self.value_c = None
         self.fault = FAULT_NO_ROM if not rom_hex else FAULT_MISSING
         self.last_good_s = None
@@ -179,125 +180,58 @@ def decode_scratchpad(buf):
 
 
 class ProbeBus:
-    """The DS18B20 probes on one 1-Wire bus, read without blocking the event loop. The bus is
-    CircuitPython's ``onewireio.OneWire`` (resets and bits), driven here as adafruit_onewire's
-    OneWireBus and OneWireDevice drive it, without loading that library (about 3 KB of the
-    board's heap).
+    """The DS18B20 probes on one 1-Wire bus, read without blocking the event loop.
 
-    :param pin: the bus's pin
-    :param probes: list of ``Probe`` in slot order; a probe found on the bus gets its ROM (8
-        bytes) as ``device``
+    :param bus: ``adafruit_onewire.bus.OneWireBus``
+    :param probes: list of ``Probe`` in slot order
     """
 
-    def __init__(self, pin, probes):
-        import onewireio
-
-        self.ow = onewireio.OneWire(pin)
+    def __init__(self, bus, probes):
+        self.bus = bus
         self.probes = probes
         self.found = []  # ROM hex strings seen by the last scan
         self._buf = bytearray(9)
 
-    def reset(self):
-        """A bus reset; True if a device answered with a presence pulse."""
-        return not self.ow.reset()
-
-    def write(self, data, end=None):
-        """``data[:end]``, each byte least significant bit first."""
-        bit = self.ow.write_bit
-        for i in range(len(data) if end is None else end):
-            byte = data[i]
-            for j in range(8):
-                bit(byte >> j & 1)
-
-    def _read(self, buf, end):
-        bit = self.ow.read_bit
-        for i in range(end):
-            byte = 0
-            for j in range(8):
-                byte |= bit() << j
-            buf[i] = byte
-
-    def _select(self, rom, command):
-        """Reset, MATCH ROM ``rom``, then the function ``command`` (one byte)."""
-        self.reset()
-        self.write(b"\x55")
-        self.write(rom)
-        self.write(command)
-
-    def _search(self, last, diff):
-        """One pass of the SEARCH ROM algorithm: (the ROM found or None, the next branch point)."""
-        if not self.reset():
-            return None, 0
-        self.write(b"\xf0")
-        if not last:
-            last = bytearray(8)
-        rom = bytearray(8)
-        next_diff = 0
-        i = 64
-        read = self.ow.read_bit
-        for byte in range(8):
-            value = 0
-            for bit in range(8):
-                b = read()
-                if read():
-                    if b:  # no device answered, or an error on the bus
-                        return None, 0
-                elif not b and (diff > i or ((last[byte] & (1 << bit)) and diff != i)):  # a collision
-                    b = 1
-                    next_diff = i
-                self.ow.write_bit(b)
-                value |= b << bit
-                i -= 1
-            rom[byte] = value
-        return rom, next_diff
-
     def scan(self):
-        """Scan the bus, attach the configured probes found, return the ROMs seen (hex).
-        RuntimeError beyond 10 devices (as adafruit_onewire's scan)."""
-        roms = []
-        diff = 65
-        rom = None
-        for _ in range(0xFF):
-            rom, diff = self._search(rom, diff)
-            if rom:
-                if len(roms) >= 10:
-                    raise RuntimeError("Maximum device count of 10 exceeded.")
-                roms.append(rom)
-            if diff == 0:
-                break
-        self.found = [rom_to_hex(r) for r in roms]
+        """Scan the bus, attach the configured probes found, return the ROMs seen (hex)."""
+        from adafruit_onewire.device import OneWireDevice
+
+        addresses = self.bus.scan()
+        self.found = [rom_to_hex(a.rom) for a in addresses]
         for probe in self.probes:
             probe.device = None
-            for rom in roms:
-                if probe.rom_hex and rom_to_hex(rom) == probe.rom_hex:
-                    probe.device = rom
+            probe.address = None
+            for address in addresses:
+                if probe.rom_hex and rom_to_hex(address.rom) == probe.rom_hex:
+                    probe.device = OneWireDevice(self.bus, address)
+                    probe.address = address
         return self.found
 
     def ensure_resolution(self, bits=12):
-        """Set each attached probe to ``bits`` resolution: its configuration register read (a
-        bad CRC is a RuntimeError), and written (TH, TL 0) when it differs, as adafruit_ds18x20
-        does it (that driver is not loaded either: about 2 KB)."""
+        """Set each attached probe to ``bits`` resolution: its configuration register read, and
+        written (TH, TL 0) when it differs, as adafruit_ds18x20 does it (that driver is not loaded:
+        about 2 KB of the board's heap for these two transfers)."""
         buf = self._buf
         for probe in self.probes:
-            rom = probe.device
-            if rom is not None:
-                if rom[0] not in (0x10, 0x28):  # as the driver: DS18S20, DS18B20
+            dev = probe.device
+            if dev is not None:
+                if probe.address.family_code not in (0x10, 0x28):  # as the driver: DS18S20, DS18B20
                     raise ValueError("Incorrect family code in device address.")
-                self._select(rom, b"\xbe")  # read scratchpad
-                self._read(buf, 9)
-                if crc8(buf):
-                    raise RuntimeError("CRC error.")
+                with dev as d:
+                    d.write(b"\xbe")  # read scratchpad
+                    d.readinto(buf)
                 if buf[4] >> 5 & 3 != bits - 9:
                     buf[0] = buf[1] = 0  # TH, TL
                     buf[2] = (bits - 9) << 5 | 0x1F  # the configuration register
-                    self._select(rom, b"\x4e")  # write scratchpad
-                    self.write(buf, 3)
+                    with dev as d:
+                        d.write(b"\x4e")  # write scratchpad
+                        d.write(buf, end=3)
 
     def start_conversion(self):
         """Start a conversion on every probe at once; True if any device answered."""
-        if not self.reset():
+        if not self.bus.reset():
             return False
-        self.write(b"\xcc\x44")  # skip ROM, convert T
+        self.bus.write(b"\xcc\x44")  # skip ROM, convert T
         return True
 
     def read_all(self, now_s):
@@ -308,10 +242,11 @@ class ProbeBus:
                 probe.feed(None, FAULT_NO_ROM if not probe.rom_hex else FAULT_MISSING, now_s)
                 continue
             try:
-                self._select(probe.device, b"\xbe")  # read scratchpad
-                # The raw bytes: the CRC is checked by decode_scratchpad, which tells a bad CRC
-                # from an absent probe.
-                self._read(buf, 9)
+                with probe.device as dev:
+                    dev.write(b"\xbe")  # read scratchpad
+                    # end=9 reads the raw bytes: without it the driver raises one
+                    # "CRC error" for a bad CRC and an absent probe alike.
+                    dev.readinto(buf, end=9)
             except (OSError, RuntimeError):
                 probe.feed(None, FAULT_BUS, now_s)
                 continue
