@@ -208,24 +208,14 @@ class ProbeBus:
         return self.found
 
     def ensure_resolution(self, bits=12):
-        """Set each attached probe to ``bits`` resolution: its configuration register read, and
-        written (TH, TL 0) when it differs, as adafruit_ds18x20 does it (that driver is not loaded:
-        about 2 KB of the board's heap for these two transfers)."""
-        buf = self._buf
+        """Set each attached probe to ``bits`` resolution through the DS18X20 driver."""
+        from adafruit_ds18x20 import DS18X20
+
         for probe in self.probes:
-            dev = probe.device
-            if dev is not None:
-                if probe.address.family_code not in (0x10, 0x28):  # as the driver: DS18S20, DS18B20
-                    raise ValueError("Incorrect family code in device address.")
-                with dev as d:
-                    d.write(b"\xbe")  # read scratchpad
-                    d.readinto(buf)
-                if buf[4] >> 5 & 3 != bits - 9:
-                    buf[0] = buf[1] = 0  # TH, TL
-                    buf[2] = (bits - 9) << 5 | 0x1F  # the configuration register
-                    with dev as d:
-                        d.write(b"\x4e")  # write scratchpad
-                        d.write(buf, end=3)
+            if probe.device is not None:
+                sensor = DS18X20(self.bus, probe.address)
+                if sensor.resolution != bits:
+                    sensor.resolution = bits
 
     def start_conversion(self):
         """Start a conversion on every probe at once; True if any device answered."""
