@@ -6,6 +6,7 @@ runs beside the link when the network is on."""
 import asyncio
 import socket
 import sys
+import time
 import types
 
 import adafruit_requests
@@ -122,7 +123,7 @@ def drive(monkeypatch, env, esp_fails=False, seconds=0.6):
             pass
 
     monkeypatch.setattr(main, "asyncio", types.SimpleNamespace(run=run_for_a_while, sleep=asyncio.sleep))
-    monkeypatch.setattr(main.time, "sleep", lambda s: pytest.fail("main.run crashed (see the output)"))
+    monkeypatch.setattr(time, "sleep", lambda s: pytest.fail("main.run crashed (see the output)"))
     main.run()
     return hw, seen["ctl"]
 

@@ -213,11 +213,11 @@ def test_a_crash_is_counted_the_pump_switched_off_and_the_board_reloaded(monkeyp
         rig.run_for(60)
         assert rig.pcf.output_level() == 255 or rig.ctl.decision.duty_pct > 0
         sleeps = []
-        monkeypatch.setattr(main_mod.time, "sleep", sleeps.append)
+        monkeypatch.setattr(time, "sleep", sleeps.append)
         rig.hw.watchdog = dog
         hardware = FakeHardware()
         state = {"hw": rig.hw, "ctl": rig.ctl, "pcf_address": 0x48}
-        main_mod._crashed(hardware, state, ZeroDivisionError("bug"))
+        restart.crashed(hardware, state, ZeroDivisionError("bug"))
         assert rig.pcf.output_level() == 0
         assert hardware.calls == ["reload"]
         assert len(sleeps) == restart.CRASH_DELAY_S[0] and dog.feeds == len(sleeps)  # fed while waiting
@@ -228,10 +228,10 @@ def test_a_crash_is_counted_the_pump_switched_off_and_the_board_reloaded(monkeyp
         assert c.count_boot("reload") == "crash"
         # crashes keep coming: after STREAK_MAX a full reset after a longer wait, no more writes
         for _ in range(restart.STREAK_MAX - 1):
-            main_mod._crashed(hardware, state, ZeroDivisionError("bug"))
+            restart.crashed(hardware, state, ZeroDivisionError("bug"))
         writes = nvm.writes
         del sleeps[:]
-        main_mod._crashed(hardware, state, ZeroDivisionError("bug"))
+        restart.crashed(hardware, state, ZeroDivisionError("bug"))
         assert hardware.calls[-1] == "reset" and len(sleeps) == restart.CRASH_DELAY_S[1]
         assert nvm.writes == writes
     finally:
@@ -253,7 +253,7 @@ def test_a_crash_before_the_controller_exists_still_restarts(monkeypatch):
     monkeypatch.setitem(sys.modules, "controller.hardware", fake)
     monkeypatch.setattr(controller, "hardware", fake, raising=False)
     sleeps = []
-    monkeypatch.setattr(main_mod.time, "sleep", sleeps.append)
+    monkeypatch.setattr(time, "sleep", sleeps.append)
     main_mod.run()
     assert calls == ["raw pump off 0x48", "raw pump off 0x48", "reload"]
     assert len(sleeps) == restart.CRASH_DELAY_S[0]

@@ -56,17 +56,6 @@ def create(settings):
     return (PumpAlgorithm, OnOff, Proportional, Burst)[STRATEGIES.index(name)](settings)
 
 
-def per_million(a, s):
-    """(floor(a * 1000000 / s), the remainder) for 0 <= a < s < 10**8: the fraction a/s to six
-    places, digit by digit, so that no step leaves MicroPython's small ints (no long int)."""
-    q = 0
-    for _ in range(6):
-        a *= 10
-        q = q * 10 + a // s
-        a %= s
-    return q, a
-
-
 def scale(x, factor_e4):
     """``x * factor_e4 / 10000`` rounded half up, in small ints for 0 <= x < 10**9."""
     q, r = divmod(x, 10000)
@@ -134,8 +123,16 @@ class PumpAlgorithm:
             return RUNNING, 100, 100.0
         # The duty: how far into the band min..max_diff the difference is, in millionths
         # (1000000 = 100 %), exactly; ``rest`` > 0 when there is more after the sixth place.
+        # Digit by digit (floor(a * 1000000 / span), six places), so that no step leaves
+        # MicroPython's small ints (no long int): 0 <= a < span < 10**8.
         min_uk = min_mk * 1000
-        raw, rest = per_million(diff_uk - min_uk, self.max_diff_uk - min_uk)
+        rest = diff_uk - min_uk
+        span = self.max_diff_uk - min_uk
+        raw = 0
+        for _ in range(6):
+            rest *= 10
+            raw = raw * 10 + rest // span
+            rest %= span
         if raw < milli(s.duty_shrink_below_pct) * 10:
             # shrunk by MAX_DIFF_SHRINK, at least MIN_DIFF_K + MAX_DIFF_FLOOR_MARGIN_K
             self.max_diff_uk = max(scale(self.max_diff_uk, round(s.max_diff_shrink * 10000)),

@@ -16,8 +16,8 @@ import asyncio
 from adafruit_ticks import ticks_diff
 
 from controller import milli, once, pump, recovery, tasks
-from controller.algorithm import create
-from controller.decision import AUTO, ERROR_MODES, IDLE, MANUAL, NO_FLOW, OFF, PURGE, RUNNING, TUBE_KICK
+from controller.algorithm import create  # noqa: F401 - loaded here to stay (controller.boot and .change use it)
+from controller.decision import AUTO, ERROR_MODES, IDLE, MANUAL, NO_FLOW, PURGE, RUNNING, TUBE_KICK
 from controller.log import Clock, Log  # noqa: F401 - loaded here, made by controller.boot's controller()
 from controller.sensors import NtcSensor, Probe, ProbeBus  # noqa: F401 - as Clock and Log
 
@@ -143,45 +143,15 @@ class Controller:
     def set_manual(self, mode, duty_pct=0, timeout_s=None):
         """Manual pump mode: AUTO, MANUAL at ``duty_pct`` or OFF, back to AUTO after
         ``timeout_s`` (None: until changed). Safety modes (fault, overheat, cool-off) still
-        win over it. Raises ValueError for a bad mode or duty; nothing changes then."""
-        if mode not in (AUTO, MANUAL, OFF):
-            raise ValueError("mode must be one of " + ", ".join((AUTO, MANUAL, OFF)))
-        if not isinstance(duty_pct, (int, float)) or isinstance(duty_pct, bool) or not 0 <= duty_pct <= 100:
-            raise ValueError("duty_pct must be a number 0..100")
-        if timeout_s is not None and (not isinstance(timeout_s, (int, float)) or isinstance(timeout_s, bool)
-                                      or timeout_s <= 0):
-            raise ValueError("timeout_s must be a positive number of seconds")
-        self.manual_mode = mode
-        self.manual_duty_pct = int(duty_pct + 0.5) if mode == MANUAL else 0
-        self.manual_until_s = None if (mode == AUTO or timeout_s is None) else self.clock.now_s() + timeout_s
-        if mode == AUTO:
-            self.log.info("pump mode: auto")
-        else:
-            self.log.warn("pump mode: %s%s%s" % (
-                mode, " at %d %%" % self.manual_duty_pct if mode == MANUAL else "",
-                " for %d s" % timeout_s if timeout_s is not None else " until changed"))
-
-    def _apply_manual(self, decision, now_s):
-        if self.manual_mode == AUTO:
-            return
-        if self.manual_until_s is not None and now_s >= self.manual_until_s:
-            self.manual_mode = AUTO
-            self.manual_until_s = None
-            self.log.info("manual pump mode timed out: auto again")
-            return
-        # The only modes a manual setting overrides: every safety rule (fault, overheat, cool-off
-        # and each plant protection) comes first.
-        if decision.mode not in (IDLE, RUNNING, PURGE, TUBE_KICK):
-            return
-        if self.manual_mode == MANUAL and self.protection.refuse_manual(decision):
-            return
-        decision.mode = self.manual_mode
-        decision.duty_pct = self.manual_duty_pct
+        win over it. Raises ValueError for a bad mode or duty; nothing changes then
+        (controller.change: loaded for the call)."""
+        once("change", "set_manual", self, mode, duty_pct, timeout_s)
 
     def control_once(self):
-        """One control cycle: the algorithm on the current readings, then a manual mode."""
-        if self.settings.control_strategy != self._strategy:
-            self._switch_strategy()
+        """One control cycle: the algorithm on the current readings, plant protection, then a
+        manual mode (set_manual)."""
+        if self.settings.control_strategy != self._strategy:  # a ThingsBoard override changed it
+            once("change", "switch_strategy", self)
         was_mode = self.decision.mode
         was_duty = self.decision.duty_pct
         hot_c = self.hot.value_c
@@ -192,7 +162,17 @@ class Controller:
         s = self.settings
         self.protection.apply(decision, self.probe_value(s.panel_probe), self.probe_value(s.tank_top_probe),
                               self.local_min(), self.probe_value(s.flow_probe))
-        self._apply_manual(decision, now_s)
+        if self.manual_mode != AUTO:
+            if self.manual_until_s is not None and now_s >= self.manual_until_s:
+                self.manual_mode = AUTO
+                self.manual_until_s = None
+                self.log.info("manual pump mode timed out: auto again")
+            # The only modes a manual setting overrides: every safety rule (fault, overheat,
+            # cool-off and each plant protection) comes first.
+            elif decision.mode in (IDLE, RUNNING, PURGE, TUBE_KICK) and not (
+                    self.manual_mode == MANUAL and self.protection.refuse_manual(decision)):
+                decision.mode = self.manual_mode
+                decision.duty_pct = self.manual_duty_pct
         self.decision_ms = self.clock.ticks_ms()
         self.control_cycles += 1
         if decision.duty_pct > 0 and was_duty == 0:
@@ -224,18 +204,6 @@ class Controller:
         from controller.localtime import local_min  # loaded once the wall clock is known
 
         return local_min(self.settings, epoch) % 1440
-
-    def _switch_strategy(self):
-        """CONTROL_STRATEGY changed at run time (a ThingsBoard override): a fresh algorithm that
-        starts stopped, keeping the last decision's duty for the pump-start count."""
-        old = self.decision
-        self.algorithm = create(self.settings)
-        self.algorithm.decision.mode = old.mode
-        self.algorithm.decision.duty_pct = old.duty_pct
-        self.decision = self.algorithm.decision
-        self.protection.algorithm = self.algorithm
-        self.log.info("control strategy: %s (was %s)" % (self.settings.control_strategy, self._strategy))
-        self._strategy = self.settings.control_strategy
 
     def effective_duty_pct(self):
         """The duty the pump drive should apply: 0 if the decision is missing or stale."""

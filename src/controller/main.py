@@ -11,7 +11,8 @@ forgotten, the heater's relay stays off, and the boot page and the log say what 
 what to turn off; the pump control runs without it.
 
 An uncaught exception anywhere (building the controller, booting, a task's supervisor) ends
-in ``_crashed``: the traceback on the console and the screen, the pump off, the crash counted
+in ``run``'s handler: the pump off, then ``controller.restart.crashed`` (imported only then): the
+traceback on the console and the screen, the crash counted
 in the nvm counters (the next run counts its start as cause "crash"), then a restart into a
 known state: ``supervisor.reload()`` for the first few crashes in a row, a full
 ``microcontroller.reset()`` after a longer wait when they keep coming (controller.restart).
@@ -19,11 +20,9 @@ The watchdog keeps being fed while the board waits, so it does not cut the wait 
 """
 
 import asyncio
-import time
 
 from controller import pump
 from controller.app import Controller
-from controller.log import format_exception
 
 def run():
     from controller import hardware
@@ -32,7 +31,10 @@ def run():
     try:
         _run(hardware, state)
     except Exception as exc:  # noqa: BLE001 - last line of defence: pump off, count, restart
-        _crashed(hardware, state, exc)
+        _pump_off(hardware, state["ctl"], state["pcf_address"])
+        from controller import restart
+
+        restart.crashed(hardware, state, exc)
 
 
 def _run(hardware, state):
@@ -121,40 +123,6 @@ async def _serve(ctl, parts, state):
             await asyncio.sleep(3600)
     finally:
         await ctl.stop()
-
-
-def _crashed(hardware, state, exc):
-    from controller import restart
-
-    hw = state["hw"]
-    ctl = state["ctl"]
-    text = format_exception(exc)
-    print(text)
-    _pump_off(hardware, ctl, state["pcf_address"])
-    store = getattr(hw, "counter_store", None) if hw is not None else None
-    try:
-        how, delay_s = restart.after_crash(ctl, store)
-    except Exception as exc2:  # noqa: BLE001 - the restart must happen whatever the counters do
-        print("crash not counted: %s" % exc2)
-        how, delay_s = "reset", restart.CRASH_DELAY_S[1]
-    screen = getattr(hw, "screen", None) if hw is not None else None
-    if screen is not None:
-        lines = ["CRASH: %s" % exc, "pump off; %s in %d s" % ("restarting" if how == "reload" else "resetting the board",
-                                                               delay_s)]
-        try:
-            screen.show(lines + text.splitlines()[-6:], lines)
-        except Exception:  # noqa: BLE001
-            pass
-    dog = getattr(hw, "watchdog", None) if hw is not None else None
-    for _ in range(delay_s):
-        if dog is not None:
-            dog.feed()
-        time.sleep(1)
-    _pump_off(hardware, ctl, state["pcf_address"])
-    if how == "reload":
-        hardware.restart()
-    else:
-        hardware.hard_reset()
 
 
 def _pump_off(hardware, ctl, address):

@@ -163,8 +163,24 @@ class Protection:
         elif self.emergency:
             self._hold(d, EMERGENCY, 0, s.collector_emergency_c, s.collector_emergency_off_c)
             d.hot_c = collector_c
-        elif d.mode == FAULT:
-            self._fault(d, panel_c, tank_c)
+        elif d.mode == FAULT:  # off, except the backup overheat run on the panel probe
+            # The seed's overheat on the probe; with the tank at its maximum, collector cooling's limit.
+            limit_c = s.overheat_c
+            if self.tank_max:
+                limit_c = s.collector_cooling_c if s.collector_cooling_on else None
+            if d.hot_c is None and panel_c is not None and tank_c is not None and limit_c is not None:
+                panel = milli(panel_c)
+                limit = milli(limit_c)
+                if panel > limit:
+                    self.backup = True
+                elif panel <= limit - milli(s.collector_cooling_hyst_k):
+                    self.backup = False
+            else:
+                self.backup = False
+            if self.backup:
+                d.duty_pct = 100
+                d.limit_c = panel_c
+                self.active.append("backup_cooling")
         elif self.lockout:
             self._lock(d)
         elif self.retry_until_s is not None and now_s < self.retry_until_s:
@@ -186,27 +202,6 @@ class Protection:
             self._hold(d, TANK_MAX, 0, s.tank_max_c, s.tank_max_c - s.tank_max_hyst_k)
             return True
         return False
-
-    def _fault(self, d, panel_c, tank_c):
-        """The algorithm's FAULT: off, except the backup overheat run on the panel probe."""
-        s = self.s
-        # The seed's overheat on the probe; with the tank at its maximum, collector cooling's limit.
-        limit_c = s.overheat_c
-        if self.tank_max:
-            limit_c = s.collector_cooling_c if s.collector_cooling_on else None
-        if d.hot_c is None and panel_c is not None and tank_c is not None and limit_c is not None:
-            panel = milli(panel_c)
-            limit = milli(limit_c)
-            if panel > limit:
-                self.backup = True
-            elif panel <= limit - milli(s.collector_cooling_hyst_k):
-                self.backup = False
-        else:
-            self.backup = False
-        if self.backup:
-            d.duty_pct = 100
-            d.limit_c = panel_c
-            self.active.append("backup_cooling")
 
     def _run_rules(self, d, hot, cold, now_s, local_min, tank_max, hyst):
         """Rules 5 to 10 on the collector ``hot`` and tank ``cold`` readings, mC (``tank_max``,

@@ -133,7 +133,14 @@ class DutyCycler:
         self.cycles += 1
         self.cycle_start_ms = ticks_add(self.cycle_start_ms, period)
 
-    def _advance(self, now_ms):
+    def update(self, now_ms, duty_pct):
+        """The level the pump should have now; call it often (at least at ``next_edge_ms``).
+
+        :param now_ms: current ticks, ms
+        :param duty_pct: wanted duty, 0..100
+        :returns: True for on
+        """
+        # The time since the last call, credited to the level in effect, cycle by cycle.
         period = self.period_ms
         span = ticks_diff(now_ms, self.last_ms)
         if span < 0:
@@ -144,32 +151,22 @@ class DutyCycler:
             self._close_cycle()
             self.cycle_start_ms = now_ms
             self.last_ms = now_ms
-            return
-        while True:
-            to_end = ticks_diff(ticks_add(self.cycle_start_ms, period), self.last_ms)
-            if span < to_end:
-                self._credit(span)
-                self.last_ms = now_ms
-                return
-            self._credit(to_end)
-            span -= to_end
-            self.last_ms = ticks_add(self.last_ms, to_end)
-            self._close_cycle()
-
-    def update(self, now_ms, duty_pct):
-        """The level the pump should have now; call it often (at least at ``next_edge_ms``).
-
-        :param now_ms: current ticks, ms
-        :param duty_pct: wanted duty, 0..100
-        :returns: True for on
-        """
-        self._advance(now_ms)
+        else:
+            while True:
+                to_end = ticks_diff(ticks_add(self.cycle_start_ms, period), self.last_ms)
+                if span < to_end:
+                    self._credit(span)
+                    self.last_ms = now_ms
+                    break
+                self._credit(to_end)
+                span -= to_end
+                self.last_ms = ticks_add(self.last_ms, to_end)
+                self._close_cycle()
         if duty_pct <= 0 or duty_pct >= 100:
             self.carry_ms = 0
         self.duty_pct = duty_pct
         # The on-time wanted in this cycle: the duty's share of the period and the carry, within
         # 0..period (all of it at 100 %, none at 0 %).
-        period = self.period_ms
         if duty_pct <= 0:
             target = 0
         elif duty_pct >= 100:

@@ -1,6 +1,6 @@
-"""Deliberate restarts: what an uncaught exception (main.py), the reboot RPC and a safe mode
-(CIRCUITPY/safemode.py) record in the nvm counters before the board restarts, and how long the
-board waits first. Imported only then, so it costs no RAM while the controller runs.
+"""Deliberate restarts: what an uncaught exception (main.py: ``crashed``), the reboot RPC and a
+safe mode (CIRCUITPY/safemode.py) record in the nvm counters before the board restarts, and how
+long the board waits first. Imported only then, so it costs no RAM while the controller runs.
 """
 
 from controller.counters import Counters, clean_name
@@ -75,3 +75,42 @@ def after_safe_mode(store, reason):
     if within:
         save(True)
     return SAFE_MODE_DELAY_S[0] if within else SAFE_MODE_DELAY_S[1]
+
+
+def crashed(hardware, state, exc):
+    """``controller.main.run``'s last line of defence, after it switched the pump off: the
+    traceback on the console and the screen, the crash counted (``after_crash``), the watchdog
+    fed while the board waits, the pump off again, then the reload or the reset."""
+    import time
+
+    from controller.log import format_exception
+    from controller.main import _pump_off
+
+    hw = state["hw"]
+    ctl = state["ctl"]
+    text = format_exception(exc)
+    print(text)
+    store = getattr(hw, "counter_store", None) if hw is not None else None
+    try:
+        how, delay_s = after_crash(ctl, store)
+    except Exception as exc2:  # noqa: BLE001 - the restart must happen whatever the counters do
+        print("crash not counted: %s" % exc2)
+        how, delay_s = "reset", CRASH_DELAY_S[1]
+    screen = getattr(hw, "screen", None) if hw is not None else None
+    if screen is not None:
+        lines = ["CRASH: %s" % exc, "pump off; %s in %d s" % ("restarting" if how == "reload" else "resetting the board",
+                                                               delay_s)]
+        try:
+            screen.show(lines + text.splitlines()[-6:], lines)
+        except Exception:  # noqa: BLE001
+            pass
+    dog = getattr(hw, "watchdog", None) if hw is not None else None
+    for _ in range(delay_s):
+        if dog is not None:
+            dog.feed()
+        time.sleep(1)
+    _pump_off(hardware, ctl, state["pcf_address"])
+    if how == "reload":
+        hardware.restart()
+    else:
+        hardware.hard_reset()

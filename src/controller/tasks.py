@@ -16,16 +16,12 @@ from controller import const, milli
 _TOUCH_POLL_MS = const(100)
 
 
-async def sleep_ms(ms):
-    await asyncio.sleep(ms / 1000)
-
-
 async def sleep_until(ctx, deadline):
     """Sleep until the tick ``deadline`` (ms); if it has passed, still yield once, so a task whose
     work overran its period (a slow bus) cannot keep the others from running."""
     delay = ticks_diff(deadline, ctx.clock.ticks_ms())
     if delay > 0:
-        await sleep_ms(delay)
+        await asyncio.sleep(delay / 1000)
     else:
         await asyncio.sleep(0)
 
@@ -58,7 +54,7 @@ async def sensor_task(ctx):
         if probes is not None:
             # Read no earlier than the conversion time after the start, measured with ticks.
             while ticks_diff(ctx.clock.ticks_ms(), started_ms) < s.probe_conversion_ms:
-                await sleep_ms(s.probe_conversion_ms - ticks_diff(ctx.clock.ticks_ms(), started_ms))
+                await asyncio.sleep((s.probe_conversion_ms - ticks_diff(ctx.clock.ticks_ms(), started_ms)) / 1000)
             now_s = ctx.clock.now_s()
             async with ctx.state_lock:
                 if converting:
@@ -88,8 +84,10 @@ async def control_task(ctx):
 
 async def display_task(ctx):
     """Once a second: a point for the trend history (``ctx.trend``), the screen's update and,
-    every minute, a status line on the console. Between updates the touch panel
-    is read every 100 ms, and a touch that changes the page redraws at once."""
+    every minute, a status line on the serial console (the TFT pages are controller.screen's).
+    Between updates the touch panel is read every 100 ms, and a touch that changes the page
+    redraws at once."""
+
     from controller.screen import Trend
 
     if ctx.trend is None:
@@ -106,19 +104,13 @@ async def display_task(ctx):
             screen.update(ctx, ctx.clock.ticks_ms())
         if last_status_s is None or now_s - last_status_s >= 60:  # a status line every minute
             last_status_s = now_s
-            ctx.log.info(status_line(ctx))
+            d = ctx.decision
+            ctx.log.info("hot %s C  cold %s C  duty %3d %%  max_diff %.2f K  %s" % (
+                tuple("--.-" if s.value_c is None else "%5.1f" % s.value_c for s in (ctx.hot, ctx.cold))
+                + (d.duty_pct, d.max_diff_k, d.reason)))
         deadline = _next_deadline(ctx, deadline, 1000)
         while screen is not None and screen.touch is not None and ticks_diff(deadline, ctx.clock.ticks_ms()) > _TOUCH_POLL_MS:
-            await sleep_ms(_TOUCH_POLL_MS)
+            await asyncio.sleep(_TOUCH_POLL_MS / 1000)
             if screen.poll_touch():
                 screen.update(ctx, ctx.clock.ticks_ms())
         await sleep_until(ctx, deadline)
-
-
-# --- the status line for the serial console (the TFT pages are in controller.screen) ------------
-def status_line(ctx):
-    """One line for the serial console."""
-    d = ctx.decision
-    return "hot %s C  cold %s C  duty %3d %%  max_diff %.2f K  %s" % (
-        tuple("--.-" if s.value_c is None else "%5.1f" % s.value_c for s in (ctx.hot, ctx.cold))
-        + (d.duty_pct, d.max_diff_k, d.reason))
