@@ -16,14 +16,13 @@ from controller import const, milli
 _TOUCH_POLL_MS = const(100)
 
 
-async def sleep_until(ctx, deadline):
-    """Sleep until the tick ``deadline`` (ms); if it has passed, still yield once, so a task whose
-    work overran its period (a slow bus) cannot keep the others from running."""
+def _left_s(ctx, deadline):
+    """Seconds until the tick ``deadline`` (ms), for ``asyncio.sleep``; 0 if it has passed, so a
+    task whose work overran its period (a slow bus) still yields once and cannot keep the others
+    from running. A plain function, not a coroutine: a task asleep keeps no frame of it (64 bytes
+    each in the sensor, control and display tasks)."""
     delay = ticks_diff(deadline, ctx.clock.ticks_ms())
-    if delay > 0:
-        await asyncio.sleep(delay / 1000)
-    else:
-        await asyncio.sleep(0)
+    return delay / 1000 if delay > 0 else 0
 
 
 def _next_deadline(ctx, deadline, period_ms):
@@ -69,7 +68,7 @@ async def sensor_task(ctx):
                     ctx.log.info("all configured DS18B20 probes found again")
         ctx.readings += 1
         deadline = _next_deadline(ctx, deadline, period_ms)
-        await sleep_until(ctx, deadline)
+        await asyncio.sleep(_left_s(ctx, deadline))
 
 
 async def control_task(ctx):
@@ -79,7 +78,7 @@ async def control_task(ctx):
     while True:
         ctx.control_once()
         deadline = _next_deadline(ctx, deadline, period_ms)
-        await sleep_until(ctx, deadline)
+        await asyncio.sleep(_left_s(ctx, deadline))
 
 
 async def display_task(ctx):
@@ -113,4 +112,4 @@ async def display_task(ctx):
             await asyncio.sleep(_TOUCH_POLL_MS / 1000)
             if screen.poll_touch():
                 screen.update(ctx, ctx.clock.ticks_ms())
-        await sleep_until(ctx, deadline)
+        await asyncio.sleep(_left_s(ctx, deadline))
