@@ -33,11 +33,9 @@ class Log:
         self.keep = keep
         self.out = out or print
         self.recent = []  # (uptime_s, level, message), newest last
-        self.counts = {INFO: 0, WARN: 0, ERROR: 0}
 
     def _emit(self, level, message):
         uptime_s = self.clock.now_s() if self.clock is not None else 0
-        self.counts[level] += 1
         if len(self.recent) >= self.keep:
             self.recent.pop(0)
         self.recent.append((uptime_s, level, message))
