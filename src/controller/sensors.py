@@ -118,7 +118,8 @@ class Probe:
         self.name = name
         self.rom_hex = rom_hex
         self.max_age_s = max_age_s
-        self.device = None  # adafruit_onewire.device.OneWireDevice once found on the bus (its address: ``_address``)
+        self.device = None  # adafruit_onewire.device.OneWireDevice once found on the bus
+        self.address = None  # its adafruit_onewire.bus.OneWireAddress
         self.value_c = None
         self.fault = FAULT_NO_ROM if not rom_hex else FAULT_MISSING
         self.last_good_s = None
@@ -199,9 +200,11 @@ class ProbeBus:
         self.found = [rom_to_hex(a.rom) for a in addresses]
         for probe in self.probes:
             probe.device = None
+            probe.address = None
             for address in addresses:
                 if probe.rom_hex and rom_to_hex(address.rom) == probe.rom_hex:
                     probe.device = OneWireDevice(self.bus, address)
+                    probe.address = address
         return self.found
 
     def ensure_resolution(self, bits=12):
@@ -210,7 +213,7 @@ class ProbeBus:
 
         for probe in self.probes:
             if probe.device is not None:
-                sensor = DS18X20(self.bus, probe.device._address)  # the address the device was made with
+                sensor = DS18X20(self.bus, probe.address)
                 if sensor.resolution != bits:
                     sensor.resolution = bits
 
