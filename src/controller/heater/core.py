@@ -222,15 +222,15 @@ class HeaterCore:
                 return False, w(6) % (value, limit)
         if self.since is None:
             self.since = now_s
-        age = now_s - self.since
+        dt = now_s - self.since
         text = text % (value, limit)
-        if age < delay:
+        if dt < delay:
             # 7: '%s for %d of %d s'
-            return self.pv, w(7) % (text, age, delay)
+            return self.pv, w(7) % (text, dt, delay)
         self.pv = not self.pv
         self.since = None
         # 8: '%s for %d s'
-        return self.pv, w(8) % (text, age)
+        return self.pv, w(8) % (text, dt)
 
     def _pick(self, table, lo, hi, n, c):
         """Mark in ``chosen`` the n lowest-valued slots of ``table`` inside [lo, hi) UTC, or the
@@ -287,12 +287,12 @@ class HeaterCore:
         if now is None:
             # 10: 'tariff: time unknown'
             return False, w(10)
-        green = mode == "greenest"
-        table = self.carbon if green else self.prices
+        g = mode == "greenest"
+        table = self.carbon if g else self.prices
         if table is None or table.n == 0:
             # 11: 'carbon forecast'
             # 36: '%s: no %s'
-            return False, w(36) % (mode, w(11) if green else "prices")
+            return False, w(36) % (mode, w(11) if g else "prices")
         i = table.find(now)
         off = offset_at(s, now)
         at = now + off
@@ -333,7 +333,7 @@ class HeaterCore:
         n = s.heater_slots
         self._pick(table, lo - off, hi - off, n, s.heater_contiguous)
         # 41: 'CO2'
-        kind = w(41) if green else "price"
+        kind = w(41) if g else "price"
         # 39: '%s-%s'
         span = w(39) % (hhmm(lo), hhmm(hi))
         # 18: ' (only %d known)'
@@ -362,10 +362,10 @@ class HeaterCore:
         if top is not None and top >= s.heater_legionella_c:
             self.hot_s = now_s
             self.seen = True
-        age = now_s - self.hot_s - s.heater_legionella_days * _DAY_S
+        dt = now_s - self.hot_s - s.heater_legionella_days * _DAY_S
         stage = "normal"
-        if s.heater_legionella_days and age >= -_DAY_S:
-            stage = "pending" if age < 0 else ("due" if age < _DAY_S else "overdue")
+        if s.heater_legionella_days and dt >= -_DAY_S:
+            stage = "pending" if dt < 0 else ("due" if dt < _DAY_S else "overdue")
         target = s.heater_setpoint_c
         if stage != "normal" and s.heater_legionella_c > target:
             target = s.heater_legionella_c
@@ -377,12 +377,12 @@ class HeaterCore:
         if s.heater_meter != "none":
             pv, text = self._surplus(now_s)
         rule = "none"
-        want = False
+        on = False
         if price is not None and price < 0:
             # 24: 'price %s p/kWh: paid to use power'
-            want, rule, why = True, "negative", w(24) % p(price)
+            on, rule, why = True, "negative", w(24) % p(price)
         elif stage == "overdue":
-            want, rule = True, "legionella"
+            on, rule = True, "legionella"
             # 25: 'legionella overdue (%.1f d since %s): heating now'; 40: '%.0f C'
             why = w(25) % (
                 (now_s - self.hot_s) / _DAY_S, w(40) % s.heater_legionella_c if self.seen else "boot")
@@ -403,31 +403,31 @@ class HeaterCore:
                     if t.start[k] + t.span[k] > now and t.start[k] < end:
                         wh += t.value[k]
                 level = top if self.bottom_c is None else (top + self.bottom_c) / 2
-                need = int(s.heater_tank_l * 4186 * (target - level) / 3600)  # Wh: 4186 J per litre and K
+                missing = int(s.heater_tank_l * 4186 * (target - level) / 3600)  # Wh: 4186 J per litre and K
                 total = int(wh * s.heater_solar_heat)
-                if 0 < need <= total:
+                if 0 < missing <= total:
                     # 27: 'collector forecast %.1f kWh today covers the %.1f kWh the tank needs'
                     why = w(27) % (
-                        total / 1000, need / 1000)
+                        total / 1000, missing / 1000)
             if pv and (not why or not s.heater_pv_solar_first):  # exported PV is spare power
-                want, rule, why = True, "pv", text
+                on, rule, why = True, "pv", text
             elif why:
                 pass
             elif stage == "due":
                 rule = "legionella"
                 # 28: 'legionella due and no prices: heating now'
-                want, why = True, w(28)
+                on, why = True, w(28)
                 if i >= 0:  # the cheapest known slots of the next 24 h
                     lo = now - now % 30
                     self._pick(prices, lo, lo + DAY_MIN, s.heater_slots, False)
-                    want = self.chosen[i] == 1
+                    on = self.chosen[i] == 1
                     # 29: 'legionella due: %s p/kWh is among the %d cheapest known slots'
                     why = (w(29) % (p(price), self.found)
                            # 30: 'legionella due: waiting for one of the %d cheapest known slots'
-                           if want else w(30) % self.found)
+                           if on else w(30) % self.found)
             else:
-                want, why = self._tariff(now)
-                if want:
+                on, why = self._tariff(now)
+                if on:
                     rule = s.heater_tariff
                 elif s.heater_meter != "none":
                     why = text + "; " + why
@@ -449,14 +449,14 @@ class HeaterCore:
         else:
             off = False
             self.cut = self.hot = False
-            if want != self.on:
-                wait = int(s.heater_min_off_s if want else s.heater_min_on_s) - (now_s - self.changed_s)
+            if on != self.on:
+                wait = int(s.heater_min_off_s if on else s.heater_min_on_s) - (now_s - self.changed_s)
                 if wait > 0:
                     state = "on" if self.on else "off"
                     # 34: 'minimum %s time, %d s left (%s)'
                     why = w(34) % (state, wait, why)
                 else:
-                    self.on = want
+                    self.on = on
                     self.changed_s = now_s
                     self.switches += 1
         if off and self.on:
