@@ -113,7 +113,7 @@ def scan(resp, take, keys=None, limit_s=8):
     names = [None] * 8  # per open container: its name
     close = bytearray(8)  # per open container: the byte that closes it
     d = 0
-    want = 0  # 0 a value, 1 a value or "]", 2 a key, 3 a key or "}", 4 ":", 5 "," or a close, 6 done
+    state = 0  # what may come: 0 a value, 1 a value or "]", 2 a key, 3 a key or "}", 4 ":", 5 "," or a close, 6 done
     key = part = None  # part: the token's bytes from the chunks before, while in one
     q = escape = False  # q: the token is a quoted string
     total = bad = 0
@@ -123,7 +123,7 @@ def scan(resp, take, keys=None, limit_s=8):
         if ticks_diff(ticks_ms(), start) > limit_s * 1000:
             # 1: 'timed out: answer still coming after %d s'
             raise OSError(w(1, _TEXTS) % limit_s)  # no TimeoutError in MicroPython
-        if bad or want == 6:
+        if bad or state == 6:
             continue  # the rest, to know whether it all came
         try:
             i = a = 0
@@ -155,11 +155,11 @@ def scan(resp, take, keys=None, limit_s=8):
                         v, s, e = b, a, j
                     part = None
                     i = j + q
-                    if q and want > 1:  # a key
+                    if q and state > 1:  # a key
                         key = v[s:e] if keys is None else _key(keys, v, s, e)
-                        want = 4
+                        state = 4
                         continue
-                    want = 5 if d else 6
+                    state = 5 if d else 6
                     k = close[d - 1] if d else 0
                     if k == 125 and not key:  # not asked for
                         if not q:
@@ -172,30 +172,30 @@ def scan(resp, take, keys=None, limit_s=8):
                 if c == 32 or c == 10 or c == 13 or c == 9:
                     continue
                 k = close[d - 1] if d else 0  # what closes the container we are in
-                if c == 34 and want < 4:  # a string: a value or a key
+                if c == 34 and state < 4:  # a string: a value or a key
                     part = b""
                     q = True
                     escape = False
                     a = i
-                elif (c == 123 or c == 91) and want < 2:  # { [
+                elif (c == 123 or c == 91) and state < 2:  # { [
                     if d == 8:
                         # 3: 'nested too deep'
                         raise ValueError(w(3, _TEXTS))
                     names[d] = (key if k == 125 else names[d - 1]) if d else None
                     close[d] = c + 2
                     d += 1
-                    want = 3 if c == 123 else 1
-                elif c == k and (want == 5 or want == (3 if c == 125 else 1)):  # } ]
+                    state = 3 if c == 123 else 1
+                elif c == k and (state == 5 or state == (3 if c == 125 else 1)):  # } ]
                     d -= 1
                     take(names[d], None, dict if c == 125 else list)
-                    want = 5 if d else 6
+                    state = 5 if d else 6
                     if not d:
                         break
-                elif c == 44 and want == 5 and d:  # ,
-                    want = 2 if k == 125 else 0
-                elif c == 58 and want == 4:  # :
-                    want = 0
-                elif want < 2 and c in b"-0123456789tfn":  # a number or a literal
+                elif c == 44 and state == 5 and d:  # ,
+                    state = 2 if k == 125 else 0
+                elif c == 58 and state == 4:  # :
+                    state = 0
+                elif state < 2 and c in b"-0123456789tfn":  # a number or a literal
                     part = b""
                     q = False
                     i -= 1
@@ -213,7 +213,7 @@ def scan(resp, take, keys=None, limit_s=8):
     if bad:
         # 6: 'at or before byte %d'
         raise ValueError(w(6, _TEXTS) % bad)
-    if want != 6:  # all of it came (as far as it says), but the JSON is not finished
+    if state != 6:  # all of it came (as far as it says), but the JSON is not finished
         # 7: 'ends at byte %d'
         raise ValueError(w(7, _TEXTS) % total)
     return None

@@ -62,6 +62,7 @@ _TEXTS = (
     'act_power|'  # 32
     'no reading|'  # 33
     'cheap|'  # 34
+    'green|'  # 35
 )
 
 
@@ -278,7 +279,7 @@ class Heater(HeaterCore):
         finally:
             forget(before)
 
-    def refresh_one(self, now_s, utc):
+    def refresh(self, now_s, utc):
         """Fetch at most one of the slow sources that is due; True if one was fetched."""
         s = self.ctx.settings
         # (source module, errors key, seconds between fetches)
@@ -302,7 +303,8 @@ class Heater(HeaterCore):
             return True
         return False
 
-    def log_emoncms(self, now_s, epoch):
+    def post(self, now_s, epoch):
+        """The EmonCMS post, when one is due (HEATER_EMONCMS_KEY, once a minute)."""
         if self.ctx.settings.heater_emoncms_key and epoch is not None and now_s >= self.next_s.get("emoncms", 0):
             from controller.heater import emon  # kept: posts every minute
 
@@ -321,8 +323,8 @@ class Heater(HeaterCore):
         epoch, utc = self.epoch()
         if utc is not None:
             now_s = self.ctx.clock.now_s()
-            if not self.refresh_one(now_s, utc):
-                self.log_emoncms(now_s, epoch)
+            if not self.refresh(now_s, utc):
+                self.post(now_s, epoch)
 
     def cycle(self, fetch=True):
         """Account the element's energy, poll the meter, decide, switch. ``fetch`` also fetches
@@ -343,7 +345,7 @@ class Heater(HeaterCore):
         self.utc_min = utc
         self.poll_meter()
         if fetch and utc is not None:
-            self.refresh_one(now_s, utc)
+            self.refresh(now_s, utc)
         # the plant: the tank top probe, the tank bottom (the cold NTC), the pump's mode and the
         # plant protections acting now
         name = s.heater_top_probe
@@ -375,13 +377,13 @@ class Heater(HeaterCore):
             # 23: 'heater %s: %s'
             ctx.log.info(w(23, _TEXTS) % (self.state, self.reason))
         r = self.rule
-        # 34: 'cheap'
-        self.source = r if r == "none" or r == "pv" or r == "legionella" else (
-            "green" if r == "greenest" else w(34, _TEXTS))
+        # 35: 'green'; 34: 'cheap'
+        self.source = r if r == "none" or r == "pv" or r == "legionella" else w(
+            35 if r == "greenest" else 34, _TEXTS)
         self.price_p_kwh = None if self.price is None else self.price / 1000
         self.element_w = s.heater_power_w if self.on else 0
         if fetch:
-            self.log_emoncms(now_s, epoch)
+            self.post(now_s, epoch)
         return self
 
     def stop(self):
