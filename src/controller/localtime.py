@@ -26,49 +26,45 @@ except ImportError:  # CPython
 DAY_MIN = const(1440)
 EPOCH_2000_S = 946684800  # Unix seconds at 2000-01-01T00:00Z
 
-# rule, standard offset, first and last minute of the cached UTC year, summer time start, end
-_cache = [None, 0, 0, -1, 0, 0]
+# The cache: rule, standard offset, first and last minute of the cached UTC year, summer time start, end
+_c = [None, 0, 0, -1, 0, 0]
 
 
 def days_from_civil(y, m, d):
     """Days since 2000-01-01 of a proleptic Gregorian date."""
     if m <= 2:
         y -= 1
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
-    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 730425
+    # (short local names: each distinct name is a string the board keeps)
+    e = y // 400  # the era
+    y -= e * 400  # the year of the era
+    d += (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 - 1  # the day of the year
+    return e * 146097 + y * 365 + y // 4 - y // 100 + d - 730425
 
 
-def _sunday_on_or_after(day):
-    return day + (1 - day) % 7  # 2000-01-01 (day 0) was a Saturday
-
-
-def _switches(rule, std, y):
-    """(start, end) of summer time in year ``y``, minutes since 2000 UTC."""
-    if rule == "us":
-        start = _sunday_on_or_after(days_from_civil(y, 3, 8)) * DAY_MIN + 120 - std
-        return start, _sunday_on_or_after(days_from_civil(y, 11, 1)) * DAY_MIN + 60 - std
-    return (_sunday_on_or_after(days_from_civil(y, 3, 25)) * DAY_MIN + 60,
-            _sunday_on_or_after(days_from_civil(y, 10, 25)) * DAY_MIN + 60)
-
-
-def offset_min(rule, std, utc_min):
-    """Local time minus UTC, minutes, at ``utc_min`` (minutes since 2000 UTC)."""
+def offset_min(rule, off, utc_min):
+    """Local time minus UTC, minutes, at ``utc_min`` (minutes since 2000 UTC); ``off``: the
+    standard time's offset."""
     if rule == "none":
-        return std
-    c = _cache
-    if c[0] != rule or c[1] != std or not c[2] <= utc_min <= c[3]:
+        return off
+    c = _c
+    if c[0] != rule or c[1] != off or not c[2] <= utc_min <= c[3]:
         y = 2000 + utc_min // 525960  # 365.25 days: right but near New Year, fixed below
         first = days_from_civil(y, 1, 1) * DAY_MIN
         if utc_min < first:
             y -= 1
         elif utc_min >= days_from_civil(y + 1, 1, 1) * DAY_MIN:
             y += 1
-        c[0], c[1] = rule, std
+        c[0], c[1] = rule, off
         c[2], c[3] = days_from_civil(y, 1, 1) * DAY_MIN, days_from_civil(y + 1, 1, 1) * DAY_MIN - 1
-        c[4], c[5] = _switches(rule, std, y)
-    return std + 60 if c[4] <= utc_min < c[5] else std
+        # the year's summer time start and end, minutes since 2000 UTC: the Sunday on or after a
+        # date (2000-01-01, day 0, was a Saturday), at 02:00 local standard time and 01:00
+        # standard (02:00 summer) for "us", else 01:00 UTC
+        i = 4
+        for m, d, t in ((3, 8, 120 - off), (11, 1, 60 - off)) if rule == "us" else ((3, 25, 60), (10, 25, 60)):
+            d = days_from_civil(y, m, d)
+            c[i] = (d + (1 - d) % 7) * DAY_MIN + t
+            i += 1
+    return off + 60 if c[4] <= utc_min < c[5] else off
 
 
 def offset_at(settings, utc_min):
@@ -78,12 +74,12 @@ def offset_at(settings, utc_min):
     keeps its old meaning (that offset, no summer time) unless TIME_ZONE_RULE is set to
     something other than "uk" (whose standard time is UTC, so it cannot be what was meant)."""
     rule = settings.time_zone_rule
-    std = settings.time_utc_offset_min
-    if not std and settings.screen_utc_offset_min:
-        std = settings.screen_utc_offset_min
+    off = settings.time_utc_offset_min
+    if not off and settings.screen_utc_offset_min:
+        off = settings.screen_utc_offset_min
         if rule == "uk":
             rule = "none"
-    return offset_min(rule, std, utc_min)
+    return offset_min(rule, off, utc_min)
 
 
 def utc_min_of(epoch_s):

@@ -9,9 +9,9 @@ def pin_clash(settings):
     return settings.heater_pin == settings.onewire_pin
 
 
-def _ip_ok(numbers):
+def _ip_ok(ip):
     """An IP address setting: four whole numbers 0..255 (the loader checks the range)."""
-    return len(numbers) == 4 and all(n == int(n) for n in numbers)
+    return len(ip) == 4 and all(n == int(n) for n in ip)
 
 
 def problems(settings):
@@ -103,7 +103,7 @@ def setup(h, ctx, relay, pool, ssl_context, bases, timeout_s, before):
     h.price_p_kwh = None
     h.element_w = 0
     h.energy_today_kwh = 0  # in whole Wh, from ...
-    h._energy_j = 0  # ... the element's joules today
-    h._energy_s = None  # Clock.now_s() of the last accounting
-    h._day = None  # the local day (days since 2000) the energy belongs to
+    h.j = 0  # ... the element's joules today
+    h.at = None  # Clock.now_s() of the last accounting
+    h.day = None  # the local day (days since 2000) the energy belongs to
     relay.value = False

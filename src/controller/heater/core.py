@@ -67,17 +67,29 @@ _TEXTS = (
     'tank top %.1f C at the %.0f C cut-off|'  # 32
     'tank top %.1f C reached %.0f C (%s)|'  # 33
     'minimum %s time, %d s left (%s)|'  # 34
+    'no meter|'  # 35
+    '%s: no %s|'  # 36
+    'not among|'  # 37
+    'one of|'  # 38
+    '%s-%s|'  # 39
+    '%.0f C|'  # 40
+    'CO2|'  # 41
+    '<=|'  # 42
+    '%.2f|'  # 43
+    'off: |'  # 44
+    'on: |'  # 45
 )
 
 
-def w(k, texts=_TEXTS):
-    """Text ``k`` of ``texts`` (a string of texts, each ending in "|"; the task has its own), a
-    new string: made where it is used."""
+def w(k, t=_TEXTS):
+    """Text ``k`` of ``t`` (a string of texts, each ending in "|"; the task has its own), a
+    new string: made where it is used. Short texts too: a literal of fewer than 10 characters
+    would be an interned string for good (``hwc memory``'s string pool)."""
     i = 0
     while k:
-        i = texts.find("|", i) + 1
+        i = t.find("|", i) + 1
         k -= 1
-    return texts[i:texts.find("|", i)]
+    return t[i:t.find("|", i)]
 
 
 def hhmm(t):
@@ -88,7 +100,8 @@ def hhmm(t):
 
 def p(milli):
     """Text of a price in millipence: "7.25"."""
-    return "%.2f" % (milli / 1000)
+    # 43: '%.2f'
+    return w(43) % (milli / 1000)
 
 
 class SlotTable:
@@ -155,7 +168,8 @@ class HeaterCore:
         self.top_c = self.bottom_c = self.grid_w = self.utc_min = None
         # 0: 'not read yet'
         self.top_why = w(0)
-        self.grid_why = "no meter"
+        # 35: 'no meter'
+        self.grid_why = w(35)
         self.pump_running = False
         self.block = ""
         self.prices = self.carbon = self.pv_days = self.pv_periods = None
@@ -169,14 +183,14 @@ class HeaterCore:
         # the contactor: off at boot, and the minimum off time runs from boot (no chatter in a reboot loop)
         self.changed_s = now_s
         self.switches = 0
-        self.satisfied = False  # reached the target; reheat below target - hysteresis
+        self.hot = False  # reached the target; reheat below target - hysteresis
         self.cut = False  # above the cut-off; back below cut-off - hysteresis
-        self.pv_on = False  # the PV-surplus rule's state, and since when its change is pending
-        self.pv_since_s = None
-        self.hot_s = now_s  # the legionella temperature was last reached (or boot)
-        self.ever_hot = False
+        self.pv = False  # the PV-surplus rule's state, and since when its change is pending
+        self.since = None  # (short private names: each distinct name is a string kept for good)
+        self.hot_s = now_s  # the legionella temperature was last reached (or boot) ...
+        self.seen = False  # ... and whether it ever was
         self.chosen = bytearray(size)  # per table row: 1 = one of the chosen slots
-        self.count = self.picked = 0  # slots in the window, chosen
+        self.count = self.found = 0  # slots in the window, chosen
         self._key = None
 
     def _surplus(self, now_s):
@@ -185,16 +199,16 @@ class HeaterCore:
         s = self.s
         grid = self.grid_w
         if grid is None:
-            self.pv_on = False
-            self.pv_since_s = None
+            self.pv = False
+            self.since = None
             # 2: 'pv: no grid reading (%s)'
             return False, w(2) % self.grid_why
-        if self.pv_on:
+        if self.pv:
             value, limit = grid, int(s.heater_import_w)
             # 3: 'pv: import %d W > %d W'
             text, delay = w(3), s.heater_off_wait_s
             if grid <= limit:
-                self.pv_since_s = None
+                self.since = None
                 # 4: 'pv: grid %d W, import below %d W'
                 return True, w(4) % (grid, limit)
         else:
@@ -203,38 +217,39 @@ class HeaterCore:
             # 5: 'pv: surplus %d W > %d W'
             text, delay = w(5), s.heater_on_wait_s
             if value <= limit:
-                self.pv_since_s = None
+                self.since = None
                 # 6: 'pv: surplus %d W <= %d W'
                 return False, w(6) % (value, limit)
-        if self.pv_since_s is None:
-            self.pv_since_s = now_s
-        age = now_s - self.pv_since_s
+        if self.since is None:
+            self.since = now_s
+        dt = now_s - self.since
         text = text % (value, limit)
-        if age < delay:
+        if dt < delay:
             # 7: '%s for %d of %d s'
-            return self.pv_on, w(7) % (text, age, delay)
-        self.pv_on = not self.pv_on
-        self.pv_since_s = None
+            return self.pv, w(7) % (text, dt, delay)
+        self.pv = not self.pv
+        self.since = None
         # 8: '%s for %d s'
-        return self.pv_on, w(8) % (text, age)
+        return self.pv, w(8) % (text, dt)
 
-    def _pick(self, table, lo, hi, n, contiguous):
+    def _pick(self, table, lo, hi, n, c):
         """Mark in ``chosen`` the n lowest-valued slots of ``table`` inside [lo, hi) UTC, or the
-        lowest-sum run of n adjacent ones; cached until the table or the window changes."""
-        key = (table.version, lo, hi, n, contiguous)
+        lowest-sum run of n adjacent ones (``c``: contiguous); cached until the table or the
+        window changes."""
+        key = (table.version, lo, hi, n, c)
         if key == self._key:
             return
         self._key = key
         chosen = self.chosen
         start, span, value = table.start, table.span, table.value
         rows = table.n
-        count = picked = 0
+        count = found = 0
         for i in range(len(chosen)):
-            c = 2 if i < rows and start[i] >= lo and start[i] + span[i] <= hi else 0  # 2: a candidate
-            chosen[i] = c
-            count += c
+            x = 2 if i < rows and start[i] >= lo and start[i] + span[i] <= hi else 0  # 2: a candidate
+            chosen[i] = x
+            count += x
         count //= 2
-        if contiguous:  # rows are sorted: a run is n candidates, each starting where the last ended
+        if c:  # contiguous: rows are sorted: a run is n candidates, each starting where the last ended
             at, low = -1, 0
             for i in range(rows):
                 total = k = 0
@@ -246,20 +261,20 @@ class HeaterCore:
             if at >= 0:
                 for j in range(at, at + n):
                     chosen[j] = 1
-                picked = n
+                found = n
         else:
-            while picked < n and picked < count:
+            while found < n and found < count:
                 at = -1
                 for i in range(rows):
                     if chosen[i] == 2 and (at < 0 or value[i] < value[at]):
                         at = i
                 chosen[at] = 1
-                picked += 1
+                found += 1
         for i in range(rows):
             if chosen[i] == 2:
                 chosen[i] = 0
         self.count = count
-        self.picked = picked
+        self.found = found
 
     def _tariff(self, now):
         """(on, why) of HEATER_TARIFF: the cheapest or greenest HEATER_SLOTS in the window, or
@@ -272,11 +287,12 @@ class HeaterCore:
         if now is None:
             # 10: 'tariff: time unknown'
             return False, w(10)
-        green = mode == "greenest"
-        table = self.carbon if green else self.prices
+        g = mode == "greenest"
+        table = self.carbon if g else self.prices
         if table is None or table.n == 0:
             # 11: 'carbon forecast'
-            return False, "%s: no %s" % (mode, w(11) if green else "prices")
+            # 36: '%s: no %s'
+            return False, w(36) % (mode, w(11) if g else "prices")
         i = table.find(now)
         off = offset_at(s, now)
         at = now + off
@@ -305,7 +321,8 @@ class HeaterCore:
                     why += w(16) % (t.value[k] / 1000)
             price = table.value[i]
             # 17: 'breakeven: %s p/kWh %s %s'
-            return price <= limit, w(17) % (p(price), "<=" if price <= limit else ">", why)
+            # 42: '<='
+            return price <= limit, w(17) % (p(price), w(42) if price <= limit else ">", why)
         # the window occurrence holding now, or the next one (start == end: the whole day)
         start = int(s.heater_window_start_h * 60 + 0.5)
         lo = at - at % DAY_MIN - DAY_MIN + start
@@ -315,8 +332,10 @@ class HeaterCore:
         hi += lo
         n = s.heater_slots
         self._pick(table, lo - off, hi - off, n, s.heater_contiguous)
-        kind = "CO2" if green else "price"
-        span = "%s-%s" % (hhmm(lo), hhmm(hi))
+        # 41: 'CO2'
+        kind = w(41) if g else "price"
+        # 39: '%s-%s'
+        span = w(39) % (hhmm(lo), hhmm(hi))
         # 18: ' (only %d known)'
         out = "" if self.count >= n else w(18) % self.count
         if self.count == 0:
@@ -324,14 +343,15 @@ class HeaterCore:
             return False, w(19) % (mode, kind, span)
         if now + off < lo or i < 0:
             # 20: '%s: waiting for the %s window (%d of %d slots chosen)'
-            return False, w(20) % (mode, span, self.picked, n)
-        if self.picked == 0:
+            return False, w(20) % (mode, span, self.found, n)
+        if self.found == 0:
             # 21: '%s: no run of %d slots in %s%s'
             return False, w(21) % (mode, n, span, out)
         on = self.chosen[i] == 1
         # 22: '%s: %s is %s the %d lowest-%s slots in %s%s'
         return on, w(22) % (
-            mode, hhmm(table.start[i] + off), "one of" if on else "not among", self.picked, kind, span, out)
+            # 38: 'one of'; 37: 'not among'
+            mode, hhmm(table.start[i] + off), w(38) if on else w(37), self.found, kind, span, out)
 
     def decide(self, now_s):
         """Decide from the inputs now; returns self (``on``, ``rule``, ``reason`` ...)."""
@@ -341,11 +361,11 @@ class HeaterCore:
         # the legionella stage, from how long ago the tank top was last at LEGIONELLA_C
         if top is not None and top >= s.heater_legionella_c:
             self.hot_s = now_s
-            self.ever_hot = True
-        age = now_s - self.hot_s - s.heater_legionella_days * _DAY_S
+            self.seen = True
+        dt = now_s - self.hot_s - s.heater_legionella_days * _DAY_S
         stage = "normal"
-        if s.heater_legionella_days and age >= -_DAY_S:
-            stage = "pending" if age < 0 else ("due" if age < _DAY_S else "overdue")
+        if s.heater_legionella_days and dt >= -_DAY_S:
+            stage = "pending" if dt < 0 else ("due" if dt < _DAY_S else "overdue")
         target = s.heater_setpoint_c
         if stage != "normal" and s.heater_legionella_c > target:
             target = s.heater_legionella_c
@@ -353,19 +373,19 @@ class HeaterCore:
         i = prices.find(now) if prices is not None and now is not None else -1
         price = prices.value[i] if i >= 0 else None
         # 23: 'pv: no meter'
-        pv_on, text = False, w(23)
+        pv, text = False, w(23)
         if s.heater_meter != "none":
-            pv_on, text = self._surplus(now_s)
+            pv, text = self._surplus(now_s)
         rule = "none"
-        want = False
+        on = False
         if price is not None and price < 0:
             # 24: 'price %s p/kWh: paid to use power'
-            want, rule, why = True, "negative", w(24) % p(price)
+            on, rule, why = True, "negative", w(24) % p(price)
         elif stage == "overdue":
-            want, rule = True, "legionella"
-            # 25: 'legionella overdue (%.1f d since %s): heating now'
+            on, rule = True, "legionella"
+            # 25: 'legionella overdue (%.1f d since %s): heating now'; 40: '%.0f C'
             why = w(25) % (
-                (now_s - self.hot_s) / _DAY_S, "%.0f C" % s.heater_legionella_c if self.ever_hot else "boot")
+                (now_s - self.hot_s) / _DAY_S, w(40) % s.heater_legionella_c if self.seen else "boot")
         else:
             # the collector first: the solar pump runs, or the forecast PV still to come today
             # (an old forecast does not count), times HEATER_SOLAR_HEAT, covers the heat the
@@ -383,31 +403,31 @@ class HeaterCore:
                     if t.start[k] + t.span[k] > now and t.start[k] < end:
                         wh += t.value[k]
                 level = top if self.bottom_c is None else (top + self.bottom_c) / 2
-                need = int(s.heater_tank_l * 4186 * (target - level) / 3600)  # Wh: 4186 J per litre and K
+                missing = int(s.heater_tank_l * 4186 * (target - level) / 3600)  # Wh: 4186 J per litre and K
                 total = int(wh * s.heater_solar_heat)
-                if 0 < need <= total:
+                if 0 < missing <= total:
                     # 27: 'collector forecast %.1f kWh today covers the %.1f kWh the tank needs'
                     why = w(27) % (
-                        total / 1000, need / 1000)
-            if pv_on and (not why or not s.heater_pv_solar_first):  # exported PV is spare power
-                want, rule, why = True, "pv", text
+                        total / 1000, missing / 1000)
+            if pv and (not why or not s.heater_pv_solar_first):  # exported PV is spare power
+                on, rule, why = True, "pv", text
             elif why:
                 pass
             elif stage == "due":
                 rule = "legionella"
                 # 28: 'legionella due and no prices: heating now'
-                want, why = True, w(28)
+                on, why = True, w(28)
                 if i >= 0:  # the cheapest known slots of the next 24 h
                     lo = now - now % 30
                     self._pick(prices, lo, lo + DAY_MIN, s.heater_slots, False)
-                    want = self.chosen[i] == 1
+                    on = self.chosen[i] == 1
                     # 29: 'legionella due: %s p/kWh is among the %d cheapest known slots'
-                    why = (w(29) % (p(price), self.picked)
+                    why = (w(29) % (p(price), self.found)
                            # 30: 'legionella due: waiting for one of the %d cheapest known slots'
-                           if want else w(30) % self.picked)
+                           if on else w(30) % self.found)
             else:
-                want, why = self._tariff(now)
-                if want:
+                on, why = self._tariff(now)
+                if on:
                     rule = s.heater_tariff
                 elif s.heater_meter != "none":
                     why = text + "; " + why
@@ -422,21 +442,21 @@ class HeaterCore:
             why = w(32) % (top, s.heater_cutoff_c)
         elif self.block:
             why = self.block
-        elif top >= target or (self.satisfied and top > target - 5):
-            self.satisfied = True
+        elif top >= target or (self.hot and top > target - 5):
+            self.hot = True
             # 33: 'tank top %.1f C reached %.0f C (%s)'
             why = w(33) % (top, target, why)
         else:
             off = False
-            self.cut = self.satisfied = False
-            if want != self.on:
-                wait = int(s.heater_min_off_s if want else s.heater_min_on_s) - (now_s - self.changed_s)
+            self.cut = self.hot = False
+            if on != self.on:
+                wait = int(s.heater_min_off_s if on else s.heater_min_on_s) - (now_s - self.changed_s)
                 if wait > 0:
                     state = "on" if self.on else "off"
                     # 34: 'minimum %s time, %d s left (%s)'
                     why = w(34) % (state, wait, why)
                 else:
-                    self.on = want
+                    self.on = on
                     self.changed_s = now_s
                     self.switches += 1
         if off and self.on:
@@ -446,7 +466,8 @@ class HeaterCore:
         if top is not None and top <= s.heater_cutoff_c - 5:
             self.cut = False
         self.rule = rule if self.on else "none"
-        self.reason = ("on: " if self.on else "off: ") + why
+        # 45: 'on: '; 44: 'off: '
+        self.reason = w(45 if self.on else 44) + why
         self.target_c = target
         self.stage = stage
         self.price = price

@@ -48,16 +48,15 @@ _TEXTS = (
     'at or before byte %d|'  # 6
     'ends at byte %d|'  # 7
 )
-_END = b' \t\r\n,:]}'  # what ends a number or a literal
 
 
-def _odd(b, a, j, esc):
+def _odd(b, a, j, escape):
     """Whether ``b[j]`` is escaped: an odd run of backslashes before it back to ``a`` (and, when
-    the run reaches ``a``, ``esc``: the chunk before ended in an odd run)."""
+    the run reaches ``a``, ``escape``: the chunk before ended in an odd run)."""
     k = j
     while k > a and b[k - 1] == 92:
         k -= 1
-    return ((j - k) & 1) ^ (esc if k == a else 0)
+    return ((j - k) & 1) ^ (escape if k == a else 0)
 
 
 def _key(keys, b, a, j):
@@ -112,97 +111,97 @@ def scan(resp, take, keys=None, limit_s=8):
     JSON raises ValueError, an answer still coming after ``limit_s`` OSError ("timed
     out") (``task.get`` says them)."""
     names = [None] * 8  # per open container: its name
-    kinds = bytearray(8)  # per open container: the byte that closes it
+    close = bytearray(8)  # per open container: the byte that closes it
     d = 0
-    want = 0  # 0 a value, 1 a value or "]", 2 a key, 3 a key or "}", 4 ":", 5 "," or a close, 6 done
-    key = tok = None  # tok: the token's bytes from the chunks before, while in one
-    quoted = esc = False
+    state = 0  # what may come: 0 a value, 1 a value or "]", 2 a key, 3 a key or "}", 4 ":", 5 "," or a close, 6 done
+    key = part = None  # part: the token's bytes from the chunks before, while in one
+    q = escape = False  # q: the token is a quoted string
     total = bad = 0
-    t0 = ticks_ms()
+    start = ticks_ms()
     for b in resp.iter_content(256):
         total += len(b)
-        if ticks_diff(ticks_ms(), t0) > limit_s * 1000:
+        if ticks_diff(ticks_ms(), start) > limit_s * 1000:
             # 1: 'timed out: answer still coming after %d s'
             raise OSError(w(1, _TEXTS) % limit_s)  # no TimeoutError in MicroPython
-        if bad or want == 6:
+        if bad or state == 6:
             continue  # the rest, to know whether it all came
         try:
             i = a = 0
             n = len(b)
             while i < n:
-                if tok is not None:  # in a token: find its end
-                    if quoted:
+                if part is not None:  # in a token: find its end
+                    if q:
                         j = b.find(b'"', i)
-                        while j >= 0 and _odd(b, a, j, esc):
+                        while j >= 0 and _odd(b, a, j, escape):
                             j = b.find(b'"', j + 1)
                         if j < 0:
-                            esc = _odd(b, a, n, esc)
+                            escape = _odd(b, a, n, escape)
                     else:
                         j = i
-                        while j < n and b[j] not in _END:
+                        while j < n and b[j] not in b' \t\r\n,:]}':  # what ends a number or a literal
                             j += 1
                         if j == n:
                             j = -1
                     if j < 0:  # it goes on in the next chunk
-                        tok += b[a:]
-                        if len(tok) > 1024:
+                        part += b[a:]
+                        if len(part) > 1024:
                             # 2: 'a value over 1 KB'
                             raise ValueError(w(2, _TEXTS))
                         break
-                    if tok:  # (rare) it began in a chunk before: joined
-                        v = tok + b[a:j]
+                    if part:  # (rare) it began in a chunk before: joined
+                        v = part + b[a:j]
                         s, e = 0, len(v)
                     else:
                         v, s, e = b, a, j
-                    tok = None
-                    i = j + quoted
-                    if quoted and want > 1:  # a key
+                    part = None
+                    i = j + q
+                    if q and state > 1:  # a key
                         key = v[s:e] if keys is None else _key(keys, v, s, e)
-                        want = 4
+                        state = 4
                         continue
-                    want = 5 if d else 6
-                    k = kinds[d - 1] if d else 0
+                    state = 5 if d else 6
+                    k = close[d - 1] if d else 0
                     if k == 125 and not key:  # not asked for
-                        if not quoted:
+                        if not q:
                             _bare(v, s, e)  # but checked
                         continue
-                    take(names[d - 1] if d else None, key if k == 125 else None, v[s:e] if quoted else _bare(v, s, e))
+                    take(names[d - 1] if d else None, key if k == 125 else None, v[s:e] if q else _bare(v, s, e))
                     continue
                 c = b[i]
                 i += 1
                 if c == 32 or c == 10 or c == 13 or c == 9:
                     continue
-                k = kinds[d - 1] if d else 0  # what closes the container we are in
-                if c == 34 and want < 4:  # a string: a value or a key
-                    tok = b""
-                    quoted = True
-                    esc = False
+                k = close[d - 1] if d else 0  # what closes the container we are in
+                if c == 34 and state < 4:  # a string: a value or a key
+                    part = b""
+                    q = True
+                    escape = False
                     a = i
-                elif (c == 123 or c == 91) and want < 2:  # { [
+                elif (c == 123 or c == 91) and state < 2:  # { [
                     if d == 8:
                         # 3: 'nested too deep'
                         raise ValueError(w(3, _TEXTS))
                     names[d] = (key if k == 125 else names[d - 1]) if d else None
-                    kinds[d] = c + 2
+                    close[d] = c + 2
                     d += 1
-                    want = 3 if c == 123 else 1
-                elif c == k and (want == 5 or want == (3 if c == 125 else 1)):  # } ]
+                    state = 3 if c == 123 else 1
+                elif c == k and (state == 5 or state == (3 if c == 125 else 1)):  # } ]
                     d -= 1
                     take(names[d], None, dict if c == 125 else list)
-                    want = 5 if d else 6
+                    state = 5 if d else 6
                     if not d:
                         break
-                elif c == 44 and want == 5 and d:  # ,
-                    want = 2 if k == 125 else 0
-                elif c == 58 and want == 4:  # :
-                    want = 0
-                elif want < 2 and c in b"-0123456789tfn":  # a number or a literal
-                    tok = b""
-                    quoted = False
+                elif c == 44 and state == 5 and d:  # ,
+                    state = 2 if k == 125 else 0
+                elif c == 58 and state == 4:  # :
+                    state = 0
+                elif state < 2 and c in b"-0123456789tfn":  # a number or a literal
+                    part = b""
+                    q = False
                     i -= 1
                     a = i
                 else:
-                    raise ValueError("%r" % chr(c))
+                    raise ValueError(repr(chr(c)))
             a = 0
         except ValueError:
             bad = total
@@ -214,7 +213,7 @@ def scan(resp, take, keys=None, limit_s=8):
     if bad:
         # 6: 'at or before byte %d'
         raise ValueError(w(6, _TEXTS) % bad)
-    if want != 6:  # all of it came (as far as it says), but the JSON is not finished
+    if state != 6:  # all of it came (as far as it says), but the JSON is not finished
         # 7: 'ends at byte %d'
         raise ValueError(w(7, _TEXTS) % total)
     return None

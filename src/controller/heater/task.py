@@ -4,7 +4,7 @@ decision core, drives the contactor relay and publishes ``ctx.heater``.
 ``main`` adds it with ``make_task(relay, pool, ssl_context)`` when HEATER_ENABLED is 1:
 ``relay`` has a boolean ``value`` (a digitalio output on the board, a fake on a PC); ``pool``
 and ``ssl_context`` are the radio's socket pool and TLS context (CPython's ``socket`` module
-and None on a PC). HTTP calls block the loop for a few seconds at most (``TIMEOUT_S``), so
+and None on a PC). HTTP calls block the loop for a few seconds at most (``timeout_s``, 4 s: per HTTP request; adafruit_requests may try twice), so
 each poll makes at most one slow request besides the meter's.
 
 The meter is read every poll and its code stays loaded, and so does the JSON scanner of the
@@ -25,7 +25,6 @@ from controller.localtime import DAY_MIN, offset_at, utc_min_of
 # and the plant protections of controller/protect.py). A pump lockout or a frost run does not
 # block it: with the solar loop out of action the element is what heats the water.
 # (controller.decision.SHED_MODES). A failed fetch is tried again after 600 s.
-TIMEOUT_S = 4.0  # per HTTP request (adafruit_requests may try twice)
 # The texts longer than 10 characters, in one string (see core's): ``w(k, _TEXTS)`` is text k.
 _TEXTS = (
     'OutOfRetries|'  # 0
@@ -52,9 +51,19 @@ _TEXTS = (
     'pump in %s: %s|'  # 21
     'protection: |'  # 22
     'heater %s: %s|'  # 23
+    'timed out|'  # 24
+    'HTTP %d|'  # 25
+    '%s: %s|'  # 26
+    ' :\t|'  # 27
+    'errors a_errors b_errors c_errors|'  # 28
+    'emeters|'  # 29
+    'is_valid|'  # 30
+    'power|'  # 31
+    'act_power|'  # 32
+    'no reading|'  # 33
+    'cheap|'  # 34
+    'green|'  # 35
 )
-# (source module, errors key, seconds between fetches)
-_SLOW = (("octopus", "prices", 1800), ("carbon", "carbon", 2 * 3600), ("forecast", "forecast", 3 * 3600))
 
 
 # --- HTTP through adafruit_requests' public API (the meter, the slow sources and EmonCMS): one
@@ -74,10 +83,11 @@ def why(exc):
         # 1: 'no answer (%s)'; 2: 'connection failed twice'
         return w(1, _TEXTS) % (why(cause) if cause is not None else w(2, _TEXTS))
     text = str(exc)
-    # 3: 'TimeoutError'
-    if name in (w(3, _TEXTS), "timeout") or "timed out" in text:
-        return "timed out"
-    return "%s: %s" % (name, text) if text else name
+    # 3: 'TimeoutError'; 24: 'timed out'
+    if name in (w(3, _TEXTS), "timeout") or w(24, _TEXTS) in text:
+        return w(24, _TEXTS)
+    # 26: '%s: %s'
+    return w(26, _TEXTS) % (name, text) if text else name
 
 
 def told(body):
@@ -87,12 +97,13 @@ def told(body):
         text = body.decode("utf-8")
     except UnicodeError:
         return ""
+    skip = w(27, _TEXTS)  # 27: ' :\t'
     # 4: '"message" "detail" "text" "error"'
     for key in w(4, _TEXTS).split():
         i = text.find(key)
         while i >= 0:
             j = i + len(key)
-            while j < len(text) and text[j] in ' :\t':
+            while j < len(text) and text[j] in skip:
                 j += 1
             if j < len(text) and text[j] == '"':
                 end = text.find('"', j + 1)
@@ -126,7 +137,8 @@ def get(heater, url, parse):
         if resp.status_code != 200:
             text = told(head(resp, 192))[:64]
             # 5: 'HTTP %d: %s'
-            return w(5, _TEXTS) % (resp.status_code, text) if text else "HTTP %d" % resp.status_code
+            # 25: 'HTTP %d'
+            return w(5, _TEXTS) % (resp.status_code, text) if text else w(25, _TEXTS) % resp.status_code
         try:
             return parse(resp)
         except EOFError:
@@ -147,8 +159,8 @@ def get(heater, url, parse):
                 pass
 
 
-def grid_w(meter, answer):
-    """(W + import, None) from a meter's parsed JSON answer, or (None, why not):
+def grid_w(meter, a):
+    """(W + import, None) from a meter's parsed JSON answer ``a``, or (None, why not):
 
     - "iotawatt": ``[[unix_s, W]]`` (``null`` W: no data for the series);
     - "shelly1": Gen1 ``/emeter/N``: ``power``, unless ``is_valid`` is false;
@@ -160,30 +172,34 @@ def grid_w(meter, answer):
     """
     x = None
     if meter == "iotawatt":
-        row = answer[0] if isinstance(answer, list) and answer else None
-        if isinstance(row, list) and len(row) > 1:
-            x = row[1]
+        r = a[0] if isinstance(a, list) and a else None
+        if isinstance(r, list) and len(r) > 1:
+            x = r[1]
             if x is None:
                 # 8: 'IoTaWatt has no data for the series'
                 return None, w(8, _TEXTS)
-    elif isinstance(answer, dict):
-        get = answer.get
+    elif isinstance(a, dict):
+        get = a.get
         if meter == "shelly1" or meter == "shelly3em":
-            for i, row in enumerate(get("emeters") or (answer,)):
-                if isinstance(row, dict) and row.get("is_valid") is False:
+            # 29: 'emeters'; 30: 'is_valid'
+            for i, r in enumerate(get(w(29, _TEXTS)) or (a,)):
+                if isinstance(r, dict) and r.get(w(30, _TEXTS)) is False:
                     # 9: 'meter reports is_valid false'; 10: ' for emeter %d'
                     return None, w(9, _TEXTS) + (w(10, _TEXTS) % i if meter == "shelly3em" else "")
-            x = get("power" if meter == "shelly1" else "total_power")
+            # 31: 'power'
+            x = get(w(31, _TEXTS) if meter == "shelly1" else "total_power")
         else:
-            for key in ("errors", "a_errors", "b_errors", "c_errors"):
+            # 28: 'errors a_errors b_errors c_errors'
+            for key in w(28, _TEXTS).split():
                 for v in get(key) or ():
                     if v == "power_meter_failure" or str(v).startswith("out_of_range"):
                         # 11: 'meter flags %s: %s'
                         return None, w(11, _TEXTS) % (key, v)
-            if "code" in answer and "message" in answer:
+            if "code" in a and "message" in a:
                 # 12: 'meter error %s: %s'
                 return None, w(12, _TEXTS) % (get("code"), get("message"))
-            x = get("total_act_power" if meter == "shelly2" else "act_power")
+            # 32: 'act_power'
+            x = get("total_act_power" if meter == "shelly2" else w(32, _TEXTS))
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         # 13: 'no power value in the answer'
         return None, w(13, _TEXTS)
@@ -209,7 +225,7 @@ class Heater(HeaterCore):
       in words, "" once it answers again; every failure is logged once, and its recovery.
     """
 
-    def __init__(self, ctx, relay, pool=None, ssl_context=None, bases=None, timeout_s=TIMEOUT_S):
+    def __init__(self, ctx, relay, pool=None, ssl_context=None, bases=None, timeout_s=4.0):
         HeaterCore.__init__(self, ctx.settings, ctx.clock.now_s())
         before = set(sys.modules)
         from controller.heater.check import setup  # boot-time code: forgotten after
@@ -263,10 +279,12 @@ class Heater(HeaterCore):
         finally:
             forget(before)
 
-    def refresh_one(self, now_s, utc):
+    def refresh(self, now_s, utc):
         """Fetch at most one of the slow sources that is due; True if one was fetched."""
         s = self.ctx.settings
-        for name, key, period in _SLOW:
+        # (source module, errors key, seconds between fetches)
+        for name, key, period in (("octopus", "prices", 1800), ("carbon", "carbon", 2 * 3600),
+                                  ("forecast", "forecast", 3 * 3600)):
             if now_s < self.next_s.get(key, 0):
                 continue
             if name == "octopus":
@@ -285,14 +303,16 @@ class Heater(HeaterCore):
             return True
         return False
 
-    def log_emoncms(self, now_s, epoch):
+    def post(self, now_s, epoch):
+        """The EmonCMS post, when one is due (HEATER_EMONCMS_KEY, once a minute)."""
         if self.ctx.settings.heater_emoncms_key and epoch is not None and now_s >= self.next_s.get("emoncms", 0):
             from controller.heater import emon  # kept: posts every minute
 
             self.next_s["emoncms"] = now_s + 60
             emon.post(self, epoch)
 
-    def _wall(self):
+    def epoch(self):
+        """(Unix seconds, minutes since 2000 UTC) now, (None, None) while the wall clock is unknown."""
         wall = self.ctx.wall
         epoch = wall.epoch_s() if wall is not None else None
         return epoch, (None if epoch is None else utc_min_of(epoch))
@@ -300,39 +320,40 @@ class Heater(HeaterCore):
     def slow_step(self):
         """One due slow source (prices, carbon, forecast), else the EmonCMS post: one blocking
         request at most, so the event loop runs between it and the meter poll."""
-        epoch, utc = self._wall()
+        epoch, utc = self.epoch()
         if utc is not None:
             now_s = self.ctx.clock.now_s()
-            if not self.refresh_one(now_s, utc):
-                self.log_emoncms(now_s, epoch)
+            if not self.refresh(now_s, utc):
+                self.post(now_s, epoch)
 
-    def cycle(self, slow=True):
-        """Account the element's energy, poll the meter, decide, switch. ``slow`` also fetches
+    def cycle(self, fetch=True):
+        """Account the element's energy, poll the meter, decide, switch. ``fetch`` also fetches
         one due slow source and posts to EmonCMS (tests); the task calls ``slow_step``."""
         ctx = self.ctx
         s = ctx.settings
         now_s = ctx.clock.now_s()
-        epoch, utc = self._wall()
-        if self._energy_s is not None and self.on:  # on since the last cycle: it only switches here
-            self._energy_j += int(s.heater_power_w) * (now_s - self._energy_s)
-        self._energy_s = now_s
+        epoch, utc = self.epoch()
+        if self.at is not None and self.on:  # on since the last cycle: it only switches here
+            self.j += int(s.heater_power_w) * (now_s - self.at)
+        self.at = now_s
         if utc is not None:
             day = (utc + offset_at(s, utc)) // DAY_MIN
-            if day != self._day and self._day is not None:
-                self._energy_j = 0  # local midnight
-            self._day = day
-        self.energy_today_kwh = self._energy_j // 3600 / 1000
+            if day != self.day and self.day is not None:
+                self.j = 0  # local midnight
+            self.day = day
+        self.energy_today_kwh = self.j // 3600 / 1000
         self.utc_min = utc
         self.poll_meter()
-        if slow and utc is not None:
-            self.refresh_one(now_s, utc)
+        if fetch and utc is not None:
+            self.refresh(now_s, utc)
         # the plant: the tank top probe, the tank bottom (the cold NTC), the pump's mode and the
         # plant protections acting now
         name = s.heater_top_probe
         top = why = None
         for probe in ctx.probes:
             if probe.name == name:
-                top, why = probe.value_c, probe.fault or "no reading"
+                # 33: 'no reading'
+                top, why = probe.value_c, probe.fault or w(33, _TEXTS)
         self.top_c = top
         if top is None:  # why, in words, only then (core reads it only then)
             # 19: 'probe %s: %s'; 20: 'no DS18B20 probe named %s'
@@ -343,8 +364,8 @@ class Heater(HeaterCore):
         self.pump_running = d.duty_pct > 0 and not ok
         # 21: 'pump in %s: %s'
         self.block = w(21, _TEXTS) % (d.mode, d.reason) if ok else ""
-        prot = ctx.protection
-        for name in prot.active if prot is not None else ():
+        p = ctx.protection
+        for name in p.active if p is not None else ():
             if name in SHED_MODES:
                 # 22: 'protection: '
                 self.block = w(22, _TEXTS) + name
@@ -356,11 +377,13 @@ class Heater(HeaterCore):
             # 23: 'heater %s: %s'
             ctx.log.info(w(23, _TEXTS) % (self.state, self.reason))
         r = self.rule
-        self.source = r if r == "none" or r == "pv" or r == "legionella" else ("green" if r == "greenest" else "cheap")
+        # 35: 'green'; 34: 'cheap'
+        self.source = r if r == "none" or r == "pv" or r == "legionella" else w(
+            35 if r == "greenest" else 34, _TEXTS)
         self.price_p_kwh = None if self.price is None else self.price / 1000
         self.element_w = s.heater_power_w if self.on else 0
-        if slow:
-            self.log_emoncms(now_s, epoch)
+        if fetch:
+            self.post(now_s, epoch)
         return self
 
     def stop(self):
@@ -373,19 +396,19 @@ class Heater(HeaterCore):
         self.element_w = 0
 
 
-def make_task(relay, pool, ssl_context=None, bases=None, timeout_s=TIMEOUT_S, poll_s=10):
+def make_task(relay, pool, ssl_context=None, bases=None, timeout_s=4.0, poll_s=10):
     """The coroutine function for ``start_tasks(extra=...)``; sets ``ctx.heater`` (main has
     said the settings' ``check.problems`` at boot). ``poll_s``: the meter poll and decision period."""
-    holder = []
+    box = []  # the Heater, once made
 
-    async def heater_task(ctx):
-        if not holder:
-            holder.append(Heater(ctx, relay, pool, ssl_context, bases, timeout_s))
-            ctx.heater = holder[0]
-        heater = holder[0]
+    async def task(ctx):
+        if not box:
+            box.append(Heater(ctx, relay, pool, ssl_context, bases, timeout_s))
+            ctx.heater = box[0]
+        heater = box[0]
         try:
             while True:
-                heater.cycle(slow=False)
+                heater.cycle(False)  # no slow source: slow_step, after the other tasks ran
                 await asyncio.sleep(0)  # let the control and pump tasks run between requests
                 heater.slow_step()
                 await asyncio.sleep(poll_s)
@@ -393,4 +416,4 @@ def make_task(relay, pool, ssl_context=None, bases=None, timeout_s=TIMEOUT_S, po
             heater.stop()
             raise
 
-    return heater_task
+    return task

@@ -13,6 +13,6 @@ def once(name, fn, *args):
     imported are forgotten again (``controller.once``), so code that runs rarely (the RPC
     handlers, the saved-override record, the settings table they check against) takes no RAM
     between uses. The modules must keep no object alive that outlives the call."""
-    from controller import once as core_once
+    import controller
 
-    return core_once("net." + name, fn, *args)
+    return controller.once("net." + name, fn, *args)

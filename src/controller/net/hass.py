@@ -24,10 +24,10 @@ class Hass:
     def __init__(self, link):
         s = link.ctx.settings
         self.link = link
-        text = "solar_hwc/%s/" % s.ha_node_id
-        self.state_topic = text + "state"
-        self.availability_topic = text + "availability"
-        self.command_topic = text + "manual/set"
+        node = s.ha_node_id
+        self.state_topic = "solar_hwc/%s/state" % node
+        self.availability_topic = "solar_hwc/%s/availability" % node
+        self.command_topic = "solar_hwc/%s/manual/set" % node
         self.status_topic = s.ha_prefix + "/status"
         self.commands = 0  # accepted switch commands
         self.rejected = 0  # refused ones
@@ -41,13 +41,6 @@ class Hass:
         announce(self, mqtt)
         mqtt.publish(self.availability_topic, "online", True)
         self.publish_state(mqtt)
-
-    def goodbye(self, mqtt):
-        """"offline" on a clean stop (the will covers the rest); errors are the stop's business."""
-        try:
-            mqtt.publish(self.availability_topic, "offline", True)
-        except Exception:  # noqa: BLE001 - the link is going down anyway
-            pass
 
     def publish_state(self, mqtt):
         """The state message every entity reads, retained, so Home Assistant knows the state as

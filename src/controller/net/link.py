@@ -49,7 +49,7 @@ class Wall:
         self.ticks_ms = ticks_ms
         self.last = ticks_ms()  # the ticks at the last reading
         self.ms = 0  # monotonic ms then
-        self._offset_ms = None  # epoch ms minus mono ms
+        self.off = None  # epoch ms minus mono ms (short names: each one is a string kept for good)
         self.source = ""
 
     def mono_ms(self):
@@ -63,23 +63,23 @@ class Wall:
         # before 2023-11-14 (1700000000 s) it is a clock that was never set
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 1700000000000:
             return False
-        self._offset_ms = int(value) - self.mono_ms()
+        self.off = int(value) - self.mono_ms()
         self.source = source
         return True
 
     def known(self):
-        return self._offset_ms is not None
+        return self.off is not None
 
     def epoch_s(self):
         """Unix seconds now, or None while unknown."""
-        if self._offset_ms is None:
+        if self.off is None:
             return None
-        return (self._offset_ms + self.mono_ms()) // 1000
+        return (self.off + self.mono_ms()) // 1000
 
     def epoch_ms_at(self, t):
         """Unix ms of a stored point's monotonic ms ``t`` (kept modulo 2**32)."""
         now = self.mono_ms()
-        return self._offset_ms + now - ((now - t) & 0xFFFFFFFF)
+        return self.off + now - ((now - t) & 0xFFFFFFFF)
 
 
 def describe(exc):
@@ -143,8 +143,8 @@ class Link:
         self._time_id = -1  # our pending time request
         self._time_asked = None
         self.up = False  # the WiFi was up at the last step
-        self._ntp_at = 0
-        self._online_at = 0  # when it came online; -1 once "no wall clock" was said
+        self.at = 0  # when NTP may be asked next
+        self.since = 0  # when it came online; -1 once "no wall clock" was said
 
     @property
     def buffered(self):
@@ -206,8 +206,8 @@ class Link:
                 return self.fail("WiFi: no connection to %r" % self.ctx.settings.circuitpy_wifi_ssid)
             return
         self.rssi = radio.rssi()
-        if not self.wall.known() and self.ctx.settings.time_source != "server" and now >= self._ntp_at:
-            self._ntp_at = now + 10000
+        if not self.wall.known() and self.ctx.settings.time_source != "server" and now >= self.at:
+            self.at = now + 10000
             epoch_s = radio.time_s()
             if epoch_s and self.wall.set_epoch_ms(epoch_s * 1000, "ntp"):
                 self.ctx.log.info("wall clock set by NTP")
@@ -215,8 +215,8 @@ class Link:
             self.state = state = "connecting"
         if state == "connecting":
             once("session", "connect", self)
-            if self._online_at >= 0:
-                self._online_at = now
+            if self.since >= 0:
+                self.since = now
             return
         self.mqtt.loop(self.poll_s)
         if self.inbox or self.busy or self.inbox_lost:
@@ -227,8 +227,8 @@ class Link:
             self._time_asked = now
             self._time_id = self.request_id()
             self.mqtt.publish(TOPIC + "rpc/request/%d" % self._time_id, '{"method":"getCurrentTime","params":{}}')
-        if not self.wall.known() and self._online_at >= 0 and now - self._online_at > 30000:
-            self._online_at = -1
+        if not self.wall.known() and self.since >= 0 and now - self.since > 30000:
+            self.since = -1
             self.ctx.log.warn("network: no wall clock yet; telemetry held (see TIME_SOURCE)")
         self.send()
         if self.hass is not None:
@@ -265,8 +265,11 @@ class Link:
         mqtt = self.mqtt
         self.mqtt = None
         if mqtt is not None:
-            if self.hass is not None:
-                self.hass.goodbye(mqtt)
+            try:
+                if self.hass is not None:  # "offline" on a clean stop (the will covers the rest)
+                    mqtt.publish(self.hass.availability_topic, "offline", True)
+            except Exception:  # noqa: BLE001 - the link is going down anyway
+                pass
             try:
                 mqtt.disconnect()
             except Exception:  # noqa: BLE001 - the connection is going anyway
@@ -296,12 +299,14 @@ class Link:
         ctx = self.ctx
         s = ctx.settings
         # The reasons, in words, go with the newest point only.
-        text = '"reason":' + json.dumps(ctx.decision.reason)
+        text = '"reason":%s' % json.dumps(ctx.decision.reason)  # (a literal under 10 characters would be a string kept for good)
         h = ctx.heater
         if h is not None:
             text += ',"heater_reason":' + json.dumps(h.reason)
         text, n = points.encode(self.message_chars, self.wall.epoch_ms_at, text, s.replay_batch)
-        self.mqtt.publish(TOPIC + "telemetry", text, qos=1)  # bytes (minimqtt copies a str twice)
+        # QoS 1 (retain False, qos 1: positional, as each keyword name is a string kept for good);
+        # bytes (minimqtt copies a str twice)
+        self.mqtt.publish("v1/devices/me/telemetry", text, False, 1)
         points.forget(n)
         self.messages_sent += 1
         self.next = now + int(1000 / s.replay_per_s)

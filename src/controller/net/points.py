@@ -50,8 +50,9 @@ def fmt(value, scale):
     return "%s%d.%02d" % ("-" if value < 0 else "", abs(value) // 100, abs(value) % 100)
 
 
-def _int(value, scale=1):
-    """A reading as a stored integer (rounded half away from zero), NONE for None."""
+def q(value, scale=1):
+    """A reading as a stored integer (rounded half away from zero), NONE for None (``q``: a
+    quantised value; a one-letter name, as each distinct name is a string the board keeps)."""
     if value is None or value == NONE:
         return NONE
     v = value * scale
@@ -74,7 +75,7 @@ class Points:
         self.buf = bytearray(max(size, 512))
         self.head = self.tail = self.count = self.total = self.dropped = self.thinned = 0
         self.words = []
-        self.t0_s = ctx.clock.now_s()  # uptime when the link's clock read 0
+        self.start = ctx.clock.now_s()  # uptime when the link's clock read 0
         self.status_at = None  # when the last status point was taken; None: the next one is
         self.step = 0  # thinning spacing now (``thin``), tenths of a second
         # Value vectors: [0] the state before the oldest point, [1] a point being read, [2] the
@@ -111,23 +112,23 @@ class Points:
         v = self.v[4]
         bits = i = 0
         for _, sensor in self.sensors:
-            v[i] = _int(sensor.value_c, 100)
+            v[i] = q(sensor.value_c, 100)
             if sensor.fault is not None:
                 bits |= 1 << i
             i += 1
-        for x in (bits, d.duty_pct, self.index(d.mode), _int(d.max_diff_k, 100), _int(d.diff_k, 100),
+        for x in (bits, d.duty_pct, self.index(d.mode), q(d.max_diff_k, 100), q(d.diff_k, 100),
                   1 if ctx.pump_on else 0, h and self.index(h.state), h and self.index(h.source),
                   h and h.element_w):
-            v[i] = _int(x)
+            v[i] = q(x)
             i += 1
         if status:  # ... and the status values (else they stay as they were)
             c = ctx.counters
             for x in (link and link.rssi, link and link.wifi_connects, link and link.mqtt_connects,
                       link and link.esp_resets, ctx.pump_starts, self.mem_free and self.mem_free(), self.dropped,
-                      self.thinned, c and _int(c.heat_today_kwh, 100), c and _int(c.heat_total_kwh, 100),
-                      c and _int(c.pump_s_total / 36), c and c.starts_total, c and c.resets_total,
-                      h and _int(h.price_p_kwh, 100), h and _int(h.energy_today_kwh, 100)):
-                v[i] = _int(x)
+                      self.thinned, c and q(c.heat_today_kwh, 100), c and q(c.heat_total_kwh, 100),
+                      c and q(c.pump_s_total / 36), c and c.starts_total, c and c.resets_total,
+                      h and q(h.price_p_kwh, 100), h and q(h.energy_today_kwh, 100)):
+                v[i] = q(x)
                 i += 1
         n = 4 + 5 * len(v)  # the longest a record can be
         if len(self.buf) - self.tail < n:
@@ -167,8 +168,8 @@ class Points:
         self.pos = p
         return -((v + 1) >> 1) if v & 1 else v >> 1
 
-    def put(self, pos, status, dt, old, v):
-        """Write the record of ``v`` after ``old`` at ``pos``: the time step and the status
+    def put(self, pos, status, dt, last, v):
+        """Write the record of ``v`` after ``last`` at ``pos``: the time step and the status
         flag in one varint, a byte with a bit per group of eight values that changed, then for
         each such group a byte with a bit per changed value and their changes. The position
         after it."""
@@ -181,7 +182,7 @@ class Points:
         for k in range(0, n, 8):
             bits = 0
             for i in range(k, min(k + 8, n)):
-                if v[i] != old[i]:
+                if v[i] != last[i]:
                     bits |= 1 << (i - k)
             if bits:
                 buf[start] |= 1 << (k >> 3)
@@ -189,7 +190,7 @@ class Points:
                 pos += 1
                 for i in range(k, min(k + 8, n)):
                     if bits & (1 << (i - k)):
-                        pos = self.write(pos, v[i] - old[i])
+                        pos = self.write(pos, v[i] - last[i])
         return pos
 
     def get(self, v):
@@ -262,14 +263,16 @@ class Points:
                 i += 1
                 if x == NONE:
                     continue
-                if key.endswith(":2"):
-                    parts.append('"%s":%s' % (key[:-2], fmt(x, 100)))
-                elif not key.endswith(":w"):
+                # (the key's last characters compared one at a time: ":2" and ":w" would be strings
+                # kept for good)
+                if key[-2] != ":":
                     parts.append('"%s":%s' % (key, x))  # an int
+                elif key[-1] == "2":
+                    parts.append('"%s":%s' % (key[:-2], fmt(x, 100)))
                 elif x < len(self.words):
                     parts.append('"%s":"%s"' % (key[:-2], self.words[x]))
             if self.status:
-                parts.append('"uptime_s":%d' % (self.t0_s + t // 10))
+                parts.append('"uptime_s":%d' % (self.start + t // 10))
             if extra and n == self.count - 1:
                 parts.append(extra)
             text = ('{"ts":%d,"values":{%s}}' % (epoch_ms_at(t * 100), ",".join(parts))).encode()

@@ -51,7 +51,7 @@ def apply_saved(settings, store):
         return overrides, base, out
     from controller.net.remote import update
 
-    done, bad = update(settings, overrides, base, saved, full=True)  # changed, refused
+    done, bad = update(settings, overrides, base, saved, (), True)  # changed, refused (full: the whole set)
     for key in bad:
         out.append("saved override %s = %r dropped: %s" % (str(key)[:40], saved[key], bad[key]))
     for key, value in done:

@@ -28,10 +28,10 @@ def price_band(table, utc_min, off):
     minus UTC, minutes), or None."""
     from controller.localtime import DAY_MIN
 
-    day0 = (utc_min + off) // DAY_MIN * DAY_MIN - off
+    start = (utc_min + off) // DAY_MIN * DAY_MIN - off  # today's first minute, UTC
     lo = hi = None
     for i in range(table.n):
-        if day0 <= table.start[i] < day0 + DAY_MIN:
+        if start <= table.start[i] < start + DAY_MIN:
             v = table.value[i]
             if lo is None or v < lo:
                 lo = v
@@ -40,8 +40,8 @@ def price_band(table, utc_min, off):
     return None if lo is None else (lo, hi)
 
 
-def band_pct(value, band):
-    lo, hi = band
+def band_pct(value, b):
+    lo, hi = b
     return 50 if hi <= lo else 100 * (value - lo) / (hi - lo)
 
 
@@ -82,29 +82,29 @@ def update(screen, ctx, level, text):
     p = h.price_p_kwh
     table = h.prices
     utc = h.utc_min
-    band = None
+    b = None  # today's price band
     if table is not None and utc is not None:
         from controller.localtime import offset_at
 
-        band = price_band(table, utc, offset_at(s, utc))
-    scale = "" if band is None else "%-4.1f%35.1f" % (band[0] / 1000, band[1] / 1000)
+        b = price_band(table, utc, offset_at(s, utc))
+    scale = "" if b is None else "%-4.1f%35.1f" % (b[0] / 1000, b[1] / 1000)
     if p is None:
         price = ("PRICE --  (no price for now)", _GREY)
         fill(gfx, page.price, BAR_W, 0, _GREY)
     else:
-        pct = 50 if band is None else band_pct(p * 1000, band)
-        lvl = _OK if pct < 34 else (_WARN if pct < 67 else _FAULT)
-        price = ("PRICE %.2f p/kWh%s" % (p, "  paid to use!" if p < 0 else ""), INK[lvl])
-        fill(gfx, page.price, BAR_W, max(pct, 1), INK[lvl])
+        pct = 50 if b is None else band_pct(p * 1000, b)
+        level = _OK if pct < 34 else (_WARN if pct < 67 else _FAULT)
+        price = ("PRICE %.2f p/kWh%s" % (p, "  paid to use!" if p < 0 else ""), INK[level])
+        fill(gfx, page.price, BAR_W, max(pct, 1), INK[level])
     # The grid: export in green; the full bar is twice the element's power.
     w = h.grid_w
     if w is None:
         grid = ("GRID --  (no meter reading)", _GREY)
         fill(gfx, page.grid, BAR_W, 0, _GREY)
     else:
-        lvl = _OK if w < 0 else (_IDLE if w < 200 else _WARN)
-        grid = ("GRID %s %.2f kW" % ("export" if w < 0 else "import", abs(w) / 1000), INK[lvl])
-        fill(gfx, page.grid, BAR_W, 50 * abs(w) / s.heater_power_w, INK[lvl])
+        level = _OK if w < 0 else (_IDLE if w < 200 else _WARN)
+        grid = (("GRID export %.2f kW" if w < 0 else "GRID import %.2f kW") % (abs(w) / 1000), INK[level])
+        fill(gfx, page.grid, BAR_W, 50 * abs(w) / s.heater_power_w, INK[level])
     bad = failing(h.errors)
     errors = wrap("; ".join(bad) or "meter %s, %s: all answer" % (s.heater_meter, s.heater_tariff), _COLS, 2)
     return [
