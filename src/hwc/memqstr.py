@@ -1,45 +1,56 @@
 """The string (qstr) pool in ``hwc memory``'s figures, and what it would be on the Titano.
 
-MicroPython interns identifiers and short strings as qstrs. Those the firmware image holds
-(the core's, and the frozen modules' in a pool of their own) cost no heap. Every new one goes
-into a dynamic pool on the heap, and when the last pool is full ``qstr_add`` (py/qstr.c)
-allocates a new one of twice the last pool's entries: ``sizeof(qstr_pool_t) + (pointer + hash
-+ length) x entries``. The first dynamic pool doubles the last ROM pool, which with frozen
-modules is the frozen modules' pool. So the heap a pool step takes, and where it lands, depends
-on how many strings the interpreter's image holds, which differs between the instruments and
-the board:
+MicroPython interns identifiers and short strings as qstrs. Those the firmware image holds (the
+core's, and the frozen modules' in a pool of their own) cost no heap. Every new one goes into a
+dynamic pool on the heap; when the last pool is full ``qstr_add`` (py/qstr.c) allocates a new one
+of twice the last pool's ``alloc``: ``sizeof(qstr_pool_t) + (pointer + hash + length) x entries``.
+The image's frozen pool declares ``alloc = min(len, 10)`` (tools/mpy-tool.py, ``freeze_mpy``:
+"set so that the first dynamically allocated pool is twice this size"), so on every build with
+frozen modules, this instrument's and the Titano's alike, the dynamic pools are a chain of 20,
+40, 80, ... entries: 1260 strings fill the pools up to 640 entries, string 1261 needs a pool of
+1280 entries (7.5 KB on the Titano in one block), string 2541 one of 2560.
 
-* the WebAssembly build (MicroPython 1.27 "pyscript") freezes asyncio, logging, datetime,
-  pathlib and more: its frozen pool is its own; and the libraries the Titano freezes are
-  compiled into its heap before the baseline (their strings then fill dynamic pools before our
-  code starts);
-* the unix port has another frozen set, and 8-byte pointers;
-* the Titano (CircuitPython 9/10, full build: 1-byte hash, 1-byte length, 4-byte pointers:
-  6 bytes per entry, a 24-byte header) has CircuitPython's core strings and a frozen pool with
-  the strings of adafruit_connection_manager, adafruit_portalbase, adafruit_requests,
-  adafruit_esp32spi, adafruit_neopixel and adafruit_display_text (its mpconfigboard.mk) that
-  are not already core strings.
+Where the chain stands when our code starts differs between the instrument and the board, and so
+does the number of strings our code adds:
 
-:func:`frozen_pool_estimate` counts the Titano's frozen strings from the PyPI packages of those
-libraries (compiled by mpy-cross, the strings read from each .mpy's table; the ones mpy-cross
-marks as static core strings dropped) and takes off those a core already has: the unix port's
-core (tested by interning each one there) gives the upper end, and also taking off every name
-in CircuitPython's API stubs (circuitpython-stubs: all ports' modules, a superset of the
-Titano's core) gives the lower end. :func:`board_pools` then lays our code's dynamic strings
-into the board's pools. Nothing here is fitted to a measured figure.
+* the WebAssembly build (MicroPython 1.27 "pyscript") freezes asyncio, logging, datetime and more
+  into its image, and the test harness (the stand-in board modules, the guest) and the Titano's
+  frozen libraries, compiled into its heap before the baseline, intern strings before our code
+  does: names our code uses that are already there are not counted as ours, and its chain is
+  already at 1454 strings at the baseline;
+* on the Titano (CircuitPython 9/10, full build: 1-byte hash, 1-byte length, 4-byte pointers:
+  6 bytes per entry, a 24-byte header) the chain starts empty when code.py starts, the frozen
+  libraries' strings (adafruit_connection_manager, adafruit_portalbase, adafruit_requests,
+  adafruit_esp32spi, neopixel, adafruit_display_text: its mpconfigboard.mk) are in the image, and
+  every other name our code and the /lib libraries use is added, unless CircuitPython's core has it.
+
+:func:`board_strings` therefore counts the board's strings from what the instrument saw: the
+strings the run added after the baseline (dumped with ``micropython.qstr_info(1)``, in creation
+order, at the end of the run: :data:`DUMP_STEP`), plus the names the loaded sources hold (every
+identifier and every string literal of 10 bytes or fewer, as the board's lexer interns them when
+it compiles a .py; the qstr table of each loaded .mpy) that the instrument had before the baseline
+or in its image, less the Titano's frozen strings (counted from the PyPI packages, compiled by
+mpy-cross) and mpy-cross's static strings (in every core). Whether CircuitPython's core holds a
+name is not known exactly: the high end takes off nothing more, the low end also every API name in
+CircuitPython's stubs (circuitpython-stubs: module, class, function, argument and attribute names
+of every port, a superset of the Titano's). :func:`board_pools` lays that count into the chain.
+Nothing here is fitted to a measured figure.
 """
 
 from __future__ import annotations
 
-import json
+import ast
+import io
+import keyword
 import re
-import subprocess
 import sys
+import tokenize
 from pathlib import Path
 
 KB = 1024
 BOARD_ENTRY_BYTES = 6  # 4-byte pointer, 1-byte hash, 1-byte length (CircuitPython full build)
 BOARD_POOL_HEADER = 24  # prev, total_prev_len|is_sorted, alloc, len, hashes, lengths: 6 words
+FIRST_POOL_ENTRIES = 20  # twice the frozen pool's alloc, min(len, 10) (tools/mpy-tool.py)
 # The Titano's frozen libraries (ports/atmel-samd/boards/pyportal_titano/mpconfigboard.mk).
 TITANO_FROZEN = ("adafruit_connection_manager", "adafruit_portalbase", "adafruit_requests", "adafruit_esp32spi",
                  "neopixel", "adafruit_display_text")
@@ -55,12 +66,10 @@ def _vuint(data, i):
             return n, i
 
 
-def mpy_strings(name: str, source: str) -> list:
-    """The non-static qstrs of ``source`` compiled by mpy-cross (the .mpy's string table)."""
-    from hwc.memory import _mpy
-
-    data = _mpy(name, source)
-    if data[0:1] != b"M" or data[1] != 6:
+def mpy_table(data: bytes) -> list:
+    """The non-static strings of a version 6 .mpy's string table (mpy-cross flags the static
+    ones, which every core holds, and leaves their text out)."""
+    if data[0:1] not in (b"M", b"C") or data[1] != 6:
         raise ValueError("not a version 6 .mpy")
     i = 4
     n_qstr, i = _vuint(data, i)
@@ -76,6 +85,20 @@ def mpy_strings(name: str, source: str) -> list:
     return out
 
 
+def mpy_strings(name: str, source: str) -> list:
+    """The non-static qstrs of ``source`` compiled by mpy-cross (the .mpy's string table)."""
+    from hwc.memory import _mpy
+
+    return mpy_table(_mpy(name, source))
+
+
+def static_names(names) -> set:
+    """Which of the identifiers ``names`` are mpy-cross's static strings (in every core)."""
+    ids = sorted(n for n in names if n.isidentifier() and not keyword.iskeyword(n))
+    source = "def f(a):\n" + "".join("    a.%s\n" % n for n in ids)
+    return set(ids) - set(mpy_strings("static_probe.py", source))
+
+
 def package_strings(names) -> set:
     """Every non-static qstr of the installed packages ``names`` (modules or packages)."""
     from hwc.memory import _py_files, _venv_package
@@ -87,59 +110,152 @@ def package_strings(names) -> set:
     return out
 
 
-def stub_names() -> set:
-    """Every identifier in CircuitPython's API stubs (circuitpython-stubs): module, class,
-    function, argument and attribute names of every port's core."""
+def source_strings(source: str) -> set:
+    """What the board's lexer interns when it compiles ``source``: every identifier (keywords
+    apart) and every str literal of at most 10 bytes (MICROPY_ALLOC_PARSE_INTERN_STRING_LEN)."""
+    out = set()
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.NAME and not keyword.iskeyword(tok.string):
+            out.add(tok.string)
+        elif tok.type == tokenize.STRING:
+            try:
+                value = ast.literal_eval(tok.string)
+            except (ValueError, SyntaxError):
+                continue
+            if isinstance(value, str) and len(value.encode()) <= 10:
+                out.add(value)
+    return out
+
+
+def api_names() -> set:
+    """Every API name in CircuitPython's stubs (circuitpython-stubs: module, class, function,
+    argument and attribute names of every port's core: a superset of the Titano's)."""
     roots = [Path(p) for p in sys.path if p.endswith("site-packages")]
     names = set()
-    word = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
     for root in roots:
         for stubs in root.glob("*-stubs"):
             names.add(stubs.name[:-len("-stubs")])
             for path in stubs.rglob("*.pyi"):
-                names.update(word.findall(path.read_text(errors="replace")))
+                try:
+                    tree = ast.parse(path.read_text(errors="replace"))
+                except SyntaxError:
+                    continue
+                names.add(path.parent.name if path.stem == "__init__" else path.stem)
+                for n in ast.walk(tree):
+                    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                        names.add(n.name)
+                    elif isinstance(n, ast.arg):
+                        names.add(n.arg)
+                    elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                        names.add(n.id)
+    if not names:
+        raise RuntimeError("circuitpython-stubs is not installed (scripts/bootstrap installs it)")
     return names
 
 
-def unix_core(names) -> set:
-    """Which of ``names`` the unix port's image already holds: each is interned there in turn
-    (read from a file at run time, so the script's compiler has not interned them first) and
-    one that is there adds no string."""
-    import tempfile
-
-    names = sorted(names)
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-        json.dump(names, f)
-        listing = f.name
-    script = ("import json, micropython\n"
-              "f = open(%r)\n"
-              "names = json.load(f)\n"
-              "f.close()\n"
-              "for s in names:\n"
-              "    micropython.qstr_info()\n"
-              "    getattr(None, s, None)\n"
-              "micropython.qstr_info()\n") % listing
-    code = ("import sys, micropython_unix\nsys.argv = ['micropython', '-X', 'heapsize=8M', '-c', sys.stdin.read()]\n"
-            "sys.exit(micropython_unix.run_main(sys.argv))")
-    try:
-        proc = subprocess.run([sys.executable, "-c", code], input=script, capture_output=True, text=True,
-                              timeout=120)
-    finally:
-        Path(listing).unlink()
-    counts = [int(m) for m in re.findall(r"n_qstr=(\d+)", proc.stdout)]
-    if len(counts) != len(names) + 1:
-        raise RuntimeError("the unix port's string check failed:\n" + proc.stdout[-2000:] + proc.stderr[-2000:])
-    return {s for s, a, b in zip(names, counts, counts[1:]) if b == a}
+# The last piece of a measured run: every string of the dynamic pools, last pool first.
+DUMP_STEP = {"label": "string pools", "code": "import micropython\nmicropython.qstr_info(1)\n", "kind": "report"}
 
 
-def frozen_pool_estimate() -> dict:
-    """The Titano's frozen string pool: {"strings" (non-static strings of the frozen libraries),
-    "high" (those not in the unix port's core), "low" (and not a name in CircuitPython's stubs)}."""
-    strings = package_strings(TITANO_FROZEN)
-    in_unix = unix_core(strings)
-    high = strings - in_unix
-    low = high - stub_names()
-    return {"strings": len(strings), "high": len(high), "low": len(low)}
+def chain(total):
+    """The entries of each dynamic pool holding ``total`` strings: 20, 40, 80, ... (the last one
+    as far as it is filled)."""
+    out = []
+    alloc = FIRST_POOL_ENTRIES
+    while total > 0:
+        out.append(min(alloc, total))
+        total -= alloc
+        alloc *= 2
+    return out
+
+
+def dump_order(text, total):
+    """The dynamic strings of a ``micropython.qstr_info(1)`` print (``total`` of them, its
+    n_qstr) in the order they were made. qstr_dump_data prints the last pool first, each pool in
+    order."""
+    found = re.findall(r"^Q\((.*)\)\r?$", text, re.M)
+    pools = chain(total)
+    if len(found) > total or len(found) < total - 16:
+        raise RuntimeError("the string dump has %d strings, n_qstr says %d" % (len(found), total))
+    found += [None] * (total - len(found))  # strings with a line break in them: not read
+    out = []
+    i = 0
+    for n in reversed(pools):
+        out.append(found[i:i + n])
+        i += n
+    return [q for pool in reversed(out) for q in pool]
+
+
+# Modules the instrument stands in for (CircuitPython's C modules on the board).
+STAND_INS = ("bitmaptools", "fontio", "terminalio", "vectorio", "board", "displayio", "microcontroller",
+             "digitalio", "watchdog", "onewireio", "typing", "types", "supervisor", "time")
+
+
+def board_strings(result, tree, frozen_strings, api) -> dict:
+    """Our strings on the Titano for a hwc.memory.measure() result that ran :data:`DUMP_STEP`:
+    {"high", "low": sets of strings; "measured" (what the instrument counted after the baseline),
+    "before" (names our sources use that the instrument had interned before the baseline),
+    "image" (names our sources use that are in the instrument's image)}."""
+    dump = next((s for s in result["steps"] if s["label"] == DUMP_STEP["label"]), None)
+    if dump is None or not dump.get("ok"):
+        return None
+    head = re.search(r"n_qstr=(\d+)", dump["text"])
+    order = dump_order(dump["text"], int(head.group(1)))
+    base = result["boot"]["start"]["qstrs"]
+    before, after = set(order[:base]) - {None}, set(order[base:]) - {None}
+    ours = set()
+    for rel in sorted(set(re.findall(r"/lib/([\w/]+\.py)\b", dump["text"]))):
+        if rel.startswith("controller/") or rel == "ntc_table.py":
+            ours |= source_strings((tree / rel).read_text())
+    for rel in sorted(set(re.findall(r"/lib/([\w/]+)\.mpy\b", dump["text"]))):
+        if not rel.startswith(("hwc/", "_hwc", "circuitpython_typing")) and rel not in STAND_INS:
+            ours.update(mpy_table((tree / (rel + ".mpy")).read_bytes()))
+    stand_in = {"/lib/%s.mpy" % m for m in STAND_INS} | {"%s.py" % m for m in STAND_INS}
+    known = before | after
+    board = (after | (ours - known) | (ours & before)) - stand_in - frozen_strings
+    board -= static_names(board)
+    return {"high": board, "low": board - api, "measured": len(after - {None}),
+            "before": len((ours & before) - frozen_strings), "image": len((ours - known) - frozen_strings)}
+
+
+def board_pools(our_qstrs):
+    """The pools ``our_qstrs`` dynamic strings take on the Titano: [(entries, bytes, strings
+    before it)]."""
+    out = []
+    placed = 0
+    for i in range(len(chain(our_qstrs))):
+        alloc = FIRST_POOL_ENTRIES << i
+        out.append((alloc, BOARD_POOL_HEADER + BOARD_ENTRY_BYTES * alloc, placed))
+        placed += alloc
+    return out
+
+
+def analyse(points, board=None):
+    """The string pool over a run: ``points`` [(label, pools, qstrs, string bytes, total bytes)]
+    from the baseline on. Returns {"qstrs", "bytes", "string_bytes", "pool_bytes" (what our
+    code added after the baseline), "steps" (pool_steps), "board" (with ``board``, a
+    board_strings() result: for its low and high ends, the strings, the pools they take on the
+    Titano and their bytes)}."""
+    base = points[0]
+    end = points[-1]
+    qstrs = end[2] - base[2]
+    string_bytes = end[3] - base[3]
+    total = end[4] - base[4]
+    out = {"qstrs": qstrs, "bytes": total, "string_bytes": string_bytes, "pool_bytes": total - string_bytes,
+           "steps": pool_steps(points)}
+    if board is not None:
+        ends = {}
+        for end_name in ("low", "high"):
+            strings = board[end_name]
+            pools = board_pools(len(strings))
+            data = sum(len(q.encode()) + 1 for q in strings)
+            ends[end_name] = {"strings": len(strings), "pools": [p[0] for p in pools],
+                              "pool_bytes": sum(p[1] for p in pools), "string_bytes": data,
+                              "bytes": sum(p[1] for p in pools) + data}
+        ends["before"] = board["before"]
+        ends["image"] = board["image"]
+        out["board"] = ends
+    return out
 
 
 def pool_steps(points):
@@ -159,47 +275,6 @@ def pool_steps(points):
     return out
 
 
-def board_pools(first_alloc, our_qstrs):
-    """The pools our ``our_qstrs`` dynamic strings take on the board when the first dynamic
-    pool has ``first_alloc`` entries (twice the frozen pool): [(entries, bytes, strings
-    before it)]."""
-    out = []
-    alloc = max(10, first_alloc)
-    placed = 0
-    while placed < our_qstrs:
-        out.append((alloc, BOARD_POOL_HEADER + BOARD_ENTRY_BYTES * alloc, placed))
-        placed += alloc
-        alloc *= 2
-    return out
-
-
-def analyse(points, frozen=None):
-    """The string pool over a run: ``points`` [(label, pools, qstrs, string bytes, total bytes)]
-    from the baseline on. Returns {"qstrs", "bytes", "string_bytes", "pool_bytes" (what our
-    code added after the baseline), "steps" (pool_steps), "board" (with ``frozen``, a
-    frozen_pool_estimate: for its low and high ends, the pools our strings take on the board,
-    their bytes, and where each would be allocated)}."""
-    base = points[0]
-    end = points[-1]
-    qstrs = end[2] - base[2]
-    string_bytes = end[3] - base[3]
-    total = end[4] - base[4]
-    out = {"qstrs": qstrs, "bytes": total, "string_bytes": string_bytes, "pool_bytes": total - string_bytes,
-           "steps": pool_steps(points)}
-    if frozen is not None:
-        board = {}
-        for end_name in ("low", "high"):
-            pools = board_pools(2 * frozen[end_name], qstrs)
-            landing = []
-            for entries, nbytes, before in pools:
-                at = next((p[0] for p in points if p[2] - base[2] > before), end[0])
-                landing.append({"entries": entries, "bytes": nbytes, "at": at})
-            board[end_name] = {"pools": landing, "pool_bytes": sum(p["bytes"] for p in landing),
-                               "bytes": sum(p["bytes"] for p in landing) + string_bytes}
-        out["board"] = board
-    return out
-
-
 def points_of(result):
     """analyse()'s points from a hwc.memory.measure() result (its baseline, then each piece)."""
     start = result["boot"]["start"]
@@ -211,7 +286,7 @@ def points_of(result):
     return pts
 
 
-def report_lines(an, frozen, where):
+def report_lines(an, where):
     """Text lines for ``hwc memory``."""
     out = ["string (qstr) pool, %s: our code adds %d strings after the baseline, %.1f KB (%.1f KB of pools, "
            "%.1f KB of string data)" % (where, an["qstrs"], an["bytes"] / KB, an["pool_bytes"] / KB,
@@ -220,16 +295,17 @@ def report_lines(an, frozen, where):
         out.append("   pool %d: %.1f KB%s, allocated at %s (%d strings then)" % (
             st["pool"], st["bytes"] / KB, (", %d entries" % st["entries"]) if "entries" in st else "",
             st["at"], st["qstrs_before"]))
-    if frozen is not None and "board" in an:
-        out.append("   the Titano (estimate): its frozen libraries hold %d non-static strings, %d-%d of them not "
-                   "in a core already, so its first dynamic pool has %d-%d entries (twice the frozen pool, "
-                   "%d bytes each)" % (frozen["strings"], frozen["low"], frozen["high"], 2 * frozen["low"],
-                                       2 * frozen["high"], BOARD_ENTRY_BYTES))
-        for end_name in ("low", "high"):
-            b = an["board"][end_name]
-            out.append("   with the frozen pool at its %s end: our strings take %.1f KB on the board (%.1f KB of "
-                       "pools: %s) against %.1f KB here" % (
-                           end_name, b["bytes"] / KB, b["pool_bytes"] / KB,
-                           "; ".join("%.1f KB at %s" % (p["bytes"] / KB, p["at"]) for p in b["pools"]),
-                           an["bytes"] / KB))
+    board = an.get("board")
+    if board:
+        out.append("   the Titano (estimate): %d-%d strings (%d names our sources use were interned here before the "
+                   "baseline, %d are in this build's image); its pools are a chain of 20, 40, 80, ... entries "
+                   "(%d bytes each), so 1260 strings fit in pools up to 640 entries and the next pool has 1280"
+                   % (board["low"]["strings"], board["high"]["strings"], board["before"], board["image"],
+                      BOARD_ENTRY_BYTES))
+        for end_name, what in (("low", "without CircuitPython's API names"), ("high", "all")):
+            b = board[end_name]
+            out.append("   %s (%d strings): %.1f KB on the board (%.1f KB of pools up to %d entries, %.1f KB of "
+                       "string data) against %.1f KB here" % (
+                           what, b["strings"], b["bytes"] / KB, b["pool_bytes"] / KB, b["pools"][-1] if b["pools"] else 0,
+                           b["string_bytes"] / KB, an["bytes"] / KB))
     return out
