@@ -399,7 +399,7 @@ def test_every_decision_mode_has_its_own_headline_and_level():
     seen = set()
     for mode in MODES + ("manual", "off"):
         level, words = fmt.status(_ctx(mode))
-        assert "|%s " % mode in fmt.MODES and words not in seen, mode
+        assert "\n%s " % mode in fmt.MODES and words not in seen, mode
         seen.add(words)
     for mode in ("tank_cutoff", "emergency", "lockout", "no_flow", "fault"):
         assert fmt.status(_ctx(mode))[0] == FAULT, mode

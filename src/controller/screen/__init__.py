@@ -53,13 +53,14 @@ INK = (0x40E080, 0xA0C4FF, 0xFFB020, 0xFF4040)
 _WHITE = const(0xFFFFFF)
 _DARK = const(0x303030)
 
-# Decision mode -> its level and headline, as "|mode level HEADLINE": one string, where a dict
-# of seventeen entries would keep seventeen more objects. Unknown modes show upper-cased as a
-# warning.
-MODES = ("|running 0COLLECTING|purge 0PURGING PIPES|idle 1RESTING|cool_off 2COOL-OFF|overheat 2OVERHEAT"
-         "|manual 2MANUAL|off 2PUMP OFF BY HAND|frost 2FROST GUARD|tank_max 2TANK AT MAX"
-         "|collector_cooling 2COOLING COLLECTOR|recool 2RECOOLING TANK|tube_kick 0TUBE KICK|no_flow 3NO FLOW"
-         "|tank_cutoff 3TANK CUT-OFF|emergency 3EMERGENCY STOP|lockout 3LOCKOUT|fault 3FAULT|")
+# Decision mode -> its level and headline, one line each as "mode level HEADLINE": one string,
+# where a dict of seventeen entries would keep seventeen more objects (and lines, because a line
+# break, unlike any other separator, is a string the board's core already has). Unknown modes
+# show upper-cased as a warning.
+MODES = ("\nrunning 0COLLECTING\npurge 0PURGING PIPES\nidle 1RESTING\ncool_off 2COOL-OFF\noverheat 2OVERHEAT"
+         "\nmanual 2MANUAL\noff 2PUMP OFF BY HAND\nfrost 2FROST GUARD\ntank_max 2TANK AT MAX"
+         "\ncollector_cooling 2COOLING COLLECTOR\nrecool 2RECOOLING TANK\ntube_kick 0TUBE KICK\nno_flow 3NO FLOW"
+         "\ntank_cutoff 3TANK CUT-OFF\nemergency 3EMERGENCY STOP\nlockout 3LOCKOUT\nfault 3FAULT\n")
 PAGES = ("main", "trend", "details", "system", "boot")  # and "heater" last when HEATER_ENABLED = 1
 
 
@@ -78,12 +79,13 @@ def kwh(value):
 
 
 def lookup(table, key):
-    """What follows '|key ' in ``table`` (as MODES), up to the next '|'; None if not there."""
-    i = table.find("|%s " % key)
+    """What follows 'key ' at the start of a line of ``table`` (as MODES), up to the line's end;
+    None if not there."""
+    i = table.find("\n" + key + " ")
     if i < 0:
         return None
     i += len(key) + 2
-    return table[i:table.find("|", i)]
+    return table[i:table.find("\n", i)]
 
 
 def status(ctx):
@@ -297,7 +299,7 @@ class Screen:
     def show(self, lines, errors=()):
         """Boot messages (and the last words before a restart): shown and drawn at once."""
         self._show(self.blank)
-        self._put(boot_lines(lines, errors))
+        self.write(boot_lines(lines, errors))
         self.display.refresh()
 
     def select(self, name):
@@ -330,7 +332,7 @@ class Screen:
     def update(self, ctx, now_ms):
         """Bring the page on show up to date with ``ctx`` and draw what changed. The page's
         code (``update(screen, ctx, level, text)``, the status's level and headline) changes
-        what it has besides the rows and returns the rows' lines (see ``_put``)."""
+        what it has besides the rows and returns the rows' lines (see ``write``)."""
         s = ctx.settings
         if self.names is None:
             self.names = PAGES + ("heater",) if s.heater_enabled else PAGES
@@ -379,7 +381,7 @@ class Screen:
                 lines[0] = "NO MEMORY FOR PAGE"
         gfx = self.gfx
         paint(gfx, self.banner, BG[level])
-        self._put(lines)
+        self.write(lines)
         if lines[0] is not None:  # the page's title; the main page writes the clock there instead
             put(gfx, self.rows[0], lines[0] + " " * (_COLS - len(text) - len(lines[0])) + text, FG[level])
         b = s.screen_dim_brightness if self.dimmed else s.screen_brightness
@@ -387,7 +389,7 @@ class Screen:
             self.display.brightness = b
         self.display.refresh()
 
-    def _put(self, lines):
+    def write(self, lines):
         """Write the rows from ``lines`` (the title, then [(text, colour)], None for a blank
         row); the rest blank."""
         gfx = self.gfx

@@ -13,12 +13,20 @@ _WHITE = const(0xFFFFFF)
 
 
 def update(s, ctx, level, text):
-    lines = ["DETAILS", ("sensor          C id     state", _GREY)]  # id: the raw ADC reading, the ROM's end
-    for p in (ctx.hot, ctx.cold):
-        lines.append(_sensor(p.label, p.value_c, "--" if p.raw is None else str(p.raw), p.fault, INK[_FAULT]))
-    for p in ctx.probes[:5]:
-        lines.append(_sensor(p.name, p.value_c, p.rom_hex[-6:] if p.rom_hex else "no ROM", p.fault,
-                             INK[_WARN] if p.rom_hex else _GREY))
+    """The title (the page's name) and the rows: a row per sensor, a fault too long for its
+    column in the raw reading's place."""
+    lines = [s.name.upper(), ("sensor          C id     state", _GREY)]  # id: the raw ADC reading, the ROM's end
+    rows = [(p, p.label, "--" if p.raw is None else str(p.raw), INK[_FAULT]) for p in (ctx.hot, ctx.cold)]
+    rows += [(p, p.name, p.rom_hex[-6:] if p.rom_hex else "no ROM", INK[_WARN] if p.rom_hex else _GREY)
+             for p in ctx.probes[:5]]
+    for p, name, raw, color in rows:
+        state = p.fault or "ok"
+        name = name[:12]
+        if len(state) > 14:
+            lines.append(("%-12s%s %s" % (name, temp(p.value_c), state), color))
+        else:
+            lines.append(("%-12s%s %-7s%s" % (name, temp(p.value_c), raw, state),
+                          _WHITE if p.fault is None else color))
     bus = ctx.probe_bus
     found = bus.found if bus is not None else ()
     roms = [p.rom_hex for p in ctx.probes if p.rom_hex]
@@ -33,11 +41,3 @@ def update(s, ctx, level, text):
         if rom not in roms:
             lines.append(("new: %s (boot page)" % rom, INK[_WARN]))
     return lines
-
-
-def _sensor(name, value, raw, fault, color):
-    """A sensor's row; a fault too long for its column takes the raw reading's place."""
-    state = fault or "ok"
-    if len(state) > 14:
-        return "%-12s%s %s" % (name[:12], temp(value), state), color
-    return "%-12s%s %-7s%s" % (name[:12], temp(value), raw, state), _WHITE if fault is None else color

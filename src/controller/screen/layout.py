@@ -40,9 +40,8 @@ def rect(gfx, group, x, y, width, height, color):
 
 def layer(gfx, group, scale):
     """A Group that shows what is put in it ``scale`` times larger (one per scale and page)."""
-    g = gfx.Group(scale=scale)
-    group.append(g)
-    return g
+    group.append(gfx.Group(scale=scale))
+    return group[-1]
 
 
 def text(gfx, layer, x, y, n, align=0):
@@ -57,7 +56,7 @@ def text(gfx, layer, x, y, n, align=0):
     return item
 
 
-def box(gfx, group, x, y, width, height, color):
+def outline(gfx, group, x, y, width, height, color):
     """A 2 px outline around black: two rectangles, one inside the other; returns the inner."""
     rect(gfx, group, x, y, width, height, color)
     return rect(gfx, group, x + 2, y + 2, width - 4, height - 4, 0)
@@ -96,12 +95,12 @@ def main(s, gfx):
     ``pages["main"]`` is the screen, so that no Page stays alive for it."""
     s.group = group = gfx.Group()
     # The loop: collector left, tank right, flow pipe on top, return with the pump below.
-    box(gfx, group, 0, 104, 172, 112, _HOT)
-    box(gfx, group, 288, 104, 192, 112, _COLD)
+    outline(gfx, group, 0, 104, 172, 112, _HOT)
+    outline(gfx, group, 288, 104, 192, 112, _COLD)
     rect(gfx, group, 290, 162, 188, 1, _DARK)
     rect(gfx, group, 172, 114, 116, 6, _HOT)
     rect(gfx, group, 172, 198, 116, 6, _COLD)
-    s.pump = box(gfx, group, 216, 188, 28, 28, _WHITE)
+    s.pump = outline(gfx, group, 216, 188, 28, 28, _WHITE)
     rect(gfx, group, 62, 226, 300, 20, _DARK)  # the duty bar's track: 3 px per percent
     s.bar = rect(gfx, group, 62, 226, 1, 20, _DARK)  # and the bar over it
     p = layer(gfx, group, 4)

@@ -59,8 +59,8 @@ def network(ctx):
         return _IDLE, "network off"
     state = link.state
     # The link's states in words (a table as controller.screen.MODES).
-    text = lookup("|online MQTT online|connecting MQTT connecting|wifi WiFi joining|backoff network retrying"
-                  "|off network off|", state) or "network " + state
+    text = lookup("\nonline MQTT online\nconnecting MQTT connecting\nwifi WiFi joining\nbackoff network retrying"
+                  "\noff network off\n", state) or "network " + state
     if link.rssi is not None:
         text += "  %d dBm" % link.rssi
     if link.buffered:

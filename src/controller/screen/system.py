@@ -22,7 +22,7 @@ def update(s, ctx, level, text):
     restarts = _counts(ctx.task_restarts)
     t = ctx.clock.now_s()
     lines = [
-        "SYSTEM",
+        s.name.upper(),  # the title: the page's name
         ("firmware %s  up %dd %02d:%02d" % (VERSION, t // 86400, t % 86400 // 3600, t % 3600 // 60), _WHITE),
         ("free memory %s  I2C errors %d" % ("--" if n is None else "%.1f KB" % (n() / 1024), ctx.i2c_errors),
          _WHITE),

@@ -45,7 +45,7 @@ def range_c(trend, span):
 
 
 def update(s, ctx, level, text):
-    """Redraw the chart if a point was added; returns the title and the rows."""
+    """Redraw the chart if a point was added (see below); returns the title and the rows."""
     page = s.pages.get("trend")
     if page is None:  # the page's display objects, when it comes up
         from controller import once
@@ -56,56 +56,50 @@ def update(s, ctx, level, text):
     if hours != page.hours:
         page.hours = hours
         page.drawn = None
-        # Hours before now under the time marks: columns 3 (the chart's left end), 10, 19, 29 and 36.
-        page.marks = "   %-7s%-9s%-10s%-7snow" % ("-%dh" % hours, "-%dh" % (3 * hours // 4), "-%dh" % (hours // 2),
-                                                  "-%dh" % (hours // 4))
-        page.scale = ("", "", "")  # degrees C at the gridlines, set by _draw()
-        page.note = "no history yet"
+        page.scale = ("", "", "")  # degrees C at the gridlines, set when drawn
     trend = ctx.trend
     if trend is not None and page.drawn != trend.version:
+        # Redraw both bitmaps, newest on the right: per column the newest point of its span of
+        # time, joined to the column before by a vertical run; the duty as a bar per column.
         page.drawn = trend.version
-        _draw(s.gfx, page, trend)
-        page.note = "degrees C; %d of %d h recorded" % (trend.count * trend.period_s // 3600, hours)
+        chart = page.chart
+        bar = page.bar
+        width = chart.width  # 144 columns (layout.trend)
+        top = chart.height - 1
+        fill = s.gfx.fill_region
+        chart.fill(0)
+        bar.fill(0)
+        n = min(hours * 3600 // trend.period_s, trend.points)  # the points the chart spans
+        lo, hi = range_c(trend, n)
+        page.scale = ("%3d" % hi, "%3d" % ((hi + lo) // 2), "%3d" % lo)
+        last = [None, None, None, None]  # the column before's row of each series (1..3)
+        for x in range(width):
+            i = (width - 1 - x) * n // width  # the point's age
+            if i >= trend.count:
+                continue
+            i = index(trend, i)
+            for k, a in ((3, trend.ambient), (2, trend.tank), (1, trend.collector)):
+                y = a[i]
+                if y != _NONE:
+                    y = top - (y - lo * 10) * top // ((hi - lo) * 10)
+                    y = 0 if y < 0 else (top if y > top else y)
+                    p = y if last[k] is None else last[k]
+                    fill(chart, x, min(p, y), x + 1, max(p, y) + 1, k)
+                else:
+                    y = None
+                last[k] = y
+            y = trend.duty[i]
+            if y != 255 and y:  # 255: no reading
+                fill(bar, x, bar.height - (y * bar.height + 99) // 100, x + 1, bar.height, 1)
     scale = page.scale
-    # The legend, each entry after its colour mark (columns 0, 10, 20 and 29).
+    # Both axes labelled: degrees C at the gridlines, hours before now under the time marks
+    # (columns 3: the chart's left end, 10, 19, 29 and 36); the legend, each entry after its
+    # colour mark (columns 0, 10, 20 and 29).
     return ["TREND %d h" % hours, (scale[0], _GREY), None, None, (scale[1], _GREY), None, None, (scale[2], _GREY), None,
-            (page.marks, _GREY), None,
+            ("   %-7s%-9s%-10s%-7snow" % ("-%dh" % hours, "-%dh" % (3 * hours // 4), "-%dh" % (hours // 2),
+                                         "-%dh" % (hours // 4)), _GREY), None,
             (" coll%s tank%s amb%s pump%4d%%" % (temp(ctx.hot.value_c), temp(ctx.cold.value_c),
                                                 temp(ctx.probe_value(ctx.settings.screen_ambient_probe)),
                                                 ctx.decision.duty_pct), _WHITE),
-            (page.note, _GREY)]
-
-
-def _draw(gfx, page, trend):
-    """Redraw both bitmaps from ``trend``, newest on the right: per column the newest point of
-    its span of time, joined to the column before by a vertical run; the duty as a bar per
-    column."""
-    chart = page.chart
-    bar = page.bar
-    width = chart.width  # 144 columns (layout.trend)
-    top = chart.height - 1
-    fill = gfx.fill_region
-    chart.fill(0)
-    bar.fill(0)
-    n = min(page.hours * 3600 // trend.period_s, trend.points)  # the points the chart spans
-    lo, hi = range_c(trend, n)
-    page.scale = ("%3d" % hi, "%3d" % ((hi + lo) // 2), "%3d" % lo)
-    prev = [None, None, None, None]  # the column before's row of each series (1..3)
-    for x in range(width):
-        i = (width - 1 - x) * n // width  # the point's age
-        if i >= trend.count:
-            continue
-        i = index(trend, i)
-        for k, a in ((3, trend.ambient), (2, trend.tank), (1, trend.collector)):
-            y = a[i]
-            if y != _NONE:
-                y = top - (y - lo * 10) * top // ((hi - lo) * 10)
-                y = 0 if y < 0 else (top if y > top else y)
-                p = y if prev[k] is None else prev[k]
-                fill(chart, x, min(p, y), x + 1, max(p, y) + 1, k)
-            else:
-                y = None
-            prev[k] = y
-        y = trend.duty[i]
-        if y != 255 and y:  # 255: no reading
-            fill(bar, x, bar.height - (y * bar.height + 99) // 100, x + 1, bar.height, 1)
+            ("no history yet" if page.drawn is None else
+             "degrees C; %d of %d h recorded" % (trend.count * trend.period_s // 3600, hours), _GREY)]
