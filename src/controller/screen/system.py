@@ -34,8 +34,8 @@ def update(s, ctx, level, text):
     if c is not None:
         lines.append(("total heat %s kWh  pump %.1f h" % (kwh(c.heat_total_kwh), c.pump_s_total / 3600), _WHITE))
         lines.append(("pump starts %d (this run %d)" % (c.starts_total, ctx.pump_starts), _WHITE))
-        lines.append(("faults: " + _counts(c.faults), _WHITE))
-        lines.append(("resets: " + _counts(c.resets), _WHITE))
+        for name, table in (("faults", c.faults), ("resets", c.resets)):
+            lines.append(("%s: %s" % (name, _counts(table)), _WHITE))
     link = ctx.link
     if link is not None:
         lines.append(("network: %d WiFi joins, %d MQTT connects" % (link.wifi_connects, link.mqtt_connects), _WHITE))
