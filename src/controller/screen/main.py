@@ -32,7 +32,7 @@ def alerts(ctx):
             bad.append((_FAULT, sensor.fault_text()))
     p = ctx.protection
     if p.lockout:
-        bad.append((_FAULT, "lockout: %s" % p.lockout))
+        bad.append((_FAULT, "lockout: " + p.lockout))
     if ctx.stale_reported:
         bad.append((_FAULT, "control stalled: pump stopped"))
     for text in p.warnings:
@@ -45,7 +45,7 @@ def alerts(ctx):
         out.append((_WARN, "%d settings error%s: see boot page" % (n, "" if n == 1 else "s")))
     link = ctx.link
     if link is not None and link.state != "online" and link.last_error:
-        out.append((_WARN, "network: %s" % link.last_error))
+        out.append((_WARN, "network: " + link.last_error))
     n = sum(ctx.task_restarts.values())
     if n:
         out.append((_WARN, "%d task restart%s: see log" % (n, "" if n == 1 else "s")))
