@@ -53,10 +53,10 @@ INK = (0x40E080, 0xA0C4FF, 0xFFB020, 0xFF4040)
 _WHITE = const(0xFFFFFF)
 _DARK = const(0x303030)
 
-# Decision mode -> its level and headline, one line each as "mode level HEADLINE": one string,
-# where a dict of seventeen entries would keep seventeen more objects (and lines, because a line
-# break, unlike any other separator, is a string the board's core already has). Unknown modes
-# show upper-cased as a warning.
+# Decision mode -> its level and headline, a line each as "mode level HEADLINE": one string, where
+# a dict of seventeen entries would keep seventeen more objects. Lines, because a line break is a
+# string the board's core has ('|' would be one more string interned). Unknown modes show
+# upper-cased as a warning.
 MODES = ("\nrunning 0COLLECTING\npurge 0PURGING PIPES\nidle 1RESTING\ncool_off 2COOL-OFF\noverheat 2OVERHEAT"
          "\nmanual 2MANUAL\noff 2PUMP OFF BY HAND\nfrost 2FROST GUARD\ntank_max 2TANK AT MAX"
          "\ncollector_cooling 2COOLING COLLECTOR\nrecool 2RECOOLING TANK\ntube_kick 0TUBE KICK\nno_flow 3NO FLOW"
