@@ -1,5 +1,5 @@
-"""A tiny logger: prints "[uptime] LEVEL message" to the serial console and keeps the
-last few messages for the screen and telemetry; and the clock it stamps them with (``Clock``).
+"""A tiny logger: prints "[uptime] LEVEL message" to the serial console and keeps the newest
+warning or error for the screen; and the clock it stamps them with (``Clock``).
 """
 
 import io
