@@ -65,57 +65,84 @@ class Decision:
 
     @property
     def reason(self):
-        """A short human-readable account of the decision."""
+        """A short human-readable account of the decision (each text is _TEXTS's entry named in
+        the comment beside it)."""
         mode = self.mode
         if mode == FAULT:
             if self.duty_pct:
-                return "FAULT: %s; panel probe %.1f C: pump on to cool the collector" % (
-                    self.fault_text or "sensor fault", self.limit_c)
-            return "FAULT: " + (self.fault_text or "sensor fault") + "; pump stopped"
+                return _text(0) % (self.fault_text or "sensor fault", self.limit_c)  # FAULT: ... pump on
+            return _text(1) % (self.fault_text or "sensor fault")  # FAULT: ...; pump stopped
         if mode == TANK_CUTOFF:
-            return "TANK CUT-OFF: tank %.1f C >= %.1f C; pump stopped until %.1f C" % (
-                self.tank_c, self.limit_c, self.release_c)
+            return _text(2) % (self.tank_c, self.limit_c, self.release_c)  # TANK CUT-OFF
         if mode == EMERGENCY:
-            return "EMERGENCY: collector %.1f C > %.1f C (steam); pump stopped until %.1f C" % (
-                self.hot_c, self.limit_c, self.release_c)
+            return _text(3) % (self.hot_c, self.limit_c, self.release_c)  # EMERGENCY
         if mode == LOCKOUT:
-            return "LOCKOUT: %s; pump stopped" % self.lockout_text
+            return _text(4) % self.lockout_text  # LOCKOUT
         if mode == NO_FLOW:
-            return "no flow after the start: pump stopped, next try in %d s" % (self.left_s + 0.5)
+            return _text(5) % (self.left_s + 0.5)  # no flow
         if mode == COLLECTOR_COOLING:
-            return "collector cooling: collector %.1f C > %.1f C with the tank at max; pump on" % (
-                self.hot_c, self.limit_c)
+            return _text(6) % (self.hot_c, self.limit_c)  # collector cooling
         if mode == RECOOL:
-            return "recooling: tank %.1f C above its %.1f C max, collector %.1f C; pump on" % (
-                self.cold_c, self.limit_c, self.hot_c)
+            return _text(7) % (self.cold_c, self.limit_c, self.hot_c)  # recooling
         if mode == FROST:
-            return "frost: collector %.1f C < %.1f C; circulating tank water" % (self.hot_c, self.limit_c)
+            return _text(8) % (self.hot_c, self.limit_c)  # frost
         if mode == TANK_MAX:
-            return "tank max: tank %.1f C >= %.1f C; solar paused until %.1f C" % (
-                self.cold_c, self.limit_c, self.release_c)
+            return _text(9) % (self.cold_c, self.limit_c, self.release_c)  # tank max
         if mode == TUBE_KICK:
-            return "tube kick: pump on %d s so the collector sensor sees the tubes" % (self.left_s + 0.5)
+            return _text(10) % (self.left_s + 0.5)  # tube kick
         if mode == OVERHEAT:
-            return "overheat: collector %.1f C; pump forced on" % self.hot_c
+            return _text(11) % self.hot_c  # overheat
         if mode == COOL_OFF:
-            return "cool-off: tank %.1f C, collector %.1f C" % (self.cold_c, self.hot_c)
+            return _text(12) % (self.cold_c, self.hot_c)  # cool-off
         if mode == PURGE:
-            return "purge: dT %.1f K < %.1f K; %d s left" % (self.diff_k, self.min_diff_k, self.purge_left_s + 0.5)
+            return _text(13) % (self.diff_k, self.min_diff_k, self.purge_left_s + 0.5)  # purge
         if mode == MANUAL:
-            return "manual: pump at %d %%" % self.duty_pct
+            return _text(14) % self.duty_pct  # manual
         if mode == OFF:
-            return "off: pump switched off by hand"
+            return _text(15)  # off
         if mode == RUNNING:
             if self.raw_duty_pct >= 100.0:  # from max_diff up; on/off control: down to the stop point
-                return "running: dT %.1f K >= %.1f K; full speed" % (
+                return _text(16) % (  # running: full speed
                     self.diff_k, self.min_diff_k if self.diff_k < self.max_diff_k else self.max_diff_k)
-            return "running: dT %.1f K in %.1f..%.1f K; %d %%" % (
-                self.diff_k, self.min_diff_k, self.max_diff_k, self.duty_pct)
+            return _text(17) % (self.diff_k, self.min_diff_k, self.max_diff_k, self.duty_pct)  # running: %
         if self.diff_k is None:
             return "idle"
         if self.limit_c is not None:
-            return "idle: collector %.1f C below the %.1f C start minimum" % (self.hot_c, self.limit_c)
-        text = "idle: dT %.1f K <= %.1f K" % (self.diff_k, self.max_diff_k)
+            return _text(18) % (self.hot_c, self.limit_c)  # idle: below the start minimum
+        text = _text(19) % (self.diff_k, self.max_diff_k)  # idle: dT
         if self.cool_off_armed:
-            text += "; cool-off armed"
+            text += _text(20)  # ; cool-off armed
         return text
+
+
+# The reason texts, numbered from 0, each ended by "|": one string on the heap, where 22 string
+# constants kept 22 objects (a 16-byte head each and their text in 16-byte blocks).
+_TEXTS = ("FAULT: %s; panel probe %.1f C: pump on to cool the collector|"  # 0
+          "FAULT: %s; pump stopped|"  # 1
+          "TANK CUT-OFF: tank %.1f C >= %.1f C; pump stopped until %.1f C|"  # 2
+          "EMERGENCY: collector %.1f C > %.1f C (steam); pump stopped until %.1f C|"  # 3
+          "LOCKOUT: %s; pump stopped|"  # 4
+          "no flow after the start: pump stopped, next try in %d s|"  # 5
+          "collector cooling: collector %.1f C > %.1f C with the tank at max; pump on|"  # 6
+          "recooling: tank %.1f C above its %.1f C max, collector %.1f C; pump on|"  # 7
+          "frost: collector %.1f C < %.1f C; circulating tank water|"  # 8
+          "tank max: tank %.1f C >= %.1f C; solar paused until %.1f C|"  # 9
+          "tube kick: pump on %d s so the collector sensor sees the tubes|"  # 10
+          "overheat: collector %.1f C; pump forced on|"  # 11
+          "cool-off: tank %.1f C, collector %.1f C|"  # 12
+          "purge: dT %.1f K < %.1f K; %d s left|"  # 13
+          "manual: pump at %d %%|"  # 14
+          "off: pump switched off by hand|"  # 15
+          "running: dT %.1f K >= %.1f K; full speed|"  # 16
+          "running: dT %.1f K in %.1f..%.1f K; %d %%|"  # 17
+          "idle: collector %.1f C below the %.1f C start minimum|"  # 18
+          "idle: dT %.1f K <= %.1f K|"  # 19
+          "; cool-off armed|")  # 20
+
+
+def _text(k):
+    """The ``k``-th text of ``_TEXTS``."""
+    i = 0
+    for _ in range(k):
+        i = _TEXTS.find("|", i) + 1
+    return _TEXTS[i:_TEXTS.find("|", i)]

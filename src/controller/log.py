@@ -1,5 +1,5 @@
-"""A tiny logger: prints "[uptime] LEVEL message" to the serial console and keeps the
-last few messages for the screen and telemetry; and the clock it stamps them with (``Clock``).
+"""A tiny logger: prints "[uptime] LEVEL message" to the serial console and keeps the newest
+warning or error for the screen; and the clock it stamps them with (``Clock``).
 """
 
 import io
@@ -25,20 +25,35 @@ def format_exception(exc):
 
 
 class Log:
-    """:param clock: something with ``now_s()``; :param keep: how many messages to remember
-    :param out: a callable taking one line (``print`` by default)"""
+    """:param clock: something with ``now_s()``; :param keep: how many messages back a warning
+    or an error still counts as recent (``recent``)
+    :param out: a callable taking one line (``print`` by default)
+
+    Only the newest warning or error is kept (``problem``), with the number of messages so far:
+    the one reader of the past (the screen's system page) shows that, and only while it is among
+    the last ``keep`` messages. A ring of the last 8 messages kept 0.6 KB (tuples and texts)."""
 
     def __init__(self, clock=None, keep=8, out=None):
         self.clock = clock
         self.keep = keep
         self.out = out or print
-        self.recent = []  # (uptime_s, level, message), newest last
+        self.messages = 0  # messages so far
+        self.problem = None  # (number, uptime_s, level, message) of the newest warning or error
+
+    @property
+    def recent(self):
+        """[(uptime_s, level, message)] of the newest warning or error if it is among the last
+        ``keep`` messages, else []."""
+        p = self.problem
+        if p is None or self.messages - p[0] >= self.keep:
+            return []
+        return [p[1:]]
 
     def _emit(self, level, message):
         uptime_s = self.clock.now_s() if self.clock is not None else 0
-        if len(self.recent) >= self.keep:
-            self.recent.pop(0)
-        self.recent.append((uptime_s, level, message))
+        self.messages += 1
+        if level != INFO:
+            self.problem = (self.messages, uptime_s, level, message)
         self.out("[%7d] %-5s %s" % (uptime_s, level, message))
 
     def info(self, message):

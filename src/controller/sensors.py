@@ -197,15 +197,17 @@ class ProbeBus:
         from adafruit_onewire.device import OneWireDevice
 
         addresses = self.bus.scan()
-        self.found = [rom_to_hex(a.rom) for a in addresses]
+        found = [rom_to_hex(a.rom) for a in addresses]
         for probe in self.probes:
             probe.device = None
             probe.address = None
-            for address in addresses:
-                if probe.rom_hex and rom_to_hex(address.rom) == probe.rom_hex:
-                    probe.device = OneWireDevice(self.bus, address)
-                    probe.address = address
-        return self.found
+            for i in range(len(addresses)):
+                if probe.rom_hex and found[i] == probe.rom_hex:
+                    found[i] = probe.rom_hex  # the probe's string: no second copy kept (48 B a ROM)
+                    probe.device = OneWireDevice(self.bus, addresses[i])
+                    probe.address = addresses[i]
+        self.found = found
+        return found
 
     def ensure_resolution(self, bits=12):
         """Set each attached probe to ``bits`` resolution through the DS18X20 driver."""

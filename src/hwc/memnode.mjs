@@ -49,6 +49,34 @@ WebAssembly.Memory.prototype.grow = function (pages) {
 };
 console.error = () => {}; // emscripten reports every refused growth on stderr: expected here
 
+// Where the GC heap lies. MicroPython's collector is conservative: every word of every live
+// block that holds the address of a heap block keeps that block alive, data included (a
+// module's table of 16-bit string numbers, bytecode, arrays of small integers). On the board
+// the heap is at 0x2000xxxx (the SAMD51's RAM), an address that such data rarely spells; the
+// build's own heap would lie at a few hundred KB, where two 16-bit numbers of 3..8 do, and
+// unrelated objects (once a forgotten 15 KB settings table) stayed alive at random. So the
+// runner takes the wasm memory below HEAP_BASE before MicroPython allocates its heap (the
+// glue sets globalThis.Module between its run-time start and mp_js_init): the heap then lies
+// above HEAP_BASE, as the board's does. Snapshots skip the untouched space below.
+const HEAP_BASE = 0x20000000;
+let lowPad = null; // [start, end) of the space taken below HEAP_BASE
+Object.defineProperty(globalThis, "Module", {
+  configurable: true,
+  get() { return this.__hwcModule; },
+  set(M) {
+    this.__hwcModule = M;
+    if (M && M._malloc && growAllowed) {
+      const probe = M._malloc(16);
+      M._free(probe);
+      if (probe < HEAP_BASE) {
+        const start = M._malloc(HEAP_BASE - probe);
+        if (!start) throw new Error("hwc memory: could not place the heap at 0x20000000");
+        lowPad = [start, start + (HEAP_BASE - probe)];
+      }
+    }
+  },
+});
+
 const { loadMicroPython } = await import("@micropython/micropython-webassembly-pyscript");
 
 const MARK = "\x01HWC ";
@@ -66,6 +94,7 @@ function copyTree(FS, hostDir, guestDir) {
 
 async function boot(job, heapBytes) {
   growAllowed = true;
+  lowPad = null;
   const lines = [];
   const mp = await loadMicroPython({ heapsize: heapBytes, pystack: 4096, stdout: (s) => lines.push(s), linebuffer: true });
   const M = mp._module;
@@ -83,6 +112,13 @@ async function boot(job, heapBytes) {
     const [p, size] = held.pop();
     M._free(p);
     reserve += size;
+  }
+  // A freed piece can merge with free space next to it: take back every free chunk of 32 KB
+  // or more, so that the glue has its small pieces and the GC never a new area.
+  for (let size = 1 << 26; size >= 32768;) {
+    const p = M._malloc(size);
+    if (p) held.push([p, size]);
+    else size >>= 1;
   }
   copyTree(mp.FS, job.tree, "/lib");
   const vm = { mp, lines };
@@ -181,11 +217,14 @@ async function bootCalibrated(job) {
 }
 
 function snapshot() {
-  return new Uint8Array(wasmMemory.buffer).slice();
+  const all = new Uint8Array(wasmMemory.buffer);
+  if (!lowPad) return [[0, all.slice()]];
+  return [[0, all.slice(0, lowPad[0])], [lowPad[1], all.slice(lowPad[1])]];
 }
 
 function restore(copy) {
-  new Uint8Array(wasmMemory.buffer).set(copy);
+  const all = new Uint8Array(wasmMemory.buffer);
+  for (const [at, bytes] of copy) all.set(bytes, at);
 }
 
 function peakNeed(vm, step, before) {

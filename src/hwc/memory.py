@@ -19,6 +19,11 @@ package.json; run by Node.js through ``src/hwc/memnode.mjs``). It is wasm32: 32-
   put before it on its line (:func:`neutralise_docstrings`): still parsed (the compile needs the
   same room), no longer a docstring (nothing kept), line numbers unchanged;
 * an exception is caught inside Python (one handed to JavaScript on a full heap can hang it).
+* the heap lies at 0x2000xxxx, as the board's (the SAMD51's RAM): the collector is
+  conservative, and below that address data (two 16-bit string numbers in a module's string
+  table, bytecode, small integers) spelled heap addresses often enough to keep a forgotten 15 KB
+  settings table alive in one layout out of three; at the board's addresses the same figures
+  hold whatever the layout (memnode.mjs, HEAP_BASE).
 
 What is loaded, as ``hwc deploy`` and circup leave the board: our code (src/controller, ntc_table)
 as .py, compiled on import; the /lib libraries as .mpy (compiled here by mpy-cross v6.3, so no
