@@ -11,7 +11,7 @@ import pytest
 
 import controller.screen as fmt
 from controller.screen import Screen, Trend, put
-from controller.screen.main import alerts, clock, energy, network
+from controller.screen.main import alerts, network
 from controller.screen.trend import index, range_c
 from hwc import screenshot
 from hwc.fbdisplay import board_bytes, gfx, lines, text_of
@@ -417,9 +417,19 @@ def test_network_words_tolerate_missing_parts():
     assert network(SimpleNamespace(link=link))[1].startswith("WiFi joining")
     link.state = "sleeping"
     assert network(SimpleNamespace(link=link)) == (WARN, "network sleeping  12 queued  3 lost")
-    assert energy(SimpleNamespace(counters=None)) is None
-    assert clock(SimpleNamespace(local_min=lambda: None)) is None
-    assert clock(SimpleNamespace(local_min=lambda: 14 * 60 + 5)) == "14:05"
+
+
+def test_main_page_clock_and_energy_tolerate_missing_parts(rendered, monkeypatch):
+    """The clock is blank while the wall clock is unknown; without counters the energy row
+    counts the pump's starts since boot."""
+    ctx, screen, _shots, _texts = rendered["sunny-noon"]
+    monkeypatch.setattr(ctx, "counters", None)
+    monkeypatch.setattr(ctx, "local_min", lambda: None)
+    show(screen, ctx, "main")
+    assert rows(screen)[0] == "" and rows(screen)[10] == "since start: %d pump starts" % ctx.pump_starts
+    monkeypatch.setattr(ctx, "local_min", lambda: 14 * 60 + 5)
+    screen.update(ctx, ctx.clock.ticks_ms())
+    assert rows(screen)[0] == "14:05"
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))

@@ -17,12 +17,6 @@ _GREY = const(0x8C8C8C)
 _DARK = const(0x303030)
 _DUTY = const(0xFFD200)
 
-def clock(ctx):
-    """'14:05' local time (``ctx.local_min()``), None while the wall clock is unknown."""
-    n = ctx.local_min()
-    return None if n is None else "%02d:%02d" % (n // 60, n % 60)
-
-
 def alerts(ctx):
     """[(level, words)] of everything wrong, faults first."""
     bad = []
@@ -72,14 +66,6 @@ def network(ctx):
     return (_IDLE if state == "off" else _WARN), text
 
 
-def energy(ctx):
-    """'today 3.2 kWh  pump 2.1 h', or None without counters."""
-    c = ctx.counters
-    if c is None:
-        return None
-    return "today %s kWh  pump %.1f h" % (kwh(c.heat_today_kwh), c.pump_s_today / 3600)
-
-
 def update(s, ctx, level, text):
     """Change what changed on the screen ``s``; returns the rows (no title: the header row
     shows the clock)."""
@@ -89,7 +75,8 @@ def update(s, ctx, level, text):
         s.banner.height = 56  # the headline and the clock; the screen paints it
     s.big.y = 3  # 9 px, at 3x
     put(gfx, s.big, text, FG[level])
-    put(gfx, s.rows[0], clock(ctx) or "", FG[level], 1)
+    n = ctx.local_min()  # the clock: local time, blank while the wall clock is unknown
+    put(gfx, s.rows[0], "" if n is None else "%02d:%02d" % (n // 60, n % 60), FG[level], 1)
     for item, sensor in ((s.collector, ctx.hot), (s.tank, ctx.cold)):
         if sensor.fault is None:
             put(gfx, item, temp(sensor.value_c, item.width), _WHITE, 1)
@@ -110,6 +97,7 @@ def update(s, ctx, level, text):
     else:
         bad = ("no warnings", INK[0])
     n, text = network(ctx)
+    c = ctx.counters
     return [
         None,  # no title: the clock
         None,  # the banner's lower half
@@ -121,7 +109,8 @@ def update(s, ctx, level, text):
         ("                        BOTTOM", _GREY),
         None,
         ("PUMP%35s" % ("%d%% %s" % (d.duty_pct, "ON" if ctx.pump_on else "off")), _WHITE),
-        (energy(ctx) or "since start: %d pump starts" % ctx.pump_starts, _WHITE),
+        (("since start: %d pump starts" % ctx.pump_starts) if c is None else  # no counters
+         "today %s kWh  pump %.1f h" % (kwh(c.heat_today_kwh), c.pump_s_today / 3600), _WHITE),
         bad,
         (text, INK[n] if n != _IDLE else _GREY),
     ]
