@@ -93,10 +93,12 @@ def mpy_strings(name: str, source: str) -> list:
 
 
 def static_names(names) -> set:
-    """Which of the identifiers ``names`` are mpy-cross's static strings (in every core)."""
+    """Which of ``names`` are mpy-cross's static strings (in every core): identifiers, and
+    other strings of at most 10 bytes (which the compiler interns too)."""
     ids = sorted(n for n in names if n.isidentifier() and not keyword.iskeyword(n))
-    source = "def f(a):\n" + "".join("    a.%s\n" % n for n in ids)
-    return set(ids) - set(mpy_strings("static_probe.py", source))
+    texts = sorted(n for n in names if not n.isidentifier() and len(n.encode()) <= 10)
+    source = "def f(a):\n" + "".join("    a.%s\n" % n for n in ids) + "".join("    a[%r]\n" % t for t in texts)
+    return set(ids + texts) - set(mpy_strings("static_probe.py", source))
 
 
 def package_strings(names) -> set:
