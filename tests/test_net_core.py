@@ -198,6 +198,26 @@ def test_backoff_grows_with_jitter_to_the_cap():
     assert link.state == "backoff" and link.failures == 7
 
 
+def test_a_failure_without_room_for_its_module_still_backs_off(monkeypatch):
+    """``Link.fail`` loads ``down`` for each failure; when that import cannot fit (MemoryError),
+    the link still closes and waits the longest backoff instead of ending its task."""
+    from controller.net import link as link_mod
+
+    link = make_link_for({"NET_BACKOFF_MAX_S": "30"})
+    now = [5000]
+    link.clock = lambda: now[0]
+    closed = []
+    link.mqtt = SimpleNamespace(disconnect=lambda: closed.append(1))
+
+    def no_room(*args):
+        raise MemoryError
+
+    monkeypatch.setattr(link_mod, "once", no_room)
+    link.fail(OSError(104))
+    assert closed == [1] and link.mqtt is None
+    assert link.state == "backoff" and link.wait == 5000 + 30000
+
+
 # --- the saved record ------------------------------------------------------------------
 
 def test_store_round_trip_corruption_and_erased():
