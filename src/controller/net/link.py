@@ -206,8 +206,13 @@ class Link:
                 self.since = now
             return
         self.mqtt.loop(self.poll_s)
-        if self.inbox or self.busy or self.inbox_lost:
-            once("inbound", "handle", self)
+        if self.inbox or self.busy:
+            try:
+                once("inbound", "handle", self)
+            except MemoryError:  # no room to handle them: the link stays online, they are dropped
+                self.ctx.log.warn("network: not enough memory to handle %d messages; dropped" % len(self.inbox))
+                self.inbox_lost += len(self.inbox)
+                self.inbox = []
         # the server's time (client-side RPC getCurrentTime) on connect and every 6 h
         if self.ctx.settings.time_source != "ntp" and (self._time_asked is None or now - self._time_asked > (
                 21600000 if self.wall.known() else 10000)):
