@@ -78,10 +78,11 @@ class Points:
         self.start = ctx.clock.now_s()  # uptime when the link's clock read 0
         self.status_at = None  # when the last status point was taken; None: the next one is
         self.step = 0  # thinning spacing now (``thin``), tenths of a second
-        # Value vectors: [0] the state before the oldest point, [1] a point being read, [2] the
-        # last point kept while thinning, [3] the newest point, [4] the point being taken.
-        self.v = [array("i", bytearray(4 * n)) for _ in range(5)]
-        self.t = [0, 0, 0, 0]
+        # Value vectors: [0] the state before the oldest point, [1] the newest point, [2] the
+        # point being taken (reading and thinning work on copies of [0], made for the call);
+        # ``t``: the times of [0] and [1].
+        self.v = [array("i", bytearray(4 * n)) for _ in range(3)]
+        self.t = [0, 0]
         self.pos = 0  # read position
         self.status = 0  # the point just read is a status point
 
@@ -109,7 +110,7 @@ class Points:
         ctx = self.ctx
         d = ctx.decision
         h = ctx.heater
-        v = self.v[4]
+        v = self.v[2]
         bits = i = 0
         for _, sensor in self.sensors:
             v[i] = q(sensor.value_c, 100)
@@ -133,9 +134,9 @@ class Points:
         n = 4 + 5 * len(v)  # the longest a record can be
         if len(self.buf) - self.tail < n:
             once("thin", "make_room", self, n)
-        last = self.v[3]
-        self.tail = self.put(self.tail, status, t - self.t[3], last, v)
-        self.t[3] = t
+        last = self.v[1]
+        self.tail = self.put(self.tail, status, t - self.t[1], last, v)
+        self.t[1] = t
         for i in range(len(v)):
             last[i] = v[i]
         self.count += 1
@@ -210,13 +211,6 @@ class Points:
                         v[k + i] += self.read()
         return -dt - 1 if dt < 0 else dt
 
-    def copy(self, i, k):
-        """Point ``k`` := point ``i`` (their times and value vectors)."""
-        self.t[k] = self.t[i]
-        a, b = self.v[i], self.v[k]
-        for i in range(len(a)):
-            b[i] = a[i]
-
     def forget(self, n, drop=False):
         """Remove the ``n`` oldest points (sent and acknowledged; ``drop``: dropped)."""
         n = min(n, self.count)
@@ -239,12 +233,11 @@ class Points:
         JSON members added to the newest point only (the reason texts). ``epoch_ms_at(t_ms)``
         gives a point's wall-clock ms. Nothing is removed (``forget`` after the broker
         acknowledged)."""
-        self.copy(0, 1)
         self.pos = self.head
         t = self.t[0]
         out = []
         size = n = 0
-        v = self.v[1]
+        v = array("i", self.v[0])  # the point being read
         a = FAST.split()  # the keys of a point, split once per message (not per point) ...
         b = a + STATUS.split()  # ... and of a status point
         while n < self.count and n < hi:
