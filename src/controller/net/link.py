@@ -141,11 +141,6 @@ class Link:
     def dropped(self):
         return self.points.dropped
 
-    def request_id(self):
-        """A new id for a request of ours (never one of ThingsBoard's RPC ids)."""
-        self.req += 1
-        return self.req
-
     # --- the task ---------------------------------------------------------------------------
     async def task(self, ctx):
         """The supervised task: sample telemetry every period, drive the connection."""
@@ -217,7 +212,8 @@ class Link:
         if self.ctx.settings.time_source != "ntp" and (self._time_asked is None or now - self._time_asked > (
                 21600000 if self.wall.known() else 10000)):
             self._time_asked = now
-            self._time_id = self.request_id()
+            self.req += 1  # a new id of ours (see TOPIC)
+            self._time_id = self.req
             self.mqtt.publish(TOPIC + "rpc/request/%d" % self._time_id, '{"method":"getCurrentTime","params":{}}')
         if not self.wall.known() and self.since >= 0 and now - self.since > 30000:
             self.since = -1

@@ -43,10 +43,11 @@ def connect(link):
     link.state = "online"
     ctx.log.info("MQTT connected to %s:%d" % (s.mqtt_broker, s.mqtt_port))
     hello(link, mqtt)
-    mqtt.publish(TOPIC + "attributes/request/%d" % link.request_id(), '{"sharedKeys":"%s"}' % SHARED)
+    link.req += 1  # a request id of ours (see link.TOPIC)
+    mqtt.publish(TOPIC + "attributes/request/%d" % link.req, '{"sharedKeys":"%s"}' % SHARED)
     link._time_asked = None
     if hass is not None:
-        hass.on_connect(mqtt)
+        hass_online(hass, mqtt)
 
 
 def hello(link, mqtt):
@@ -80,6 +81,14 @@ def hello(link, mqtt):
 def will(hass, mqtt):
     """The last will: "offline", retained, published by the broker if the link dies."""
     mqtt.will_set(hass.availability_topic, "offline", True)
+
+
+def hass_online(hass, mqtt):
+    """Every entity's discovery config, "online", and the state: on connect, and when Home
+    Assistant restarts (its "online", ``rpc.hass_message``)."""
+    announce(hass, mqtt)
+    mqtt.publish(hass.availability_topic, "online", True)
+    hass.publish_state(mqtt)
 
 
 def announce(hass, mqtt):
