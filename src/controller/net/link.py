@@ -196,6 +196,11 @@ class Link:
         if state == "wifi":
             self.state = state = "connecting"
         if state == "connecting":
+            # The MQTT library first (loaded once, it stays), then the per-use session (it goes):
+            # loaded inside session, the library's objects would sit among session's, and leave
+            # holes when session is forgotten.
+            import adafruit_minimqtt.adafruit_minimqtt  # noqa: F401
+
             once("session", "connect", self)
             if self.since >= 0:
                 self.since = now
