@@ -16,8 +16,6 @@ Home Assistant's "online" on ``<HA_PREFIX>/status`` are handled).
 
 import json
 
-from controller.net.points import sensors_of
-
 
 class Hass:
     """:param link: the ``Link`` (its ctx and MQTT client)"""
@@ -42,8 +40,8 @@ class Hass:
         out = {"duty_pct": d.duty_pct, "mode": d.mode, "pump_on": "ON" if ctx.pump_on else "OFF",
                "manual": "ON" if ctx.manual_mode == "manual" else "OFF",
                "diff_k": None if d.diff_k is None else round(d.diff_k, 2)}
-        for name, sensor in sensors_of(ctx):
-            out[name + "_c"] = None if sensor.value_c is None else round(sensor.value_c, 2)
+        for sensor in self.link.points.sensors:
+            out[sensor.name + "_c"] = None if sensor.value_c is None else round(sensor.value_c, 2)
         mqtt.publish(self.state_topic, json.dumps(out), True)
 
     def tick(self, now, mqtt):

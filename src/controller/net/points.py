@@ -34,15 +34,6 @@ STATUS = ("rssi wifi_connects mqtt_connects esp_resets pump_starts free_bytes dr
           "heater_energy_today_kwh:2")
 
 
-def sensors_of(ctx):
-    """[(name, sensor)]: the NTCs and the configured probes, in telemetry order."""
-    out = [(ctx.hot.name, ctx.hot), (ctx.cold.name, ctx.cold)]
-    for probe in ctx.probes:
-        if probe.rom_hex:
-            out.append((probe.name, probe))
-    return out
-
-
 def fmt(value, scale):
     """A stored integer as JSON text: 4512 at scale 100 -> "45.12"."""
     if scale != 100:
@@ -70,7 +61,8 @@ class Points:
     def __init__(self, ctx, size, mem_free=None):
         self.ctx = ctx
         self.mem_free = mem_free
-        self.sensors = sensors_of(ctx)
+        # the NTCs and the configured probes, in telemetry order (also Home Assistant's)
+        self.sensors = [ctx.hot, ctx.cold] + [p for p in ctx.probes if p.rom_hex]
         n = len(self.sensors) + 1 + len(FAST.split()) + len(STATUS.split())  # values per point
         self.buf = bytearray(max(size, 512))
         self.head = self.tail = self.count = self.total = self.dropped = self.thinned = 0
@@ -112,7 +104,7 @@ class Points:
         h = ctx.heater
         v = self.v[2]
         bits = i = 0
-        for _, sensor in self.sensors:
+        for sensor in self.sensors:
             v[i] = q(sensor.value_c, 100)
             if sensor.fault is not None:
                 bits |= 1 << i
@@ -244,12 +236,12 @@ class Points:
             t += self.get(v)
             parts = []
             i = 0
-            for name, _ in self.sensors:
+            for sensor in self.sensors:
                 if v[i] != NONE:
-                    parts.append('"%s_c":%s' % (name, fmt(v[i], 100)))
+                    parts.append('"%s_c":%s' % (sensor.name, fmt(v[i], 100)))
                 i += 1
             for k in range(len(self.sensors)):
-                parts.append('"%s_fault":%d' % (self.sensors[k][0], (v[i] >> k) & 1))
+                parts.append('"%s_fault":%d' % (self.sensors[k].name, (v[i] >> k) & 1))
             i += 1
             for key in b if self.status else a:
                 x = v[i]

@@ -13,7 +13,6 @@ import json
 from controller import VERSION
 from controller.net.link import TOPIC
 from controller.net.defaults import DEFAULTS, SHARED
-from controller.net.points import sensors_of
 
 
 def connect(link):
@@ -100,8 +99,8 @@ def announce(hass, mqtt):
     text = ('"device":{"identifiers":["%s"],"name":"Solar hot water %s","model":%s,"manufacturer":"solar-hwc",'
             '"sw_version":"%s"}') % (node, node, json.dumps(getattr(ctx.hw, "board_name", "?")), VERSION)
     m = ',"unit_of_measurement":"%s","state_class":"measurement"'
-    rows = [("sensor", name + "_c", getattr(sensor, "label", name) + " temperature",
-             ',"device_class":"temperature"' + m % "\u00b0C") for name, sensor in sensors_of(ctx)]
+    rows = [("sensor", sensor.name + "_c", getattr(sensor, "label", sensor.name) + " temperature",
+             ',"device_class":"temperature"' + m % "\u00b0C") for sensor in hass.link.points.sensors]
     rows += [("sensor", "duty_pct", "pump duty", m % "%"),
              ("sensor", "diff_k", "collector - tank", m % "K"),
              ("sensor", "mode", "mode", ""), ("binary_sensor", "pump_on", "pump", ',"device_class":"running"'),
