@@ -1,9 +1,9 @@
 """The link task: WiFi, MQTT to ThingsBoard, telemetry with offline buffering and replay,
 RPCs and shared attributes. Every network call is bounded by MQTT_TIMEOUT_S so the control
 and pump tasks never wait longer than that. Opening a session (``session``), handling what
-arrives (``inbound`` with ``rpc`` or ``remote``) and thinning a full buffer (``thin``) are
-imported for each use and forgotten after (``controller.net.once``); this module (with the
-link's clock, ``Wall``) and ``points`` stay."""
+arrives (``inbound`` with ``rpc`` or ``remote``), thinning a full buffer (``thin``) and
+backing off after a failure (``down``) are imported for each use and forgotten after
+(``controller.net.once``); this module (with the link's clock, ``Wall``) and ``points`` stay."""
 
 import asyncio
 import json
