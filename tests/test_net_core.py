@@ -198,6 +198,53 @@ def test_backoff_grows_with_jitter_to_the_cap():
     assert link.state == "backoff" and link.failures == 7
 
 
+def test_a_failure_without_room_for_its_module_still_backs_off(monkeypatch):
+    """``Link.fail`` loads ``down`` for each failure; when that import cannot fit (MemoryError),
+    the link still closes and waits the longest backoff instead of ending its task."""
+    from controller.net import link as link_mod
+
+    link = make_link_for({"NET_BACKOFF_MAX_S": "30"})
+    now = [5000]
+    link.clock = lambda: now[0]
+    closed = []
+    link.mqtt = SimpleNamespace(disconnect=lambda: closed.append(1))
+
+    def no_room(*args):
+        raise MemoryError
+
+    monkeypatch.setattr(link_mod, "once", no_room)
+    link.fail(OSError(104))
+    assert closed == [1] and link.mqtt is None
+    assert link.state == "backoff" and link.wait == 5000 + 30000
+
+
+def test_messages_without_room_to_handle_them_are_dropped_and_the_link_stays_online(monkeypatch):
+    """An RPC or a setting whose handling cannot fit (MemoryError while ``inbound`` and what it
+    imports are compiled) is dropped and said, and counted in ``inbox_lost``: the connection
+    stays up (before, every connect's shared-attributes answer failed the same way and the link
+    reconnected hundreds of times: hwc memory's long run)."""
+    from controller.net import link as link_mod
+
+    link = make_link_for({"TIME_SOURCE": "ntp"})
+    published = []
+    link.radio = SimpleNamespace(connected=lambda: True, rssi=lambda: -50, time_s=lambda: None)
+    link.mqtt = SimpleNamespace(loop=lambda timeout: None, publish=lambda *a: published.append(a))
+    link.state = "online"
+    link.up = True
+    link.on_message(None, "v1/devices/me/rpc/request/7", b'{"method":"getStatus"}')
+    link.on_message(None, "v1/devices/me/attributes/response/1000000001", b'{"shared":{}}')
+
+    def once(name, fn, *args):
+        assert name == "inbound"
+        raise MemoryError
+
+    monkeypatch.setattr(link_mod, "once", once)
+    link.step(1000)
+    assert link.state == "online" and link.mqtt is not None and link.failures == 0
+    assert link.inbox == [] and link.inbox_lost == 2
+    assert any("not enough memory to handle 2 messages" in line for line in link.ctx.lines)
+
+
 # --- the saved record ------------------------------------------------------------------
 
 def test_store_round_trip_corruption_and_erased():

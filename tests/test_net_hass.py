@@ -163,7 +163,7 @@ hass = link.hass
 mqtt = Mqtt()
 link.mqtt = mqtt
 once("session", "will", hass, mqtt)
-hass.on_connect(mqtt)
+once("session", "hass_online", hass, mqtt)
 results = []
 for payload in (b"ON", b"bogus", b'{"mode": "manual", "duty_pct": 55}', b'{"mode": 5}', b"[]", b"OFF"):
     once("inbound", "one", link, hass.command_topic, payload)

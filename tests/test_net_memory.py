@@ -40,6 +40,7 @@ USES = {
     "a setting (shared attributes, setSetting)": ["controller.net.inbound", "controller.net.limits",
                                                   "controller.net.remote"],
     "the buffer is thinned": ["controller.net.thin"],
+    "the link fails (backoff, ESP32 reset)": ["controller.net.down"],
     "boot: the saved overrides": ["controller.net.limits", "controller.net.remote", "controller.net.saved"],
 }
 RESIDENT_TARGET = 8 * 1024  # issue 12

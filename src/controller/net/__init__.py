@@ -4,7 +4,7 @@
 for each use and forgotten after (``once``): ``session`` (and ``defaults``) on connect and when
 Home Assistant wants its configs, ``inbound`` (and ``rpc`` for an RPC, ``remote`` and ``limits``
 for a setting) while a message is handled, ``thin`` when the telemetry buffer is full,
-``saved`` at boot.
+``down`` when the link fails, ``saved`` at boot.
 """
 
 

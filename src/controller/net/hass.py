@@ -1,8 +1,9 @@
 """Home Assistant MQTT discovery (HA_DISCOVERY=1), for users whose broker is Home Assistant's.
 
-Imported only when HA_DISCOVERY is on. On every connect it publishes, retained, one
-discovery config per entity under ``<HA_PREFIX>/<component>/<HA_NODE_ID>/<object>/config``
-(``session.announce``): a temperature sensor per configured sensor, the duty,
+Imported only when HA_DISCOVERY is on. On every connect (and when Home Assistant says
+"online") it publishes, retained, one discovery config per entity under
+``<HA_PREFIX>/<component>/<HA_NODE_ID>/<object>/config`` (``session.hass_online``: code that
+runs then is not kept): a temperature sensor per configured sensor, the duty,
 mode and collector-tank difference, the pump output as a binary sensor, and the manual pump
 mode as a switch. All entities read one JSON state message on ``solar_hwc/<node>/state``
 (retained; sent every TELEMETRY_PERIOD_S and after each command) and share the availability
@@ -14,8 +15,6 @@ Home Assistant's "online" on ``<HA_PREFIX>/status`` are handled).
 """
 
 import json
-
-from controller.net.points import sensors_of
 
 
 class Hass:
@@ -33,15 +32,6 @@ class Hass:
         self.rejected = 0  # refused ones
         self.next = 0  # link ms: when the state goes next
 
-    def on_connect(self, mqtt):
-        """Every entity's discovery config (``session.announce``, loaded while a connection opens
-        or Home Assistant restarts), "online", and the state."""
-        from controller.net.session import announce
-
-        announce(self, mqtt)
-        mqtt.publish(self.availability_topic, "online", True)
-        self.publish_state(mqtt)
-
     def publish_state(self, mqtt):
         """The state message every entity reads, retained, so Home Assistant knows the state as
         soon as it subscribes."""
@@ -50,8 +40,8 @@ class Hass:
         out = {"duty_pct": d.duty_pct, "mode": d.mode, "pump_on": "ON" if ctx.pump_on else "OFF",
                "manual": "ON" if ctx.manual_mode == "manual" else "OFF",
                "diff_k": None if d.diff_k is None else round(d.diff_k, 2)}
-        for name, sensor in sensors_of(ctx):
-            out[name + "_c"] = None if sensor.value_c is None else round(sensor.value_c, 2)
+        for sensor in self.link.points.sensors:
+            out[sensor.name + "_c"] = None if sensor.value_c is None else round(sensor.value_c, 2)
         mqtt.publish(self.state_topic, json.dumps(out), True)
 
     def tick(self, now, mqtt):

@@ -16,8 +16,9 @@ def handle(link):
     """Every queued message, oldest first; then "busy" for the RPCs that found the inbox full,
     and the overrides and rejections if they changed."""
     while link.inbox:
-        topic, payload = link.inbox.pop(0)
+        topic, payload = link.inbox[0]
         one(link, topic, payload)
+        link.inbox.pop(0)  # (after it: one that fails for want of memory is counted as dropped, see Link.step)
     for req in link.busy:
         link.mqtt.publish(TOPIC + "rpc/response/" + req, '{"error":"busy: too many requests at once; try again"}')
     if link.busy or link.inbox_lost:

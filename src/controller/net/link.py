@@ -1,9 +1,9 @@
 """The link task: WiFi, MQTT to ThingsBoard, telemetry with offline buffering and replay,
 RPCs and shared attributes. Every network call is bounded by MQTT_TIMEOUT_S so the control
 and pump tasks never wait longer than that. Opening a session (``session``), handling what
-arrives (``inbound`` with ``rpc`` or ``remote``) and thinning a full buffer (``thin``) are
-imported for each use and forgotten after (``controller.net.once``); this module (with the
-link's clock, ``Wall``) and ``points`` stay."""
+arrives (``inbound`` with ``rpc`` or ``remote``), thinning a full buffer (``thin``) and
+backing off after a failure (``down``) are imported for each use and forgotten after
+(``controller.net.once``); this module (with the link's clock, ``Wall``) and ``points`` stay."""
 
 import asyncio
 import json
@@ -82,19 +82,6 @@ class Wall:
         return self.off + now - ((now - t) & 0xFFFFFFFF)
 
 
-def describe(exc):
-    """Words for a failed network call: a refused MQTT connect by its CONNACK code (what to do
-    first: the screen shows 40 characters), else the exception's type and text (and cause)."""
-    args = getattr(exc, "args", ())
-    code = args[1] if type(exc).__name__ == "MMQTTException" and len(args) > 1 else None
-    if code in (4, 5):
-        return "bad MQTT_TOKEN (MQTT code %d%s)" % (code, ": not authorised" if code == 5 else "")
-    if code in (1, 2, 3):
-        return "MQTT connect refused (code %d)" % code
-    c = getattr(exc, "__cause__", None)
-    return "%s: %s%s" % (type(exc).__name__, exc, " (%s)" % c if c else "")
-
-
 class Link:
     """:param ctx: the Controller; :param radio: the network interface (see docs/thingsboard.md)
     :param store: where overrides persist (``read()``/``write(bytes)``) or None
@@ -154,11 +141,6 @@ class Link:
     def dropped(self):
         return self.points.dropped
 
-    def request_id(self):
-        """A new id for a request of ours (never one of ThingsBoard's RPC ids)."""
-        self.req += 1
-        return self.req
-
     # --- the task ---------------------------------------------------------------------------
     async def task(self, ctx):
         """The supervised task: sample telemetry every period, drive the connection."""
@@ -173,7 +155,7 @@ class Link:
             try:
                 self.step(now)
             except Exception as exc:  # noqa: BLE001 - a network fault must not end the task
-                self.fail(describe(exc))
+                self.fail(exc)
             if self.reboot_pending and self.reboot is not None:
                 await asyncio.sleep(1)
                 self.reboot()
@@ -214,18 +196,29 @@ class Link:
         if state == "wifi":
             self.state = state = "connecting"
         if state == "connecting":
+            # The MQTT library first (loaded once, it stays), then the per-use session (it goes):
+            # loaded inside session, the library's objects would sit among session's, and leave
+            # holes when session is forgotten.
+            import adafruit_minimqtt.adafruit_minimqtt  # noqa: F401
+
             once("session", "connect", self)
             if self.since >= 0:
                 self.since = now
             return
         self.mqtt.loop(self.poll_s)
-        if self.inbox or self.busy or self.inbox_lost:
-            once("inbound", "handle", self)
+        if self.inbox or self.busy:
+            try:
+                once("inbound", "handle", self)
+            except MemoryError:  # no room to handle them: the link stays online, they are dropped
+                self.ctx.log.warn("network: not enough memory to handle %d messages; dropped" % len(self.inbox))
+                self.inbox_lost += len(self.inbox)
+                self.inbox = []
         # the server's time (client-side RPC getCurrentTime) on connect and every 6 h
         if self.ctx.settings.time_source != "ntp" and (self._time_asked is None or now - self._time_asked > (
                 21600000 if self.wall.known() else 10000)):
             self._time_asked = now
-            self._time_id = self.request_id()
+            self.req += 1  # a new id of ours (see TOPIC)
+            self._time_id = self.req
             self.mqtt.publish(TOPIC + "rpc/request/%d" % self._time_id, '{"method":"getCurrentTime","params":{}}')
         if not self.wall.known() and self.since >= 0 and now - self.since > 30000:
             self.since = -1
@@ -235,28 +228,14 @@ class Link:
             self.hass.tick(now, self.mqtt)
 
     def fail(self, error):
-        """A failed step: close, back off (exponentially, with jitter) and, after
-        ESP_RESET_AFTER failures in a row, reset the ESP32 alone (the board runs on)."""
-        self.last_error = error
-        self.close()
-        s = self.ctx.settings
-        # NET_BACKOFF_MIN_S doubling to NET_BACKOFF_MAX_S, each delay drawn from its upper half
-        t = min(s.net_backoff_min_s * (1 << min(self.failures, 16)), s.net_backoff_max_s)
-        t *= 0.5 + 0.5 * self.rand()
-        self.failures += 1
-        self.wait = self.clock() + int(t * 1000)
-        self.state = "backoff"
-        log = self.ctx.log
-        log.warn("network: %s; retry in %d s" % (error, t))
-        n = s.esp_reset_after
-        if n and self.failures % n == 0:
-            self.esp_resets += 1
-            log.warn("network: %d failures in a row; resetting the WiFi co-processor" % self.failures)
-            try:
-                self.radio.reset()
-            except Exception as exc:  # noqa: BLE001 - the next attempt reports what is still wrong
-                log.error("network: WiFi co-processor reset failed: %s" % exc)
-            self.up = False  # the WiFi was up at the last step
+        """A failed step (``error``: words, or the exception): close and back off (``down``,
+        imported for each failure and forgotten after: it runs only while the link is down)."""
+        try:
+            once("down", "fail", self, error)
+        except MemoryError:  # no room to load it: close, and wait the longest backoff
+            self.close()
+            self.state = "backoff"
+            self.wait = self.clock() + int(self.ctx.settings.net_backoff_max_s * 1000)
 
     def close(self):
         """Drop the MQTT connection (adafruit_minimqtt's disconnect: it frees the socket even

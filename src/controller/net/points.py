@@ -34,15 +34,6 @@ STATUS = ("rssi wifi_connects mqtt_connects esp_resets pump_starts free_bytes dr
           "heater_energy_today_kwh:2")
 
 
-def sensors_of(ctx):
-    """[(name, sensor)]: the NTCs and the configured probes, in telemetry order."""
-    out = [(ctx.hot.name, ctx.hot), (ctx.cold.name, ctx.cold)]
-    for probe in ctx.probes:
-        if probe.rom_hex:
-            out.append((probe.name, probe))
-    return out
-
-
 def fmt(value, scale):
     """A stored integer as JSON text: 4512 at scale 100 -> "45.12"."""
     if scale != 100:
@@ -70,7 +61,8 @@ class Points:
     def __init__(self, ctx, size, mem_free=None):
         self.ctx = ctx
         self.mem_free = mem_free
-        self.sensors = sensors_of(ctx)
+        # the NTCs and the configured probes, in telemetry order (also Home Assistant's)
+        self.sensors = [ctx.hot, ctx.cold] + [p for p in ctx.probes if p.rom_hex]
         n = len(self.sensors) + 1 + len(FAST.split()) + len(STATUS.split())  # values per point
         self.buf = bytearray(max(size, 512))
         self.head = self.tail = self.count = self.total = self.dropped = self.thinned = 0
@@ -78,10 +70,11 @@ class Points:
         self.start = ctx.clock.now_s()  # uptime when the link's clock read 0
         self.status_at = None  # when the last status point was taken; None: the next one is
         self.step = 0  # thinning spacing now (``thin``), tenths of a second
-        # Value vectors: [0] the state before the oldest point, [1] a point being read, [2] the
-        # last point kept while thinning, [3] the newest point, [4] the point being taken.
-        self.v = [array("i", bytearray(4 * n)) for _ in range(5)]
-        self.t = [0, 0, 0, 0]
+        # Value vectors: [0] the state before the oldest point, [1] the newest point, [2] the
+        # point being taken (reading and thinning work on copies of [0], made for the call);
+        # ``t``: the times of [0] and [1].
+        self.v = [array("i", bytearray(4 * n)) for _ in range(3)]
+        self.t = [0, 0]
         self.pos = 0  # read position
         self.status = 0  # the point just read is a status point
 
@@ -109,9 +102,9 @@ class Points:
         ctx = self.ctx
         d = ctx.decision
         h = ctx.heater
-        v = self.v[4]
+        v = self.v[2]
         bits = i = 0
-        for _, sensor in self.sensors:
+        for sensor in self.sensors:
             v[i] = q(sensor.value_c, 100)
             if sensor.fault is not None:
                 bits |= 1 << i
@@ -133,9 +126,9 @@ class Points:
         n = 4 + 5 * len(v)  # the longest a record can be
         if len(self.buf) - self.tail < n:
             once("thin", "make_room", self, n)
-        last = self.v[3]
-        self.tail = self.put(self.tail, status, t - self.t[3], last, v)
-        self.t[3] = t
+        last = self.v[1]
+        self.tail = self.put(self.tail, status, t - self.t[1], last, v)
+        self.t[1] = t
         for i in range(len(v)):
             last[i] = v[i]
         self.count += 1
@@ -210,13 +203,6 @@ class Points:
                         v[k + i] += self.read()
         return -dt - 1 if dt < 0 else dt
 
-    def copy(self, i, k):
-        """Point ``k`` := point ``i`` (their times and value vectors)."""
-        self.t[k] = self.t[i]
-        a, b = self.v[i], self.v[k]
-        for i in range(len(a)):
-            b[i] = a[i]
-
     def forget(self, n, drop=False):
         """Remove the ``n`` oldest points (sent and acknowledged; ``drop``: dropped)."""
         n = min(n, self.count)
@@ -239,24 +225,23 @@ class Points:
         JSON members added to the newest point only (the reason texts). ``epoch_ms_at(t_ms)``
         gives a point's wall-clock ms. Nothing is removed (``forget`` after the broker
         acknowledged)."""
-        self.copy(0, 1)
         self.pos = self.head
         t = self.t[0]
         out = []
         size = n = 0
-        v = self.v[1]
+        v = array("i", self.v[0])  # the point being read
         a = FAST.split()  # the keys of a point, split once per message (not per point) ...
         b = a + STATUS.split()  # ... and of a status point
         while n < self.count and n < hi:
             t += self.get(v)
             parts = []
             i = 0
-            for name, _ in self.sensors:
+            for sensor in self.sensors:
                 if v[i] != NONE:
-                    parts.append('"%s_c":%s' % (name, fmt(v[i], 100)))
+                    parts.append('"%s_c":%s' % (sensor.name, fmt(v[i], 100)))
                 i += 1
             for k in range(len(self.sensors)):
-                parts.append('"%s_fault":%d' % (self.sensors[k][0], (v[i] >> k) & 1))
+                parts.append('"%s_fault":%d' % (self.sensors[k].name, (v[i] >> k) & 1))
             i += 1
             for key in b if self.status else a:
                 x = v[i]

@@ -103,7 +103,9 @@ def hass_message(link, hass, topic, payload):
     mqtt = link.mqtt
     if topic == hass.status_topic:
         if payload == b"online":
-            hass.on_connect(mqtt)
+            from controller.net.session import hass_online
+
+            hass_online(hass, mqtt)
         return
     error = hass_command(link, payload)
     if error:

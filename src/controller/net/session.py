@@ -13,7 +13,6 @@ import json
 from controller import VERSION
 from controller.net.link import TOPIC
 from controller.net.defaults import DEFAULTS, SHARED
-from controller.net.points import sensors_of
 
 
 def connect(link):
@@ -43,10 +42,11 @@ def connect(link):
     link.state = "online"
     ctx.log.info("MQTT connected to %s:%d" % (s.mqtt_broker, s.mqtt_port))
     hello(link, mqtt)
-    mqtt.publish(TOPIC + "attributes/request/%d" % link.request_id(), '{"sharedKeys":"%s"}' % SHARED)
+    link.req += 1  # a request id of ours (see link.TOPIC)
+    mqtt.publish(TOPIC + "attributes/request/%d" % link.req, '{"sharedKeys":"%s"}' % SHARED)
     link._time_asked = None
     if hass is not None:
-        hass.on_connect(mqtt)
+        hass_online(hass, mqtt)
 
 
 def hello(link, mqtt):
@@ -82,6 +82,14 @@ def will(hass, mqtt):
     mqtt.will_set(hass.availability_topic, "offline", True)
 
 
+def hass_online(hass, mqtt):
+    """Every entity's discovery config, "online", and the state: on connect, and when Home
+    Assistant restarts (its "online", ``rpc.hass_message``)."""
+    announce(hass, mqtt)
+    mqtt.publish(hass.availability_topic, "online", True)
+    hass.publish_state(mqtt)
+
+
 def announce(hass, mqtt):
     """Every entity's discovery config, retained, in this order: one long text per config, so
     its words are not interned names (which stay in RAM)."""
@@ -91,8 +99,8 @@ def announce(hass, mqtt):
     text = ('"device":{"identifiers":["%s"],"name":"Solar hot water %s","model":%s,"manufacturer":"solar-hwc",'
             '"sw_version":"%s"}') % (node, node, json.dumps(getattr(ctx.hw, "board_name", "?")), VERSION)
     m = ',"unit_of_measurement":"%s","state_class":"measurement"'
-    rows = [("sensor", name + "_c", getattr(sensor, "label", name) + " temperature",
-             ',"device_class":"temperature"' + m % "\u00b0C") for name, sensor in sensors_of(ctx)]
+    rows = [("sensor", sensor.name + "_c", getattr(sensor, "label", sensor.name) + " temperature",
+             ',"device_class":"temperature"' + m % "\u00b0C") for sensor in hass.link.points.sensors]
     rows += [("sensor", "duty_pct", "pump duty", m % "%"),
              ("sensor", "diff_k", "collector - tank", m % "K"),
              ("sensor", "mode", "mode", ""), ("binary_sensor", "pump_on", "pump", ',"device_class":"running"'),

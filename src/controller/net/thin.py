@@ -6,6 +6,8 @@ Thinning rewrites the records in place: a kept point is written again as the cha
 point kept before it, which never takes more bytes than the records it replaces, so the
 write position never passes the read position."""
 
+from array import array
+
 try:
     from micropython import const
 except ImportError:
@@ -52,12 +54,11 @@ def thin(p, protect):
     after a dropped status point becomes a status point. Counted in ``p.thinned``."""
     count = p.count
     at = p.t
-    step = 2 * p.step if p.step else -(-2 * (at[3] - at[0]) // count)
+    step = 2 * p.step if p.step else -(-2 * (at[1] - at[0]) // count)
     p.step = step = min(_MAX_GAP_DS, max(2, step))
-    now, last = p.v[1], p.v[2]
-    p.copy(0, 1)  # the point being read
-    p.copy(0, 2)  # the last point kept
-    t = at[0]
+    now = array("i", p.v[0])  # the point being read
+    last = array("i", p.v[0])  # the last point kept
+    t = kept = at[0]  # their times
     p.pos = pos = p.head
     k = 0  # points kept
     status = 0
@@ -69,13 +70,13 @@ def thin(p, protect):
         if not keep:  # would dropping it leave too long a gap to the next point?
             read = p.pos
             dt = p.read()
-            keep = t + (-dt - 1 if dt < 0 else dt) - at[2] > step
+            keep = t + (-dt - 1 if dt < 0 else dt) - kept > step
             p.pos = read
         if keep:
             read = p.pos
-            pos = p.put(pos, status, t - at[2], last, now)
+            pos = p.put(pos, status, t - kept, last, now)
             p.pos = read
-            at[2] = t
+            kept = t
             for i in range(len(now)):
                 last[i] = now[i]
             status = 0
