@@ -139,7 +139,7 @@ def test_a_dead_server_is_a_reason_too(srv):
 def test_meters_read_grid_power(srv, meter, route, body, channel, watts):
     srv.routes[route] = Answer(body)
     h = heater(srv, meter=meter, meter_channel=channel, meter_series="Grid")
-    h.poll_meter()
+    h.poll()
     assert h.grid_w == watts and h.errors["meter"] == "", h.errors
     path = urlsplit(srv.requests[0]).path
     assert path == route
@@ -181,7 +181,7 @@ def _flagged(body, **fields):
 def test_meter_answers_without_a_valid_value_say_why(srv, meter, answer, reason):
     srv.routes["/"] = answer
     h = heater(srv, meter=meter)
-    h.poll_meter()
+    h.poll()
     assert h.grid_w is None and h.errors["meter"].startswith(reason), h.errors["meter"]
     assert h.grid_why == h.errors["meter"]
     assert any(("heater: meter: " + reason) in line for line in h.ctx.lines)
@@ -191,7 +191,7 @@ def test_meter_answers_without_a_valid_value_say_why(srv, meter, answer, reason)
 def test_flags_that_do_not_make_the_power_wrong_are_not_failures(srv):
     srv.routes["/rpc/EM.GetStatus"] = Answer(_flagged(smp.SHELLY2_EM, errors=["phase_sequence"]))
     h = heater(srv, meter="shelly2")
-    h.poll_meter()
+    h.poll()
     assert h.grid_w == -2361 and h.errors["meter"] == ""
 
 

@@ -48,20 +48,22 @@ def meter_url(s, base=None):
         if not _ip_ok(ip):
             return None
         base = "http://%d.%d.%d.%d" % tuple(int(n) for n in ip)
+    from controller.heater.core import w  # the meters' names: texts 53-55, no strings kept
+
     m = s.heater_meter
-    if m == "iotawatt":
+    if m == w(53):  # 53: 'iotawatt'
         return "%s/query?select=[time.utc.unix,%s.watts]&begin=s-10s&end=s&group=all&format=json" % (
             base, s.heater_meter_series)
     if m == "shelly1":
         return "%s/emeter/%d" % (base, s.heater_meter_channel)
-    if m == "shelly3em":
+    if m == w(54):  # 54: 'shelly3em'
         return base + "/status"
-    if m == "shelly2":
+    if m == w(55):  # 55: 'shelly2'
         return base + "/rpc/EM.GetStatus?id=0"
     return "%s/rpc/EM1.GetStatus?id=%d" % (base, s.heater_meter_channel)
 
 
-def setup(h, ctx, relay, pool, ssl_context, bases, timeout_s, before):
+def init(h, ctx, relay, pool, ssl_context, bases, timeout_s, before):
     """The I/O side of ``task.Heater`` ``h`` (its decision core is made): the HTTP session, the
     meter's URL, the JSON scanner of the slow sources, the spare price table, the state the
     screen and telemetry read; the relay off. ``before`` (``controller.forget``'s set, of the

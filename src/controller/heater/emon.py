@@ -110,15 +110,15 @@ def post(heater, epoch):
              NONE if heater.grid_w is None else heater.grid_w,
              NONE if top is None else (int(top * 100 + 0.5) if top >= 0 else -int(0.5 - top * 100))))
     if base is None:
-        err = "HEATER_EMONCMS_IP is not 4 numbers"
+        error = "HEATER_EMONCMS_IP is not 4 numbers"
     else:
         url, k = log.url(base, s, epoch)
-        err = get(heater, url, _taken)
-        if not err:
+        error = get(heater, url, _taken)
+        if not error:
             if k > 1 or log.dropped:
                 heater.ctx.log.info("heater: %d buffered EmonCMS rows sent, %d left%s" % (
                     k, log.n - k, ", %d older ones dropped while it was down" % log.dropped if log.dropped else ""))
             log.head = (log.head + k) % ROWS
             log.n -= k
             log.dropped = 0
-    heater._report("emoncms", err)
+    heater.report("emoncms", error)

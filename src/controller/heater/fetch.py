@@ -1,6 +1,6 @@
 """The JSON scanner of the slow sources' answers (Agile prices, carbon intensity, Forecast.Solar),
 read in 256-byte chunks: no whole body and no tree in RAM. Imported at boot when a slow source is
-on (``check.setup``), and kept.
+on (``check.init``), and kept.
 
 Why not adafruit_json_stream (issue 14: use the library unless a measurement shows it costs more
 heap, and then say so): measured, it costs more. Both read the same answers through the same
@@ -59,7 +59,7 @@ def _odd(b, a, j, escape):
     return ((j - k) & 1) ^ (escape if k == a else 0)
 
 
-def _key(keys, b, a, j):
+def _find(keys, b, a, j):
     """The one of ``keys`` that ``b[a:j]`` is (compared in place), else b""."""
     for k in keys:
         if j - a == len(k) and b.find(k, a, j) == a:
@@ -103,12 +103,12 @@ def _bare(b, a, j):
     return -v if b[a] == 45 else v
 
 
-def scan(resp, take, keys=None, limit_s=8):
+def scan(resp, take, keys=None, timeout_s=8):
     """Scan the body of ``resp`` (adafruit_requests' Response), calling ``take`` for what is in
     an array or under one of ``keys`` (bytes; None: every key, each then a bytes); None, or the
     reason the answer is wrong: a body shorter than its Content-Length (the connection dropped)
     is said as such whatever the JSON looked like where it stopped; malformed or unfinished
-    JSON raises ValueError, an answer still coming after ``limit_s`` OSError ("timed
+    JSON raises ValueError, an answer still coming after ``timeout_s`` OSError ("timed
     out") (``task.get`` says them)."""
     names = [None] * 8  # per open container: its name
     close = bytearray(8)  # per open container: the byte that closes it
@@ -120,9 +120,9 @@ def scan(resp, take, keys=None, limit_s=8):
     start = ticks_ms()
     for b in resp.iter_content(256):
         total += len(b)
-        if ticks_diff(ticks_ms(), start) > limit_s * 1000:
+        if ticks_diff(ticks_ms(), start) > timeout_s * 1000:
             # 1: 'timed out: answer still coming after %d s'
-            raise OSError(w(1, _TEXTS) % limit_s)  # no TimeoutError in MicroPython
+            raise OSError(w(1, _TEXTS) % timeout_s)  # no TimeoutError in MicroPython
         if bad or state == 6:
             continue  # the rest, to know whether it all came
         try:
@@ -156,7 +156,7 @@ def scan(resp, take, keys=None, limit_s=8):
                     part = None
                     i = j + q
                     if q and state > 1:  # a key
-                        key = v[s:e] if keys is None else _key(keys, v, s, e)
+                        key = v[s:e] if keys is None else _find(keys, v, s, e)
                         state = 4
                         continue
                     state = 5 if d else 6

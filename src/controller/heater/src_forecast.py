@@ -15,7 +15,7 @@ def forecast_url(s, base=FORECAST):
                                                int(s.heater_pv_az), s.heater_pv_kwp)
 
 
-def read(resp, days, periods, s, limit_s=8):
+def read(resp, days, periods, s, timeout_s=8):
     """``{"result": {"watt_hours_period": {"YYYY-MM-DD HH:MM:SS": Wh}, ..., "watt_hours_day":
     {"YYYY-MM-DD": Wh}}, "message": {...}}`` into the SlotTables ``days`` (Wh per local day,
     keyed by its first minute) and ``periods`` (Wh per period, UTC); the times are the site's
@@ -37,7 +37,7 @@ def read(resp, days, periods, s, limit_s=8):
                 days.add(t * DAY_MIN, (t + 1) * DAY_MIN, x // 1000)
                 v[0] += 1
 
-    return scan(resp, take, None, limit_s) or (None if v[0] else "no watt_hours_day in the answer")
+    return scan(resp, take, None, timeout_s) or (None if v[0] else "no watt_hours_day in the answer")
 
 
 def fetch(heater, utc):
@@ -52,8 +52,8 @@ def fetch(heater, utc):
     clear(tables[0])
     clear(tables[1])
 
-    err = get(heater, forecast_url(s, heater.bases.get("forecast", FORECAST)),
+    error = get(heater, forecast_url(s, heater.bases.get("forecast", FORECAST)),
                    lambda resp: read(resp, tables[0], tables[1], s, 2 * heater.timeout_s))
-    heater._report("forecast", err)
-    heater.pv_days, heater.pv_periods = (None, None) if err else tables
-    return err
+    heater.report("forecast", error)
+    heater.pv_days, heater.pv_periods = (None, None) if error else tables
+    return error

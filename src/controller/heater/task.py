@@ -126,8 +126,8 @@ def head(resp, n):
     return body[:n]
 
 
-def get(heater, url, parse):
-    """GET ``url`` with ``heater``'s session and pass the response to ``parse(resp)`` (None or the
+def get(heater, url, read):
+    """GET ``url`` with ``heater``'s session and pass the response to ``read(resp)`` (None or the
     reason); None or the reason the request failed. The socket is closed after it."""
     resp = None
     sock = None
@@ -140,7 +140,7 @@ def get(heater, url, parse):
             # 25: 'HTTP %d'
             return w(5, _TEXTS) % (resp.status_code, text) if text else w(25, _TEXTS) % resp.status_code
         try:
-            return parse(resp)
+            return read(resp)
         except EOFError:
             # 6: 'answer cut short (truncated JSON)'
             return w(6, _TEXTS)
@@ -171,7 +171,7 @@ def grid_w(meter, a):
       do not make the power wrong); an RPC error ``{"code", "message"}`` is its message.
     """
     x = None
-    if meter == "iotawatt":
+    if meter == w(53):  # 53: 'iotawatt'
         r = a[0] if isinstance(a, list) and a else None
         if isinstance(r, list) and len(r) > 1:
             x = r[1]
@@ -180,12 +180,12 @@ def grid_w(meter, a):
                 return None, w(8, _TEXTS)
     elif isinstance(a, dict):
         get = a.get
-        if meter == "shelly1" or meter == "shelly3em":
+        if meter == "shelly1" or meter == w(54):  # 54: 'shelly3em'
             # 29: 'emeters'; 30: 'is_valid'
             for i, r in enumerate(get(w(29, _TEXTS)) or (a,)):
                 if isinstance(r, dict) and r.get(w(30, _TEXTS)) is False:
                     # 9: 'meter reports is_valid false'; 10: ' for emeter %d'
-                    return None, w(9, _TEXTS) + (w(10, _TEXTS) % i if meter == "shelly3em" else "")
+                    return None, w(9, _TEXTS) + (w(10, _TEXTS) % i if meter == w(54) else "")
             # 31: 'power'
             x = get(w(31, _TEXTS) if meter == "shelly1" else "total_power")
         else:
@@ -199,7 +199,8 @@ def grid_w(meter, a):
                 # 12: 'meter error %s: %s'
                 return None, w(12, _TEXTS) % (get("code"), get("message"))
             # 32: 'act_power'
-            x = get("total_act_power" if meter == "shelly2" else w(32, _TEXTS))
+            # 55: 'shelly2'
+            x = get("total_act_power" if meter == w(55) else w(32, _TEXTS))
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         # 13: 'no power value in the answer'
         return None, w(13, _TEXTS)
@@ -228,23 +229,23 @@ class Heater(HeaterCore):
     def __init__(self, ctx, relay, pool=None, ssl_context=None, bases=None, timeout_s=4.0):
         HeaterCore.__init__(self, ctx.settings, ctx.clock.now_s())
         before = set(sys.modules)
-        from controller.heater.check import setup  # boot-time code: forgotten after
+        from controller.heater.check import init  # boot-time code: forgotten after
 
-        setup(self, ctx, relay, pool, ssl_context, bases or {}, timeout_s, before)
+        init(self, ctx, relay, pool, ssl_context, bases or {}, timeout_s, before)
         forget(before)
 
-    def _report(self, source, err):
+    def report(self, source, error):
         """Log a source's failure once, and its recovery."""
         was = self.errors.get(source, "")
-        self.errors[source] = err or ""
-        if err and err != was:
+        self.errors[source] = error or ""
+        if error and error != was:
             # 14: 'heater: %s: %s'
-            self.ctx.log.warn(w(14, _TEXTS) % (source, err))
-        elif not err and was:
+            self.ctx.log.warn(w(14, _TEXTS) % (source, error))
+        elif not error and was:
             # 15: 'heater: %s answers again'
             self.ctx.log.info(w(15, _TEXTS) % source)
 
-    def poll_meter(self):
+    def poll(self):
         s = self.ctx.settings
         if s.heater_meter == "none":
             self.grid_w = None
@@ -252,15 +253,15 @@ class Heater(HeaterCore):
         url = self.meter_url
         box = [None]
 
-        def parse(resp):
+        def read(resp):
             box[0], why = grid_w(s.heater_meter, resp.json())
             return why
 
         # 16: 'HEATER_METER_IP is not 4 numbers'
-        err = get(self, url, parse) if url else w(16, _TEXTS)
-        self._report("meter", err)
-        self.grid_why = err
-        self.grid_w = None if err else (-1 if s.heater_meter_invert else 1) * int(box[0])
+        error = get(self, url, read) if url else w(16, _TEXTS)
+        self.report("meter", error)
+        self.grid_why = error
+        self.grid_w = None if error else (-1 if s.heater_meter_invert else 1) * int(box[0])
 
     def fetch(self, name, utc):
         """Fetch the slow source ``controller.heater.src_NAME`` ("octopus", "carbon",
@@ -273,9 +274,9 @@ class Heater(HeaterCore):
             return sys.modules[module].fetch(self, utc)
         except MemoryError:  # its code does not fit now: said, and tried again after 600 s
             # 18: 'no memory to load its code'
-            err = w(18, _TEXTS)
-            self._report("prices" if name == "octopus" else name, err)
-            return err
+            error = w(18, _TEXTS)
+            self.report("prices" if name == "octopus" else name, error)
+            return error
         finally:
             forget(before)
 
@@ -298,8 +299,8 @@ class Heater(HeaterCore):
                     continue
             elif not (s.heater_tariff == "greenest" if name == "carbon" else s.heater_pv_kwp):
                 continue
-            err = self.fetch(name, utc)
-            self.next_s[key] = now_s + (600 if err else period)
+            error = self.fetch(name, utc)
+            self.next_s[key] = now_s + (600 if error else period)
             return True
         return False
 
@@ -317,7 +318,7 @@ class Heater(HeaterCore):
         epoch = wall.epoch_s() if wall is not None else None
         return epoch, (None if epoch is None else utc_min_of(epoch))
 
-    def slow_step(self):
+    def step(self):
         """One due slow source (prices, carbon, forecast), else the EmonCMS post: one blocking
         request at most, so the event loop runs between it and the meter poll."""
         epoch, utc = self.epoch()
@@ -328,7 +329,7 @@ class Heater(HeaterCore):
 
     def cycle(self, fetch=True):
         """Account the element's energy, poll the meter, decide, switch. ``fetch`` also fetches
-        one due slow source and posts to EmonCMS (tests); the task calls ``slow_step``."""
+        one due slow source and posts to EmonCMS (tests); the task calls ``step``."""
         ctx = self.ctx
         s = ctx.settings
         now_s = ctx.clock.now_s()
@@ -343,7 +344,7 @@ class Heater(HeaterCore):
             self.day = day
         self.energy_today_kwh = self.j // 3600 / 1000
         self.utc_min = utc
-        self.poll_meter()
+        self.poll()
         if fetch and utc is not None:
             self.refresh(now_s, utc)
         # the plant: the tank top probe, the tank bottom (the cold NTC), the pump's mode and the
@@ -378,7 +379,8 @@ class Heater(HeaterCore):
             ctx.log.info(w(23, _TEXTS) % (self.state, self.reason))
         r = self.rule
         # 35: 'green'; 34: 'cheap'
-        self.source = r if r == "none" or r == "pv" or r == "legionella" else w(
+        # 51: 'legionella' (core's texts)
+        self.source = r if r == "none" or r == "pv" or r == w(51) else w(
             35 if r == "greenest" else 34, _TEXTS)
         self.price_p_kwh = None if self.price is None else self.price / 1000
         self.element_w = s.heater_power_w if self.on else 0
@@ -408,9 +410,9 @@ def make_task(relay, pool, ssl_context=None, bases=None, timeout_s=4.0, poll_s=1
         heater = box[0]
         try:
             while True:
-                heater.cycle(False)  # no slow source: slow_step, after the other tasks ran
+                heater.cycle(False)  # no slow source: ``step`` fetches one, after the other tasks ran
                 await asyncio.sleep(0)  # let the control and pump tasks run between requests
-                heater.slow_step()
+                heater.step()
                 await asyncio.sleep(poll_s)
         except BaseException:
             heater.stop()
