@@ -15,14 +15,8 @@ ints, or a reading against a setting: never a float rounded at a boundary.
 
 from array import array
 
+from controller import const
 from controller.localtime import DAY_MIN, offset_at
-
-try:
-    from micropython import const
-except ImportError:  # CPython
-
-    def const(x):
-        return x
 
 
 _DAY_S = const(86400)

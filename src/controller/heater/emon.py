@@ -8,15 +8,9 @@ Imported at the first post, kept (it posts every minute).
 
 from array import array
 
+from controller import const
 from controller.heater.task import get, head, told
 from controller.localtime import EPOCH_2000_S
-
-try:
-    from micropython import const
-except ImportError:  # CPython
-
-    def const(x):
-        return x
 
 
 EMONCMS_ORG = "https://emoncms.org"

@@ -19,7 +19,7 @@ import sys
 from controller import forget
 from controller.decision import SHED_MODES
 from controller.heater.core import HeaterCore, w
-from controller.localtime import DAY_MIN, offset_at, utc_min_of
+from controller.localtime import DAY_MIN, EPOCH_2000_S, offset_at
 
 # Pump modes in which the element stays off: the tank is, or is being made, hot enough (seed 004
 # and the plant protections of controller/protect.py). A pump lockout or a frost run does not
@@ -316,7 +316,7 @@ class Heater(HeaterCore):
         """(Unix seconds, minutes since 2000 UTC) now, (None, None) while the wall clock is unknown."""
         wall = self.ctx.wall
         epoch = wall.epoch_s() if wall is not None else None
-        return epoch, (None if epoch is None else utc_min_of(epoch))
+        return epoch, (None if epoch is None else (int(epoch) - EPOCH_2000_S) // 60)
 
     def step(self):
         """One due slow source (prices, carbon, forecast), else the EmonCMS post: one blocking
