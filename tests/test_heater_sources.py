@@ -228,7 +228,7 @@ def test_forecast_solar(srv):
     assert h.fetch("forecast", smp.JAN15 + 300) is None
     assert srv.requests == ["/estimate/51.5000/-0.1000/35/0/4.00"]
     day = smp.JAN15 // DAY_MIN
-    days, periods = h.pv_days, h.pv_periods
+    days, periods = h.forecast
     assert days.value[days.find(day * DAY_MIN)] == 3210
     assert days.value[days.find((day + 1) * DAY_MIN)] == 9876
     assert days.find((day + 2) * DAY_MIN) < 0
@@ -246,7 +246,8 @@ def test_forecast_summer_times_are_local(srv):
     h = heater(srv, pv_kwp=4)
     assert h.fetch("forecast", smp.JAN15) is None
     july1 = (smp.JAN15 // DAY_MIN + 168) * DAY_MIN
-    first = min(h.pv_periods.start[i] + h.pv_periods.span[i] for i in range(h.pv_periods.n))
+    periods = h.forecast[1]
+    first = min(periods.start[i] + periods.span[i] for i in range(periods.n))
     assert first == july1 + 7 * 60  # 08:00 BST is 07:00 UTC
 
 
@@ -254,7 +255,7 @@ def test_forecast_rate_limit_says_why(srv):
     srv.routes["/estimate/"] = Answer(smp.FORECAST_429, status=429)
     h = heater(srv, pv_kwp=4)
     assert h.fetch("forecast", smp.JAN15) == "HTTP 429: Rate limit for API calls reached."
-    assert h.pv_days is None and h.pv_periods is None
+    assert h.forecast is None
 
 
 def test_forecast_without_days(srv):

@@ -149,8 +149,8 @@ class HeaterCore:
     reading, ``top_why`` says why), ``bottom_c``, ``grid_w`` (None: ``grid_why``), ``utc_min``
     (None while the wall clock is unknown), ``pump_running``, ``block`` (a plant protection
     acting now, in words, or ""), ``prices`` and ``carbon`` (SlotTables of millipence and
-    gCO2 per kWh, or None), ``pv_days`` (SlotTable of forecast Wh per local day, keyed by the
-    day's first minute) and ``pv_periods`` (forecast Wh per period, UTC), or None.
+    gCO2 per kWh, or None), ``forecast``: the PV forecast, (days, periods) SlotTables of forecast
+    Wh per local day (keyed by the day's first minute) and per period (UTC), or None.
 
     Decision: ``on``; ``rule`` that allows it ("negative", "legionella", "pv", "cheapest",
     "greenest", "breakeven"; "none" while off); ``reason`` in words; ``target_c``; the
@@ -170,7 +170,7 @@ class HeaterCore:
         self.grid_why = w(35)
         self.pump_running = False
         self.block = ""
-        self.prices = self.carbon = self.pv_days = self.pv_periods = None
+        self.prices = self.carbon = self.forecast = None
         self.on = False
         self.rule = "none"
         # 1: 'off: starting'
@@ -306,7 +306,8 @@ class HeaterCore:
             # 13: 'gas break-even %s p/kWh'
             why = w(13) % p(limit)
             if s.heater_pv_kwp:
-                t = self.pv_days
+                t = self.forecast
+                t = t and t[0]  # Wh per local day
                 k = t.find((at // DAY_MIN + (1 if at % DAY_MIN >= 720 else 0)) * DAY_MIN) if t is not None else -1
                 if k < 0:
                     # 14: ' (no solar forecast for that day)'
@@ -393,7 +394,8 @@ class HeaterCore:
             # (an old forecast does not count), times HEATER_SOLAR_HEAT, covers the heat the
             # tank needs
             why = ""
-            t = self.pv_periods
+            t = self.forecast
+            t = t and t[1]  # Wh per period
             if self.pump_running:
                 # 26: 'solar pump running: the collector heats the tank'
                 why = w(26)

@@ -41,7 +41,7 @@ def read(resp, days, periods, s, timeout_s=8):
 
 
 def fetch(heater, utc):
-    """The PV forecast into ``heater.pv_days`` and ``heater.pv_periods`` (None after a failure);
+    """The PV forecast into ``heater.forecast``, (days, periods) (None after a failure);
     None or the reason it failed."""
     s = heater.ctx.settings
     tables = heater.tables[2]
@@ -55,5 +55,5 @@ def fetch(heater, utc):
     error = get(heater, forecast_url(s, heater.bases.get("forecast", FORECAST)),
                    lambda resp: read(resp, tables[0], tables[1], s, 2 * heater.timeout_s))
     heater.report("forecast", error)
-    heater.pv_days, heater.pv_periods = (None, None) if error else tables
+    heater.forecast = None if error else tables
     return error
