@@ -37,7 +37,8 @@ class Watch:
         self.dog = dog
         s = ctx.settings
         ms = 2 * milli(s.sensor_period_s) + s.probe_conversion_ms + 10000  # the sensors' limit
-        # control, sensors, the pump task (it wakes at least every 250 ms), I2C (at least the sensors')
+        # per part, how long it may show no life: control, sensors, the pump task (it wakes at
+        # least every 250 ms), I2C (at least the sensors')
         self.limits_ms = (2 * milli(s.control_period_s) + 10000, ms, 10000, max(ms, s.health_i2c_dead_s * 1000))
         now = ctx.clock.ticks_ms()
         self.seen = [None, None, None, None]  # per part: its last value, and when it changed

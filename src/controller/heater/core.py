@@ -192,8 +192,8 @@ class HeaterCore:
         self.count = self.found = 0  # slots in the window, chosen
         self.key = None
 
-    def solar(self, now_s):
-        """Seed 000: on once export exceeds the element power plus a margin for ON_WAIT; off once
+    def meter(self, now_s):
+        """The meter's rule, seed 000 (PV surplus): on once export exceeds the element power plus a margin for ON_WAIT; off once
         import exceeds IMPORT_W for OFF_WAIT, or at once without a reading. (on, why)."""
         s = self.s
         grid = self.grid_w
@@ -275,8 +275,8 @@ class HeaterCore:
         self.count = count
         self.found = found
 
-    def schedule(self, now):
-        """(on, why) of HEATER_TARIFF: the cheapest or greenest HEATER_SLOTS in the window, or
+    def slots(self, now):
+        """The tariff's rule: (on, why) of HEATER_TARIFF: the cheapest or greenest HEATER_SLOTS in the window, or
         any half-hour at or below the break-even price."""
         s = self.s
         mode = s.heater_tariff
@@ -376,7 +376,7 @@ class HeaterCore:
         # 23: 'pv: no meter'
         pv, text = False, w(23)
         if s.heater_meter != "none":
-            pv, text = self.solar(now_s)
+            pv, text = self.meter(now_s)
         rule = "none"
         on = False
         if price is not None and price < 0:
@@ -430,7 +430,7 @@ class HeaterCore:
                            # 30: 'legionella due: waiting for one of the %d cheapest known slots'
                            if on else w(30) % self.found)
             else:
-                on, why = self.schedule(now)
+                on, why = self.slots(now)
                 if on:
                     rule = s.heater_tariff
                 elif s.heater_meter != "none":

@@ -23,14 +23,14 @@ The library reads a character at a time through a generator and gives every key 
 ``bytes.find``, compares keys in place with the ones asked for, reads numbers in place, and
 makes one bytes per string value taken and nothing per character.
 
-``scan(resp, emit, keys)`` calls ``emit(name, key, value)`` for each scalar in an array or under
+``scan(resp, handle, keys)`` calls ``handle(name, key, value)`` for each scalar in an array or under
 one of ``keys``: ``name`` the key of the container it is in (an array's items inherit the
 array's key; None at the top; b"" for a key not asked for), ``key`` the one of ``keys`` (None
 in an array), ``value`` bytes for a string (escapes left as written: what is read has none),
 None, True, False, or a number as an int of thousandths, rounded half away from zero from its
 decimal text (no float: on the board's 30-bit floats a price's fourth decimal would decide its
 rounding). ``keys=None``: every key, each then as bytes. When a container closes it calls
-``emit(name, None, dict)`` (or ``list``), ``name`` the container's own.
+``handle(name, None, dict)`` (or ``list``), ``name`` the container's own.
 """
 
 from adafruit_ticks import ticks_diff, ticks_ms
@@ -103,8 +103,8 @@ def _bare(b, a, j):
     return -v if b[a] == 45 else v
 
 
-def scan(resp, emit, keys=None, timeout_s=8):
-    """Scan the body of ``resp`` (adafruit_requests' Response), calling ``emit`` for what is in
+def scan(resp, handle, keys=None, timeout_s=8):
+    """Scan the body of ``resp`` (adafruit_requests' Response), calling ``handle`` for what is in
     an array or under one of ``keys`` (bytes; None: every key, each then a bytes); None, or the
     reason the answer is wrong: a body shorter than its Content-Length (the connection dropped)
     is said as such whatever the JSON looked like where it stopped; malformed or unfinished
@@ -165,7 +165,7 @@ def scan(resp, emit, keys=None, timeout_s=8):
                         if not q:
                             _bare(v, s, e)  # but checked
                         continue
-                    emit(names[d - 1] if d else None, key if k == 125 else None, v[s:e] if q else _bare(v, s, e))
+                    handle(names[d - 1] if d else None, key if k == 125 else None, v[s:e] if q else _bare(v, s, e))
                     continue
                 c = b[i]
                 i += 1
@@ -187,7 +187,7 @@ def scan(resp, emit, keys=None, timeout_s=8):
                     state = 3 if c == 123 else 1
                 elif c == k and (state == 5 or state == (3 if c == 125 else 1)):  # } ]
                     d -= 1
-                    emit(names[d], None, dict if c == 125 else list)
+                    handle(names[d], None, dict if c == 125 else list)
                     state = 5 if d else 6
                     if not d:
                         break

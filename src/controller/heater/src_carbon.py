@@ -21,7 +21,7 @@ def read(resp, table, timeout_s=8):
     into ``table`` (gCO2/kWh); None or the reason."""
     v = [0, 0, None, None, None, False]  # rows, bad rows, this row's from, to, forecast; in a row
 
-    def emit(name, key, x):
+    def handle(name, key, x):
         if key == b"from":
             v[2] = parse_time(x)
             v[5] = True
@@ -36,7 +36,7 @@ def read(resp, table, timeout_s=8):
             v[2] = v[3] = v[4] = None
             v[5] = False
 
-    why = scan(resp, emit, (b"data", b"from", b"to", b"intensity", b"forecast"), timeout_s)
+    why = scan(resp, handle, (b"data", b"from", b"to", b"intensity", b"forecast"), timeout_s)
     if why:
         return why
     if v[0] == 0:

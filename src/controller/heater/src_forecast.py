@@ -22,7 +22,7 @@ def read(resp, days, periods, s, timeout_s=8):
     local time (TIME_ZONE_RULE, TIME_UTC_OFFSET_MIN). None or the reason."""
     v = [0, None]  # days read, the last period's end
 
-    def emit(name, key, x):
+    def handle(name, key, x):
         if type(x) is not int or key is None:
             return
         if name == b"watt_hours_period":
@@ -37,7 +37,7 @@ def read(resp, days, periods, s, timeout_s=8):
                 days.add(t * DAY_MIN, (t + 1) * DAY_MIN, x // 1000)
                 v[0] += 1
 
-    return scan(resp, emit, None, timeout_s) or (None if v[0] else "no watt_hours_day in the answer")
+    return scan(resp, handle, None, timeout_s) or (None if v[0] else "no watt_hours_day in the answer")
 
 
 def fetch(heater, utc):

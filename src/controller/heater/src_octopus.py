@@ -23,7 +23,7 @@ def read(resp, table, timeout_s=8):
     (the next page's URL or None, None or the reason)."""
     v = [None, 0, 0, None, None, None, False]  # next URL, rows, bad rows, this row's price, from, to; results
 
-    def emit(name, key, x):
+    def handle(name, key, x):
         if name == b"results":
             if x is dict:  # a row ends
                 v[1] += 1
@@ -42,7 +42,7 @@ def read(resp, table, timeout_s=8):
         elif name is None and key == b"next":
             v[0] = x.decode() if type(x) is bytes else None
 
-    why = scan(resp, emit, (b"results", b"next", b"value_inc_vat", b"valid_from", b"valid_to"), timeout_s)
+    why = scan(resp, handle, (b"results", b"next", b"value_inc_vat", b"valid_from", b"valid_to"), timeout_s)
     if why:
         return None, why
     if not v[6]:
