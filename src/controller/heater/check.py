@@ -48,13 +48,13 @@ def meter_url(s, base=None):
         if not _ip_ok(ip):
             return None
         base = "http://%d.%d.%d.%d" % tuple(int(n) for n in ip)
-    from controller.heater.core import w  # the meters' names: texts 53-55, no strings kept
+    from controller.heater.core import w  # the meters' names: texts 53-55 and 57, no strings kept
 
     m = s.heater_meter
     if m == w(53):  # 53: 'iotawatt'
         return "%s/query?select=[time.utc.unix,%s.watts]&begin=s-10s&end=s&group=all&format=json" % (
             base, s.heater_meter_series)
-    if m == "shelly1":
+    if m == w(57):  # 57: 'shelly1'
         return "%s/emeter/%d" % (base, s.heater_meter_channel)
     if m == w(54):  # 54: 'shelly3em'
         return base + "/status"

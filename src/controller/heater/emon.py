@@ -81,8 +81,8 @@ class Log:
         return "".join(parts), k
 
 
-def _taken(resp):
-    text = head(resp, 128).strip()
+def _taken(response):
+    text = head(response, 128).strip()
     if text == b"ok" or (b'"success"' in text and b"true" in text):
         return None
     return "EmonCMS refused: %s" % (told(text) or "answer %r" % text[:32])[:64]

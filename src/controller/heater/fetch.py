@@ -23,7 +23,7 @@ The library reads a character at a time through a generator and gives every key 
 ``bytes.find``, compares keys in place with the ones asked for, reads numbers in place, and
 makes one bytes per string value taken and nothing per character.
 
-``scan(resp, handle, keys)`` calls ``handle(name, key, value)`` for each scalar in an array or under
+``scan(response, handle, keys)`` calls ``handle(name, key, value)`` for each scalar in an array or under
 one of ``keys``: ``name`` the key of the container it is in (an array's items inherit the
 array's key; None at the top; b"" for a key not asked for), ``key`` the one of ``keys`` (None
 in an array), ``value`` bytes for a string (escapes left as written: what is read has none),
@@ -103,8 +103,8 @@ def _bare(b, a, j):
     return -v if b[a] == 45 else v
 
 
-def scan(resp, handle, keys=None, timeout_s=8):
-    """Scan the body of ``resp`` (adafruit_requests' Response), calling ``handle`` for what is in
+def scan(response, handle, keys=None, timeout_s=8):
+    """Scan the body of ``response`` (adafruit_requests' Response), calling ``handle`` for what is in
     an array or under one of ``keys`` (bytes; None: every key, each then a bytes); None, or the
     reason the answer is wrong: a body shorter than its Content-Length (the connection dropped)
     is said as such whatever the JSON looked like where it stopped; malformed or unfinished
@@ -118,7 +118,7 @@ def scan(resp, handle, keys=None, timeout_s=8):
     q = escape = False  # q: the token is a quoted string
     total = bad = 0
     start = ticks_ms()
-    for b in resp.iter_content(256):
+    for b in response.iter_content(256):
         total += len(b)
         if ticks_diff(ticks_ms(), start) > timeout_s * 1000:
             # 1: 'timed out: answer still coming after %d s'
@@ -206,7 +206,7 @@ def scan(resp, handle, keys=None, timeout_s=8):
         except ValueError:
             bad = total
     # 4: 'content-length'
-    length = resp.headers.get(w(4, _TEXTS))
+    length = response.headers.get(w(4, _TEXTS))
     if length is not None and total < int(length):
         # 5: 'answer cut short after %d of %s bytes'
         return w(5, _TEXTS) % (total, length)

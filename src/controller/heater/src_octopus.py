@@ -17,7 +17,7 @@ def octopus_url(s, from_min, to_min, base=OCTOPUS):
         base, product, product, s.heater_agile_region, iso(from_min), iso(to_min))
 
 
-def read(resp, table, timeout_s=8):
+def read(response, table, timeout_s=8):
     """Agile unit rates ``{"count", "next", "previous", "results": [{"value_inc_vat",
     "valid_from", "valid_to", ...}]}`` (newest first) into ``table`` (millipence per kWh).
     (the next page's URL or None, None or the reason)."""
@@ -42,7 +42,7 @@ def read(resp, table, timeout_s=8):
         elif name is None and key == b"next":
             v[0] = x.decode() if type(x) is bytes else None
 
-    why = scan(resp, handle, (b"results", b"next", b"value_inc_vat", b"valid_from", b"valid_to"), timeout_s)
+    why = scan(response, handle, (b"results", b"next", b"value_inc_vat", b"valid_from", b"valid_to"), timeout_s)
     if why:
         return None, why
     if not v[6]:
@@ -54,12 +54,12 @@ def read(resp, table, timeout_s=8):
     return v[0], None
 
 
-def fetch(heater, utc):
+def fetch(heater, utc_min):
     """Agile prices from now for two days (every page) into ``heater.prices`` (a new table,
     ``heater.tables[0]`` or made now): the table in use stays unless the new one is complete.
     None or the reason it failed."""
     s = heater.ctx.settings
-    start = utc - utc % 30
+    start = utc_min - utc_min % 30
     new = heater.tables[0] or SlotTable(100)
     heater.tables[0] = new  # kept for the next fetch unless this one succeeds
     clear(new)
@@ -68,8 +68,8 @@ def fetch(heater, utc):
     for _ in range(_PAGES):
         box = [None]
 
-        def parse(resp):
-            box[0], why = read(resp, new, 2 * heater.timeout_s)
+        def parse(response):
+            box[0], why = read(response, new, 2 * heater.timeout_s)
             return why
 
         error = get(heater, url, parse)

@@ -63,6 +63,7 @@ _TEXTS = (
     'no reading|'  # 33
     'cheap|'  # 34
     'green|'  # 35
+    '<|'  # 36
 )
 
 
@@ -110,37 +111,37 @@ def told(body):
                 return text[j + 1:end if end > 0 else len(text)]
             i = text.find(key, j)
     text = text.strip()
-    if text.startswith("<"):
+    if text.startswith(w(36, _TEXTS)):  # 36: '<' (HTML)
         return ""
     end = text.find("\n")
     return text if end < 0 else text[:end].strip()
 
 
-def head(resp, n):
+def head(response, n):
     """The first ``n`` bytes of the body (fewer if it is shorter)."""
     body = b""
-    for chunk in resp.iter_content(n):
-        body += chunk
+    for data in response.iter_content(n):
+        body += data
         if len(body) >= n:
             break
     return body[:n]
 
 
 def get(heater, url, read):
-    """GET ``url`` with ``heater``'s session and pass the response to ``read(resp)`` (None or the
+    """GET ``url`` with ``heater``'s session and pass the response to ``read(response)`` (None or the
     reason); None or the reason the request failed. The socket is closed after it."""
-    resp = None
+    response = None
     sock = None
     try:
-        resp = heater.session.get(url, timeout=heater.timeout_s, stream=True)
-        sock = resp.socket
-        if resp.status_code != 200:
-            text = told(head(resp, 192))[:64]
+        response = heater.session.get(url, timeout=heater.timeout_s, stream=True)
+        sock = response.socket
+        if response.status_code != 200:
+            text = told(head(response, 192))[:64]
             # 5: 'HTTP %d: %s'
             # 25: 'HTTP %d'
-            return w(5, _TEXTS) % (resp.status_code, text) if text else w(25, _TEXTS) % resp.status_code
+            return w(5, _TEXTS) % (response.status_code, text) if text else w(25, _TEXTS) % response.status_code
         try:
-            return read(resp)
+            return read(response)
         except EOFError:
             # 6: 'answer cut short (truncated JSON)'
             return w(6, _TEXTS)
@@ -150,8 +151,8 @@ def get(heater, url, read):
     except Exception as exc:  # noqa: BLE001 - any network or parse failure becomes a reason in words
         return why(exc)
     finally:
-        if resp is not None:
-            resp.close()  # frees the socket in the connection manager ...
+        if response is not None:
+            response.close()  # frees the socket in the connection manager ...
         if sock is not None:
             try:
                 heater.sockets.close_socket(sock)  # ... and closes it: a half-read socket is never reused
@@ -180,14 +181,14 @@ def grid_w(meter, a):
                 return None, w(8, _TEXTS)
     elif isinstance(a, dict):
         get = a.get
-        if meter == "shelly1" or meter == w(54):  # 54: 'shelly3em'
+        if meter == w(57) or meter == w(54):  # 57: 'shelly1'; 54: 'shelly3em'
             # 29: 'emeters'; 30: 'is_valid'
             for i, r in enumerate(get(w(29, _TEXTS)) or (a,)):
                 if isinstance(r, dict) and r.get(w(30, _TEXTS)) is False:
                     # 9: 'meter reports is_valid false'; 10: ' for emeter %d'
                     return None, w(9, _TEXTS) + (w(10, _TEXTS) % i if meter == w(54) else "")
             # 31: 'power'
-            x = get(w(31, _TEXTS) if meter == "shelly1" else "total_power")
+            x = get(w(31, _TEXTS) if meter == w(57) else "total_power")  # 57: 'shelly1'
         else:
             # 28: 'errors a_errors b_errors c_errors'
             for key in w(28, _TEXTS).split():
@@ -253,8 +254,8 @@ class Heater(HeaterCore):
         url = self.meter_url
         box = [None]
 
-        def read(resp):
-            box[0], why = grid_w(s.heater_meter, resp.json())
+        def read(response):
+            box[0], why = grid_w(s.heater_meter, response.json())
             return why
 
         # 16: 'HEATER_METER_IP is not 4 numbers'
@@ -263,7 +264,7 @@ class Heater(HeaterCore):
         self.grid_why = error
         self.grid_w = None if error else (-1 if s.heater_meter_invert else 1) * int(box[0])
 
-    def fetch(self, name, utc):
+    def fetch(self, name, utc_min):
         """Fetch the slow source ``controller.heater.src_NAME`` ("octopus", "carbon",
         "forecast") now; None or the reason it failed. Its modules are forgotten after it."""
         before = set(sys.modules)
@@ -271,7 +272,7 @@ class Heater(HeaterCore):
         module = w(17, _TEXTS) + name
         try:
             __import__(module)
-            return sys.modules[module].fetch(self, utc)
+            return sys.modules[module].fetch(self, utc_min)
         except MemoryError:  # its code does not fit now: said, and tried again after 600 s
             # 18: 'no memory to load its code'
             error = w(18, _TEXTS)
@@ -280,7 +281,7 @@ class Heater(HeaterCore):
         finally:
             forget(before)
 
-    def refresh(self, now_s, utc):
+    def refresh(self, now_s, utc_min):
         """Fetch at most one of the slow sources that is due; True if one was fetched."""
         s = self.ctx.settings
         # (source module, errors key, seconds between fetches)
@@ -292,14 +293,14 @@ class Heater(HeaterCore):
                 if s.heater_tariff == "off":
                     continue
                 t = self.prices
-                local = (utc + offset_at(s, utc)) % DAY_MIN
+                local_min = (utc_min + offset_at(s, utc_min)) % DAY_MIN
                 # tomorrow's prices appear about 16:00 UK time: fetch until the table reaches tomorrow night
-                if t is not None and t.find(utc) >= 0 and (
-                        local < 16 * 60 or t.last() >= utc + (24 * 60 - local) + 20 * 60):
+                if t is not None and t.find(utc_min) >= 0 and (
+                        local_min < 16 * 60 or t.last() >= utc_min + (24 * 60 - local_min) + 20 * 60):
                     continue
-            elif not (s.heater_tariff == "greenest" if name == "carbon" else s.heater_pv_kwp):
+            elif not (s.heater_tariff == w(56) if name == "carbon" else s.heater_pv_kwp):  # 56: 'greenest'
                 continue
-            error = self.fetch(name, utc)
+            error = self.fetch(name, utc_min)
             self.next_s[key] = now_s + (600 if error else period)
             return True
         return False
@@ -321,10 +322,10 @@ class Heater(HeaterCore):
     def step(self):
         """One due slow source (prices, carbon, forecast), else the EmonCMS post: one blocking
         request at most, so the event loop runs between it and the meter poll."""
-        epoch, utc = self.epoch()
-        if utc is not None:
+        epoch, utc_min = self.epoch()
+        if utc_min is not None:
             now_s = self.ctx.clock.now_s()
-            if not self.refresh(now_s, utc):
+            if not self.refresh(now_s, utc_min):
                 self.post(now_s, epoch)
 
     def cycle(self, fetch=True):
@@ -333,20 +334,20 @@ class Heater(HeaterCore):
         ctx = self.ctx
         s = ctx.settings
         now_s = ctx.clock.now_s()
-        epoch, utc = self.epoch()
+        epoch, utc_min = self.epoch()
         if self.at is not None and self.on:  # on since the last cycle: it only switches here
             self.j += int(s.heater_power_w) * (now_s - self.at)
         self.at = now_s
-        if utc is not None:
-            day = (utc + offset_at(s, utc)) // DAY_MIN
+        if utc_min is not None:
+            day = (utc_min + offset_at(s, utc_min)) // DAY_MIN
             if day != self.day and self.day is not None:
                 self.j = 0  # local midnight
             self.day = day
         self.energy_today_kwh = self.j // 3600 / 1000
-        self.utc_min = utc
+        self.utc_min = utc_min
         self.poll()
-        if fetch and utc is not None:
-            self.refresh(now_s, utc)
+        if fetch and utc_min is not None:
+            self.refresh(now_s, utc_min)
         # the plant: the tank top probe, the tank bottom (the cold NTC), the pump's mode and the
         # plant protections acting now
         name = s.heater_top_probe
@@ -381,7 +382,7 @@ class Heater(HeaterCore):
         # 35: 'green'; 34: 'cheap'
         # 51: 'legionella' (core's texts)
         self.source = r if r == "none" or r == "pv" or r == w(51) else w(
-            35 if r == "greenest" else 34, _TEXTS)
+            35 if r == w(56) else 34, _TEXTS)  # 56: 'greenest'
         self.price_p_kwh = None if self.price is None else self.price / 1000
         self.element_w = s.heater_power_w if self.on else 0
         if fetch:

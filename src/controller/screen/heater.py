@@ -67,12 +67,12 @@ def update(screen, ctx, level, text):
     # The price now, and its place between today's lowest and highest (at the bar's ends).
     p = h.price_p_kwh
     table = h.prices
-    utc = h.utc_min
+    utc_min = h.utc_min
     b = None  # today's price band
-    if table is not None and utc is not None:
+    if table is not None and utc_min is not None:
         from controller.localtime import offset_at
 
-        b = price_band(table, utc, offset_at(s, utc))
+        b = price_band(table, utc_min, offset_at(s, utc_min))
     scale = "" if b is None else "%-4.1f%35.1f" % (b[0] / 1000, b[1] / 1000)
     if p is None:
         price = ("PRICE --  (no price for now)", _GREY)
