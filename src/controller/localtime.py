@@ -84,5 +84,5 @@ def epoch_offset_min(settings, epoch_s):
 def local_min(settings, epoch_s):
     """Local minutes since 2000 of a Unix time (``% DAY_MIN`` is the time of day). (Minutes
     since 2000 UTC of Unix seconds: ``(int(epoch_s) - EPOCH_2000_S) // 60``, written where used.)"""
-    utc = (int(epoch_s) - EPOCH_2000_S) // 60
-    return utc + offset_at(settings, utc)
+    utc_min = (int(epoch_s) - EPOCH_2000_S) // 60
+    return utc_min + offset_at(settings, utc_min)

@@ -105,7 +105,7 @@ def init(h, ctx, relay, pool, ssl_context, bases, timeout_s, before):
     h.price_p_kwh = None
     h.element_w = 0
     h.energy_today_kwh = 0  # in whole Wh, from ...
-    h.j = 0  # ... the element's joules today
+    h._heat_j = 0  # ... the element's heat today, J
     h.at = None  # Clock.now_s() of the last accounting
     h.day = None  # the local day (days since 2000) the energy belongs to
     relay.value = False

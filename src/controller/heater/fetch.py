@@ -59,15 +59,7 @@ def _odd(b, a, j, escape):
     return ((j - k) & 1) ^ (escape if k == a else 0)
 
 
-def _find(keys, b, a, j):
-    """The one of ``keys`` that ``b[a:j]`` is (compared in place), else b""."""
-    for k in keys:
-        if j - a == len(k) and b.find(k, a, j) == a:
-            return k
-    return b""
-
-
-def _bare(b, a, j):
+def _parse(b, a, j):
     """The value of the number or literal ``b[a:j]``: None, True, False, or an int of thousandths
     of the number, rounded half away from zero."""
     if j - a == 4 and b.find(b"null", a, j) == a:
@@ -156,16 +148,20 @@ def scan(response, handle, keys=None, timeout_s=8):
                     part = None
                     i = j + q
                     if q and state > 1:  # a key
-                        key = v[s:e] if keys is None else _find(keys, v, s, e)
+                        key = v[s:e] if keys is None else b""
+                        for k in keys or ():  # the one of keys it is (compared in place), else b""
+                            if e - s == len(k) and v.find(k, s, e) == s:
+                                key = k
+                                break
                         state = 4
                         continue
                     state = 5 if d else 6
                     k = close[d - 1] if d else 0
                     if k == 125 and not key:  # not asked for
                         if not q:
-                            _bare(v, s, e)  # but checked
+                            _parse(v, s, e)  # but checked
                         continue
-                    handle(names[d - 1] if d else None, key if k == 125 else None, v[s:e] if q else _bare(v, s, e))
+                    handle(names[d - 1] if d else None, key if k == 125 else None, v[s:e] if q else _parse(v, s, e))
                     continue
                 c = b[i]
                 i += 1

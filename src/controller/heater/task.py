@@ -336,14 +336,14 @@ class Heater(HeaterCore):
         now_s = ctx.clock.now_s()
         epoch, utc_min = self.epoch()
         if self.at is not None and self.on:  # on since the last cycle: it only switches here
-            self.j += int(s.heater_power_w) * (now_s - self.at)
+            self._heat_j += int(s.heater_power_w) * (now_s - self.at)
         self.at = now_s
         if utc_min is not None:
             day = (utc_min + offset_at(s, utc_min)) // DAY_MIN
             if day != self.day and self.day is not None:
-                self.j = 0  # local midnight
+                self._heat_j = 0  # local midnight
             self.day = day
-        self.energy_today_kwh = self.j // 3600 / 1000
+        self.energy_today_kwh = self._heat_j // 3600 / 1000
         self.utc_min = utc_min
         self.poll()
         if fetch and utc_min is not None:
