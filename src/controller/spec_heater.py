@@ -3,10 +3,6 @@
 Strings (S) take letters, digits and _ only: IP addresses are lists of four numbers,
 written "192.168.1.50" (or "192,168,1,50"), and the Agile product code with _ for - ("AGILE_24_10_01"). Help is kept
 short (this table stays in RAM); docs/heater.md explains each key.
-
-The choices are written as one string split at import: a literal of fewer than 11 characters
-would be a string the board interns for good (``hwc memory``'s string pool); a split string is
-not interned (the settings compare choices by value).
 """
 
 TITLE = "Immersion heater: PV surplus and tariffs (docs/heater.md)"
@@ -29,7 +25,7 @@ SPEC = (
     #: minimum off time
     ("HEATER_MIN_OFF_S", "float", 300.0, 0.0, 3600.0, "s"),
     #: grid meter: iotawatt; shelly1 (Gen1 EM or 3EM, one channel); shelly3em (Gen1 3EM, the house total); shelly2 (Gen2 Pro 3EM, the total); shellypro (Gen2 Pro EM, one channel)
-    ("HEATER_METER", "choice", "none", tuple("none iotawatt shelly1 shelly3em shelly2 shellypro".split()), None, ""),
+    ("HEATER_METER", "choice", "none", ("none", "iotawatt", "shelly1", "shelly3em", "shelly2", "shellypro"), None, ""),
     #: meter IP address, e.g. "192.168.1.50"
     ("HEATER_METER_IP", "list", "", 0, 255, ""),
     #: IoTaWatt series
@@ -49,11 +45,11 @@ SPEC = (
     #: 1 = PV surplus also waits while the solar pump runs or the collector will heat the tank; 0 = it heats anyway
     ("HEATER_PV_SOLAR_FIRST", "bool", True, None, None, ""),
     #: grid rule: cheapest N slots, greenest N slots, or at or below gas break-even
-    ("HEATER_TARIFF", "choice", "off", tuple("off cheapest greenest breakeven".split()), None, ""),
+    ("HEATER_TARIFF", "choice", "off", ("off", "cheapest", "greenest", "breakeven"), None, ""),
     #: Agile product, _ for -
     ("HEATER_AGILE_PRODUCT", "str", "AGILE_24_10_01", 4, 24, ""),
     #: Agile region
-    ("HEATER_AGILE_REGION", "choice", "C", tuple("A B C D E F G H J K L M N P".split()), None, ""),
+    ("HEATER_AGILE_REGION", "choice", "C", ("A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P"), None, ""),
     #: half-hours to buy
     ("HEATER_SLOTS", "int", 4, 1, 48, ""),
     #: window start

@@ -48,17 +48,15 @@ def meter_url(s, base=None):
         if not _ip_ok(ip):
             return None
         base = "http://%d.%d.%d.%d" % tuple(int(n) for n in ip)
-    from controller.heater.core import w  # the meters' names: texts 53-55 and 57, no strings kept
-
     m = s.heater_meter
-    if m == w(53):  # 53: 'iotawatt'
+    if m == "iotawatt":
         return "%s/query?select=[time.utc.unix,%s.watts]&begin=s-10s&end=s&group=all&format=json" % (
             base, s.heater_meter_series)
-    if m == w(57):  # 57: 'shelly1'
+    if m == "shelly1":
         return "%s/emeter/%d" % (base, s.heater_meter_channel)
-    if m == w(54):  # 54: 'shelly3em'
+    if m == "shelly3em":
         return base + "/status"
-    if m == w(55):  # 55: 'shelly2'
+    if m == "shelly2":
         return base + "/rpc/EM.GetStatus?id=0"
     return "%s/rpc/EM1.GetStatus?id=%d" % (base, s.heater_meter_channel)
 

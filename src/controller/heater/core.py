@@ -78,13 +78,7 @@ _TEXTS = (
     'overdue|'  # 49
     'negative|'  # 50: rules
     'legionella|'  # 51
-    'breakeven|'  # 52
-    'iotawatt|'  # 53: meters (HEATER_METER; task.grid_w and check.meter_url compare with these)
-    'shelly3em|'  # 54
-    'shelly2|'  # 55
-    'greenest|'  # 56
-    'shelly1|'  # 57
-    '>|'  # 58
+    '>|'  # 52
 )
 
 
@@ -289,7 +283,7 @@ class HeaterCore:
         if now is None:
             # 10: 'tariff: time unknown'
             return False, w(10)
-        g = mode == w(56)  # 56: 'greenest'
+        g = mode == "greenest"
         table = self.carbon if g else self.prices
         if table is None or table.n == 0:
             # 11: 'carbon forecast'
@@ -298,7 +292,7 @@ class HeaterCore:
         i = table.find(now)
         off = offset_at(s, now)
         at = now + off
-        if mode == w(52):  # 52: 'breakeven'
+        if mode == "breakeven":
             if i < 0:
                 # 12: 'breakeven: no price for now'
                 return False, w(12)
@@ -325,7 +319,7 @@ class HeaterCore:
             price = table.value[i]
             # 17: 'breakeven: %s p/kWh %s %s'
             # 42: '<='
-            return price <= limit, w(17) % (p(price), w(42) if price <= limit else w(58), why)  # 58: '>'
+            return price <= limit, w(17) % (p(price), w(42) if price <= limit else w(52), why)  # 52: '>'
         # the window occurrence holding now, or the next one (start == end: the whole day)
         start = int(s.heater_window_start_h * 60 + 0.5)
         lo = at - at % DAY_MIN - DAY_MIN + start

@@ -172,7 +172,7 @@ def grid_w(meter, a):
       do not make the power wrong); an RPC error ``{"code", "message"}`` is its message.
     """
     x = None
-    if meter == w(53):  # 53: 'iotawatt'
+    if meter == "iotawatt":
         r = a[0] if isinstance(a, list) and a else None
         if isinstance(r, list) and len(r) > 1:
             x = r[1]
@@ -181,14 +181,14 @@ def grid_w(meter, a):
                 return None, w(8, _TEXTS)
     elif isinstance(a, dict):
         get = a.get
-        if meter == w(57) or meter == w(54):  # 57: 'shelly1'; 54: 'shelly3em'
+        if meter == "shelly1" or meter == "shelly3em":
             # 29: 'emeters'; 30: 'is_valid'
             for i, r in enumerate(get(w(29, _TEXTS)) or (a,)):
                 if isinstance(r, dict) and r.get(w(30, _TEXTS)) is False:
                     # 9: 'meter reports is_valid false'; 10: ' for emeter %d'
-                    return None, w(9, _TEXTS) + (w(10, _TEXTS) % i if meter == w(54) else "")
+                    return None, w(9, _TEXTS) + (w(10, _TEXTS) % i if meter == "shelly3em" else "")
             # 31: 'power'
-            x = get(w(31, _TEXTS) if meter == w(57) else "total_power")  # 57: 'shelly1'
+            x = get(w(31, _TEXTS) if meter == "shelly1" else "total_power")
         else:
             # 28: 'errors a_errors b_errors c_errors'
             for key in w(28, _TEXTS).split():
@@ -200,8 +200,7 @@ def grid_w(meter, a):
                 # 12: 'meter error %s: %s'
                 return None, w(12, _TEXTS) % (get("code"), get("message"))
             # 32: 'act_power'
-            # 55: 'shelly2'
-            x = get("total_act_power" if meter == w(55) else w(32, _TEXTS))
+            x = get("total_act_power" if meter == "shelly2" else w(32, _TEXTS))
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         # 13: 'no power value in the answer'
         return None, w(13, _TEXTS)
@@ -298,7 +297,7 @@ class Heater(HeaterCore):
                 if t is not None and t.find(utc_min) >= 0 and (
                         local_min < 16 * 60 or t.last() >= utc_min + (24 * 60 - local_min) + 20 * 60):
                     continue
-            elif not (s.heater_tariff == w(56) if name == "carbon" else s.heater_pv_kwp):  # 56: 'greenest'
+            elif not (s.heater_tariff == "greenest" if name == "carbon" else s.heater_pv_kwp):
                 continue
             error = self.fetch(name, utc_min)
             self.next_s[key] = now_s + (600 if error else period)
@@ -382,7 +381,7 @@ class Heater(HeaterCore):
         # 35: 'green'; 34: 'cheap'
         # 51: 'legionella' (core's texts)
         self.source = r if r == "none" or r == "pv" or r == w(51) else w(
-            35 if r == w(56) else 34, _TEXTS)  # 56: 'greenest'
+            35 if r == "greenest" else 34, _TEXTS)
         self.price_p_kwh = None if self.price is None else self.price / 1000
         self.element_w = s.heater_power_w if self.on else 0
         if fetch:
