@@ -28,7 +28,7 @@ def prices(start_min, values_p):
 
 
 INPUTS = dict(top_why="not read yet", bottom_c=None, grid_w=None, grid_why="no meter", utc_min=None,
-              pump_running=False, block="", prices=None, carbon=None, pv_days=None, pv_periods=None)
+              pump_running=False, block="", prices=None, carbon=None, forecast=None)
 
 
 def step(core, now_s, top_c=40.0, **inputs):
@@ -192,14 +192,14 @@ def test_breakeven_against_gas_or_against_tomorrows_solar():
     s = settings(tariff="breakeven", gas_p_kwh=6.0, boiler_eff=0.85, pv_kwp=4, sunny_kwh=8, export_p_kwh=1)
     core = HeaterCore(s, 0)
     sunny = _forecast(today, 15)
-    got = [step(core, i, prices=table, utc_min=JAN15 + 30 * i, pv_days=sunny).on for i in range(4)]
+    got = [step(core, i, prices=table, utc_min=JAN15 + 30 * i, forecast=(sunny, None)).on for i in range(4)]
     assert got == [False, False, True, False]
     assert "sunny day ahead: 15.0 kWh" in step(core, 9, prices=table, utc_min=JAN15,
-                                                                pv_days=sunny).reason
+                                                                forecast=(sunny, None)).reason
     dull = _forecast(today, 2)
-    d = step(core, 19, prices=table, utc_min=JAN15 + 30, pv_days=dull)
+    d = step(core, 19, prices=table, utc_min=JAN15 + 30, forecast=(dull, None))
     assert d.on and "dull day ahead: 2.0 kWh" in d.reason
-    d = step(core, 29, prices=table, utc_min=JAN15 + 30, pv_days=_forecast(today + 5, 20))
+    d = step(core, 29, prices=table, utc_min=JAN15 + 30, forecast=(_forecast(today + 5, 20), None))
     assert d.on and "no solar forecast for that day" in d.reason
 
 
@@ -255,10 +255,10 @@ def test_no_element_when_the_collector_will_deliver_the_heat():
     for h in range(8, 16):  # 2 kWh an hour from 08:00 to 16:00
         fc.add(JAN15 + (h - 1) * 60, JAN15 + h * 60, 2000)
     # 10:00, tank 50 C on average: 300 l * 10 K = 3.5 kWh needed; 5 h left = 10 kWh PV -> 5 kWh heat
-    d = step(core, 1, top_c=50.0, bottom_c=50.0, prices=table, utc_min=JAN15 + 600, pv_periods=fc)
+    d = step(core, 1, top_c=50.0, bottom_c=50.0, prices=table, utc_min=JAN15 + 600, forecast=(None, fc))
     assert not d.on and "collector forecast 5.0 kWh today covers the 3.5 kWh" in d.reason
     # 14:00: 2 h left = 2 kWh heat, not enough
-    d = step(core, 2, top_c=50.0, bottom_c=50.0, prices=table, utc_min=JAN15 + 840, pv_periods=fc)
+    d = step(core, 2, top_c=50.0, bottom_c=50.0, prices=table, utc_min=JAN15 + 840, forecast=(None, fc))
     assert d.on and d.rule == "breakeven"
 
 

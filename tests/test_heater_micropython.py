@@ -28,7 +28,7 @@ def run(env, steps, prices, days):
     for day, wh in days:
         pv_days.add(day * 1440, day * 1440 + 1440, wh)
     core = HeaterCore(s, 0)
-    core.prices, core.pv_days = table, pv_days
+    core.prices, core.forecast = table, (pv_days, None)
     out = []
     for t, top, grid, utc, pump, block in steps:
         core.top_c, core.grid_w, core.utc_min, core.pump_running, core.block = top, grid, utc, pump, block

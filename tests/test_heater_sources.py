@@ -139,7 +139,7 @@ def test_a_dead_server_is_a_reason_too(srv):
 def test_meters_read_grid_power(srv, meter, route, body, channel, watts):
     srv.routes[route] = Answer(body)
     h = heater(srv, meter=meter, meter_channel=channel, meter_series="Grid")
-    h.poll_meter()
+    h.poll()
     assert h.grid_w == watts and h.errors["meter"] == "", h.errors
     path = urlsplit(srv.requests[0]).path
     assert path == route
@@ -181,7 +181,7 @@ def _flagged(body, **fields):
 def test_meter_answers_without_a_valid_value_say_why(srv, meter, answer, reason):
     srv.routes["/"] = answer
     h = heater(srv, meter=meter)
-    h.poll_meter()
+    h.poll()
     assert h.grid_w is None and h.errors["meter"].startswith(reason), h.errors["meter"]
     assert h.grid_why == h.errors["meter"]
     assert any(("heater: meter: " + reason) in line for line in h.ctx.lines)
@@ -191,7 +191,7 @@ def test_meter_answers_without_a_valid_value_say_why(srv, meter, answer, reason)
 def test_flags_that_do_not_make_the_power_wrong_are_not_failures(srv):
     srv.routes["/rpc/EM.GetStatus"] = Answer(_flagged(smp.SHELLY2_EM, errors=["phase_sequence"]))
     h = heater(srv, meter="shelly2")
-    h.poll_meter()
+    h.poll()
     assert h.grid_w == -2361 and h.errors["meter"] == ""
 
 
@@ -228,7 +228,7 @@ def test_forecast_solar(srv):
     assert h.fetch("forecast", smp.JAN15 + 300) is None
     assert srv.requests == ["/estimate/51.5000/-0.1000/35/0/4.00"]
     day = smp.JAN15 // DAY_MIN
-    days, periods = h.pv_days, h.pv_periods
+    days, periods = h.forecast
     assert days.value[days.find(day * DAY_MIN)] == 3210
     assert days.value[days.find((day + 1) * DAY_MIN)] == 9876
     assert days.find((day + 2) * DAY_MIN) < 0
@@ -246,7 +246,8 @@ def test_forecast_summer_times_are_local(srv):
     h = heater(srv, pv_kwp=4)
     assert h.fetch("forecast", smp.JAN15) is None
     july1 = (smp.JAN15 // DAY_MIN + 168) * DAY_MIN
-    first = min(h.pv_periods.start[i] + h.pv_periods.span[i] for i in range(h.pv_periods.n))
+    periods = h.forecast[1]
+    first = min(periods.start[i] + periods.span[i] for i in range(periods.n))
     assert first == july1 + 7 * 60  # 08:00 BST is 07:00 UTC
 
 
@@ -254,7 +255,7 @@ def test_forecast_rate_limit_says_why(srv):
     srv.routes["/estimate/"] = Answer(smp.FORECAST_429, status=429)
     h = heater(srv, pv_kwp=4)
     assert h.fetch("forecast", smp.JAN15) == "HTTP 429: Rate limit for API calls reached."
-    assert h.pv_days is None and h.pv_periods is None
+    assert h.forecast is None
 
 
 def test_forecast_without_days(srv):

@@ -249,7 +249,7 @@ def test_private_integer_constants_take_no_ram_on_micropython():
     no module global is left for it."""
     out = run_device_script("import controller.pump as p, controller.health as h, controller.tasks as t\n"
                             "print(hasattr(p, '_DAC_ON'), hasattr(h, '_SLACK_MS'), hasattr(t, '_TOUCH_POLL_MS'),"
-                            " hasattr(h, 'NAMES'))")
+                            " hasattr(h, 'Watch'))")
     assert out.split() == ["False", "False", "False", "True"]
 
 

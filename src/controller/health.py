@@ -8,7 +8,7 @@ fed and resets the board. A call that never returns (a hung I2C read, a hung ESP
 transfer) stops every task, this check included, so the watchdog is not fed either.
 
 The limits leave room for a network call that blocks the loop for a few seconds (the link's
-and the heater's calls are bounded well below ``_SLACK_MS``).
+and the heater's calls are bounded well below the slack, 10 s).
 
 ``Watch`` is the supervised task that checks once a second and feeds the dog while healthy.
 """
@@ -17,13 +17,11 @@ import asyncio
 
 from adafruit_ticks import ticks_diff
 
-from controller import const, milli, pump
+from controller import milli, pump
 
 
-_SLACK_MS = const(10000)  # longer than any call allowed to block the loop
-# The parts watched: (name, what is missing when it stalls).
-NAMES = (("control", "no control decision"), ("sensors", "no sensor reading"), ("pump", "pump task not running"),
-         ("i2c", "no good I2C reading"))
+# The slack, 10000 ms: longer than any call allowed to block the loop (written where it is used:
+# each distinct name is a string the board keeps).
 
 
 class Watch:
@@ -38,28 +36,27 @@ class Watch:
         self.ctx = ctx
         self.dog = dog
         s = ctx.settings
-        sensors_ms = 2 * milli(s.sensor_period_s) + s.probe_conversion_ms + _SLACK_MS
-        i2c_ms = s.health_i2c_dead_s * 1000
-        # control, sensors, the pump task (it wakes at least every 250 ms), I2C
-        self.limits_ms = (2 * milli(s.control_period_s) + _SLACK_MS, sensors_ms, 10000,
-                          i2c_ms if i2c_ms > sensors_ms else sensors_ms)
+        ms = 2 * milli(s.sensor_period_s) + s.probe_conversion_ms + 10000  # the sensors' limit
+        # per part, how long it may show no life: control, sensors, the pump task (it wakes at
+        # least every 250 ms), I2C (at least the sensors')
+        self.limits_ms = (2 * milli(s.control_period_s) + 10000, ms, 10000, max(ms, s.health_i2c_dead_s * 1000))
         now = ctx.clock.ticks_ms()
-        self._seen = [None, None, None, None]
-        self._at = [now, now, now, now]
+        self.seen = [None, None, None, None]  # per part: its last value, and when it changed
+        self.at = [now, now, now, now]
         self.reason = ""  # why the loop is unhealthy; "" while healthy
-        self.part = ""  # the part that made it so (a name of NAMES)
+        self.part = ""  # the part that made it so: control, sensors, pump or i2c
         self.feeds = 0
         self.unfed = False
         self.i2c_good = 0
-        self._readings = ctx.readings
-        self._errors = ctx.i2c_errors
+        self.readings = ctx.readings  # the reading count and I2C error count at the last step
+        self.errors = ctx.i2c_errors
 
     def check(self, now_ms, control, sensors, pump, i2c):
         """True if healthy. Each argument after ``now_ms`` is a value that changes whenever that
         part works (the decision's ticks, the reading count, the pump cycler's last update, the
         count of good I2C readings)."""
-        seen = self._seen
-        at = self._at
+        seen = self.seen
+        at = self.at
         values = (control, sensors, pump, i2c)
         bad = -1
         for i in range(4):
@@ -73,8 +70,9 @@ class Watch:
             self.part = ""
             return True
         if not self.reason:
-            self.part = NAMES[bad][0]
-            self.reason = "%s for %d s" % (NAMES[bad][1], ticks_diff(now_ms, at[bad]) // 1000)
+            self.part = ("control", "sensors", "pump", "i2c")[bad]
+            self.reason = "%s for %d s" % (("no control decision", "no sensor reading", "pump task not running",
+                                            "no good I2C reading")[bad], ticks_diff(now_ms, at[bad]) // 1000)
         return False
 
     def step(self):
@@ -82,12 +80,12 @@ class Watch:
         ctx = self.ctx
         now = ctx.clock.ticks_ms()
         readings = ctx.readings
-        if readings != self._readings:
+        if readings != self.readings:
             errors = ctx.i2c_errors
-            if errors == self._errors and ctx.pcf is not None:
+            if errors == self.errors and ctx.pcf is not None:
                 self.i2c_good += 1
-            self._readings = readings
-            self._errors = errors
+            self.readings = readings
+            self.errors = errors
         if self.check(now, ctx.decision_ms, readings, ctx.cycler.last_ms, self.i2c_good):
             self.dog.feed()
             self.feeds += 1

@@ -15,13 +15,7 @@ Unix seconds are not. The rules:
 The year's two switch instants are cached, so a call costs a comparison most of the time.
 """
 
-try:
-    from micropython import const
-except ImportError:  # CPython
-
-    def const(x):
-        return x
-
+from controller import const
 
 DAY_MIN = const(1440)
 EPOCH_2000_S = 946684800  # Unix seconds at 2000-01-01T00:00Z
@@ -82,17 +76,13 @@ def offset_at(settings, utc_min):
     return offset_min(rule, off, utc_min)
 
 
-def utc_min_of(epoch_s):
-    """Minutes since 2000 UTC of a Unix time in seconds."""
-    return (int(epoch_s) - EPOCH_2000_S) // 60
-
-
 def epoch_offset_min(settings, epoch_s):
     """Local time minus UTC, minutes, at the Unix time ``epoch_s`` (the counters' day)."""
-    return offset_at(settings, utc_min_of(epoch_s))
+    return offset_at(settings, (int(epoch_s) - EPOCH_2000_S) // 60)
 
 
 def local_min(settings, epoch_s):
-    """Local minutes since 2000 of a Unix time (``% DAY_MIN`` is the time of day)."""
-    utc = utc_min_of(epoch_s)
-    return utc + offset_at(settings, utc)
+    """Local minutes since 2000 of a Unix time (``% DAY_MIN`` is the time of day). (Minutes
+    since 2000 UTC of Unix seconds: ``(int(epoch_s) - EPOCH_2000_S) // 60``, written where used.)"""
+    utc_min = (int(epoch_s) - EPOCH_2000_S) // 60
+    return utc_min + offset_at(settings, utc_min)

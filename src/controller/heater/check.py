@@ -61,7 +61,7 @@ def meter_url(s, base=None):
     return "%s/rpc/EM1.GetStatus?id=%d" % (base, s.heater_meter_channel)
 
 
-def setup(h, ctx, relay, pool, ssl_context, bases, timeout_s, before):
+def init(h, ctx, relay, pool, ssl_context, bases, timeout_s, before):
     """The I/O side of ``task.Heater`` ``h`` (its decision core is made): the HTTP session, the
     meter's URL, the JSON scanner of the slow sources, the spare price table, the state the
     screen and telemetry read; the relay off. ``before`` (``controller.forget``'s set, of the
@@ -103,7 +103,7 @@ def setup(h, ctx, relay, pool, ssl_context, bases, timeout_s, before):
     h.price_p_kwh = None
     h.element_w = 0
     h.energy_today_kwh = 0  # in whole Wh, from ...
-    h.j = 0  # ... the element's joules today
+    h._heat_j = 0  # ... the element's heat today, J
     h.at = None  # Clock.now_s() of the last accounting
     h.day = None  # the local day (days since 2000) the energy belongs to
     relay.value = False

@@ -15,14 +15,8 @@ ints, or a reading against a setting: never a float rounded at a boundary.
 
 from array import array
 
+from controller import const
 from controller.localtime import DAY_MIN, offset_at
-
-try:
-    from micropython import const
-except ImportError:  # CPython
-
-    def const(x):
-        return x
 
 
 _DAY_S = const(86400)
@@ -54,7 +48,7 @@ _TEXTS = (
     '%s: no %s for the %s window yet|'  # 19
     '%s: waiting for the %s window (%d of %d slots chosen)|'  # 20
     '%s: no run of %d slots in %s%s|'  # 21
-    '%s: %s is %s the %d lowest-%s slots in %s%s|'  # 22
+    '%s: %02d:%02d is %s the %d lowest-%s slots in %s%s|'  # 22
     'pv: no meter|'  # 23
     'price %s p/kWh: paid to use power|'  # 24
     'legionella overdue (%.1f d since %s): heating now|'  # 25
@@ -71,13 +65,20 @@ _TEXTS = (
     '%s: no %s|'  # 36
     'not among|'  # 37
     'one of|'  # 38
-    '%s-%s|'  # 39
+    '%02d:%02d-%02d:%02d|'  # 39
     '%.0f C|'  # 40
     'CO2|'  # 41
     '<=|'  # 42
     '%.2f|'  # 43
     'off: |'  # 44
     'on: |'  # 45
+    'normal|'  # 46: the legionella stages, 46 + stage
+    'pending|'  # 47
+    'due|'  # 48
+    'overdue|'  # 49
+    'negative|'  # 50: rules
+    'legionella|'  # 51
+    '>|'  # 52
 )
 
 
@@ -90,12 +91,6 @@ def w(k, t=_TEXTS):
         i = t.find("|", i) + 1
         k -= 1
     return t[i:t.find("|", i)]
-
-
-def hhmm(t):
-    """"HH:MM" of a time in minutes."""
-    m = t % DAY_MIN
-    return "%02d:%02d" % (m // 60, m % 60)
 
 
 def p(milli):
@@ -151,8 +146,8 @@ class HeaterCore:
     reading, ``top_why`` says why), ``bottom_c``, ``grid_w`` (None: ``grid_why``), ``utc_min``
     (None while the wall clock is unknown), ``pump_running``, ``block`` (a plant protection
     acting now, in words, or ""), ``prices`` and ``carbon`` (SlotTables of millipence and
-    gCO2 per kWh, or None), ``pv_days`` (SlotTable of forecast Wh per local day, keyed by the
-    day's first minute) and ``pv_periods`` (forecast Wh per period, UTC), or None.
+    gCO2 per kWh, or None), ``forecast``: the PV forecast, (days, periods) SlotTables of forecast
+    Wh per local day (keyed by the day's first minute) and per period (UTC), or None.
 
     Decision: ``on``; ``rule`` that allows it ("negative", "legionella", "pv", "cheapest",
     "greenest", "breakeven"; "none" while off); ``reason`` in words; ``target_c``; the
@@ -172,29 +167,30 @@ class HeaterCore:
         self.grid_why = w(35)
         self.pump_running = False
         self.block = ""
-        self.prices = self.carbon = self.pv_days = self.pv_periods = None
+        self.prices = self.carbon = self.forecast = None
         self.on = False
         self.rule = "none"
         # 1: 'off: starting'
         self.reason = w(1)
         self.target_c = settings.heater_setpoint_c
-        self.stage = "normal"
+        # 46: 'normal'
+        self.stage = w(46)
         self.price = None
         # the contactor: off at boot, and the minimum off time runs from boot (no chatter in a reboot loop)
         self.changed_s = now_s
         self.switches = 0
         self.hot = False  # reached the target; reheat below target - hysteresis
-        self.cut = False  # above the cut-off; back below cut-off - hysteresis
+        self.high = False  # above the cut-off; back below cut-off - hysteresis
         self.pv = False  # the PV-surplus rule's state, and since when its change is pending
         self.since = None  # (short private names: each distinct name is a string kept for good)
         self.hot_s = now_s  # the legionella temperature was last reached (or boot) ...
         self.seen = False  # ... and whether it ever was
-        self.chosen = bytearray(size)  # per table row: 1 = one of the chosen slots
+        self.marks = bytearray(size)  # per table row: 1 = one of the chosen slots
         self.count = self.found = 0  # slots in the window, chosen
-        self._key = None
+        self.key = None
 
-    def _surplus(self, now_s):
-        """Seed 000: on once export exceeds the element power plus a margin for ON_WAIT; off once
+    def meter(self, now_s):
+        """The meter's rule, seed 000 (PV surplus): on once export exceeds the element power plus a margin for ON_WAIT; off once
         import exceeds IMPORT_W for OFF_WAIT, or at once without a reading. (on, why)."""
         s = self.s
         grid = self.grid_w
@@ -232,52 +228,52 @@ class HeaterCore:
         # 8: '%s for %d s'
         return self.pv, w(8) % (text, dt)
 
-    def _pick(self, table, lo, hi, n, c):
-        """Mark in ``chosen`` the n lowest-valued slots of ``table`` inside [lo, hi) UTC, or the
+    def select(self, table, lo, hi, n, c):
+        """Mark in ``marks`` the n lowest-valued slots of ``table`` inside [lo, hi) UTC, or the
         lowest-sum run of n adjacent ones (``c``: contiguous); cached until the table or the
         window changes."""
         key = (table.version, lo, hi, n, c)
-        if key == self._key:
+        if key == self.key:
             return
-        self._key = key
-        chosen = self.chosen
+        self.key = key
+        marks = self.marks
         start, span, value = table.start, table.span, table.value
         rows = table.n
         count = found = 0
-        for i in range(len(chosen)):
+        for i in range(len(marks)):
             x = 2 if i < rows and start[i] >= lo and start[i] + span[i] <= hi else 0  # 2: a candidate
-            chosen[i] = x
+            marks[i] = x
             count += x
         count //= 2
         if c:  # contiguous: rows are sorted: a run is n candidates, each starting where the last ended
             at, low = -1, 0
             for i in range(rows):
                 total = k = 0
-                while k < n and i + k < rows and chosen[i + k] == 2 and (k == 0 or start[i + k] == start[i + k - 1] + span[i + k - 1]):
+                while k < n and i + k < rows and marks[i + k] == 2 and (k == 0 or start[i + k] == start[i + k - 1] + span[i + k - 1]):
                     total += value[i + k]
                     k += 1
                 if k == n and (at < 0 or total < low):
                     at, low = i, total
             if at >= 0:
                 for j in range(at, at + n):
-                    chosen[j] = 1
+                    marks[j] = 1
                 found = n
         else:
             while found < n and found < count:
                 at = -1
                 for i in range(rows):
-                    if chosen[i] == 2 and (at < 0 or value[i] < value[at]):
+                    if marks[i] == 2 and (at < 0 or value[i] < value[at]):
                         at = i
-                chosen[at] = 1
+                marks[at] = 1
                 found += 1
         for i in range(rows):
-            if chosen[i] == 2:
-                chosen[i] = 0
+            if marks[i] == 2:
+                marks[i] = 0
         self.count = count
         self.found = found
 
-    def _tariff(self, now):
-        """(on, why) of HEATER_TARIFF: the cheapest or greenest HEATER_SLOTS in the window, or
+    def slots(self, now):
+        """The tariff's rule: (on, why) of HEATER_TARIFF: the cheapest or greenest HEATER_SLOTS in the window, or
         any half-hour at or below the break-even price."""
         s = self.s
         mode = s.heater_tariff
@@ -307,7 +303,8 @@ class HeaterCore:
             # 13: 'gas break-even %s p/kWh'
             why = w(13) % p(limit)
             if s.heater_pv_kwp:
-                t = self.pv_days
+                t = self.forecast
+                t = t and t[0]  # Wh per local day
                 k = t.find((at // DAY_MIN + (1 if at % DAY_MIN >= 720 else 0)) * DAY_MIN) if t is not None else -1
                 if k < 0:
                     # 14: ' (no solar forecast for that day)'
@@ -322,7 +319,7 @@ class HeaterCore:
             price = table.value[i]
             # 17: 'breakeven: %s p/kWh %s %s'
             # 42: '<='
-            return price <= limit, w(17) % (p(price), w(42) if price <= limit else ">", why)
+            return price <= limit, w(17) % (p(price), w(42) if price <= limit else w(52), why)  # 52: '>'
         # the window occurrence holding now, or the next one (start == end: the whole day)
         start = int(s.heater_window_start_h * 60 + 0.5)
         lo = at - at % DAY_MIN - DAY_MIN + start
@@ -331,11 +328,11 @@ class HeaterCore:
             lo += DAY_MIN
         hi += lo
         n = s.heater_slots
-        self._pick(table, lo - off, hi - off, n, s.heater_contiguous)
+        self.select(table, lo - off, hi - off, n, s.heater_contiguous)
         # 41: 'CO2'
         kind = w(41) if g else "price"
-        # 39: '%s-%s'
-        span = w(39) % (hhmm(lo), hhmm(hi))
+        # 39: '%02d:%02d-%02d:%02d' (the window's HH:MM-HH:MM)
+        span = w(39) % (lo % DAY_MIN // 60, lo % 60, hi % DAY_MIN // 60, hi % 60)
         # 18: ' (only %d known)'
         out = "" if self.count >= n else w(18) % self.count
         if self.count == 0:
@@ -347,11 +344,12 @@ class HeaterCore:
         if self.found == 0:
             # 21: '%s: no run of %d slots in %s%s'
             return False, w(21) % (mode, n, span, out)
-        on = self.chosen[i] == 1
-        # 22: '%s: %s is %s the %d lowest-%s slots in %s%s'
+        on = self.marks[i] == 1
+        t = table.start[i] + off
+        # 22: '%s: %02d:%02d is %s the %d lowest-%s slots in %s%s'
         return on, w(22) % (
             # 38: 'one of'; 37: 'not among'
-            mode, hhmm(table.start[i] + off), w(38) if on else w(37), self.found, kind, span, out)
+            mode, t % DAY_MIN // 60, t % 60, w(38) if on else w(37), self.found, kind, span, out)
 
     def decide(self, now_s):
         """Decide from the inputs now; returns self (``on``, ``rule``, ``reason`` ...)."""
@@ -363,11 +361,11 @@ class HeaterCore:
             self.hot_s = now_s
             self.seen = True
         dt = now_s - self.hot_s - s.heater_legionella_days * _DAY_S
-        stage = "normal"
+        stage = 0  # normal; 1 pending (the last day: solar may do it), 2 due, 3 overdue: texts 46 + stage
         if s.heater_legionella_days and dt >= -_DAY_S:
-            stage = "pending" if dt < 0 else ("due" if dt < _DAY_S else "overdue")
+            stage = 1 if dt < 0 else (2 if dt < _DAY_S else 3)
         target = s.heater_setpoint_c
-        if stage != "normal" and s.heater_legionella_c > target:
+        if stage and s.heater_legionella_c > target:
             target = s.heater_legionella_c
         prices = self.prices
         i = prices.find(now) if prices is not None and now is not None else -1
@@ -375,14 +373,16 @@ class HeaterCore:
         # 23: 'pv: no meter'
         pv, text = False, w(23)
         if s.heater_meter != "none":
-            pv, text = self._surplus(now_s)
+            pv, text = self.meter(now_s)
         rule = "none"
         on = False
         if price is not None and price < 0:
             # 24: 'price %s p/kWh: paid to use power'
-            on, rule, why = True, "negative", w(24) % p(price)
-        elif stage == "overdue":
-            on, rule = True, "legionella"
+            # 50: 'negative'
+            on, rule, why = True, w(50), w(24) % p(price)
+        elif stage == 3:  # overdue
+            # 51: 'legionella'
+            on, rule = True, w(51)
             # 25: 'legionella overdue (%.1f d since %s): heating now'; 40: '%.0f C'
             why = w(25) % (
                 (now_s - self.hot_s) / _DAY_S, w(40) % s.heater_legionella_c if self.seen else "boot")
@@ -391,7 +391,8 @@ class HeaterCore:
             # (an old forecast does not count), times HEATER_SOLAR_HEAT, covers the heat the
             # tank needs
             why = ""
-            t = self.pv_periods
+            t = self.forecast
+            t = t and t[1]  # Wh per period
             if self.pump_running:
                 # 26: 'solar pump running: the collector heats the tank'
                 why = w(26)
@@ -413,20 +414,20 @@ class HeaterCore:
                 on, rule, why = True, "pv", text
             elif why:
                 pass
-            elif stage == "due":
-                rule = "legionella"
+            elif stage == 2:  # due
+                rule = w(51)  # 51: 'legionella'
                 # 28: 'legionella due and no prices: heating now'
                 on, why = True, w(28)
                 if i >= 0:  # the cheapest known slots of the next 24 h
                     lo = now - now % 30
-                    self._pick(prices, lo, lo + DAY_MIN, s.heater_slots, False)
-                    on = self.chosen[i] == 1
+                    self.select(prices, lo, lo + DAY_MIN, s.heater_slots, False)
+                    on = self.marks[i] == 1
                     # 29: 'legionella due: %s p/kWh is among the %d cheapest known slots'
                     why = (w(29) % (p(price), self.found)
                            # 30: 'legionella due: waiting for one of the %d cheapest known slots'
                            if on else w(30) % self.found)
             else:
-                on, why = self._tariff(now)
+                on, why = self.slots(now)
                 if on:
                     rule = s.heater_tariff
                 elif s.heater_meter != "none":
@@ -436,8 +437,8 @@ class HeaterCore:
         if top is None:
             # 31: 'no tank top reading (%s)'
             why = w(31) % self.top_why
-        elif top >= s.heater_cutoff_c or (self.cut and top > s.heater_cutoff_c - 5):
-            self.cut = True
+        elif top >= s.heater_cutoff_c or (self.high and top > s.heater_cutoff_c - 5):
+            self.high = True
             # 32: 'tank top %.1f C at the %.0f C cut-off'
             why = w(32) % (top, s.heater_cutoff_c)
         elif self.block:
@@ -448,7 +449,7 @@ class HeaterCore:
             why = w(33) % (top, target, why)
         else:
             off = False
-            self.cut = self.hot = False
+            self.high = self.hot = False
             if on != self.on:
                 wait = int(s.heater_min_off_s if on else s.heater_min_on_s) - (now_s - self.changed_s)
                 if wait > 0:
@@ -464,11 +465,11 @@ class HeaterCore:
             self.changed_s = now_s
             self.switches += 1
         if top is not None and top <= s.heater_cutoff_c - 5:
-            self.cut = False
+            self.high = False
         self.rule = rule if self.on else "none"
         # 45: 'on: '; 44: 'off: '
         self.reason = w(45 if self.on else 44) + why
         self.target_c = target
-        self.stage = stage
+        self.stage = w(46 + stage)
         self.price = price
         return self

@@ -8,15 +8,9 @@ Imported at the first post, kept (it posts every minute).
 
 from array import array
 
+from controller import const
 from controller.heater.task import get, head, told
 from controller.localtime import EPOCH_2000_S
-
-try:
-    from micropython import const
-except ImportError:  # CPython
-
-    def const(x):
-        return x
 
 
 EMONCMS_ORG = "https://emoncms.org"
@@ -87,8 +81,8 @@ class Log:
         return "".join(parts), k
 
 
-def _taken(resp):
-    text = head(resp, 128).strip()
+def _taken(response):
+    text = head(response, 128).strip()
     if text == b"ok" or (b'"success"' in text and b"true" in text):
         return None
     return "EmonCMS refused: %s" % (told(text) or "answer %r" % text[:32])[:64]
@@ -110,15 +104,15 @@ def post(heater, epoch):
              NONE if heater.grid_w is None else heater.grid_w,
              NONE if top is None else (int(top * 100 + 0.5) if top >= 0 else -int(0.5 - top * 100))))
     if base is None:
-        err = "HEATER_EMONCMS_IP is not 4 numbers"
+        error = "HEATER_EMONCMS_IP is not 4 numbers"
     else:
         url, k = log.url(base, s, epoch)
-        err = get(heater, url, _taken)
-        if not err:
+        error = get(heater, url, _taken)
+        if not error:
             if k > 1 or log.dropped:
                 heater.ctx.log.info("heater: %d buffered EmonCMS rows sent, %d left%s" % (
                     k, log.n - k, ", %d older ones dropped while it was down" % log.dropped if log.dropped else ""))
             log.head = (log.head + k) % ROWS
             log.n -= k
             log.dropped = 0
-    heater._report("emoncms", err)
+    heater.report("emoncms", error)

@@ -1,6 +1,6 @@
 """The JSON scanner of the slow sources' answers (Agile prices, carbon intensity, Forecast.Solar),
 read in 256-byte chunks: no whole body and no tree in RAM. Imported at boot when a slow source is
-on (``check.setup``), and kept.
+on (``check.init``), and kept.
 
 Why not adafruit_json_stream (issue 14: use the library unless a measurement shows it costs more
 heap, and then say so): measured, it costs more. Both read the same answers through the same
@@ -23,14 +23,14 @@ The library reads a character at a time through a generator and gives every key 
 ``bytes.find``, compares keys in place with the ones asked for, reads numbers in place, and
 makes one bytes per string value taken and nothing per character.
 
-``scan(resp, take, keys)`` calls ``take(name, key, value)`` for each scalar in an array or under
+``scan(response, handle, keys)`` calls ``handle(name, key, value)`` for each scalar in an array or under
 one of ``keys``: ``name`` the key of the container it is in (an array's items inherit the
 array's key; None at the top; b"" for a key not asked for), ``key`` the one of ``keys`` (None
 in an array), ``value`` bytes for a string (escapes left as written: what is read has none),
 None, True, False, or a number as an int of thousandths, rounded half away from zero from its
 decimal text (no float: on the board's 30-bit floats a price's fourth decimal would decide its
 rounding). ``keys=None``: every key, each then as bytes. When a container closes it calls
-``take(name, None, dict)`` (or ``list``), ``name`` the container's own.
+``handle(name, None, dict)`` (or ``list``), ``name`` the container's own.
 """
 
 from adafruit_ticks import ticks_diff, ticks_ms
@@ -59,15 +59,7 @@ def _odd(b, a, j, escape):
     return ((j - k) & 1) ^ (escape if k == a else 0)
 
 
-def _key(keys, b, a, j):
-    """The one of ``keys`` that ``b[a:j]`` is (compared in place), else b""."""
-    for k in keys:
-        if j - a == len(k) and b.find(k, a, j) == a:
-            return k
-    return b""
-
-
-def _bare(b, a, j):
+def _parse(b, a, j):
     """The value of the number or literal ``b[a:j]``: None, True, False, or an int of thousandths
     of the number, rounded half away from zero."""
     if j - a == 4 and b.find(b"null", a, j) == a:
@@ -103,12 +95,12 @@ def _bare(b, a, j):
     return -v if b[a] == 45 else v
 
 
-def scan(resp, take, keys=None, limit_s=8):
-    """Scan the body of ``resp`` (adafruit_requests' Response), calling ``take`` for what is in
+def scan(response, handle, keys=None, timeout_s=8):
+    """Scan the body of ``response`` (adafruit_requests' Response), calling ``handle`` for what is in
     an array or under one of ``keys`` (bytes; None: every key, each then a bytes); None, or the
     reason the answer is wrong: a body shorter than its Content-Length (the connection dropped)
     is said as such whatever the JSON looked like where it stopped; malformed or unfinished
-    JSON raises ValueError, an answer still coming after ``limit_s`` OSError ("timed
+    JSON raises ValueError, an answer still coming after ``timeout_s`` OSError ("timed
     out") (``task.get`` says them)."""
     names = [None] * 8  # per open container: its name
     close = bytearray(8)  # per open container: the byte that closes it
@@ -118,11 +110,11 @@ def scan(resp, take, keys=None, limit_s=8):
     q = escape = False  # q: the token is a quoted string
     total = bad = 0
     start = ticks_ms()
-    for b in resp.iter_content(256):
+    for b in response.iter_content(256):
         total += len(b)
-        if ticks_diff(ticks_ms(), start) > limit_s * 1000:
+        if ticks_diff(ticks_ms(), start) > timeout_s * 1000:
             # 1: 'timed out: answer still coming after %d s'
-            raise OSError(w(1, _TEXTS) % limit_s)  # no TimeoutError in MicroPython
+            raise OSError(w(1, _TEXTS) % timeout_s)  # no TimeoutError in MicroPython
         if bad or state == 6:
             continue  # the rest, to know whether it all came
         try:
@@ -156,16 +148,20 @@ def scan(resp, take, keys=None, limit_s=8):
                     part = None
                     i = j + q
                     if q and state > 1:  # a key
-                        key = v[s:e] if keys is None else _key(keys, v, s, e)
+                        key = v[s:e] if keys is None else b""
+                        for k in keys or ():  # the one of keys it is (compared in place), else b""
+                            if e - s == len(k) and v.find(k, s, e) == s:
+                                key = k
+                                break
                         state = 4
                         continue
                     state = 5 if d else 6
                     k = close[d - 1] if d else 0
                     if k == 125 and not key:  # not asked for
                         if not q:
-                            _bare(v, s, e)  # but checked
+                            _parse(v, s, e)  # but checked
                         continue
-                    take(names[d - 1] if d else None, key if k == 125 else None, v[s:e] if q else _bare(v, s, e))
+                    handle(names[d - 1] if d else None, key if k == 125 else None, v[s:e] if q else _parse(v, s, e))
                     continue
                 c = b[i]
                 i += 1
@@ -187,7 +183,7 @@ def scan(resp, take, keys=None, limit_s=8):
                     state = 3 if c == 123 else 1
                 elif c == k and (state == 5 or state == (3 if c == 125 else 1)):  # } ]
                     d -= 1
-                    take(names[d], None, dict if c == 125 else list)
+                    handle(names[d], None, dict if c == 125 else list)
                     state = 5 if d else 6
                     if not d:
                         break
@@ -206,7 +202,7 @@ def scan(resp, take, keys=None, limit_s=8):
         except ValueError:
             bad = total
     # 4: 'content-length'
-    length = resp.headers.get(w(4, _TEXTS))
+    length = response.headers.get(w(4, _TEXTS))
     if length is not None and total < int(length):
         # 5: 'answer cut short after %d of %s bytes'
         return w(5, _TEXTS) % (total, length)

@@ -15,13 +15,13 @@ def carbon_url(s, from_min, base=CARBON):
     return "%s/intensity/%s/fw48h" % (base, iso(from_min))
 
 
-def read(resp, table, limit_s=8):
+def read(response, table, timeout_s=8):
     """Every ``{"from", "to", "intensity": {"forecast"}}`` of the national ``{"data": [rows]}``
     or the regional ``{"data": [{"regionid", ..., "data": [rows]}]}`` (or ``"data": {...}``)
     into ``table`` (gCO2/kWh); None or the reason."""
     v = [0, 0, None, None, None, False]  # rows, bad rows, this row's from, to, forecast; in a row
 
-    def take(name, key, x):
+    def handle(name, key, x):
         if key == b"from":
             v[2] = parse_time(x)
             v[5] = True
@@ -36,7 +36,7 @@ def read(resp, table, limit_s=8):
             v[2] = v[3] = v[4] = None
             v[5] = False
 
-    why = scan(resp, take, (b"data", b"from", b"to", b"intensity", b"forecast"), limit_s)
+    why = scan(response, handle, (b"data", b"from", b"to", b"intensity", b"forecast"), timeout_s)
     if why:
         return why
     if v[0] == 0:
@@ -46,7 +46,7 @@ def read(resp, table, limit_s=8):
     return None
 
 
-def fetch(heater, utc):
+def fetch(heater, utc_min):
     """The carbon-intensity forecast into ``heater.carbon`` (None after a failure); None or the
     reason it failed."""
     s = heater.ctx.settings
@@ -55,9 +55,9 @@ def fetch(heater, utc):
         table = heater.tables[1] = SlotTable(100)  # made at the first fetch
     clear(table)
 
-    err = get(heater, carbon_url(s, utc - utc % 30, heater.bases.get("carbon", CARBON)),
-                   lambda resp: read(resp, table, 2 * heater.timeout_s))
+    error = get(heater, carbon_url(s, utc_min - utc_min % 30, heater.bases.get("carbon", CARBON)),
+                   lambda response: read(response, table, 2 * heater.timeout_s))
     sort(table)
-    heater._report("carbon", err)
-    heater.carbon = table if table.n and not err else None
-    return err
+    heater.report("carbon", error)
+    heater.carbon = table if table.n and not error else None
+    return error

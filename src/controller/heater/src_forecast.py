@@ -15,14 +15,14 @@ def forecast_url(s, base=FORECAST):
                                                int(s.heater_pv_az), s.heater_pv_kwp)
 
 
-def read(resp, days, periods, s, limit_s=8):
+def read(response, days, periods, s, timeout_s=8):
     """``{"result": {"watt_hours_period": {"YYYY-MM-DD HH:MM:SS": Wh}, ..., "watt_hours_day":
     {"YYYY-MM-DD": Wh}}, "message": {...}}`` into the SlotTables ``days`` (Wh per local day,
     keyed by its first minute) and ``periods`` (Wh per period, UTC); the times are the site's
     local time (TIME_ZONE_RULE, TIME_UTC_OFFSET_MIN). None or the reason."""
     v = [0, None]  # days read, the last period's end
 
-    def take(name, key, x):
+    def handle(name, key, x):
         if type(x) is not int or key is None:
             return
         if name == b"watt_hours_period":
@@ -37,11 +37,11 @@ def read(resp, days, periods, s, limit_s=8):
                 days.add(t * DAY_MIN, (t + 1) * DAY_MIN, x // 1000)
                 v[0] += 1
 
-    return scan(resp, take, None, limit_s) or (None if v[0] else "no watt_hours_day in the answer")
+    return scan(response, handle, None, timeout_s) or (None if v[0] else "no watt_hours_day in the answer")
 
 
-def fetch(heater, utc):
-    """The PV forecast into ``heater.pv_days`` and ``heater.pv_periods`` (None after a failure);
+def fetch(heater, utc_min):
+    """The PV forecast into ``heater.forecast``, (days, periods) (None after a failure);
     None or the reason it failed."""
     s = heater.ctx.settings
     tables = heater.tables[2]
@@ -52,8 +52,8 @@ def fetch(heater, utc):
     clear(tables[0])
     clear(tables[1])
 
-    err = get(heater, forecast_url(s, heater.bases.get("forecast", FORECAST)),
-                   lambda resp: read(resp, tables[0], tables[1], s, 2 * heater.timeout_s))
-    heater._report("forecast", err)
-    heater.pv_days, heater.pv_periods = (None, None) if err else tables
-    return err
+    error = get(heater, forecast_url(s, heater.bases.get("forecast", FORECAST)),
+                   lambda response: read(response, tables[0], tables[1], s, 2 * heater.timeout_s))
+    heater.report("forecast", error)
+    heater.forecast = None if error else tables
+    return error

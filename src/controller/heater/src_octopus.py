@@ -17,13 +17,13 @@ def octopus_url(s, from_min, to_min, base=OCTOPUS):
         base, product, product, s.heater_agile_region, iso(from_min), iso(to_min))
 
 
-def read(resp, table, limit_s=8):
+def read(response, table, timeout_s=8):
     """Agile unit rates ``{"count", "next", "previous", "results": [{"value_inc_vat",
     "valid_from", "valid_to", ...}]}`` (newest first) into ``table`` (millipence per kWh).
     (the next page's URL or None, None or the reason)."""
     v = [None, 0, 0, None, None, None, False]  # next URL, rows, bad rows, this row's price, from, to; results
 
-    def take(name, key, x):
+    def handle(name, key, x):
         if name == b"results":
             if x is dict:  # a row ends
                 v[1] += 1
@@ -42,7 +42,7 @@ def read(resp, table, limit_s=8):
         elif name is None and key == b"next":
             v[0] = x.decode() if type(x) is bytes else None
 
-    why = scan(resp, take, (b"results", b"next", b"value_inc_vat", b"valid_from", b"valid_to"), limit_s)
+    why = scan(response, handle, (b"results", b"next", b"value_inc_vat", b"valid_from", b"valid_to"), timeout_s)
     if why:
         return None, why
     if not v[6]:
@@ -54,31 +54,31 @@ def read(resp, table, limit_s=8):
     return v[0], None
 
 
-def fetch(heater, utc):
+def fetch(heater, utc_min):
     """Agile prices from now for two days (every page) into ``heater.prices`` (a new table,
     ``heater.tables[0]`` or made now): the table in use stays unless the new one is complete.
     None or the reason it failed."""
     s = heater.ctx.settings
-    start = utc - utc % 30
+    start = utc_min - utc_min % 30
     new = heater.tables[0] or SlotTable(100)
     heater.tables[0] = new  # kept for the next fetch unless this one succeeds
     clear(new)
     url = octopus_url(s, start, start + 2 * DAY_MIN, heater.bases.get("octopus", OCTOPUS))
-    err = None
+    error = None
     for _ in range(_PAGES):
         box = [None]
 
-        def parse(resp):
-            box[0], why = read(resp, new, 2 * heater.timeout_s)
+        def parse(response):
+            box[0], why = read(response, new, 2 * heater.timeout_s)
             return why
 
-        err = get(heater, url, parse)
-        if err or not box[0]:
+        error = get(heater, url, parse)
+        if error or not box[0]:
             break
         url = box[0]
-    if not err:
+    if not error:
         sort(new)
         heater.prices = new
         heater.tables[0] = None
-    heater._report("prices", err)
-    return err
+    heater.report("prices", error)
+    return error

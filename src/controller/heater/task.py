@@ -19,7 +19,7 @@ import sys
 from controller import forget
 from controller.decision import SHED_MODES
 from controller.heater.core import HeaterCore, w
-from controller.localtime import DAY_MIN, offset_at, utc_min_of
+from controller.localtime import DAY_MIN, EPOCH_2000_S, offset_at
 
 # Pump modes in which the element stays off: the tank is, or is being made, hot enough (seed 004
 # and the plant protections of controller/protect.py). A pump lockout or a frost run does not
@@ -63,6 +63,7 @@ _TEXTS = (
     'no reading|'  # 33
     'cheap|'  # 34
     'green|'  # 35
+    '<|'  # 36
 )
 
 
@@ -110,37 +111,37 @@ def told(body):
                 return text[j + 1:end if end > 0 else len(text)]
             i = text.find(key, j)
     text = text.strip()
-    if text.startswith("<"):
+    if text.startswith(w(36, _TEXTS)):  # 36: '<' (HTML)
         return ""
     end = text.find("\n")
     return text if end < 0 else text[:end].strip()
 
 
-def head(resp, n):
+def head(response, n):
     """The first ``n`` bytes of the body (fewer if it is shorter)."""
     body = b""
-    for chunk in resp.iter_content(n):
-        body += chunk
+    for data in response.iter_content(n):
+        body += data
         if len(body) >= n:
             break
     return body[:n]
 
 
-def get(heater, url, parse):
-    """GET ``url`` with ``heater``'s session and pass the response to ``parse(resp)`` (None or the
+def get(heater, url, read):
+    """GET ``url`` with ``heater``'s session and pass the response to ``read(response)`` (None or the
     reason); None or the reason the request failed. The socket is closed after it."""
-    resp = None
+    response = None
     sock = None
     try:
-        resp = heater.session.get(url, timeout=heater.timeout_s, stream=True)
-        sock = resp.socket
-        if resp.status_code != 200:
-            text = told(head(resp, 192))[:64]
+        response = heater.session.get(url, timeout=heater.timeout_s, stream=True)
+        sock = response.socket
+        if response.status_code != 200:
+            text = told(head(response, 192))[:64]
             # 5: 'HTTP %d: %s'
             # 25: 'HTTP %d'
-            return w(5, _TEXTS) % (resp.status_code, text) if text else w(25, _TEXTS) % resp.status_code
+            return w(5, _TEXTS) % (response.status_code, text) if text else w(25, _TEXTS) % response.status_code
         try:
-            return parse(resp)
+            return read(response)
         except EOFError:
             # 6: 'answer cut short (truncated JSON)'
             return w(6, _TEXTS)
@@ -150,8 +151,8 @@ def get(heater, url, parse):
     except Exception as exc:  # noqa: BLE001 - any network or parse failure becomes a reason in words
         return why(exc)
     finally:
-        if resp is not None:
-            resp.close()  # frees the socket in the connection manager ...
+        if response is not None:
+            response.close()  # frees the socket in the connection manager ...
         if sock is not None:
             try:
                 heater.sockets.close_socket(sock)  # ... and closes it: a half-read socket is never reused
@@ -228,23 +229,23 @@ class Heater(HeaterCore):
     def __init__(self, ctx, relay, pool=None, ssl_context=None, bases=None, timeout_s=4.0):
         HeaterCore.__init__(self, ctx.settings, ctx.clock.now_s())
         before = set(sys.modules)
-        from controller.heater.check import setup  # boot-time code: forgotten after
+        from controller.heater.check import init  # boot-time code: forgotten after
 
-        setup(self, ctx, relay, pool, ssl_context, bases or {}, timeout_s, before)
+        init(self, ctx, relay, pool, ssl_context, bases or {}, timeout_s, before)
         forget(before)
 
-    def _report(self, source, err):
+    def report(self, source, error):
         """Log a source's failure once, and its recovery."""
         was = self.errors.get(source, "")
-        self.errors[source] = err or ""
-        if err and err != was:
+        self.errors[source] = error or ""
+        if error and error != was:
             # 14: 'heater: %s: %s'
-            self.ctx.log.warn(w(14, _TEXTS) % (source, err))
-        elif not err and was:
+            self.ctx.log.warn(w(14, _TEXTS) % (source, error))
+        elif not error and was:
             # 15: 'heater: %s answers again'
             self.ctx.log.info(w(15, _TEXTS) % source)
 
-    def poll_meter(self):
+    def poll(self):
         s = self.ctx.settings
         if s.heater_meter == "none":
             self.grid_w = None
@@ -252,17 +253,17 @@ class Heater(HeaterCore):
         url = self.meter_url
         box = [None]
 
-        def parse(resp):
-            box[0], why = grid_w(s.heater_meter, resp.json())
+        def read(response):
+            box[0], why = grid_w(s.heater_meter, response.json())
             return why
 
         # 16: 'HEATER_METER_IP is not 4 numbers'
-        err = get(self, url, parse) if url else w(16, _TEXTS)
-        self._report("meter", err)
-        self.grid_why = err
-        self.grid_w = None if err else (-1 if s.heater_meter_invert else 1) * int(box[0])
+        error = get(self, url, read) if url else w(16, _TEXTS)
+        self.report("meter", error)
+        self.grid_why = error
+        self.grid_w = None if error else (-1 if s.heater_meter_invert else 1) * int(box[0])
 
-    def fetch(self, name, utc):
+    def fetch(self, name, utc_min):
         """Fetch the slow source ``controller.heater.src_NAME`` ("octopus", "carbon",
         "forecast") now; None or the reason it failed. Its modules are forgotten after it."""
         before = set(sys.modules)
@@ -270,16 +271,16 @@ class Heater(HeaterCore):
         module = w(17, _TEXTS) + name
         try:
             __import__(module)
-            return sys.modules[module].fetch(self, utc)
+            return sys.modules[module].fetch(self, utc_min)
         except MemoryError:  # its code does not fit now: said, and tried again after 600 s
             # 18: 'no memory to load its code'
-            err = w(18, _TEXTS)
-            self._report("prices" if name == "octopus" else name, err)
-            return err
+            error = w(18, _TEXTS)
+            self.report("prices" if name == "octopus" else name, error)
+            return error
         finally:
             forget(before)
 
-    def refresh(self, now_s, utc):
+    def refresh(self, now_s, utc_min):
         """Fetch at most one of the slow sources that is due; True if one was fetched."""
         s = self.ctx.settings
         # (source module, errors key, seconds between fetches)
@@ -291,15 +292,15 @@ class Heater(HeaterCore):
                 if s.heater_tariff == "off":
                     continue
                 t = self.prices
-                local = (utc + offset_at(s, utc)) % DAY_MIN
+                local_min = (utc_min + offset_at(s, utc_min)) % DAY_MIN
                 # tomorrow's prices appear about 16:00 UK time: fetch until the table reaches tomorrow night
-                if t is not None and t.find(utc) >= 0 and (
-                        local < 16 * 60 or t.last() >= utc + (24 * 60 - local) + 20 * 60):
+                if t is not None and t.find(utc_min) >= 0 and (
+                        local_min < 16 * 60 or t.last() >= utc_min + (24 * 60 - local_min) + 20 * 60):
                     continue
             elif not (s.heater_tariff == "greenest" if name == "carbon" else s.heater_pv_kwp):
                 continue
-            err = self.fetch(name, utc)
-            self.next_s[key] = now_s + (600 if err else period)
+            error = self.fetch(name, utc_min)
+            self.next_s[key] = now_s + (600 if error else period)
             return True
         return False
 
@@ -315,37 +316,37 @@ class Heater(HeaterCore):
         """(Unix seconds, minutes since 2000 UTC) now, (None, None) while the wall clock is unknown."""
         wall = self.ctx.wall
         epoch = wall.epoch_s() if wall is not None else None
-        return epoch, (None if epoch is None else utc_min_of(epoch))
+        return epoch, (None if epoch is None else (int(epoch) - EPOCH_2000_S) // 60)
 
-    def slow_step(self):
+    def step(self):
         """One due slow source (prices, carbon, forecast), else the EmonCMS post: one blocking
         request at most, so the event loop runs between it and the meter poll."""
-        epoch, utc = self.epoch()
-        if utc is not None:
+        epoch, utc_min = self.epoch()
+        if utc_min is not None:
             now_s = self.ctx.clock.now_s()
-            if not self.refresh(now_s, utc):
+            if not self.refresh(now_s, utc_min):
                 self.post(now_s, epoch)
 
     def cycle(self, fetch=True):
         """Account the element's energy, poll the meter, decide, switch. ``fetch`` also fetches
-        one due slow source and posts to EmonCMS (tests); the task calls ``slow_step``."""
+        one due slow source and posts to EmonCMS (tests); the task calls ``step``."""
         ctx = self.ctx
         s = ctx.settings
         now_s = ctx.clock.now_s()
-        epoch, utc = self.epoch()
+        epoch, utc_min = self.epoch()
         if self.at is not None and self.on:  # on since the last cycle: it only switches here
-            self.j += int(s.heater_power_w) * (now_s - self.at)
+            self._heat_j += int(s.heater_power_w) * (now_s - self.at)
         self.at = now_s
-        if utc is not None:
-            day = (utc + offset_at(s, utc)) // DAY_MIN
+        if utc_min is not None:
+            day = (utc_min + offset_at(s, utc_min)) // DAY_MIN
             if day != self.day and self.day is not None:
-                self.j = 0  # local midnight
+                self._heat_j = 0  # local midnight
             self.day = day
-        self.energy_today_kwh = self.j // 3600 / 1000
-        self.utc_min = utc
-        self.poll_meter()
-        if fetch and utc is not None:
-            self.refresh(now_s, utc)
+        self.energy_today_kwh = self._heat_j // 3600 / 1000
+        self.utc_min = utc_min
+        self.poll()
+        if fetch and utc_min is not None:
+            self.refresh(now_s, utc_min)
         # the plant: the tank top probe, the tank bottom (the cold NTC), the pump's mode and the
         # plant protections acting now
         name = s.heater_top_probe
@@ -378,7 +379,8 @@ class Heater(HeaterCore):
             ctx.log.info(w(23, _TEXTS) % (self.state, self.reason))
         r = self.rule
         # 35: 'green'; 34: 'cheap'
-        self.source = r if r == "none" or r == "pv" or r == "legionella" else w(
+        # 51: 'legionella' (core's texts)
+        self.source = r if r == "none" or r == "pv" or r == w(51) else w(
             35 if r == "greenest" else 34, _TEXTS)
         self.price_p_kwh = None if self.price is None else self.price / 1000
         self.element_w = s.heater_power_w if self.on else 0
@@ -408,9 +410,9 @@ def make_task(relay, pool, ssl_context=None, bases=None, timeout_s=4.0, poll_s=1
         heater = box[0]
         try:
             while True:
-                heater.cycle(False)  # no slow source: slow_step, after the other tasks ran
+                heater.cycle(False)  # no slow source: ``step`` fetches one, after the other tasks ran
                 await asyncio.sleep(0)  # let the control and pump tasks run between requests
-                heater.slow_step()
+                heater.step()
                 await asyncio.sleep(poll_s)
         except BaseException:
             heater.stop()

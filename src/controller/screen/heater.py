@@ -40,20 +40,6 @@ def price_band(table, utc_min, off):
     return None if lo is None else (lo, hi)
 
 
-def band_pct(value, b):
-    lo, hi = b
-    return 50 if hi <= lo else 100 * (value - lo) / (hi - lo)
-
-
-def failing(errors):
-    """'source, source: reason' for every reason a source's last fetch failed with."""
-    why = {}
-    for name in sorted(errors):
-        if errors[name]:
-            why[errors[name]] = why.get(errors[name], "") + ", " + name
-    return [names[2:] + ": " + reason for reason, names in why.items()]
-
-
 def update(screen, ctx, level, text):
     """Change what changed on the screen; returns the title and the rows (1 and 2 are under the
     state's large words)."""
@@ -81,18 +67,19 @@ def update(screen, ctx, level, text):
     # The price now, and its place between today's lowest and highest (at the bar's ends).
     p = h.price_p_kwh
     table = h.prices
-    utc = h.utc_min
+    utc_min = h.utc_min
     b = None  # today's price band
-    if table is not None and utc is not None:
+    if table is not None and utc_min is not None:
         from controller.localtime import offset_at
 
-        b = price_band(table, utc, offset_at(s, utc))
+        b = price_band(table, utc_min, offset_at(s, utc_min))
     scale = "" if b is None else "%-4.1f%35.1f" % (b[0] / 1000, b[1] / 1000)
     if p is None:
         price = ("PRICE --  (no price for now)", _GREY)
         fill(gfx, page.price, BAR_W, 0, _GREY)
     else:
-        pct = 50 if b is None else band_pct(p * 1000, b)
+        # its place in the band, %: 50 without a band, or in a flat one
+        pct = 50 if b is None or b[1] <= b[0] else 100 * (p * 1000 - b[0]) / (b[1] - b[0])
         level = _OK if pct < 34 else (_WARN if pct < 67 else _FAULT)
         price = ("PRICE %.2f p/kWh%s" % (p, "  paid to use!" if p < 0 else ""), INK[level])
         fill(gfx, page.price, BAR_W, max(pct, 1), INK[level])
@@ -105,7 +92,13 @@ def update(screen, ctx, level, text):
         level = _OK if w < 0 else (_IDLE if w < 200 else _WARN)
         grid = (("GRID export %.2f kW" if w < 0 else "GRID import %.2f kW") % (abs(w) / 1000), INK[level])
         fill(gfx, page.grid, BAR_W, 50 * abs(w) / s.heater_power_w, INK[level])
-    bad = failing(h.errors)
+    # every reason a source's last fetch failed with: "source, source: reason"
+    errors = h.errors
+    bad = {}
+    for name in sorted(errors):
+        if errors[name]:
+            bad[errors[name]] = bad.get(errors[name], "") + ", " + name
+    bad = [names[2:] + ": " + reason for reason, names in bad.items()]
     errors = wrap("; ".join(bad) or "meter %s, %s: all answer" % (s.heater_meter, s.heater_tariff), _COLS, 2)
     return [
         "HEATER", None, None, (why[0], _WHITE), (why[1], _WHITE), price, (scale, _GREY), grid,
