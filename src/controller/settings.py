@@ -134,55 +134,44 @@ def parse_value(entry, raw):
     raise ValueError("unknown kind %r for %s" % (kind, key))
 
 
-def table():
-    """(SPEC, ORDER_RULES, SWITCHED): the whole settings table (controller.settings_spec), imported
-    when asked for. The device reads it at boot and forgets it (``controller.forget``): 20 KB."""
-    from controller import settings_spec
-
-    return settings_spec.SPEC, settings_spec.ORDER_RULES, settings_spec.SWITCHED
-
-
 def load(getenv, spec=None, rules=None):
     """Settings from ``getenv(key)`` (``os.getenv`` on the device); never raises for bad input.
 
     ``spec``/``rules``: the table to check against, every key read; by default the whole one
-    (``table()``), whose switched sections (settings_spec.SWITCHED) are read only while their
-    switch is on, else the first time one of their keys is asked for (``read``): ``pending``
-    then holds (getenv, the index in SWITCHED of each section left unread)."""
-    parts = ()
+    (``controller.settings_spec``), whose switched sections (settings_spec.SWITCHED) are read only
+    while their switch is on, else the first time one of their keys is asked for (``read``):
+    ``pending`` then holds (getenv, the index in SWITCHED of each section left unread)."""
+    off = ()
     if spec is None:
-        if rules is None:
-            spec, rules, parts = table()
-        else:
-            spec, _, parts = table()
+        from controller import settings_spec
+
+        parts = settings_spec.SWITCHED
+        switches = ()
+        for part in parts:
+            switches += part[2]
+        on = []
+        for i in range(len(parts)):
+            for key in parts[i][1]:
+                raw = getenv(key)
+                try:
+                    # an absent or empty switch is off whatever its kind: no entry looked for
+                    if raw and parse_value(_find(key, switches), raw):
+                        break
+                except ValueError:
+                    pass
+            else:
+                off += (i,)
+            on.append(i not in off)
+        spec, rules, _ = settings_spec.table(on)
     elif rules is None:
         rules = ()
     settings = Settings()
     settings.errors = []
     settings.error_keys = []
-    # skip[n] = 1: spec[n] is in a section left unread. Marks and indices, not a list per
-    # entry: the read makes as little garbage as it can between the settings it keeps.
-    skip = bytearray(len(spec))
-    off = ()
-    for i in range(len(parts)):
-        part = parts[i]
-        for key in part[0]:
-            try:
-                if parse_value(_find(key, spec), getenv(key) or ""):
-                    break
-            except ValueError:
-                pass
-        else:
-            off += (i,)
-            n = spec.index(part[1][0])  # a section's entries are one run of the table
-            for entry in part[1]:
-                if entry[0] not in part[0]:
-                    skip[n] = 1
-                n += 1
     if off:
         settings.pending = (getenv,) + off
-    _read(settings, spec, getenv, skip)
-    _check_rules(settings, spec, [rule for rule in rules if not [i for i in off if rule in parts[i][2]]])
+    _read(settings, spec, getenv)
+    _check_rules(settings, spec, rules)
     if settings.ntc_cold_channel == settings.ntc_hot_channel:
         _error(settings, ("NTC_COLD_CHANNEL", "NTC_HOT_CHANNEL"),
                         "NTC_COLD_CHANNEL and NTC_HOT_CHANNEL must differ; using defaults 0 and 1")
@@ -214,38 +203,36 @@ def load(getenv, spec=None, rules=None):
 
 def read(settings, name):
     """The setting ``name`` (lower case) of a switched section that ``load`` left unread: the
-    whole section is read now, as load reads it (its errors added), and its rules checked.
-    AttributeError if no such section has ``name``. ``controller.Settings`` calls this."""
-    spec, rules, parts = table()
+    whole section is read now (its module imported), as load reads it (its errors added), and
+    its rules checked. AttributeError if no such section has ``name``. ``controller.Settings``
+    calls this."""
+    from controller import settings_spec
+
     pending = getattr(settings, "pending", ())
     key = name.upper()  # one string made, not one per key compared
     for i in pending[1:]:
-        part = parts[i]
-        for entry in part[1]:
+        module = settings_spec.section(i)
+        for entry in module.SPEC:
             if entry[0] == key:
                 settings.pending = tuple(n for n in pending if n != i)
-                skip = bytearray(len(part[1]))
-                for n in range(len(skip)):
-                    if part[1][n][0] in part[0]:
-                        skip[n] = 1
-                _read(settings, part[1], pending[0], skip)
-                _check_rules(settings, spec, part[2])
+                # the section's switch was read at boot: every other entry now
+                _read(settings, module.SPEC, pending[0], settings_spec.SWITCHED[i][1])
+                _check_rules(settings, module.SPEC, module.ORDER_RULES)
                 return getattr(settings, name)
     raise AttributeError(name)
 
 
-def _read(settings, entries, getenv, skip):
-    """Each of ``entries`` not marked in ``skip``, as a settings attribute. First every name at
-    its default, then the values read: the names (interned strings) and the attribute table,
-    which stay, are made together before the reading's garbage, and a value read finds its
-    name interned (``str.lower`` then makes no new string)."""
-    for n in range(len(entries)):
-        if not skip[n]:
-            entry = entries[n]
+def _read(settings, entries, getenv, skip=()):
+    """Each of ``entries`` whose key is not in ``skip``, as a settings attribute. First every
+    name at its default, then the values read: the names (interned strings) and the attribute
+    table, which stay, are made together before the reading's garbage, and a value read finds
+    its name interned (``str.lower`` then makes no new string)."""
+    for entry in entries:
+        if entry[0] not in skip:
             setattr(settings, entry[0].lower(), () if entry[1] == "list" and entry[2] == "" else entry[2])
-    for n in range(len(entries)):
-        if not skip[n]:
-            _value(settings, entries[n], getenv)
+    for entry in entries:
+        if entry[0] not in skip:
+            _value(settings, entry, getenv)
 
 
 def _value(settings, entry, getenv):
