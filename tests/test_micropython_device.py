@@ -247,8 +247,8 @@ def test_task_wiring_runs_hundreds_of_cycles_on_micropython():
 def test_private_integer_constants_take_no_ram_on_micropython():
     """``_NAME = const(n)`` (controller.const) is folded into the code by MicroPython's compiler:
     no module global is left for it."""
-    out = run_device_script("import controller.pump as p, controller.health as h, controller.tasks as t\n"
-                            "print(hasattr(p, '_DAC_ON'), hasattr(h, '_SLACK_MS'), hasattr(t, '_TOUCH_POLL_MS'),"
+    out = run_device_script("import controller.counters as p, controller.health as h, controller.tasks as t\n"
+                            "print(hasattr(p, '_DAY_S'), hasattr(h, '_SLACK_MS'), hasattr(t, '_TOUCH_POLL_MS'),"
                             " hasattr(h, 'NAMES'))")
     assert out.split() == ["False", "False", "False", "True"]
 

@@ -22,8 +22,8 @@ def milli(x):
     float: settings and readings become whole thousandths here, and the comparisons, sums and
     roundings that decide run on those integers. A decimal value (a setting, a reading of a
     hundredth of a kelvin) is far from a half thousandth, so it lands on the same integer from
-    a 30-bit float as from a double."""
-    return round(x * 1000)
+    a 30-bit float as from a double. None (a reading missing) stays None."""
+    return None if x is None else round(x * 1000)
 
 
 def forget(before):

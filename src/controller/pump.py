@@ -1,5 +1,5 @@
 """The pump's drive: the PCF8591's analog output (DAC) switches the SCR pump driver, 255 on and
-0 off. Every write to it is here: the pump task that applies the decided duty as a slow on/off
+0 off (written as those numbers). Every write to it is here: the pump task that applies the decided duty as a slow on/off
 cycle (``DutyCycler``, below), and ``off``, the one way to switch the pump off whatever state the
 program is in (a stop, a crash, the watchdog, a reboot, safe mode).
 """
@@ -8,12 +8,6 @@ import asyncio
 
 from adafruit_ticks import ticks_add, ticks_diff
 
-from controller import const
-
-_DAC_ON = const(255)
-_DAC_OFF = const(0)
-_MIN_SLEEP_MS = const(10)
-_MAX_SLEEP_MS = const(250)  # re-check the decision at least this often
 
 
 def off(pcf, i2c=None, address=0x48):
@@ -27,14 +21,14 @@ def off(pcf, i2c=None, address=0x48):
     """
     try:
         if pcf is not None:
-            pcf.write(_DAC_OFF)
+            pcf.write(0)
             return True
         if i2c is None:
             return False
         while not i2c.try_lock():
             pass
         try:
-            i2c.writeto(address, bytes((0x40, _DAC_OFF)))  # the control byte: analog output enabled
+            i2c.writeto(address, bytes((0x40, 0)))  # the control byte: analog output enabled
         finally:
             i2c.unlock()
         return True
@@ -49,7 +43,7 @@ async def drive(ctx, on):
         if ctx.pcf is None:
             return False
         try:
-            ctx.pcf.write(_DAC_ON if on else _DAC_OFF)
+            ctx.pcf.write(255 if on else 0)
         except (OSError, RuntimeError) as exc:
             ctx.i2c_errors += 1
             ctx.log.error("pump DAC write failed: %s" % exc)
@@ -73,11 +67,12 @@ async def task(ctx):
                 written = None  # unknown: write again soon
                 await asyncio.sleep(0.1)  # after a failed DAC write
                 continue
+        # sleep until the next edge, 10 ms at least, and re-check the decision every 250 ms at most
         wait = cycler.next_edge_ms(ctx.clock.ticks_ms())
-        if wait < _MIN_SLEEP_MS:
-            wait = _MIN_SLEEP_MS
-        elif wait > _MAX_SLEEP_MS:
-            wait = _MAX_SLEEP_MS
+        if wait < 10:
+            wait = 10
+        elif wait > 250:
+            wait = 250
         await asyncio.sleep(wait / 1000)
 
 
@@ -113,10 +108,11 @@ class DutyCycler:
         self.total_on_ms = 0  # on-time delivered since construction
         self.cycles = 0
 
-    def _credit(self, span_ms):
-        if self.level and span_ms > 0:
-            self.cycle_on_ms += span_ms
-            self.total_on_ms += span_ms
+    def _credit(self, span):
+        """``span`` ms to the level in effect."""
+        if self.level and span > 0:
+            self.cycle_on_ms += span
+            self.total_on_ms += span
 
     def _close_cycle(self):
         # Against the unclamped wish, so a debt larger than one cycle can pay off is kept.

@@ -15,7 +15,7 @@ _SLOTS = const(5)
 
 
 
-def _error(settings, keys, text):
+def error(settings, keys, text):
     settings.errors.append(text)
     settings.error_keys.append(keys)
 
@@ -31,7 +31,7 @@ def _parse_number(kind, raw):
             raise ValueError("empty")
         try:
             if kind == "int":
-                value = int(text, 16 if text.lower().lstrip("-").startswith("0x") else 10)
+                value = int(text, 16 if "x" in text.lower() else 10)  # 0x4a: hexadecimal
             else:
                 value = float(text)
         except ValueError:
@@ -43,7 +43,7 @@ def _parse_number(kind, raw):
             value = int(value)
         return value
     value = float(value)
-    if value != value or value in (float("inf"), float("-inf")):
+    if value - value != 0:  # nan or an infinity (x - x is nan for both)
         raise ValueError("not a finite number")
     return value
 
@@ -54,10 +54,10 @@ def _check_range(value, lo, hi, unit):
     return value
 
 
-def _fmt(number):
-    if isinstance(number, float) and number == int(number) and abs(number) < 1e15:
-        return str(int(number))
-    return str(number)
+def _fmt(value):
+    if isinstance(value, float) and value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
 
 
 def parse_rom(text):
@@ -65,12 +65,12 @@ def parse_rom(text):
 
     Raises ValueError with the reason: wrong length, not hex, bad CRC, not a DS18B20.
     """
-    digits = text.replace(":", "").replace("-", "").replace(" ", "")  # text itself if it has none
-    if len(digits) != 16:
-        raise ValueError("a ROM has 16 hex digits, got %d" % len(digits))
+    text = text.replace(":", "").replace("-", "").replace(" ", "")  # the same string if it has none
+    if len(text) != 16:
+        raise ValueError("a ROM has 16 hex digits, got %d" % len(text))
     rom = bytearray(8)  # digit by digit: no string or generator made per byte
     for i in range(16):
-        n = "0123456789abcdef".find(digits[i].lower())
+        n = "0123456789abcdef".find(text[i].lower())
         if n < 0:
             raise ValueError("not hexadecimal")
         rom[i >> 1] = rom[i >> 1] << 4 | n
@@ -155,7 +155,7 @@ def load(getenv, spec=None, rules=None):
                 raw = getenv(key)
                 try:
                     # an absent or empty switch is off whatever its kind: no entry looked for
-                    if raw and parse_value(_find(key, switches), raw):
+                    if raw and parse_value(find(key, switches), raw):
                         break
                 except ValueError:
                     pass
@@ -173,17 +173,17 @@ def load(getenv, spec=None, rules=None):
     _read(settings, spec, getenv)
     _check_rules(settings, spec, rules)
     if settings.ntc_cold_channel == settings.ntc_hot_channel:
-        _error(settings, ("NTC_COLD_CHANNEL", "NTC_HOT_CHANNEL"),
+        error(settings, ("NTC_COLD_CHANNEL", "NTC_HOT_CHANNEL"),
                         "NTC_COLD_CHANNEL and NTC_HOT_CHANNEL must differ; using defaults 0 and 1")
-        settings.ntc_cold_channel = _find("NTC_COLD_CHANNEL", spec)[2]
-        settings.ntc_hot_channel = _find("NTC_HOT_CHANNEL", spec)[2]
+        settings.ntc_cold_channel = find("NTC_COLD_CHANNEL", spec)[2]
+        settings.ntc_hot_channel = find("NTC_HOT_CHANNEL", spec)[2]
     seen = {}
     for slot in range(1, _SLOTS + 1):
         key = "PROBE%d_NAME" % slot
         name = getattr(settings, key.lower())
         if name in seen:
-            default = _find(key, spec)[2]
-            _error(settings, (key, "PROBE%d_NAME" % seen[name]), "%s = %r repeats probe %d's name; using %r"
+            default = find(key, spec)[2]
+            error(settings, (key, "PROBE%d_NAME" % seen[name]), "%s = %r repeats probe %d's name; using %r"
                             % (key, name, seen[name], default))
             setattr(settings, key.lower(), default)
             name = default
@@ -193,7 +193,7 @@ def load(getenv, spec=None, rules=None):
         key = "PROBE%d_ROM" % slot
         rom = getattr(settings, key.lower())
         if rom and rom in roms:
-            _error(settings, (key, "PROBE%d_ROM" % roms[rom]),
+            error(settings, (key, "PROBE%d_ROM" % roms[rom]),
                             "%s repeats probe %d's ROM; probe %d left unconfigured" % (key, roms[rom], slot))
             setattr(settings, key.lower(), "")
         elif rom:
@@ -242,7 +242,7 @@ def _value(settings, entry, getenv):
         raw = getenv(key)
     except ValueError as exc:
         # CircuitPython <= 10.1 raises for a bare value that is not an integer (8.5, true)
-        _error(settings, (key,), "%s: unreadable (%s); write it in quotes, e.g. %s = \"%s\"; using default %r"
+        error(settings, (key,), "%s: unreadable (%s); write it in quotes, e.g. %s = \"%s\"; using default %r"
                         % (key, exc, key, _fmt(default) if default != "" else "...", default))
         return
     if raw is not None:
@@ -251,10 +251,10 @@ def _value(settings, entry, getenv):
             if type(value) is not type(default) or value != default:  # else the table's default stays
                 setattr(settings, key.lower(), value)
         except ValueError as exc:
-            _error(settings, (key,), "%s = %r: %s; using default %r" % (key, raw, exc, default))
+            error(settings, (key,), "%s = %r: %s; using default %r" % (key, raw, exc, default))
 
 
-def _find(key, spec):
+def find(key, spec):
     for entry in spec:
         if entry[0] == key:
             return entry
@@ -264,10 +264,10 @@ def _find(key, spec):
 def _check_rules(settings, spec, rules):
     for low, high, message in rules:
         if getattr(settings, low.lower()) >= getattr(settings, high.lower()):
-            _error(settings, (low, high), "%s; using defaults %s = %s and %s = %s" % (
-                message, low, _fmt(_find(low, spec)[2]), high, _fmt(_find(high, spec)[2])))
-            setattr(settings, low.lower(), _find(low, spec)[2])
-            setattr(settings, high.lower(), _find(high, spec)[2])
+            error(settings, (low, high), "%s; using defaults %s = %s and %s = %s" % (
+                message, low, _fmt(find(low, spec)[2]), high, _fmt(find(high, spec)[2])))
+            setattr(settings, low.lower(), find(low, spec)[2])
+            setattr(settings, high.lower(), find(high, spec)[2])
 
 
 def ntc_table(settings):
