@@ -135,13 +135,12 @@ class PumpAlgorithm:
             # shrunk by MAX_DIFF_SHRINK, at least MIN_DIFF_K + MAX_DIFF_FLOOR_MARGIN_K
             self.max_diff_uk = max(scale(self.max_diff_uk, round(s.max_diff_shrink * 10000)),
                                    (min_mk + milli(s.max_diff_floor_margin_k)) * 1000)
-        pct = raw / 10000
-        up = milli(s.duty_round_up_pct) * 10
-        if raw > up or (raw == up and rest):
-            return RUNNING, 100, pct
+        limit = milli(s.duty_round_up_pct) * 10
+        if raw > limit or (raw == limit and rest):
+            return RUNNING, 100, raw / 10000
         if raw < milli(s.duty_round_down_pct) * 10:
-            return RUNNING, 0, pct
-        return RUNNING, (raw + 5000) // 10000, pct  # to the nearest whole %, a half up
+            return RUNNING, 0, raw / 10000
+        return RUNNING, (raw + 5000) // 10000, raw / 10000  # to the nearest whole %, a half up
 
     def update(self, hot_c, cold_c, now_s, fault_text=""):
         """One control cycle.

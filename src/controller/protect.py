@@ -166,11 +166,10 @@ class Protection:
             if self.tank_max:
                 limit_c = s.collector_cooling_c if s.collector_cooling_on else None
             if d.hot_c is None and panel_c is not None and tank_c is not None and limit_c is not None:
-                panel = milli(panel_c)
                 limit = milli(limit_c)
-                if panel > limit:
+                if collector > limit:  # the panel probe's reading (the collector NTC is faulted)
                     self.backup = True
-                elif panel <= limit - milli(s.collector_cooling_hyst_k):
+                elif collector <= limit - milli(s.collector_cooling_hyst_k):
                     self.backup = False
             else:
                 self.backup = False

@@ -77,14 +77,14 @@ async def task(ctx):
 
 
 # --- the slow PWM ---------------------------------------------------------------------------
-# Slow PWM: a duty in percent becomes on/off over a fixed period (5 s by default).
+# Slow PWM: a duty in percent becomes on/off over a fixed period_ms (5 s by default).
 #
 # The pump's SCR driver is switched by writing 255 / 0 to the PCF8591 DAC. On the device,
 # network calls can block the event loop for seconds, so on-time is measured with ticks,
 # never inferred from sleeps: each call to ``update`` credits the time since the previous
 # call to the level that was actually in effect. An overshoot (the loop was blocked while the
 # pump was on) or an undershoot (blocked while it should have come on) is carried into the
-# next cycle, bounded to one period, so the duty averaged over a few cycles stays right.
+# next cycle, bounded to one period_ms, so the duty averaged over a few cycles stays right.
 # At 0 % and 100 % nothing is carried: off means off now, and on means on now.
 
 
@@ -117,17 +117,17 @@ class DutyCycler:
     def _close_cycle(self):
         # Against the unclamped wish, so a debt larger than one cycle can pay off is kept.
         error = self.duty_pct * self.period_ms // 100 + self.carry_ms - self.cycle_on_ms
-        period = self.period_ms
+        period_ms = self.period_ms
         if self.duty_pct <= 0 or self.duty_pct >= 100:
             error = 0
-        elif error > period:
-            error = period
-        elif error < -period:
-            error = -period
+        elif error > period_ms:
+            error = period_ms
+        elif error < -period_ms:
+            error = -period_ms
         self.carry_ms = error
         self.cycle_on_ms = 0
         self.cycles += 1
-        self.cycle_start_ms = ticks_add(self.cycle_start_ms, period)
+        self.cycle_start_ms = ticks_add(self.cycle_start_ms, period_ms)
 
     def update(self, now_ms, duty_pct):
         """The level the pump should have now; call it often (at least at ``next_edge_ms``).
@@ -137,11 +137,11 @@ class DutyCycler:
         :returns: True for on
         """
         # The time since the last call, credited to the level in effect, cycle by cycle.
-        period = self.period_ms
+        period_ms = self.period_ms
         span = ticks_diff(now_ms, self.last_ms)
         if span < 0:
             span = 0
-        if span > 4 * period:  # longer gaps are not replayed cycle by cycle
+        if span > 4 * period_ms:  # longer gaps are not replayed cycle by cycle
             # A very long stall: credit it, close one cycle, restart the cycle grid at now.
             self._credit(span)
             self._close_cycle()
@@ -149,7 +149,7 @@ class DutyCycler:
             self.last_ms = now_ms
         else:
             while True:
-                to_end = ticks_diff(ticks_add(self.cycle_start_ms, period), self.last_ms)
+                to_end = ticks_diff(ticks_add(self.cycle_start_ms, period_ms), self.last_ms)
                 if span < to_end:
                     self._credit(span)
                     self.last_ms = now_ms
@@ -161,19 +161,19 @@ class DutyCycler:
         if duty_pct <= 0 or duty_pct >= 100:
             self.carry_ms = 0
         self.duty_pct = duty_pct
-        # The on-time wanted in this cycle: the duty's share of the period and the carry, within
-        # 0..period (all of it at 100 %, none at 0 %).
+        # The on-time wanted in this cycle: the duty's share of the period_ms and the carry, within
+        # 0..period_ms (all of it at 100 %, none at 0 %).
         if duty_pct <= 0:
-            target = 0
+            target_ms = 0
         elif duty_pct >= 100:
-            target = period
+            target_ms = period_ms
         else:
-            target = duty_pct * period // 100 + self.carry_ms
-            if target < 0:
-                target = 0
-            elif target > period:
-                target = period
-        self.target_ms = target
+            target_ms = duty_pct * period_ms // 100 + self.carry_ms
+            if target_ms < 0:
+                target_ms = 0
+            elif target_ms > period_ms:
+                target_ms = period_ms
+        self.target_ms = target_ms
         if duty_pct <= 0:
             self.level = False
         elif duty_pct >= 100:

@@ -146,16 +146,16 @@ def load(getenv, spec=None, rules=None):
         from controller import settings_spec
 
         parts = settings_spec.SWITCHED
-        switches = ()
+        entries = ()  # every switch's entry
         for part in parts:
-            switches += part[2]
+            entries += part[2]
         on = []
         for i in range(len(parts)):
             for key in parts[i][1]:
                 raw = getenv(key)
                 try:
                     # an absent or empty switch is off whatever its kind: no entry looked for
-                    if raw and parse_value(find(key, switches), raw):
+                    if raw and parse_value(find(key, entries), raw):
                         break
                 except ValueError:
                     pass

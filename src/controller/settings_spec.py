@@ -184,14 +184,6 @@ _SCREEN = (
     ("SCREEN_AMBIENT_PROBE", "str", "ambient", 0, 24, ""),
 )
 
-_SECTIONS = (
-    ("PCF8591_ADDRESS", "NTC thermistors on the PCF8591 (collector top = hot, tank bottom = cold)"),
-    ("ONEWIRE_PIN", "DS18B20 probes on the 1-Wire bus. Leave the ROMs empty at first: the boot screen and the\n"
-                    "# serial console print the ROMs found as lines you can paste here."),
-    ("CONTROL_PERIOD_S", "Pump algorithm (seed 004): adaptive differential control, purge, cool-off, overheat"),
-)
-
-
 # Sections that the board reads only while a switch of theirs is on: (module, switch keys, the
 # section's own switch entries, as its table has them: a test checks). With every switch off
 # (the network without MQTT_BROKER; the heater without HEATER_ENABLED, and without the network,
@@ -218,7 +210,12 @@ def table(on=None):
     # compiles and runs it at each boot).
     spec = list(_CORE)
     rules = list(_CORE_RULES)
-    sections = list(_SECTIONS)
+    sections = [
+        ("PCF8591_ADDRESS", "NTC thermistors on the PCF8591 (collector top = hot, tank bottom = cold)"),
+        ("ONEWIRE_PIN", "DS18B20 probes on the 1-Wire bus. Leave the ROMs empty at first: the boot screen and the\n"
+                        "# serial console print the ROMs found as lines you can paste here."),
+        ("CONTROL_PERIOD_S", "Pump algorithm (seed 004): adaptive differential control, purge, cool-off, overheat"),
+    ]
     parts = [(spec_protect.SPEC, spec_protect.TITLE, spec_protect.ORDER_RULES), 0,
              (_TIME, "Local time: the screen clock, today's counters, the heater's windows (summer time by rule)", ()),
              (_SCREEN, "The TFT screen: brightness, dimming, pages, the probes shown as tank top and ambient",
@@ -243,6 +240,6 @@ def __getattr__(name):
     """The whole table for the host tools (PEP 562: asked for by name, assembled once)."""
     if name not in ("SPEC", "ORDER_RULES", "SECTIONS"):
         raise AttributeError(name)
-    whole = table()
-    globals().update(SPEC=whole[0], ORDER_RULES=whole[1], SECTIONS=whole[2])
+    spec = table()
+    globals().update(SPEC=spec[0], ORDER_RULES=spec[1], SECTIONS=spec[2])
     return globals()[name]
