@@ -260,18 +260,6 @@ class Controller:
         await self.read_ntcs()
         self.start_tasks(extra)
 
-    async def run(self, duration_s=None, extra=()):
-        """Start, then run (forever, or ``duration_s``), then stop with the pump off."""
-        await self.start(extra)
-        try:
-            if duration_s is None:
-                while True:
-                    await asyncio.sleep(3600)
-            else:
-                await asyncio.sleep(duration_s)
-        finally:
-            await self.stop()
-
     async def stop(self):
         """Cancel the tasks and switch the pump off."""
         for task in self.tasks:

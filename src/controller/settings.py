@@ -6,7 +6,7 @@ to its default, so the controller always runs. Attribute names are the keys in l
 ``settings.min_diff_k``.
 """
 
-from controller import Settings, const  # noqa: F401 - Settings re-exported
+from controller import Settings, const, once  # noqa: F401 - Settings re-exported
 from controller.sensors import crc8, rom_to_hex  # noqa: F401 - rom_to_hex and crc8 re-exported
 
 # The kinds are written as the strings of controller.spec_kinds (as the table writes them), so
@@ -222,16 +222,16 @@ def read(settings, name):
     raise AttributeError(name)
 
 
-def _read(settings, entries, getenv, skip=()):
-    """Each of ``entries`` whose key is not in ``skip``, as a settings attribute. First every
+def _read(settings, entries, getenv, keys=()):
+    """Each of ``entries`` whose key is not in ``keys`` (read already), as a settings attribute. First every
     name at its default, then the values read: the names (interned strings) and the attribute
     table, which stay, are made together before the reading's garbage, and a value read finds
     its name interned (``str.lower`` then makes no new string)."""
     for entry in entries:
-        if entry[0] not in skip:
+        if entry[0] not in keys:
             setattr(settings, entry[0].lower(), () if entry[1] == "list" and entry[2] == "" else entry[2])
     for entry in entries:
-        if entry[0] not in skip:
+        if entry[0] not in keys:
             _value(settings, entry, getenv)
 
 
@@ -262,12 +262,12 @@ def find(key, spec):
 
 
 def _check_rules(settings, spec, rules):
-    for low, high, message in rules:
-        if getattr(settings, low.lower()) >= getattr(settings, high.lower()):
-            error(settings, (low, high), "%s; using defaults %s = %s and %s = %s" % (
-                message, low, _fmt(find(low, spec)[2]), high, _fmt(find(high, spec)[2])))
-            setattr(settings, low.lower(), find(low, spec)[2])
-            setattr(settings, high.lower(), find(high, spec)[2])
+    for lo, hi, message in rules:
+        if getattr(settings, lo.lower()) >= getattr(settings, hi.lower()):
+            error(settings, (lo, hi), "%s; using defaults %s = %s and %s = %s" % (
+                message, lo, _fmt(find(lo, spec)[2]), hi, _fmt(find(hi, spec)[2])))
+            setattr(settings, lo.lower(), find(lo, spec)[2])
+            setattr(settings, hi.lower(), find(hi, spec)[2])
 
 
 def ntc_table(settings):
@@ -279,9 +279,9 @@ def ntc_table(settings):
 
     try:
         if settings.ntc_beta_r25_ohm > 0:
-            from controller.beta import table_from_beta  # only with Beta parameters: no names kept otherwise
-
-            return table_from_beta(settings.ntc_beta_r25_ohm, settings.ntc_beta_k, settings.ntc_series_ohm), None
+            # only with Beta parameters (controller.beta, forgotten after): no names kept otherwise
+            return once("beta", "table_from_beta", settings.ntc_beta_r25_ohm, settings.ntc_beta_k,
+                        settings.ntc_series_ohm), None
         if settings.ntc_table_raw:
             return ntc_table.NtcTable(settings.ntc_table_raw, settings.ntc_table_start_c,
                                       settings.ntc_table_step_c), None
