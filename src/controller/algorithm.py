@@ -254,10 +254,10 @@ class Proportional(OnOff):
         self.max_diff_uk = nominal_mk * 1000
         if diff_mk >= nominal_mk:
             return RUNNING, 100, 100.0
-        # In hundredths of a % (exact to the floor): low + (100 % - low) * (diff - off) / (nominal - off)
+        # In hundredths of a % (exact to the floor): lo + (100 % - lo) * (diff - off) / (nominal - off)
         off_mk = milli(s.diff_off_k)
-        low = round(s.prop_min_duty_pct * 100)
-        raw = low + (10000 - low) * (diff_mk - off_mk) // (nominal_mk - off_mk)
+        lo = round(s.prop_min_duty_pct * 100)
+        raw = lo + (10000 - lo) * (diff_mk - off_mk) // (nominal_mk - off_mk)
         return RUNNING, (raw + 50) // 100, raw / 100  # to the nearest whole %, a half up
 
 

@@ -170,8 +170,8 @@ class Counters:
         body = struct.pack(_FIXED, self.pump_s_total, self.pump_s_today, self.starts_total, self.heat_total_wh,
                            self.heat_today_wh, self.day, min(self.crash_streak, 255), min(self.safe_streak, 255))
         body += _pack_name(self.pending) + _pack_table(self.faults) + _pack_table(self.resets)
-        block = MAGIC + bytes((VERSION, len(body) >> 8, len(body) & 0xFF)) + body  # the length: 2 bytes
-        return block + struct.pack(">H", crc16(block))
+        data = MAGIC + bytes((VERSION, len(body) >> 8, len(body) & 0xFF)) + body  # the length: 2 bytes
+        return data + struct.pack(">H", crc16(data))
 
     def load(self, data):
         """Take the totals from a saved block. Returns (state, text): ("ok", ""), ("empty",

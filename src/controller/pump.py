@@ -68,12 +68,12 @@ async def task(ctx):
                 await asyncio.sleep(0.1)  # after a failed DAC write
                 continue
         # sleep until the next edge, 10 ms at least, and re-check the decision every 250 ms at most
-        wait = cycler.next_edge_ms(ctx.clock.ticks_ms())
-        if wait < 10:
-            wait = 10
-        elif wait > 250:
-            wait = 250
-        await asyncio.sleep(wait / 1000)
+        delay = cycler.next_edge_ms(ctx.clock.ticks_ms())
+        if delay < 10:
+            delay = 10
+        elif delay > 250:
+            delay = 250
+        await asyncio.sleep(delay / 1000)
 
 
 # --- the slow PWM ---------------------------------------------------------------------------

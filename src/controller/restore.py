@@ -89,10 +89,10 @@ def load_counters(c, data):
         else:
             c._zero()
             return "empty", ""
-    why = _parse(c, data)
-    if why:
+    text = _parse(c, data)  # why the block is rejected, "" if it is not
+    if text:
         c._zero()
-        return "corrupt", why
+        return "corrupt", text
     return "ok", ""
 
 

@@ -137,11 +137,11 @@ class Probe:
             self.value_c = None
 
 
-def crc8(data, length=None):
-    """Dallas/Maxim 1-Wire CRC8 (polynomial x^8 + x^5 + x^4 + 1) of ``data[:length]``,
-    computed in place (no slice is allocated)."""
+def crc8(data, n=None):
+    """Dallas/Maxim 1-Wire CRC8 (polynomial x^8 + x^5 + x^4 + 1) of ``data[:n]``, computed in
+    place (no slice is allocated)."""
     crc = 0
-    for i in range(len(data) if length is None else length):
+    for i in range(len(data) if n is None else n):
         crc ^= data[i]
         for _ in range(8):
             if crc & 1:
