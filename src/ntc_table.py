@@ -18,11 +18,9 @@ PC. The Beta model itself is in ``controller.settings`` (used once, at boot).
 
 from array import array
 
-# The original controller's table: raw values for 0, 10, 20 ... 140 C
-# (1 kOhm pull-up to 3.3 V, NTC to ground).
+# The original controller's table: raw values for 0, 10, 20 ... 140 C (NtcTable's default start
+# and step; 1 kOhm pull-up to 3.3 V, NTC to ground).
 DEFAULT_RAW = (243, 238, 231, 222, 210, 197, 181, 164, 147, 125, 106, 89, 73, 48, 38)
-DEFAULT_START_C = 0.0
-DEFAULT_STEP_C = 10.0
 
 # Results of NtcTable.classify().
 RAW_OK = 0
@@ -38,7 +36,7 @@ class NtcTable:
     :param step_c: spacing of the points, K (positive)
     """
 
-    def __init__(self, raws, start_c=DEFAULT_START_C, step_c=DEFAULT_STEP_C):
+    def __init__(self, raws, start_c=0.0, step_c=10.0):
         if len(raws) < 2:
             raise ValueError("an NTC table needs at least 2 points, got %d" % len(raws))
         if step_c <= 0:
@@ -74,22 +72,23 @@ class NtcTable:
     def to_mc(self, raw):
         """Thousandths of a degree C (an int) for a raw value strictly inside the table (check
         ``classify`` first). Raises ValueError for a raw value that is an open or short circuit."""
-        pts = self.sixteenths
+        sixteenths = self.sixteenths
         r = round(raw * 16)
-        if r >= pts[0] or r <= pts[-1]:
-            raise ValueError("raw %r is outside the NTC table (%g..%g)" % (raw, pts[-1] / 16, pts[0] / 16))
-        # Binary search for the segment pts[lo] >= r > pts[lo + 1].
+        if r >= sixteenths[0] or r <= sixteenths[-1]:
+            raise ValueError("raw %r is outside the NTC table (%g..%g)"
+                             % (raw, sixteenths[-1] / 16, sixteenths[0] / 16))
+        # Binary search for the segment sixteenths[lo] >= r > sixteenths[lo + 1].
         lo = 0
-        hi = len(pts) - 1
+        hi = len(sixteenths) - 1
         while hi - lo > 1:
-            mid = (lo + hi) >> 1
-            if pts[mid] >= r:
-                lo = mid
+            i = (lo + hi) >> 1
+            if sixteenths[i] >= r:
+                lo = i
             else:
-                hi = mid
-        span = pts[lo] - pts[hi]
+                hi = i
+        span = sixteenths[lo] - sixteenths[hi]
         step = self.step_mc
-        return self.start_mc + lo * step + ((pts[lo] - r) * step * 2 + span) // (2 * span)
+        return self.start_mc + lo * step + ((sixteenths[lo] - r) * step * 2 + span) // (2 * span)
 
     def to_c(self, raw):
         """Degrees C (a float: for reading) for a raw value strictly inside the table."""
@@ -98,17 +97,17 @@ class NtcTable:
     def to_raw(self, temp_c):
         """The (fractional) raw value the table gives for ``temp_c``: the inverse of ``to_c``,
         for simulated sensors. Temperatures outside the table are clamped to its ends."""
-        pts = self.sixteenths
+        sixteenths = self.sixteenths
         pos = (temp_c * 1000 - self.start_mc) / self.step_mc
-        last = len(pts) - 1
+        last = len(sixteenths) - 1
         if pos <= 0:
-            return pts[0] / 16
+            return sixteenths[0] / 16
         if pos >= last:
-            return pts[last] / 16
+            return sixteenths[last] / 16
         i = int(pos)
-        return (pts[i] + (pts[i + 1] - pts[i]) * (pos - i)) / 16
+        return (sixteenths[i] + (sixteenths[i + 1] - sixteenths[i]) * (pos - i)) / 16
 
 
 def default_table():
     """The original controller's table."""
-    return NtcTable(DEFAULT_RAW, DEFAULT_START_C, DEFAULT_STEP_C)
+    return NtcTable(DEFAULT_RAW)

@@ -62,7 +62,7 @@ def test_no_probe_pair_means_no_heat_figure():
 
 
 def test_day_rolls_at_local_midnight_and_every_24_h_without_a_clock():
-    c = Counters(utc_offset_min=120)
+    c = Counters(offset_min=120)
     c.add_pump(5000, 3.0)
     midnight_local = 1782864000 - 7200  # 2026-07-01 00:00 at UTC+2
     assert not c.roll_day(100, midnight_local - 10)  # the clock becomes known: today is today

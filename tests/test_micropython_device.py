@@ -247,9 +247,9 @@ def test_task_wiring_runs_hundreds_of_cycles_on_micropython():
 def test_private_integer_constants_take_no_ram_on_micropython():
     """``_NAME = const(n)`` (controller.const) is folded into the code by MicroPython's compiler:
     no module global is left for it."""
-    out = run_device_script("import controller.pump as p, controller.health as h, controller.tasks as t\n"
-                            "print(hasattr(p, '_DAC_ON'), hasattr(h, '_SLACK_MS'), hasattr(t, '_TOUCH_POLL_MS'),"
-                            " hasattr(h, 'Watch'))")
+    out = run_device_script("import controller.counters as c, controller.settings as s, controller.tasks as t\n"
+                            "print(hasattr(c, '_DAY_S'), hasattr(s, '_SLOTS'), hasattr(t, '_TOUCH_POLL_MS'),"
+                            " hasattr(c, 'Counters'))")
     assert out.split() == ["False", "False", "False", "True"]
 
 

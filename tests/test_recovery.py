@@ -136,9 +136,14 @@ def test_tank_pair_when_the_panel_probes_are_missing_and_no_figure_without_pairs
     c = rig2.ctl.counters
     assert c.pump_s_total > 300
     assert c.heat_today_kwh is None and c.heat_total_kwh is None
-    from controller.screen.main import energy
+    # the main page's energy row, rendered (row 10: the page's eleventh row under the header)
+    from controller.screen import Screen
+    from hwc.fbdisplay import FramebufferDisplay, gfx, text_of
 
-    assert energy(rig2.ctl).startswith("today -- kWh  pump 0.")
+    screen = Screen(FramebufferDisplay(), gfx())
+    screen.select("main")
+    screen.update(rig2.ctl, rig2.ctl.clock.ticks_ms())
+    assert text_of(screen.rows[10]).startswith("today -- kWh  pump 0.")
 
 
 def test_counters_survive_a_reboot_and_count_its_cause(board):

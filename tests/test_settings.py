@@ -232,3 +232,16 @@ def test_a_late_read_on_micropython_forgets_the_loader_again():
         "del sys.modules['controller.settings']\n"  # as controller.main forgets the loader at boot
         "print('RESULT', s.heater_tariff, s.heater_power_w, 'controller.settings' in sys.modules, s.errors)\n")
     assert "RESULT greenest 3000.0 False []" in out, out
+
+
+def test_switched_sections_copy_their_switch_entries_exactly():
+    """settings_spec.SWITCHED holds each switched section's own switch entries, so that the board
+    reads a section's switch without importing its module: they must be the module's rows."""
+    import importlib
+
+    for name, keys, entries in spec.SWITCHED:
+        module = importlib.import_module("controller." + name)
+        assert entries and all(entry in module.SPEC for entry in entries), name
+        assert {entry[0] for entry in entries} <= set(keys)
+    assert len(spec.table([False, False])[0]) == len(spec.SPEC) - sum(
+        len(importlib.import_module("controller." + p[0]).SPEC) - len(p[2]) for p in spec.SWITCHED)

@@ -29,8 +29,6 @@ NET = (
 @pytest.fixture
 def net_spec(monkeypatch):
     """install(entries, rules=()): the settings table as if spec_net.py held these entries."""
-    core_keys = {entry[0] for entry in settings_spec._CORE}
-
     def install(entries, rules=()):
         # Entries carry their help as a 7th field here; in a spec module it is the '#:' comment.
         from hwc import spec_help
@@ -41,8 +39,8 @@ def net_spec(monkeypatch):
         entries = [entry[:6] for entry in entries]
         monkeypatch.setattr(spec_net, "SPEC", tuple(entries))
         monkeypatch.setattr(spec_net, "ORDER_RULES", tuple(rules))
-        monkeypatch.setattr(settings_spec, "SECTIONS", [s for s in settings_spec.SECTIONS if s[0] in core_keys])
-        spec, all_rules = settings_spec._assemble()
+        spec, all_rules, sections = settings_spec.table()
+        monkeypatch.setattr(settings_spec, "SECTIONS", sections)
         monkeypatch.setattr(settings_spec, "SPEC", spec)
         monkeypatch.setattr(settings_spec, "ORDER_RULES", all_rules)
 

@@ -22,8 +22,8 @@ def milli(x):
     float: settings and readings become whole thousandths here, and the comparisons, sums and
     roundings that decide run on those integers. A decimal value (a setting, a reading of a
     hundredth of a kelvin) is far from a half thousandth, so it lands on the same integer from
-    a 30-bit float as from a double."""
-    return round(x * 1000)
+    a 30-bit float as from a double. None (a reading missing) stays None."""
+    return None if x is None else round(x * 1000)
 
 
 def forget(before):
@@ -44,11 +44,11 @@ def forget(before):
         if name.startswith("controller.") and name not in before:
             sys.modules[name] = None
             del sys.modules[name]
-            dot = name.rfind(".")
-            parent = sys.modules.get(name[:dot])
-            if parent is not None and hasattr(parent, name[dot + 1:]):
-                setattr(parent, name[dot + 1:], None)
-                delattr(parent, name[dot + 1:])
+            i = name.rfind(".")
+            module = sys.modules.get(name[:i])  # the package that holds it as an attribute
+            if module is not None and hasattr(module, name[i + 1:]):
+                setattr(module, name[i + 1:], None)
+                delattr(module, name[i + 1:])
 
 
 def once(name, fn, *args):

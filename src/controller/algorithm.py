@@ -44,22 +44,21 @@ from controller.decision import COOL_OFF, FAULT, IDLE, OVERHEAT, PURGE, RUNNING,
 
 # CONTROL_STRATEGY values: the seed's adaptive controller, and the strategies that commercial
 # controllers ship (below), kept for users with a fixed-speed pump and for the benchmark.
-SEED = "seed"
-STRATEGIES = (SEED, "onoff", "proportional", "burst")
+STRATEGIES = ("seed", "onoff", "proportional", "burst")
 
 
 def create(settings):
     """The pump algorithm that settings.control_strategy names."""
-    name = getattr(settings, "control_strategy", SEED)
+    name = getattr(settings, "control_strategy", "seed")
     if name not in STRATEGIES:
         raise ValueError("unknown control strategy %r" % name)
     return (PumpAlgorithm, OnOff, Proportional, Burst)[STRATEGIES.index(name)](settings)
 
 
-def scale(x, factor_e4):
-    """``x * factor_e4 / 10000`` rounded half up, in small ints for 0 <= x < 10**9."""
-    q, r = divmod(x, 10000)
-    return q * factor_e4 + (r * factor_e4 + 5000) // 10000
+def scale(x, n):
+    """``x * n / 10000`` (``n``: a factor in ten-thousandths) rounded half up, in small ints for
+    0 <= x < 10**9."""
+    return x // 10000 * n + (x % 10000 * n + 5000) // 10000
 
 
 class PumpAlgorithm:
@@ -76,9 +75,9 @@ class PumpAlgorithm:
         self.decision = Decision()
         self.reset()
 
-    def stop_k(self):
-        """The difference below which the pump stops, K (shown in the reason text)."""
-        return self.s.min_diff_k
+    def stop_mk(self):
+        """The difference below which the pump stops, mK (shown in the reason text)."""
+        return milli(self.s.min_diff_k)
 
     def reset(self):
         """Back to the power-on state: pump stopped, max_diff at its start value, nothing armed."""
@@ -125,9 +124,8 @@ class PumpAlgorithm:
         # (1000000 = 100 %), exactly; ``rest`` > 0 when there is more after the sixth place.
         # Digit by digit (floor(a * 1000000 / span), six places), so that no step leaves
         # MicroPython's small ints (no long int): 0 <= a < span < 10**8.
-        min_uk = min_mk * 1000
-        rest = diff_uk - min_uk
-        span = self.max_diff_uk - min_uk
+        rest = diff_uk - min_mk * 1000
+        span = self.max_diff_uk - min_mk * 1000
         raw = 0
         for _ in range(6):
             rest *= 10
@@ -137,13 +135,12 @@ class PumpAlgorithm:
             # shrunk by MAX_DIFF_SHRINK, at least MIN_DIFF_K + MAX_DIFF_FLOOR_MARGIN_K
             self.max_diff_uk = max(scale(self.max_diff_uk, round(s.max_diff_shrink * 10000)),
                                    (min_mk + milli(s.max_diff_floor_margin_k)) * 1000)
-        pct = raw / 10000
-        up = milli(s.duty_round_up_pct) * 10
-        if raw > up or (raw == up and rest):
-            return RUNNING, 100, pct
+        limit = milli(s.duty_round_up_pct) * 10
+        if raw > limit or (raw == limit and rest):
+            return RUNNING, 100, raw / 10000
         if raw < milli(s.duty_round_down_pct) * 10:
-            return RUNNING, 0, pct
-        return RUNNING, (raw + 5000) // 10000, pct  # to the nearest whole %, a half up
+            return RUNNING, 0, raw / 10000
+        return RUNNING, (raw + 5000) // 10000, raw / 10000  # to the nearest whole %, a half up
 
     def update(self, hot_c, cold_c, now_s, fault_text=""):
         """One control cycle.
@@ -159,7 +156,7 @@ class PumpAlgorithm:
         d.time_s = now_s
         d.hot_c = hot_c
         d.cold_c = cold_c
-        d.min_diff_k = self.stop_k()
+        d.min_diff_k = self.stop_mk() / 1000
         if hot_c is None or cold_c is None:
             self.reset()
             d.mode = FAULT
@@ -228,8 +225,8 @@ class PumpAlgorithm:
 class OnOff(PumpAlgorithm):
     """Start at DIFF_ON_K, stop below DIFF_OFF_K, full speed in between."""
 
-    def stop_k(self):
-        return self.s.diff_off_k
+    def stop_mk(self):
+        return milli(self.s.diff_off_k)
 
     def _differential(self, diff_mk, now_s):
         s = self.s
@@ -257,10 +254,10 @@ class Proportional(OnOff):
         self.max_diff_uk = nominal_mk * 1000
         if diff_mk >= nominal_mk:
             return RUNNING, 100, 100.0
-        # In hundredths of a % (exact to the floor): low + (100 % - low) * (diff - off) / (nominal - off)
+        # In hundredths of a % (exact to the floor): lo + (100 % - lo) * (diff - off) / (nominal - off)
         off_mk = milli(s.diff_off_k)
-        low = round(s.prop_min_duty_pct * 100)
-        raw = low + (10000 - low) * (diff_mk - off_mk) // (nominal_mk - off_mk)
+        lo = round(s.prop_min_duty_pct * 100)
+        raw = lo + (10000 - lo) * (diff_mk - off_mk) // (nominal_mk - off_mk)
         return RUNNING, (raw + 50) // 100, raw / 100  # to the nearest whole %, a half up
 
 
@@ -268,13 +265,10 @@ class Burst(PumpAlgorithm):
     """Full speed while a burst lasts, no PWM; see the module docstring. Differences in mK;
     the settings are read every cycle, so a remote change applies at once."""
 
-    def _stop_mk(self):
+    def stop_mk(self):
         """A burst empties the collector down to half the difference it started at, at most
         down to BURST_OFF_K."""
         return min(self.start_mk // 2, milli(self.s.burst_off_k))
-
-    def stop_k(self):
-        return self._stop_mk() / 1000
 
     def reset(self):
         PumpAlgorithm.reset(self)
@@ -288,7 +282,7 @@ class Burst(PumpAlgorithm):
         d = diff_mk
         on_mk = milli(s.burst_on_k)
         if self.running:
-            if d < self._stop_mk():
+            if d < self.stop_mk():
                 self.running = False
                 self.window_s = None
                 self.start_mk = on_mk

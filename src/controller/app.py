@@ -122,12 +122,12 @@ class Controller:
                     error = "I2C error (%s)" % exc
         async with self.state_lock:
             for sensor, raw in ((self.hot, raws[0]), (self.cold, raws[1])):
-                was = sensor.fault
+                fault = sensor.fault  # before this reading
                 if raw is None:
                     sensor.feed_error(error)
                 else:
                     sensor.feed_raw(raw)
-                if sensor.fault != was:
+                if sensor.fault != fault:
                     if sensor.fault is None:
                         self.log.info("%s sensor reads again: %.1f C" % (sensor.label, sensor.value_c))
                     else:
@@ -198,12 +198,12 @@ class Controller:
         """Local minutes since midnight (controller.localtime: TIME_UTC_OFFSET_MIN and summer time
         by TIME_ZONE_RULE), None while the wall clock is unknown."""
         wall = self.wall
-        epoch = wall.epoch_s() if wall is not None else None
-        if epoch is None:
+        epoch_s = wall.epoch_s() if wall is not None else None
+        if epoch_s is None:
             return None
         from controller.localtime import local_min  # loaded once the wall clock is known
 
-        return local_min(self.settings, epoch) % 1440
+        return local_min(self.settings, epoch_s) % 1440
 
     def effective_duty_pct(self):
         """The duty the pump drive should apply: 0 if the decision is missing or stale."""
@@ -259,18 +259,6 @@ class Controller:
         self.boot()
         await self.read_ntcs()
         self.start_tasks(extra)
-
-    async def run(self, duration_s=None, extra=()):
-        """Start, then run (forever, or ``duration_s``), then stop with the pump off."""
-        await self.start(extra)
-        try:
-            if duration_s is None:
-                while True:
-                    await asyncio.sleep(3600)
-            else:
-                await asyncio.sleep(duration_s)
-        finally:
-            await self.stop()
 
     async def stop(self):
         """Cancel the tasks and switch the pump off."""

@@ -56,15 +56,15 @@ def controller(self, hw, settings, ticks_ms, log, derived):
     self.manual_until_s = None
     if derived is None:
         derived = once("settings", "derived", settings)
-    table, self._table_error, slots = derived
+    table, self._table_error, probes = derived
     alpha = settings.ntc_smoothing
     period_ms = milli(settings.sensor_period_s)
     clear = -(-milli(settings.sensor_clear_s) // period_ms)  # readings, rounded up
-    stuck = milli(settings.stuck_h * 3600) // period_ms
-    self.hot = NtcSensor("hot", "collector", settings.ntc_hot_channel, table, alpha, clear, stuck)
-    self.cold = NtcSensor("cold", "tank", settings.ntc_cold_channel, table, alpha, clear, stuck)
+    stuck_readings = milli(settings.stuck_h * 3600) // period_ms
+    self.hot = NtcSensor("hot", "collector", settings.ntc_hot_channel, table, alpha, clear, stuck_readings)
+    self.cold = NtcSensor("cold", "tank", settings.ntc_cold_channel, table, alpha, clear, stuck_readings)
     self.protection = Protection(settings, self.algorithm)
-    self.probes = [Probe(name, rom, settings.probe_max_age_s) for name, rom in slots]
+    self.probes = [Probe(name, rom, settings.probe_max_age_s) for name, rom in probes]
     # Services attached from outside once they exist; each is None while it is off or not
     # there yet, and every reader checks for None.
     self.link = None  # controller.net.link.Link: the ThingsBoard MQTT link (MQTT_BROKER set)
@@ -81,11 +81,11 @@ def boot(ctl):
     """Report the version and the settings, find the PCF8591 (pump off first), scan the 1-Wire
     bus and print the ROMs found in a form settings.toml takes."""
     say = ctl._boot_say
-    say("solar-hwc %s on %s" % (VERSION, getattr(ctl.hw, "board_name", "?")))
+    say("solar-hwc %s on %s" % (VERSION, getattr(ctl.hw, "board_name", "an unknown board")))
     for error in ctl.settings.errors:
-        say("settings: " + error, True)
+        say("settings: %s" % error, True)
     if ctl._table_error:
-        say("settings: " + ctl._table_error, True)
+        say("settings: %s" % ctl._table_error, True)
     ctl.connect_pcf()
     found = ctl.scan_probes()
     if found is None:
@@ -100,19 +100,19 @@ def boot(ctl):
 def paste_lines(probes, found):
     """settings.toml lines for the ROMs ``found`` (hex), so a user can paste them."""
     lines = []
-    used = {}
+    seen = {}  # the configured ROMs
     for slot, probe in enumerate(probes, 1):
         if probe.rom_hex:
-            used[probe.rom_hex] = slot
-    free = [slot for slot, p in enumerate(probes, 1) if not p.rom_hex]
+            seen[probe.rom_hex] = slot
+    empty = [slot for slot, p in enumerate(probes, 1) if not p.rom_hex]  # slots without a ROM
     for slot, probe in enumerate(probes, 1):
         if probe.rom_hex in found:
             lines.append('PROBE%d_ROM = "%s"  # %s (configured)' % (slot, probe.rom_hex, probe.name))
     for rom in found:
-        if rom in used:
+        if rom in seen:
             continue
-        if free:
-            slot = free.pop(0)
+        if empty:
+            slot = empty.pop(0)
             lines.append('PROBE%d_ROM = "%s"  # new: was %s? check by warming it' % (
                 slot, rom, probes[slot - 1].name))
         else:

@@ -57,14 +57,14 @@ def clean_name(text):
 class Counters:
     """:param flow_lpm: pump flow at 100 % duty, litres per minute (PUMP_FLOW_LPM)
     :param j_per_lk: the fluid's heat per litre and kelvin (FLUID_J_PER_LK)
-    :param utc_offset_min: local time minus UTC, minutes ("today" ends at local midnight), or a
+    :param offset_min: local time minus UTC, minutes ("today" ends at local midnight), or a
         function of the Unix time giving it (summer time, ``controller.localtime``)
     """
 
-    def __init__(self, flow_lpm=3.0, j_per_lk=WATER_J_PER_LK, utc_offset_min=0):
+    def __init__(self, flow_lpm=3.0, j_per_lk=WATER_J_PER_LK, offset_min=0):
         self.flow_lpm = flow_lpm
         self.j_per_lk = j_per_lk
-        self.utc_offset_min = utc_offset_min
+        self.offset_min = offset_min
         self.heat_measured = False  # True while a probe pair gives the heat figure
         self.cause = ""  # what started this run (set by count_boot)
         self._zero()
@@ -120,8 +120,8 @@ class Counters:
         if n > 0:
             self.starts_total += n
 
-    def add_pump(self, on_ms, delta_k):
-        """The pump ran ``on_ms`` at full flow while the fluid warmed by ``delta_k`` kelvin
+    def add_pump(self, on_ms, diff_k):
+        """The pump ran ``on_ms`` at full flow while the fluid warmed by ``diff_k`` kelvin
         (outlet minus inlet; None: no heat figure for this span). Heat counts only when
         positive: recooling through the collector is not delivered heat."""
         if on_ms <= 0:
@@ -133,9 +133,9 @@ class Counters:
             self.pump_s_total += s
             self.pump_s_today += s
         self._pump_ms = ms
-        if delta_k is None or delta_k <= 0:
+        if diff_k is None or diff_k <= 0:
             return
-        self._heat_j += self.flow_lpm / 60000 * on_ms * self.j_per_lk * delta_k
+        self._heat_j += self.flow_lpm / 60000 * on_ms * self.j_per_lk * diff_k
         if self._heat_j >= 3600:
             wh = int(self._heat_j // 3600)
             self._heat_j -= wh * 3600
@@ -146,7 +146,7 @@ class Counters:
         """Start a new "today" at local midnight (``epoch_s``: Unix time, None while unknown),
         or every 24 h of uptime while the wall clock is unknown. True if a new day began."""
         if epoch_s is not None:
-            off = self.utc_offset_min
+            off = self.offset_min
             if not isinstance(off, int):
                 off = off(epoch_s)  # summer time: controller.localtime
             day = (int(epoch_s) + off * 60) // _DAY_S
@@ -170,8 +170,8 @@ class Counters:
         body = struct.pack(_FIXED, self.pump_s_total, self.pump_s_today, self.starts_total, self.heat_total_wh,
                            self.heat_today_wh, self.day, min(self.crash_streak, 255), min(self.safe_streak, 255))
         body += _pack_name(self.pending) + _pack_table(self.faults) + _pack_table(self.resets)
-        block = MAGIC + struct.pack(">BH", VERSION, len(body)) + body
-        return block + struct.pack(">H", crc16(block))
+        data = MAGIC + bytes((VERSION, len(body) >> 8, len(body) & 0xFF)) + body  # the length: 2 bytes
+        return data + struct.pack(">H", crc16(data))
 
     def load(self, data):
         """Take the totals from a saved block. Returns (state, text): ("ok", ""), ("empty",

@@ -21,9 +21,6 @@ try:
 except ImportError:
     pass
 
-BOARD_NAME = "Adafruit PyPortal Titano"
-# The Titano's resistive panel: raw ADC readings at the screen's edges (as the PyPortal library).
-_TOUCH_CALIBRATION = ((5200, 59000), (5800, 57000))
 
 
 class Gfx:
@@ -48,8 +45,11 @@ def make_screen():
     try:
         import adafruit_touchscreen
 
+        # calibration: the Titano's resistive panel's raw ADC readings at the screen's edges (as the
+        # PyPortal library)
         touch = adafruit_touchscreen.Touchscreen(board.TOUCH_XL, board.TOUCH_XR, board.TOUCH_YD, board.TOUCH_YU,
-                                                 calibration=_TOUCH_CALIBRATION, size=(display.width, display.height))
+                                                 calibration=((5200, 59000), (5800, 57000)),
+                                                 size=(display.width, display.height))
     except (ImportError, ValueError, RuntimeError) as exc:
         print("touch panel unavailable: %s" % exc)
         touch = None
@@ -59,14 +59,14 @@ def make_screen():
 class Hardware:
     """The Titano's I2C bus, the 1-Wire pin and the screen, as the controller wants them.
 
-    :param onewire_pin_name: "D3" or "D4" (settings ONEWIRE_PIN)
+    :param pin_name: the 1-Wire pin, "D3" or "D4" (settings ONEWIRE_PIN)
     """
 
-    board_name = BOARD_NAME
+    board_name = "Adafruit PyPortal Titano"
 
-    def __init__(self, onewire_pin_name: str) -> None:
+    def __init__(self, pin_name: str) -> None:
         self.i2c = board.I2C()
-        self.onewire_pin = board.D3 if onewire_pin_name == "D3" else board.D4
+        self.onewire_pin = board.D3 if pin_name == "D3" else board.D4
         self.screen = make_screen()
         self.counter_store = counter_store()
         self.reset_cause = reset_cause()
@@ -184,17 +184,14 @@ class EspRadio:
     ``pool``/``ssl_context`` for adafruit_minimqtt, and calls that never block for long."""
 
     def __init__(self) -> None:
-        import adafruit_connection_manager as acm
+        import adafruit_connection_manager
         from adafruit_esp32spi import adafruit_esp32spi
         from digitalio import DigitalInOut
 
-        self._acm = acm
-        cs = DigitalInOut(board.ESP_CS)
-        busy = DigitalInOut(board.ESP_BUSY)
-        reset = DigitalInOut(board.ESP_RESET)
-        self.esp = adafruit_esp32spi.ESP_SPIcontrol(board.SPI(), cs, busy, reset)
-        self.pool = acm.get_radio_socketpool(self.esp)
-        self.ssl_context = acm.get_radio_ssl_context(self.esp)
+        self.esp = adafruit_esp32spi.ESP_SPIcontrol(board.SPI(), DigitalInOut(board.ESP_CS),
+                                                    DigitalInOut(board.ESP_BUSY), DigitalInOut(board.ESP_RESET))
+        self.pool = adafruit_connection_manager.get_radio_socketpool(self.esp)
+        self.ssl_context = adafruit_connection_manager.get_radio_ssl_context(self.esp)
 
     def connected(self) -> bool:
         try:
@@ -227,15 +224,13 @@ class EspRadio:
 
     def reset(self) -> None:
         """Hard-reset the ESP32 through its reset pin (blocks 0.76 s); the board runs on."""
+        import adafruit_connection_manager  # frozen: already loaded, nothing compiled
+
         try:
-            self._acm.connection_manager_close_all(self.pool)
+            adafruit_connection_manager.connection_manager_close_all(self.pool)
         except (OSError, RuntimeError, KeyError):
             pass
         self.esp.reset()
-
-
-_OVERRIDES_NVM_BYTES = 1024  # the last KB of microcontroller.nvm
-_COUNTERS_NVM_BYTES = 1024  # the KB below it: controller.counters.BLOCK_BYTES
 
 
 def counter_store():
@@ -243,17 +238,17 @@ def counter_store():
     overrides' KB (None if the board has too little nvm)."""
     import microcontroller
 
-    nvm = microcontroller.nvm
-    if nvm is None or len(nvm) < _OVERRIDES_NVM_BYTES + _COUNTERS_NVM_BYTES:
+    nvm = microcontroller.nvm  # 1024 bytes (controller.counters.BLOCK_BYTES) below the last 1024
+    if nvm is None or len(nvm) < 2048:
         return None
-    return SliceStore(nvm, len(nvm) - _OVERRIDES_NVM_BYTES - _COUNTERS_NVM_BYTES, _COUNTERS_NVM_BYTES)
+    return SliceStore(nvm, len(nvm) - 2048, 1024)
 
 
 def override_store():
     """Where remote setting overrides persist: the last KB of ``microcontroller.nvm``."""
     import microcontroller
 
-    nvm = microcontroller.nvm
-    if nvm is None or len(nvm) < _OVERRIDES_NVM_BYTES:
+    nvm = microcontroller.nvm  # its last 1024 bytes
+    if nvm is None or len(nvm) < 1024:
         return None
-    return SliceStore(nvm, len(nvm) - _OVERRIDES_NVM_BYTES, _OVERRIDES_NVM_BYTES)
+    return SliceStore(nvm, len(nvm) - 1024, 1024)

@@ -49,7 +49,8 @@ class Log:
             return []
         return [p[1:]]
 
-    def _emit(self, level, message):
+    def write(self, level, message):
+        """One line at ``level`` (INFO, WARN, ERROR)."""
         uptime_s = self.clock.now_s() if self.clock is not None else 0
         self.messages += 1
         if level != INFO:
@@ -57,16 +58,16 @@ class Log:
         self.out("[%7d] %-5s %s" % (uptime_s, level, message))
 
     def info(self, message):
-        self._emit(INFO, message)
+        self.write(INFO, message)
 
     def warn(self, message):
-        self._emit(WARN, message)
+        self.write(WARN, message)
 
     def error(self, message):
-        self._emit(ERROR, message)
+        self.write(ERROR, message)
 
     def exception(self, message, exc):
-        self._emit(ERROR, "%s: %s: %s" % (message, type(exc).__name__, exc))
+        self.write(ERROR, "%s: %s: %s" % (message, type(exc).__name__, exc))
         self.out(format_exception(exc))
 
 
@@ -91,17 +92,17 @@ class Clock:
 
     def __init__(self, fn=None):
         self.ticks_ms = fn or ticks_ms
-        self._last = self.ticks_ms()
-        self._sec = 0
-        self._rem_ms = 0
+        self.last_ms = self.ticks_ms()
+        self.uptime_s = 0
+        self.carry_ms = 0  # the milliseconds not yet a whole second
 
     def now_s(self):
         """Whole seconds since this clock was made (int, monotonic)."""
         now = self.ticks_ms()
-        ms = self._rem_ms + ticks_diff(now, self._last)
-        self._last = now
+        ms = self.carry_ms + ticks_diff(now, self.last_ms)
+        self.last_ms = now
         if ms >= 1000:
-            self._sec += ms // 1000
+            self.uptime_s += ms // 1000
             ms %= 1000
-        self._rem_ms = ms
-        return self._sec
+        self.carry_ms = ms
+        return self.uptime_s

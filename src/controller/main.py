@@ -115,8 +115,8 @@ async def _begin(ctl, parts, state):
 
 
 async def _serve(ctl, parts, state):
-    """``Controller.run`` with main's start-up: the tasks run until an exception ends them, then
-    the pump goes off (``Controller.stop``)."""
+    """Main's start-up, then the tasks run until an exception ends them, then the pump goes off
+    (``Controller.stop``)."""
     await _begin(ctl, parts, state)
     try:
         while True:

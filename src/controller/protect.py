@@ -24,7 +24,7 @@ setting (spec_protect.py). The first rule that applies wins:
 10. evacuated-tube kick: TUBE_KICK_RUN_S at 100 % every TUBE_KICK_EVERY_MIN while idle, in the
     local window TUBE_KICK_FROM_H..TUBE_KICK_TO_H (only with a known wall clock).
 
-Plausibility runs beside them (``_check_flow``): while the differential rule runs the pump, a
+Plausibility runs beside them (``check``): while the differential rule runs the pump, a
 collector that keeps heating as if no water moved stops the pump for NOFLOW_RETRY_S, and
 NOFLOW_MAX_STARTS such failures in a row lock it out.
 A start after which the tank reading warmed while the collector did not cool, twice in a row,
@@ -38,13 +38,9 @@ Like the algorithm, every comparison runs on integers (controller.milli): temper
 times in whole seconds; the floats in the decision are for its reason text only.
 """
 
-from controller import const, milli
+from controller import milli
 from controller.decision import (COLLECTOR_COOLING, COOL_OFF, EMERGENCY, FAULT, FROST, IDLE, LOCKOUT,
                                   NO_FLOW, OVERHEAT, PURGE, RECOOL, RUNNING, TANK_CUTOFF, TANK_MAX, TUBE_KICK)
-
-# The tank reading must warm at least this much after a start to count as a swap sign, mK.
-_SWAP_RISE_MK = const(4000)
-
 
 class Protection:
     """The protections' state; ``apply`` once per control cycle after the algorithm.
@@ -72,7 +68,7 @@ class Protection:
         self.kick_until_s = None
         self.kick_last_s = None
         self.first_window = False  # that window is the first of a run (the swap check looks there)
-        self.prev_mode = IDLE
+        self.was_mode = IDLE
 
     def clear_faults(self):
         """End a lockout and forget failed starts (the clearFaults RPC)."""
@@ -128,10 +124,10 @@ class Protection:
                 self.clear_faults()
                 self.warnings.append("lockout ended after LOCKOUT_H: trying again")
 
-        hot = _m(hot_c)
-        cold = _m(cold_c)
+        hot = milli(hot_c)
+        cold = milli(cold_c)
         hyst = milli(s.tank_max_hyst_k)
-        tank = _m(tank_top_c)
+        tank = milli(tank_top_c)
         if tank is not None and (cold is None or tank > cold):
             tank_c = tank_top_c
         else:
@@ -143,9 +139,10 @@ class Protection:
                 self.cutoff = True
             elif tank < cutoff - hyst:
                 self.cutoff = False
-        collector_c = hot_c if hot_c is not None else panel_c
-        if collector_c is not None:
-            collector = hot if hot_c is not None else milli(panel_c)
+        if hot_c is None:
+            hot_c = panel_c  # the collector: its NTC, else the PANEL_PROBE
+        if hot_c is not None:
+            collector = milli(hot_c)
             if s.emergency_on and collector > milli(s.collector_emergency_c):
                 self.emergency = True
             elif self.emergency and (not s.emergency_on or collector < milli(s.collector_emergency_off_c)):
@@ -162,18 +159,17 @@ class Protection:
             d.tank_c = tank_c
         elif self.emergency:
             self._hold(d, EMERGENCY, 0, s.collector_emergency_c, s.collector_emergency_off_c)
-            d.hot_c = collector_c
+            d.hot_c = hot_c
         elif d.mode == FAULT:  # off, except the backup overheat run on the panel probe
             # The seed's overheat on the probe; with the tank at its maximum, collector cooling's limit.
             limit_c = s.overheat_c
             if self.tank_max:
                 limit_c = s.collector_cooling_c if s.collector_cooling_on else None
             if d.hot_c is None and panel_c is not None and tank_c is not None and limit_c is not None:
-                panel = milli(panel_c)
                 limit = milli(limit_c)
-                if panel > limit:
+                if collector > limit:  # the panel probe's reading (the collector NTC is faulted)
                     self.backup = True
-                elif panel <= limit - milli(s.collector_cooling_hyst_k):
+                elif collector <= limit - milli(s.collector_cooling_hyst_k):
                     self.backup = False
             else:
                 self.backup = False
@@ -188,10 +184,10 @@ class Protection:
             d.left_s = self.retry_until_s - now_s
         else:
             self.retry_until_s = None
-            self._run_rules(d, hot, cold, now_s, local_min, tank_max, hyst)
+            self.rules(d, hot, cold, now_s, local_min, tank_max, hyst)
         self.backup = self.backup and d.mode == FAULT
-        self._check_flow(d, hot, cold, flow_c, now_s)
-        self.prev_mode = d.mode
+        self.check(d, hot, cold, flow_c, now_s)
+        self.was_mode = d.mode
         return d
 
     def refuse_manual(self, d):
@@ -203,7 +199,7 @@ class Protection:
             return True
         return False
 
-    def _run_rules(self, d, hot, cold, now_s, local_min, tank_max, hyst):
+    def rules(self, d, hot, cold, now_s, local_min, tank_max, hyst):
         """Rules 5 to 10 on the collector ``hot`` and tank ``cold`` readings, mC (``tank_max``,
         ``hyst``: TANK_MAX_C and TANK_MAX_HYST_K in mC, as ``apply`` has them this cycle)."""
         s = self.s
@@ -254,7 +250,7 @@ class Protection:
             self._hold(d, TANK_MAX, 0, s.tank_max_c, s.tank_max_c - s.tank_max_hyst_k)
             return
         # 9. minimum collector temperature before a start
-        if (s.collector_min_on and mode == RUNNING and self.prev_mode not in (RUNNING, PURGE)
+        if (s.collector_min_on and mode == RUNNING and self.was_mode not in (RUNNING, PURGE)
                 and hot < milli(s.collector_min_c)):
             self.algorithm.stop()
             d.mode = IDLE
@@ -284,7 +280,7 @@ class Protection:
             d.left_s = round(s.tube_kick_run_s)
             self.kick_until_s = now_s + d.left_s
 
-    def _check_flow(self, d, hot, cold, flow_c, now_s):
+    def check(self, d, hot, cold, flow_c, now_s):
         """No-flow and swapped-sensor plausibility while the differential rule runs the pump
         (``hot``, ``cold``: this cycle's readings, mC; ``flow_c``: the FLOW_PROBE's, C, None
         without a probe).
@@ -300,13 +296,13 @@ class Protection:
         if d.mode not in (RUNNING, PURGE):
             self.check_s = None  # the run ended: no verdict
             return
-        flow = _m(flow_c)
+        flow = milli(flow_c)
         if self.check_s is None:
-            if self.prev_mode not in (RUNNING, PURGE):
+            if self.was_mode not in (RUNNING, PURGE):
                 self.first_window = True
             elif not self.first_window and not s.noflow_on:
                 return
-            self._window(d, hot, cold, flow, now_s)
+            self.restart(d, hot, cold, flow, now_s)
             return
         self.duty_sum += d.duty_pct - 50
         if hot < self.hot_min:
@@ -322,7 +318,7 @@ class Protection:
         rise = self.cold_max - self.cold0
         flowing = drop >= milli(s.noflow_drop_k) or (self.flow0 is not None
                                                      and self.flow_max - self.flow0 >= milli(s.noflow_rise_k))
-        if flowing and rise < _SWAP_RISE_MK:
+        if flowing and rise < 4000:  # a swap sign: the tank reading warmed 4 K or more
             self.check_s = None
             self.first_window = False
             self.failed_starts = 0
@@ -333,7 +329,7 @@ class Protection:
         self.check_s = None
         first = self.first_window
         self.first_window = False
-        if first and s.swap_check_on and rise >= _SWAP_RISE_MK and rise > 2 * drop:
+        if first and s.swap_check_on and rise >= 4000 and rise > 2 * drop:
             self.swap_starts += 1
             if self.swap_starts >= 2:  # starts in a row that look like swapped sensors: lockout
                 self._lock(d, "collector and tank sensors look swapped: after %d starts the tank reading "
@@ -345,26 +341,22 @@ class Protection:
         # no verdict unless the difference grew by NOFLOW_WARM_K at a mean duty of 50 % or more
         if (not s.noflow_on or flowing or (hot - cold) - (self.hot0 - self.cold0) < milli(s.noflow_warm_k)
                 or self.duty_sum < 0):
-            self._window(d, hot, cold, flow, now_s)  # no verdict: watch the next window of this run
+            self.restart(d, hot, cold, flow, now_s)  # no verdict: watch the next window of this run
             return
         self.failed_starts += 1
         if self.failed_starts >= s.noflow_max_starts:
             self._lock(d, "no flow after %d starts: the collector kept heating with the pump on; check the "
                        "pump, valves and air in the loop" % self.failed_starts, now_s)
             return
-        retry_s = round(s.noflow_retry_s)
-        self.retry_until_s = now_s + retry_s
         self._hold(d, NO_FLOW, 0)
-        d.left_s = retry_s
+        d.left_s = round(s.noflow_retry_s)
+        self.retry_until_s = now_s + d.left_s
 
-    def _window(self, d, hot, cold, flow, now_s):
+    def restart(self, d, hot, cold, flow, now_s):
+        """A new flow-check window starts now."""
         self.check_s = now_s
         self.hot0 = self.hot_min = hot
         self.cold0 = self.cold_max = cold
         self.flow0 = self.flow_max = flow
         self.duty_sum = d.duty_pct - 50  # the window's duties summed, each less 50 %: >= 0 is a mean of 50 % or more
 
-
-def _m(value_c):
-    """``value_c`` in mC, None for None."""
-    return None if value_c is None else milli(value_c)

@@ -1,5 +1,5 @@
 """The pump's drive: the PCF8591's analog output (DAC) switches the SCR pump driver, 255 on and
-0 off. Every write to it is here: the pump task that applies the decided duty as a slow on/off
+0 off (written as those numbers). Every write to it is here: the pump task that applies the decided duty as a slow on/off
 cycle (``DutyCycler``, below), and ``off``, the one way to switch the pump off whatever state the
 program is in (a stop, a crash, the watchdog, a reboot, safe mode).
 """
@@ -8,12 +8,6 @@ import asyncio
 
 from adafruit_ticks import ticks_add, ticks_diff
 
-from controller import const
-
-_DAC_ON = const(255)
-_DAC_OFF = const(0)
-_MIN_SLEEP_MS = const(10)
-_MAX_SLEEP_MS = const(250)  # re-check the decision at least this often
 
 
 def off(pcf, i2c=None, address=0x48):
@@ -27,14 +21,14 @@ def off(pcf, i2c=None, address=0x48):
     """
     try:
         if pcf is not None:
-            pcf.write(_DAC_OFF)
+            pcf.write(0)
             return True
         if i2c is None:
             return False
         while not i2c.try_lock():
             pass
         try:
-            i2c.writeto(address, bytes((0x40, _DAC_OFF)))  # the control byte: analog output enabled
+            i2c.writeto(address, bytes((0x40, 0)))  # the control byte: analog output enabled
         finally:
             i2c.unlock()
         return True
@@ -49,7 +43,7 @@ async def drive(ctx, on):
         if ctx.pcf is None:
             return False
         try:
-            ctx.pcf.write(_DAC_ON if on else _DAC_OFF)
+            ctx.pcf.write(255 if on else 0)
         except (OSError, RuntimeError) as exc:
             ctx.i2c_errors += 1
             ctx.log.error("pump DAC write failed: %s" % exc)
@@ -73,23 +67,24 @@ async def task(ctx):
                 written = None  # unknown: write again soon
                 await asyncio.sleep(0.1)  # after a failed DAC write
                 continue
-        wait = cycler.next_edge_ms(ctx.clock.ticks_ms())
-        if wait < _MIN_SLEEP_MS:
-            wait = _MIN_SLEEP_MS
-        elif wait > _MAX_SLEEP_MS:
-            wait = _MAX_SLEEP_MS
-        await asyncio.sleep(wait / 1000)
+        # sleep until the next edge, 10 ms at least, and re-check the decision every 250 ms at most
+        delay = cycler.next_edge_ms(ctx.clock.ticks_ms())
+        if delay < 10:
+            delay = 10
+        elif delay > 250:
+            delay = 250
+        await asyncio.sleep(delay / 1000)
 
 
 # --- the slow PWM ---------------------------------------------------------------------------
-# Slow PWM: a duty in percent becomes on/off over a fixed period (5 s by default).
+# Slow PWM: a duty in percent becomes on/off over a fixed period_ms (5 s by default).
 #
 # The pump's SCR driver is switched by writing 255 / 0 to the PCF8591 DAC. On the device,
 # network calls can block the event loop for seconds, so on-time is measured with ticks,
 # never inferred from sleeps: each call to ``update`` credits the time since the previous
 # call to the level that was actually in effect. An overshoot (the loop was blocked while the
 # pump was on) or an undershoot (blocked while it should have come on) is carried into the
-# next cycle, bounded to one period, so the duty averaged over a few cycles stays right.
+# next cycle, bounded to one period_ms, so the duty averaged over a few cycles stays right.
 # At 0 % and 100 % nothing is carried: off means off now, and on means on now.
 
 
@@ -113,25 +108,26 @@ class DutyCycler:
         self.total_on_ms = 0  # on-time delivered since construction
         self.cycles = 0
 
-    def _credit(self, span_ms):
-        if self.level and span_ms > 0:
-            self.cycle_on_ms += span_ms
-            self.total_on_ms += span_ms
+    def _credit(self, span):
+        """``span`` ms to the level in effect."""
+        if self.level and span > 0:
+            self.cycle_on_ms += span
+            self.total_on_ms += span
 
     def _close_cycle(self):
         # Against the unclamped wish, so a debt larger than one cycle can pay off is kept.
         error = self.duty_pct * self.period_ms // 100 + self.carry_ms - self.cycle_on_ms
-        period = self.period_ms
+        period_ms = self.period_ms
         if self.duty_pct <= 0 or self.duty_pct >= 100:
             error = 0
-        elif error > period:
-            error = period
-        elif error < -period:
-            error = -period
+        elif error > period_ms:
+            error = period_ms
+        elif error < -period_ms:
+            error = -period_ms
         self.carry_ms = error
         self.cycle_on_ms = 0
         self.cycles += 1
-        self.cycle_start_ms = ticks_add(self.cycle_start_ms, period)
+        self.cycle_start_ms = ticks_add(self.cycle_start_ms, period_ms)
 
     def update(self, now_ms, duty_pct):
         """The level the pump should have now; call it often (at least at ``next_edge_ms``).
@@ -141,11 +137,11 @@ class DutyCycler:
         :returns: True for on
         """
         # The time since the last call, credited to the level in effect, cycle by cycle.
-        period = self.period_ms
+        period_ms = self.period_ms
         span = ticks_diff(now_ms, self.last_ms)
         if span < 0:
             span = 0
-        if span > 4 * period:  # longer gaps are not replayed cycle by cycle
+        if span > 4 * period_ms:  # longer gaps are not replayed cycle by cycle
             # A very long stall: credit it, close one cycle, restart the cycle grid at now.
             self._credit(span)
             self._close_cycle()
@@ -153,7 +149,7 @@ class DutyCycler:
             self.last_ms = now_ms
         else:
             while True:
-                to_end = ticks_diff(ticks_add(self.cycle_start_ms, period), self.last_ms)
+                to_end = ticks_diff(ticks_add(self.cycle_start_ms, period_ms), self.last_ms)
                 if span < to_end:
                     self._credit(span)
                     self.last_ms = now_ms
@@ -165,19 +161,19 @@ class DutyCycler:
         if duty_pct <= 0 or duty_pct >= 100:
             self.carry_ms = 0
         self.duty_pct = duty_pct
-        # The on-time wanted in this cycle: the duty's share of the period and the carry, within
-        # 0..period (all of it at 100 %, none at 0 %).
+        # The on-time wanted in this cycle: the duty's share of the period_ms and the carry, within
+        # 0..period_ms (all of it at 100 %, none at 0 %).
         if duty_pct <= 0:
-            target = 0
+            target_ms = 0
         elif duty_pct >= 100:
-            target = period
+            target_ms = period_ms
         else:
-            target = duty_pct * period // 100 + self.carry_ms
-            if target < 0:
-                target = 0
-            elif target > period:
-                target = period
-        self.target_ms = target
+            target_ms = duty_pct * period_ms // 100 + self.carry_ms
+            if target_ms < 0:
+                target_ms = 0
+            elif target_ms > period_ms:
+                target_ms = period_ms
+        self.target_ms = target_ms
         if duty_pct <= 0:
             self.level = False
         elif duty_pct >= 100:

@@ -89,10 +89,10 @@ def load_counters(c, data):
         else:
             c._zero()
             return "empty", ""
-    why = _parse(c, data)
-    if why:
+    text = _parse(c, data)  # why the block is rejected, "" if it is not
+    if text:
         c._zero()
-        return "corrupt", why
+        return "corrupt", text
     return "ok", ""
 
 
@@ -106,33 +106,32 @@ def _parse(c, data):
         return "unknown version %d" % version
     n = (data[5] << 8) | data[6]
     end = C._HEAD + n
-    fixed_bytes = struct.calcsize(C._FIXED)
-    if n < fixed_bytes or end + 2 > len(data):
+    size = struct.calcsize(C._FIXED)  # the fixed totals' bytes
+    if n < size or end + 2 > len(data):
         return "wrong length %d" % n
     if C.crc16(data[0:end]) != (data[end] << 8) | data[end + 1]:
         return "CRC mismatch"
     body = bytes(data[C._HEAD:end])
-    v = struct.unpack(C._FIXED, body[0:fixed_bytes])
-    pending, at = _unpack_name(body, fixed_bytes)
+    # into the counters at once: load_counters zeroes them again if the block is rejected
+    (c.pump_s_total, c.pump_s_today, c.starts_total, c.heat_total_wh, c.heat_today_wh,
+     c.day, c.crash_streak, c.safe_streak) = struct.unpack(C._FIXED, body[0:size])
+    pending, at = _unpack_name(body, size)
     faults, at = _unpack_table(body, at)
     resets, at = _unpack_table(body, at)
     if pending is None or faults is None or resets is None or at != n:
         return "unreadable tables"
     if pending and not _valid_name(pending):
         return "absurd pending cause"
-    pump_total, pump_today, starts, wh_total, wh_today, day = v[0], v[1], v[2], v[3], v[4], v[5]
     # At most 50 years of pump time; a day, and a clock correction, today.
-    if pump_total > 50 * 366 * 86400 or pump_today > 86400 + 3600 or pump_today > pump_total:
+    if c.pump_s_total > 50 * 366 * 86400 or c.pump_s_today > 86400 + 3600 or c.pump_s_today > c.pump_s_total:
         return "absurd pump time"
-    if starts > C._COUNT_MAX:
+    if c.starts_total > C._COUNT_MAX:
         return "absurd pump starts"
     # 10 MWh a day at most: no 50 L/min loop collects that.
-    if wh_total > 1000000000 or wh_today > 10000000 or wh_today > wh_total:
+    if c.heat_total_wh > 1000000000 or c.heat_today_wh > 10000000 or c.heat_today_wh > c.heat_total_wh:
         return "absurd heat"
-    if day and not 19675 <= day < 100000:  # 2023-11-14 (net.wall.MIN_EPOCH_S): an earlier day is a clock never set
+    if c.day and not 19675 <= c.day < 100000:  # 2023-11-14 (net.wall.MIN_EPOCH_S): an earlier day is a clock never set
         return "absurd day"
-    (c.pump_s_total, c.pump_s_today, c.starts_total, c.heat_total_wh, c.heat_today_wh,
-     c.day, c.crash_streak, c.safe_streak) = v
     c.pending = pending
     c.faults = faults
     c.resets = resets

@@ -15,7 +15,6 @@ FAULT_CRC = "CRC error"
 FAULT_POWER_ON = "85 C power-on value"
 FAULT_RANGE = "out of range"
 FAULT_BUS = "bus error"
-FAULT_NO_ROM = "no ROM set"
 FAULT_STUCK = "stuck: raw value unchanged for STUCK_H"
 
 
@@ -121,7 +120,7 @@ class Probe:
         self.device = None  # adafruit_onewire.device.OneWireDevice once found on the bus
         self.address = None  # its adafruit_onewire.bus.OneWireAddress
         self.value_c = None
-        self.fault = FAULT_NO_ROM if not rom_hex else FAULT_MISSING
+        self.fault = "no ROM set" if not rom_hex else FAULT_MISSING
         self.last_good_s = None
         self.faults = 0  # times it went from good to faulted
 
@@ -138,11 +137,11 @@ class Probe:
             self.value_c = None
 
 
-def crc8(data, length=None):
-    """Dallas/Maxim 1-Wire CRC8 (polynomial x^8 + x^5 + x^4 + 1) of ``data[:length]``,
-    computed in place (no slice is allocated)."""
+def crc8(data, n=None):
+    """Dallas/Maxim 1-Wire CRC8 (polynomial x^8 + x^5 + x^4 + 1) of ``data[:n]``, computed in
+    place (no slice is allocated)."""
     crc = 0
-    for i in range(len(data) if length is None else length):
+    for i in range(len(data) if n is None else n):
         crc ^= data[i]
         for _ in range(8):
             if crc & 1:
@@ -159,13 +158,11 @@ def rom_to_hex(rom):
 
 def decode_scratchpad(buf):
     """(temp_c, fault) from a DS18B20's 9-byte scratchpad. ``fault`` is None when good."""
-    all_ones = True
     for i in range(9):
         if buf[i] != 0xFF:
-            all_ones = False
             break
-    if all_ones:
-        return None, FAULT_MISSING  # nobody drove the bus
+    else:
+        return None, FAULT_MISSING  # all ones: nobody drove the bus
     if crc8(buf, 8) != buf[8]:
         return None, FAULT_CRC
     raw = buf[1] << 8 | buf[0]
@@ -231,14 +228,14 @@ class ProbeBus:
         buf = self._buf
         for probe in self.probes:
             if probe.device is None:
-                probe.feed(None, FAULT_NO_ROM if not probe.rom_hex else FAULT_MISSING, now_s)
+                probe.feed(None, "no ROM set" if not probe.rom_hex else FAULT_MISSING, now_s)
                 continue
             try:
-                with probe.device as dev:
-                    dev.write(b"\xbe")  # read scratchpad
+                with probe.device as device:
+                    device.write(b"\xbe")  # read scratchpad
                     # end=9 reads the raw bytes: without it the driver raises one
                     # "CRC error" for a bad CRC and an absent probe alike.
-                    dev.readinto(buf, end=9)
+                    device.readinto(buf, end=9)
             except (OSError, RuntimeError):
                 probe.feed(None, FAULT_BUS, now_s)
                 continue

@@ -6,7 +6,7 @@ to its default, so the controller always runs. Attribute names are the keys in l
 ``settings.min_diff_k``.
 """
 
-from controller import Settings, const  # noqa: F401 - Settings re-exported
+from controller import Settings, const, once  # noqa: F401 - Settings re-exported
 from controller.sensors import crc8, rom_to_hex  # noqa: F401 - rom_to_hex and crc8 re-exported
 
 # The kinds are written as the strings of controller.spec_kinds (as the table writes them), so
@@ -15,7 +15,7 @@ _SLOTS = const(5)
 
 
 
-def _error(settings, keys, text):
+def error(settings, keys, text):
     settings.errors.append(text)
     settings.error_keys.append(keys)
 
@@ -31,7 +31,7 @@ def _parse_number(kind, raw):
             raise ValueError("empty")
         try:
             if kind == "int":
-                value = int(text, 16 if text.lower().lstrip("-").startswith("0x") else 10)
+                value = int(text, 16 if "x" in text.lower() else 10)  # 0x4a: hexadecimal
             else:
                 value = float(text)
         except ValueError:
@@ -43,7 +43,7 @@ def _parse_number(kind, raw):
             value = int(value)
         return value
     value = float(value)
-    if value != value or value in (float("inf"), float("-inf")):
+    if value - value != 0:  # nan or an infinity (x - x is nan for both)
         raise ValueError("not a finite number")
     return value
 
@@ -54,10 +54,10 @@ def _check_range(value, lo, hi, unit):
     return value
 
 
-def _fmt(number):
-    if isinstance(number, float) and number == int(number) and abs(number) < 1e15:
-        return str(int(number))
-    return str(number)
+def _fmt(value):
+    if isinstance(value, float) and value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
 
 
 def parse_rom(text):
@@ -65,12 +65,12 @@ def parse_rom(text):
 
     Raises ValueError with the reason: wrong length, not hex, bad CRC, not a DS18B20.
     """
-    digits = text.replace(":", "").replace("-", "").replace(" ", "")  # text itself if it has none
-    if len(digits) != 16:
-        raise ValueError("a ROM has 16 hex digits, got %d" % len(digits))
+    text = text.replace(":", "").replace("-", "").replace(" ", "")  # the same string if it has none
+    if len(text) != 16:
+        raise ValueError("a ROM has 16 hex digits, got %d" % len(text))
     rom = bytearray(8)  # digit by digit: no string or generator made per byte
     for i in range(16):
-        n = "0123456789abcdef".find(digits[i].lower())
+        n = "0123456789abcdef".find(text[i].lower())
         if n < 0:
             raise ValueError("not hexadecimal")
         rom[i >> 1] = rom[i >> 1] << 4 | n
@@ -134,67 +134,56 @@ def parse_value(entry, raw):
     raise ValueError("unknown kind %r for %s" % (kind, key))
 
 
-def table():
-    """(SPEC, ORDER_RULES, SWITCHED): the whole settings table (controller.settings_spec), imported
-    when asked for. The device reads it at boot and forgets it (``controller.forget``): 20 KB."""
-    from controller import settings_spec
-
-    return settings_spec.SPEC, settings_spec.ORDER_RULES, settings_spec.SWITCHED
-
-
 def load(getenv, spec=None, rules=None):
     """Settings from ``getenv(key)`` (``os.getenv`` on the device); never raises for bad input.
 
     ``spec``/``rules``: the table to check against, every key read; by default the whole one
-    (``table()``), whose switched sections (settings_spec.SWITCHED) are read only while their
-    switch is on, else the first time one of their keys is asked for (``read``): ``pending``
-    then holds (getenv, the index in SWITCHED of each section left unread)."""
-    parts = ()
+    (``controller.settings_spec``), whose switched sections (settings_spec.SWITCHED) are read only
+    while their switch is on, else the first time one of their keys is asked for (``read``):
+    ``pending`` then holds (getenv, the index in SWITCHED of each section left unread)."""
+    off = ()
     if spec is None:
-        if rules is None:
-            spec, rules, parts = table()
-        else:
-            spec, _, parts = table()
+        from controller import settings_spec
+
+        parts = settings_spec.SWITCHED
+        entries = ()  # every switch's entry
+        for part in parts:
+            entries += part[2]
+        on = []
+        for i in range(len(parts)):
+            for key in parts[i][1]:
+                raw = getenv(key)
+                try:
+                    # an absent or empty switch is off whatever its kind: no entry looked for
+                    if raw and parse_value(find(key, entries), raw):
+                        break
+                except ValueError:
+                    pass
+            else:
+                off += (i,)
+            on.append(i not in off)
+        spec, rules, _ = settings_spec.table(on)
     elif rules is None:
         rules = ()
     settings = Settings()
     settings.errors = []
     settings.error_keys = []
-    # skip[n] = 1: spec[n] is in a section left unread. Marks and indices, not a list per
-    # entry: the read makes as little garbage as it can between the settings it keeps.
-    skip = bytearray(len(spec))
-    off = ()
-    for i in range(len(parts)):
-        part = parts[i]
-        for key in part[0]:
-            try:
-                if parse_value(_find(key, spec), getenv(key) or ""):
-                    break
-            except ValueError:
-                pass
-        else:
-            off += (i,)
-            n = spec.index(part[1][0])  # a section's entries are one run of the table
-            for entry in part[1]:
-                if entry[0] not in part[0]:
-                    skip[n] = 1
-                n += 1
     if off:
         settings.pending = (getenv,) + off
-    _read(settings, spec, getenv, skip)
-    _check_rules(settings, spec, [rule for rule in rules if not [i for i in off if rule in parts[i][2]]])
+    _read(settings, spec, getenv)
+    _check_rules(settings, spec, rules)
     if settings.ntc_cold_channel == settings.ntc_hot_channel:
-        _error(settings, ("NTC_COLD_CHANNEL", "NTC_HOT_CHANNEL"),
+        error(settings, ("NTC_COLD_CHANNEL", "NTC_HOT_CHANNEL"),
                         "NTC_COLD_CHANNEL and NTC_HOT_CHANNEL must differ; using defaults 0 and 1")
-        settings.ntc_cold_channel = _find("NTC_COLD_CHANNEL", spec)[2]
-        settings.ntc_hot_channel = _find("NTC_HOT_CHANNEL", spec)[2]
+        settings.ntc_cold_channel = find("NTC_COLD_CHANNEL", spec)[2]
+        settings.ntc_hot_channel = find("NTC_HOT_CHANNEL", spec)[2]
     seen = {}
     for slot in range(1, _SLOTS + 1):
         key = "PROBE%d_NAME" % slot
         name = getattr(settings, key.lower())
         if name in seen:
-            default = _find(key, spec)[2]
-            _error(settings, (key, "PROBE%d_NAME" % seen[name]), "%s = %r repeats probe %d's name; using %r"
+            default = find(key, spec)[2]
+            error(settings, (key, "PROBE%d_NAME" % seen[name]), "%s = %r repeats probe %d's name; using %r"
                             % (key, name, seen[name], default))
             setattr(settings, key.lower(), default)
             name = default
@@ -204,7 +193,7 @@ def load(getenv, spec=None, rules=None):
         key = "PROBE%d_ROM" % slot
         rom = getattr(settings, key.lower())
         if rom and rom in roms:
-            _error(settings, (key, "PROBE%d_ROM" % roms[rom]),
+            error(settings, (key, "PROBE%d_ROM" % roms[rom]),
                             "%s repeats probe %d's ROM; probe %d left unconfigured" % (key, roms[rom], slot))
             setattr(settings, key.lower(), "")
         elif rom:
@@ -214,38 +203,36 @@ def load(getenv, spec=None, rules=None):
 
 def read(settings, name):
     """The setting ``name`` (lower case) of a switched section that ``load`` left unread: the
-    whole section is read now, as load reads it (its errors added), and its rules checked.
-    AttributeError if no such section has ``name``. ``controller.Settings`` calls this."""
-    spec, rules, parts = table()
+    whole section is read now (its module imported), as load reads it (its errors added), and
+    its rules checked. AttributeError if no such section has ``name``. ``controller.Settings``
+    calls this."""
+    from controller import settings_spec
+
     pending = getattr(settings, "pending", ())
     key = name.upper()  # one string made, not one per key compared
     for i in pending[1:]:
-        part = parts[i]
-        for entry in part[1]:
+        module = settings_spec.section(i)
+        for entry in module.SPEC:
             if entry[0] == key:
                 settings.pending = tuple(n for n in pending if n != i)
-                skip = bytearray(len(part[1]))
-                for n in range(len(skip)):
-                    if part[1][n][0] in part[0]:
-                        skip[n] = 1
-                _read(settings, part[1], pending[0], skip)
-                _check_rules(settings, spec, part[2])
+                # the section's switch was read at boot: every other entry now
+                _read(settings, module.SPEC, pending[0], settings_spec.SWITCHED[i][1])
+                _check_rules(settings, module.SPEC, module.ORDER_RULES)
                 return getattr(settings, name)
     raise AttributeError(name)
 
 
-def _read(settings, entries, getenv, skip):
-    """Each of ``entries`` not marked in ``skip``, as a settings attribute. First every name at
-    its default, then the values read: the names (interned strings) and the attribute table,
-    which stay, are made together before the reading's garbage, and a value read finds its
-    name interned (``str.lower`` then makes no new string)."""
-    for n in range(len(entries)):
-        if not skip[n]:
-            entry = entries[n]
+def _read(settings, entries, getenv, keys=()):
+    """Each of ``entries`` whose key is not in ``keys`` (read already), as a settings attribute. First every
+    name at its default, then the values read: the names (interned strings) and the attribute
+    table, which stay, are made together before the reading's garbage, and a value read finds
+    its name interned (``str.lower`` then makes no new string)."""
+    for entry in entries:
+        if entry[0] not in keys:
             setattr(settings, entry[0].lower(), () if entry[1] == "list" and entry[2] == "" else entry[2])
-    for n in range(len(entries)):
-        if not skip[n]:
-            _value(settings, entries[n], getenv)
+    for entry in entries:
+        if entry[0] not in keys:
+            _value(settings, entry, getenv)
 
 
 def _value(settings, entry, getenv):
@@ -255,7 +242,7 @@ def _value(settings, entry, getenv):
         raw = getenv(key)
     except ValueError as exc:
         # CircuitPython <= 10.1 raises for a bare value that is not an integer (8.5, true)
-        _error(settings, (key,), "%s: unreadable (%s); write it in quotes, e.g. %s = \"%s\"; using default %r"
+        error(settings, (key,), "%s: unreadable (%s); write it in quotes, e.g. %s = \"%s\"; using default %r"
                         % (key, exc, key, _fmt(default) if default != "" else "...", default))
         return
     if raw is not None:
@@ -264,10 +251,10 @@ def _value(settings, entry, getenv):
             if type(value) is not type(default) or value != default:  # else the table's default stays
                 setattr(settings, key.lower(), value)
         except ValueError as exc:
-            _error(settings, (key,), "%s = %r: %s; using default %r" % (key, raw, exc, default))
+            error(settings, (key,), "%s = %r: %s; using default %r" % (key, raw, exc, default))
 
 
-def _find(key, spec):
+def find(key, spec):
     for entry in spec:
         if entry[0] == key:
             return entry
@@ -275,12 +262,12 @@ def _find(key, spec):
 
 
 def _check_rules(settings, spec, rules):
-    for low, high, message in rules:
-        if getattr(settings, low.lower()) >= getattr(settings, high.lower()):
-            _error(settings, (low, high), "%s; using defaults %s = %s and %s = %s" % (
-                message, low, _fmt(_find(low, spec)[2]), high, _fmt(_find(high, spec)[2])))
-            setattr(settings, low.lower(), _find(low, spec)[2])
-            setattr(settings, high.lower(), _find(high, spec)[2])
+    for lo, hi, message in rules:
+        if getattr(settings, lo.lower()) >= getattr(settings, hi.lower()):
+            error(settings, (lo, hi), "%s; using defaults %s = %s and %s = %s" % (
+                message, lo, _fmt(find(lo, spec)[2]), hi, _fmt(find(hi, spec)[2])))
+            setattr(settings, lo.lower(), find(lo, spec)[2])
+            setattr(settings, hi.lower(), find(hi, spec)[2])
 
 
 def ntc_table(settings):
@@ -292,9 +279,9 @@ def ntc_table(settings):
 
     try:
         if settings.ntc_beta_r25_ohm > 0:
-            from controller.beta import table_from_beta  # only with Beta parameters: no names kept otherwise
-
-            return table_from_beta(settings.ntc_beta_r25_ohm, settings.ntc_beta_k, settings.ntc_series_ohm), None
+            # only with Beta parameters (controller.beta, forgotten after): no names kept otherwise
+            return once("beta", "table_from_beta", settings.ntc_beta_r25_ohm, settings.ntc_beta_k,
+                        settings.ntc_series_ohm), None
         if settings.ntc_table_raw:
             return ntc_table.NtcTable(settings.ntc_table_raw, settings.ntc_table_start_c,
                                       settings.ntc_table_step_c), None

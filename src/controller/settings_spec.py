@@ -22,9 +22,12 @@ The core keys are here, and the two small sections of local time and the screen;
 concern (protection, network, heater) keeps its keys in its own ``spec_*.py`` module with
 ``TITLE``, ``SPEC`` and ``ORDER_RULES``. They are appended in the order protection, network,
 local time, screen, heater. ``SECTIONS`` pairs the first key of each section with its title.
-"""
 
-from controller import spec_heater, spec_net
+``SPEC``, ``ORDER_RULES`` and ``SECTIONS`` are the whole table, assembled when first asked for
+(the host tools). The board asks ``table(on)`` for what it reads: a switched section (network,
+heater: ``SWITCHED``) whose switch is off is not imported (its module's names, path and short
+strings are not interned) and stands in the table as its switch entries alone.
+"""
 
 # Names of the five DS18B20 probe slots' defaults (PROBE1_NAME..PROBE5_NAME below).
 PROBE_DEFAULT_NAMES = ("ambient", "tank_inlet", "tank_outlet", "panel_inlet", "panel_outlet")
@@ -181,15 +184,25 @@ _SCREEN = (
     ("SCREEN_AMBIENT_PROBE", "str", "ambient", 0, 24, ""),
 )
 
-SECTIONS = [
-    ("PCF8591_ADDRESS", "NTC thermistors on the PCF8591 (collector top = hot, tank bottom = cold)"),
-    ("ONEWIRE_PIN", "DS18B20 probes on the 1-Wire bus. Leave the ROMs empty at first: the boot screen and the\n"
-                    "# serial console print the ROMs found as lines you can paste here."),
-    ("CONTROL_PERIOD_S", "Pump algorithm (seed 004): adaptive differential control, purge, cool-off, overheat"),
-]
+# Sections that the board reads only while a switch of theirs is on: (module, switch keys, the
+# section's own switch entries, as its table has them: a test checks). With every switch off
+# (the network without MQTT_BROKER; the heater without HEATER_ENABLED, and without the network,
+# which may override its keys) controller.settings.load reads the section's own switch alone, so
+# that a build without them keeps none of their names and never imports their module; the section
+# is read whole the first time one of its keys is asked for (controller.Settings).
+SWITCHED = (("spec_net", ("MQTT_BROKER",), (("MQTT_BROKER", "text", "", 0, 64, ""),)),
+            ("spec_heater", ("HEATER_ENABLED", "MQTT_BROKER"), (("HEATER_ENABLED", "bool", False, None, None, ""),)))
 
 
-def _assemble():
+def section(i):
+    """The module of SWITCHED[i] (imported now)."""
+    return __import__("controller." + SWITCHED[i][0], None, None, ("SPEC",))
+
+
+def table(on=None):
+    """(SPEC, ORDER_RULES, SECTIONS) in the order protection, network, local time, screen,
+    heater. ``on``: a flag per SWITCHED section, read whole while its flag is set, else its switch
+    entries alone (no title, no rules); None: every section whole."""
     from controller import spec_protect
 
     # One list extended (in place while the heap above it is free) and one tuple made of it,
@@ -197,27 +210,36 @@ def _assemble():
     # compiles and runs it at each boot).
     spec = list(_CORE)
     rules = list(_CORE_RULES)
-    for entries, title, order in (
-            (spec_protect.SPEC, spec_protect.TITLE, spec_protect.ORDER_RULES),
-            (spec_net.SPEC, spec_net.TITLE, spec_net.ORDER_RULES),
-            (_TIME, "Local time: the screen clock, today's counters, the heater's windows (summer time by rule)", ()),
-            (_SCREEN, "The TFT screen: brightness, dimming, pages, the probes shown as tank top and ambient",
-             (("SCREEN_DIM_BRIGHTNESS", "SCREEN_BRIGHTNESS", "SCREEN_DIM_BRIGHTNESS must be below SCREEN_BRIGHTNESS"),)),
-            (spec_heater.SPEC, spec_heater.TITLE, spec_heater.ORDER_RULES)):
-        if entries:
-            SECTIONS.append((entries[0][0], title))
-            spec.extend(entries)
-            rules.extend(order)
-    return tuple(spec), tuple(rules)
+    sections = [
+        ("PCF8591_ADDRESS", "NTC thermistors on the PCF8591 (collector top = hot, tank bottom = cold)"),
+        ("ONEWIRE_PIN", "DS18B20 probes on the 1-Wire bus. Leave the ROMs empty at first: the boot screen and the\n"
+                        "# serial console print the ROMs found as lines you can paste here."),
+        ("CONTROL_PERIOD_S", "Pump algorithm (seed 004): adaptive differential control, purge, cool-off, overheat"),
+    ]
+    parts = [(spec_protect.SPEC, spec_protect.TITLE, spec_protect.ORDER_RULES), 0,
+             (_TIME, "Local time: the screen clock, today's counters, the heater's windows (summer time by rule)", ()),
+             (_SCREEN, "The TFT screen: brightness, dimming, pages, the probes shown as tank top and ambient",
+              (("SCREEN_DIM_BRIGHTNESS", "SCREEN_BRIGHTNESS", "SCREEN_DIM_BRIGHTNESS must be below SCREEN_BRIGHTNESS"),)),
+             1]
+    for part in parts:
+        if type(part) is int:  # a switched section: SWITCHED[part]
+            if on is None or on[part]:
+                module = section(part)
+                part = (module.SPEC, module.TITLE, module.ORDER_RULES)
+            else:
+                spec.extend(SWITCHED[part][2])
+                continue
+        if part[0]:
+            sections.append((part[0][0][0], part[1]))
+            spec.extend(part[0])
+            rules.extend(part[2])
+    return tuple(spec), tuple(rules), sections
 
 
-SPEC, ORDER_RULES = _assemble()
-
-
-# Sections that the board reads only while a switch of theirs is on: (switch keys, the section's
-# entries, its rules). With every switch off (the network without MQTT_BROKER; the heater without
-# HEATER_ENABLED, and without the network, which may override its keys) controller.settings.load
-# reads the section's own switch alone, so that a build without them keeps none of their names;
-# the section is read whole the first time one of its keys is asked for (controller.Settings).
-SWITCHED = ((("MQTT_BROKER",), spec_net.SPEC, spec_net.ORDER_RULES),
-            (("HEATER_ENABLED", "MQTT_BROKER"), spec_heater.SPEC, spec_heater.ORDER_RULES))
+def __getattr__(name):
+    """The whole table for the host tools (PEP 562: asked for by name, assembled once)."""
+    if name not in ("SPEC", "ORDER_RULES", "SECTIONS"):
+        raise AttributeError(name)
+    spec = table()
+    globals().update(SPEC=spec[0], ORDER_RULES=spec[1], SECTIONS=spec[2])
+    return globals()[name]

@@ -23,11 +23,11 @@ def boot(hardware, state):
     state["pcf_address"] = settings.pcf8591_address
     hw = hardware.Hardware(settings.onewire_pin)
     state["hw"] = hw
-    net_messages = saved[2] if saved is not None else ()
     ctl = main.Controller(hw, settings, derived=derived)
     state["ctl"] = ctl
-    for message in net_messages:
-        ctl.log.warn(message)
+    if saved is not None:
+        for message in saved[2]:  # what applying the saved overrides said
+            ctl.log.warn(message)
     ctl.boot()  # the pump control first, on the heap before the optional parts
     parts = []
     if settings.mqtt_broker and not _part(ctl, parts, "network", _network, ctl, hardware, store, saved):
@@ -101,8 +101,8 @@ def _heater(ctl, hardware):
     from controller.heater import check
 
     s = ctl.settings
-    for _keys, text in check.problems(s):
-        ctl._boot_say("heater: " + text, error=True)
+    for item in check.problems(s):  # (keys, text)
+        ctl._boot_say("heater: " + item[1], True)
     clash = check.pin_clash(s)
     check = None
     forget(before)
@@ -111,12 +111,12 @@ def _heater(ctl, hardware):
     try:
         ctl.heater_relay = hardware.heater_relay(s.heater_pin)
     except (ValueError, RuntimeError, OSError) as exc:  # e.g. "D3 in use"
-        ctl._boot_say("heater: relay on %s unavailable (%s): heater disabled" % (s.heater_pin, exc), error=True)
+        ctl._boot_say("heater: relay on %s unavailable (%s): heater disabled" % (s.heater_pin, exc), True)
         return []
     link = ctl.link
     if link is None:
         if s.mqtt_broker:  # else check.problems said it
-            ctl._boot_say("heater: needs the network (MQTT_BROKER and WiFi), which is off: element off", error=True)
+            ctl._boot_say("heater: needs the network (MQTT_BROKER and WiFi), which is off: element off", True)
         return []
     from controller.heater.task import make_task
 

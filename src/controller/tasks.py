@@ -42,10 +42,10 @@ async def sensor_task(ctx):
     last_scan_s = ctx.clock.now_s()
     while True:
         probes = ctx.probe_bus
-        converting = False
+        ok = False  # a conversion started
         if probes is not None:
             try:
-                converting = probes.start_conversion()
+                ok = probes.start_conversion()
             except (OSError, RuntimeError) as exc:
                 ctx.log.warn("1-Wire conversion start failed: %s" % exc)
         started_ms = ctx.clock.ticks_ms()
@@ -56,7 +56,7 @@ async def sensor_task(ctx):
                 await asyncio.sleep((s.probe_conversion_ms - ticks_diff(ctx.clock.ticks_ms(), started_ms)) / 1000)
             now_s = ctx.clock.now_s()
             async with ctx.state_lock:
-                if converting:
+                if ok:
                     probes.read_all(now_s)
                 else:
                     for probe in probes.probes:
