@@ -70,48 +70,48 @@ class Decision:
         mode = self.mode
         if mode == FAULT:
             if self.duty_pct:
-                return _text(0) % (self.fault_text or "sensor fault", self.limit_c)  # FAULT: ... pump on
-            return _text(1) % (self.fault_text or "sensor fault")  # FAULT: ...; pump stopped
+                return w(0) % (self.fault_text or "sensor fault", self.limit_c)  # FAULT: ... pump on
+            return w(1) % (self.fault_text or "sensor fault")  # FAULT: ...; pump stopped
         if mode == TANK_CUTOFF:
-            return _text(2) % (self.tank_c, self.limit_c, self.release_c)  # TANK CUT-OFF
+            return w(2) % (self.tank_c, self.limit_c, self.release_c)  # TANK CUT-OFF
         if mode == EMERGENCY:
-            return _text(3) % (self.hot_c, self.limit_c, self.release_c)  # EMERGENCY
+            return w(3) % (self.hot_c, self.limit_c, self.release_c)  # EMERGENCY
         if mode == LOCKOUT:
-            return _text(4) % self.lockout_text  # LOCKOUT
+            return w(4) % self.lockout_text  # LOCKOUT
         if mode == NO_FLOW:
-            return _text(5) % (self.left_s + 0.5)  # no flow
+            return w(5) % (self.left_s + 0.5)  # no flow
         if mode == COLLECTOR_COOLING:
-            return _text(6) % (self.hot_c, self.limit_c)  # collector cooling
+            return w(6) % (self.hot_c, self.limit_c)  # collector cooling
         if mode == RECOOL:
-            return _text(7) % (self.cold_c, self.limit_c, self.hot_c)  # recooling
+            return w(7) % (self.cold_c, self.limit_c, self.hot_c)  # recooling
         if mode == FROST:
-            return _text(8) % (self.hot_c, self.limit_c)  # frost
+            return w(8) % (self.hot_c, self.limit_c)  # frost
         if mode == TANK_MAX:
-            return _text(9) % (self.cold_c, self.limit_c, self.release_c)  # tank max
+            return w(9) % (self.cold_c, self.limit_c, self.release_c)  # tank max
         if mode == TUBE_KICK:
-            return _text(10) % (self.left_s + 0.5)  # tube kick
+            return w(10) % (self.left_s + 0.5)  # tube kick
         if mode == OVERHEAT:
-            return _text(11) % self.hot_c  # overheat
+            return w(11) % self.hot_c  # overheat
         if mode == COOL_OFF:
-            return _text(12) % (self.cold_c, self.hot_c)  # cool-off
+            return w(12) % (self.cold_c, self.hot_c)  # cool-off
         if mode == PURGE:
-            return _text(13) % (self.diff_k, self.min_diff_k, self.purge_left_s + 0.5)  # purge
+            return w(13) % (self.diff_k, self.min_diff_k, self.purge_left_s + 0.5)  # purge
         if mode == MANUAL:
-            return _text(14) % self.duty_pct  # manual
+            return w(14) % self.duty_pct  # manual
         if mode == OFF:
-            return _text(15)  # off
+            return w(15)  # off
         if mode == RUNNING:
             if self.raw_duty_pct >= 100.0:  # from max_diff up; on/off control: down to the stop point
-                return _text(16) % (  # running: full speed
+                return w(16) % (  # running: full speed
                     self.diff_k, self.min_diff_k if self.diff_k < self.max_diff_k else self.max_diff_k)
-            return _text(17) % (self.diff_k, self.min_diff_k, self.max_diff_k, self.duty_pct)  # running: %
+            return w(17) % (self.diff_k, self.min_diff_k, self.max_diff_k, self.duty_pct)  # running: %
         if self.diff_k is None:
             return "idle"
         if self.limit_c is not None:
-            return _text(18) % (self.hot_c, self.limit_c)  # idle: below the start minimum
-        text = _text(19) % (self.diff_k, self.max_diff_k)  # idle: dT
+            return w(18) % (self.hot_c, self.limit_c)  # idle: below the start minimum
+        text = w(19) % (self.diff_k, self.max_diff_k)  # idle: dT
         if self.cool_off_armed:
-            text += _text(20)  # ; cool-off armed
+            text += w(20)  # ; cool-off armed
         return text
 
 
@@ -140,9 +140,15 @@ _TEXTS = ("FAULT: %s; panel probe %.1f C: pump on to cool the collector|"  # 0
           "; cool-off armed|")  # 20
 
 
-def _text(k):
-    """The ``k``-th text of ``_TEXTS``."""
+def w(k, t=_TEXTS):
+    """Text ``k`` of ``t``, a string of texts each ended by "|" (these reasons by default; the
+    heater's texts too: each module keeps its texts as one string on the heap), as a new string
+    made where it is used: a literal of 10 characters or fewer would be an interned string for
+    good (``hwc memory``'s string pool)."""
     i = 0
-    for _ in range(k):
-        i = _TEXTS.find("|", i) + 1
-    return _TEXTS[i:_TEXTS.find("|", i)]
+    while k:
+        i = t.find("|", i) + 1
+        k -= 1
+    return t[i:t.find("|", i)]
+
+

@@ -16,6 +16,7 @@ ints, or a reading against a setting: never a float rounded at a boundary.
 from array import array
 
 from controller import const
+from controller import decision
 from controller.localtime import DAY_MIN, offset_at
 
 
@@ -83,14 +84,8 @@ _TEXTS = (
 
 
 def w(k, t=_TEXTS):
-    """Text ``k`` of ``t`` (a string of texts, each ending in "|"; the task has its own), a
-    new string: made where it is used. Short texts too: a literal of fewer than 10 characters
-    would be an interned string for good (``hwc memory``'s string pool)."""
-    i = 0
-    while k:
-        i = t.find("|", i) + 1
-        k -= 1
-    return t[i:t.find("|", i)]
+    """Text ``k`` of ``t`` (``controller.decision.w``): the core's texts by default, the task's its own."""
+    return decision.w(k, t)
 
 
 def p(milli):
