@@ -10,14 +10,10 @@ import json
 
 from adafruit_ticks import ticks_diff
 
+from controller import const
 from controller.net import once
 from controller.net.points import Points
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
 
 TOPIC = "v1/devices/me/"
 # The device's own request ids (its time request, the attribute request) start above 1000000000

@@ -13,13 +13,9 @@ so points taken before the clock was known are stamped right once it is.
 
 from array import array
 
+from controller import const
 from controller.net import once
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
 
 NONE = const(-268435456)  # "no value": -(1 << 28), so every change stays a small int on the board
 # (Other limits are ints written where they are used, each name being a string the board keeps:

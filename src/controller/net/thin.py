@@ -8,11 +8,7 @@ write position never passes the read position."""
 
 from array import array
 
-try:
-    from micropython import const
-except ImportError:
-    def const(x):
-        return x
+from controller import const
 
 _MAX_GAP_DS = const(6000)  # never more than 10 minutes (in tenths of a second) between two points
 
