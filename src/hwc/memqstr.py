@@ -188,16 +188,19 @@ def dump_order(text, total):
     return [q for pool in reversed(out) for q in pool]
 
 
-# Modules the instrument stands in for (CircuitPython's C modules on the board).
-STAND_INS = ("bitmaptools", "fontio", "terminalio", "vectorio", "board", "displayio", "microcontroller",
-             "digitalio", "watchdog", "onewireio", "typing", "types", "supervisor", "time")
+def stand_ins() -> set:
+    """The modules the instrument stands in for (CircuitPython's C modules on the board): the
+    guest's built-in stand-ins, and the shims hwc.memory.build_tree freezes besides them."""
+    from hwc.memory import BUILTINS
+
+    return {p.stem for p in BUILTINS.glob("*.py")} | {"onewireio", "typing", "types"}
 
 
 def board_strings(result, tree, frozen_strings, api) -> dict:
     """Our strings on the Titano for a hwc.memory.measure() result that ran :data:`DUMP_STEP`:
-    {"high", "low": sets of strings; "measured" (what the instrument counted after the baseline),
-    "before" (names our sources use that the instrument had interned before the baseline),
-    "image" (names our sources use that are in the instrument's image)}."""
+    {"high", "low": sets of strings; "before" (names our sources use that the instrument had
+    interned before the baseline), "image" (names our sources use that are in the instrument's
+    image)}."""
     dump = next((s for s in result["steps"] if s["label"] == DUMP_STEP["label"]), None)
     if dump is None or not dump.get("ok"):
         return None
@@ -205,19 +208,20 @@ def board_strings(result, tree, frozen_strings, api) -> dict:
     order = dump_order(dump["text"], int(head.group(1)))
     base = result["boot"]["start"]["qstrs"]
     before, after = set(order[:base]) - {None}, set(order[base:]) - {None}
+    stand_in = stand_ins()
     ours = set()
     for rel in sorted(set(re.findall(r"/lib/([\w/]+\.py)\b", dump["text"]))):
         if rel.startswith("controller/") or rel == "ntc_table.py":
             ours |= source_strings((tree / rel).read_text())
     for rel in sorted(set(re.findall(r"/lib/([\w/]+)\.mpy\b", dump["text"]))):
-        if not rel.startswith(("hwc/", "_hwc", "circuitpython_typing")) and rel not in STAND_INS:
+        if not rel.startswith(("hwc/", "_hwc", "circuitpython_typing")) and rel not in stand_in:
             ours.update(mpy_table((tree / (rel + ".mpy")).read_bytes()))
-    stand_in = {"/lib/%s.mpy" % m for m in STAND_INS} | {"%s.py" % m for m in STAND_INS}
+    paths = {"/lib/%s.mpy" % m for m in stand_in} | {"%s.py" % m for m in stand_in}
     known = before | after
-    board = (after | (ours - known) | (ours & before)) - stand_in - frozen_strings
+    board = (after | (ours - known) | (ours & before)) - paths - frozen_strings
     board -= static_names(board)
-    return {"high": board, "low": board - api, "measured": len(after - {None}),
-            "before": len((ours & before) - frozen_strings), "image": len((ours - known) - frozen_strings)}
+    return {"high": board, "low": board - api, "before": len((ours & before) - frozen_strings),
+            "image": len((ours - known) - frozen_strings)}
 
 
 def board_pools(our_qstrs):
